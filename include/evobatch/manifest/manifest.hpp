@@ -1,0 +1,68 @@
+#pragma once
+// Manifest v1 (design.md) after loading: defaults merged, `video:`/`videos`/`video_list`
+// expanded, ids derived, relative paths resolved. Only a manifest without errors exists.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace evobatch::manifest {
+
+inline constexpr int k_supported_version = 1;
+inline constexpr char const* k_default_model = "kling-o1-video-edit-fast";
+
+struct ApiSettings {
+    std::string base_url = "https://api.evolink.ai";
+    std::string key_env = "EVOLINK_API_KEY"; // the name of the variable; the key is never in a manifest
+    std::chrono::seconds idempotency_window{15 * 60};
+    std::optional<std::filesystem::path> ca_file;
+};
+
+struct Limits {
+    double requests_per_second = 5;
+    std::uint32_t burst = 5;
+    std::uint32_t max_in_flight = 20;
+    std::uint32_t max_connections = 4;
+    std::int64_t max_credits = 500; // a ceiling on credits reserved in one run: no surprise bills
+    std::uint32_t max_attempts = 3;
+};
+
+struct Output {
+    std::filesystem::path ledger; // default: <manifest folder>/<stem>.ledger.jsonl
+    std::filesystem::path dir;    // default: <manifest folder>/out/<stem>
+    bool download = true;
+};
+
+// Where a job was declared, for messages about it later (plan, run, resume).
+struct Origin {
+    std::uint32_t file = 0; // index into Manifest::files
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+};
+
+// One create request's worth of input, with the defaults already applied.
+struct Job {
+    std::string id;
+    std::string model;
+    std::string prompt;
+    std::string video_url;
+    std::vector<std::string> image_urls;
+    std::optional<bool> keep_original_sound;
+    std::optional<std::string> callback_url;
+    Origin origin;
+};
+
+struct Manifest {
+    std::filesystem::path path;        // as given on the command line
+    std::vector<std::string> files;    // files the jobs came from: [0] the manifest, then video lists
+    int version = k_supported_version;
+    ApiSettings api;
+    Limits limits;
+    Output output;
+    std::vector<Job> jobs;             // in manifest order: jobs, then videos, then video_list
+};
+
+} // namespace evobatch::manifest

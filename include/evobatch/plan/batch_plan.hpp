@@ -1,0 +1,31 @@
+#pragma once
+// What `run` would do for a manifest, computed without sending anything. Pure: no I/O.
+// Until the ledger exists every job is a submit; the ledger's actions come with resume.
+
+#include "evobatch/manifest/manifest.hpp"
+
+#include <chrono>
+#include <cstdint>
+
+namespace evobatch::plan {
+
+// The time one task usually takes when nothing better is known (api.md's example estimate).
+inline constexpr std::chrono::seconds k_typical_task_time{300};
+
+struct BatchPlan {
+    std::size_t jobs = 0;
+    std::size_t to_submit = 0;
+    std::size_t create_requests = 0;     // one POST per submitted job
+    std::size_t status_reads_batched = 0; // expected polls with batch reads (50 ids a request)
+    std::size_t status_reads_single = 0;  // expected polls with one GET per task
+    std::int64_t credits_worst_case = 0;  // every task billed at the longest duration
+    std::int64_t credits_ceiling = 0;     // limits.max_credits
+    std::int64_t credits_at_most = 0;     // min(worst case, ceiling): what the run can reserve
+    std::size_t jobs_surely_within_ceiling = 0; // jobs that fit even if each costs the most
+    std::chrono::seconds submit_time{0};  // creates alone at the configured request rate
+    std::chrono::seconds estimated_time{0}; // the whole batch, tasks taking k_typical_task_time
+};
+
+BatchPlan plan_batch(manifest::Manifest const& manifest);
+
+} // namespace evobatch::plan

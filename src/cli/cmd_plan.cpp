@@ -1,0 +1,106 @@
+#include "commands.hpp"
+#include "exit_code.hpp"
+#include "report_diagnostics.hpp"
+
+#include "evobatch/api/pricing.hpp"
+#include "evobatch/manifest/loader.hpp"
+#include "evobatch/plan/batch_plan.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <fmt/format.h>
+
+#include <system_error>
+
+namespace evobatch::cli {
+
+namespace {
+
+std::string human_duration(std::chrono::seconds s) {
+    auto const total = s.count();
+    if (total < 120) {
+        return fmt::format("{} s", total);
+    }
+    if (total < 2 * 3600) {
+        return fmt::format("{} min", (total + 59) / 60);
+    }
+    return fmt::format("{} h {:02} min", total / 3600, (total % 3600 + 59) / 60);
+}
+
+boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan const& p, bool ledger_exists) {
+    boost::json::object o;
+    o["manifest"] = m.path.string();
+    o["ledger"] = m.output.ledger.string();
+    o["ledger_exists"] = ledger_exists;
+    o["output_dir"] = m.output.dir.string();
+    o["jobs"] = p.jobs;
+    o["actions"] = {{"submit", p.to_submit}, {"poll", 0}, {"download", 0}, {"skip", 0}, {"uncertain", 0}};
+    o["requests"] = {{"create", p.create_requests},
+                     {"status_reads_batched", p.status_reads_batched},
+                     {"status_reads_single", p.status_reads_single}};
+    o["credits"] = {{"worst_case", p.credits_worst_case},
+                    {"ceiling", p.credits_ceiling},
+                    {"at_most", p.credits_at_most},
+                    {"max_per_task", api::k_max_credits_per_task},
+                    {"jobs_surely_within_ceiling", p.jobs_surely_within_ceiling}};
+    o["time"] = {{"submit_s", p.submit_time.count()},
+                 {"estimated_s", p.estimated_time.count()},
+                 {"assumed_task_s", plan::k_typical_task_time.count()}};
+    return o;
+}
+
+void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, bool ledger_exists) {
+    auto const& limits = m.limits;
+    fmt::print("plan for {}: {} job{}{}\n", m.path.string(), p.jobs, p.jobs == 1 ? "" : "s",
+               ledger_exists ? "" : ", no ledger yet (nothing submitted before)");
+    fmt::print("  submit     {} job{}\n", p.to_submit, p.to_submit == 1 ? "" : "s");
+    fmt::print("  requests   {} create{} + about {} status reads with batch reads ({} without)\n",
+               p.create_requests, p.create_requests == 1 ? "" : "s", p.status_reads_batched, p.status_reads_single);
+    fmt::print("  credits    at most {} (up to {} a task; ceiling limits.max_credits = {})\n", p.credits_at_most,
+               api::k_max_credits_per_task, p.credits_ceiling);
+    if (p.credits_worst_case > p.credits_ceiling) {
+        fmt::print("             the ceiling surely covers {} of {} jobs; the others run only if tasks cost less "
+                   "than the most, else they wait for a larger limits.max_credits\n",
+                   p.jobs_surely_within_ceiling, p.to_submit);
+    }
+    fmt::print("  time       about {} at {} requests/s with {} tasks in flight, if tasks take ~{} s\n",
+               human_duration(p.estimated_time), limits.requests_per_second, limits.max_in_flight,
+               plan::k_typical_task_time.count());
+    fmt::print("  ledger     {}\n", m.output.ledger.string());
+    fmt::print("  results    {}{}\n", m.output.dir.string(), m.output.download ? "" : " (download: false)");
+    fmt::print("nothing was sent.\n");
+}
+
+} // namespace
+
+int run_plan(PlanOptions const& options) {
+    manifest::LoadResult const result = manifest::load_manifest(options.manifest);
+    if (!result.ok()) {
+        if (options.json) {
+            boost::json::object out;
+            out["ok"] = false;
+            out["diagnostics"] = diagnostics_to_json(result.diagnostics);
+            fmt::print("{}\n", boost::json::serialize(out));
+        } else {
+            print_diagnostics(result.diagnostics, options.max_errors);
+            fmt::print(stderr, "{}: the manifest has errors; nothing was planned or sent\n", options.manifest);
+        }
+        return exit_bad_input;
+    }
+    manifest::Manifest const& m = *result.manifest;
+    std::error_code ec;
+    bool const ledger_exists = std::filesystem::exists(m.output.ledger, ec);
+    plan::BatchPlan const p = plan::plan_batch(m);
+    if (options.json) {
+        boost::json::object out = plan_to_json(m, p, ledger_exists);
+        out["ok"] = true;
+        out["diagnostics"] = diagnostics_to_json(result.diagnostics);
+        fmt::print("{}\n", boost::json::serialize(out));
+    } else {
+        print_diagnostics(result.diagnostics, options.max_errors);
+        print_plan(m, p, ledger_exists);
+    }
+    return exit_ok;
+}
+
+} // namespace evobatch::cli

@@ -1,0 +1,91 @@
+#include "evobatch/cli/main.hpp"
+
+#include "commands.hpp"
+#include "exit_code.hpp"
+
+#include "evobatch/version.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <fmt/format.h>
+
+#include <exception>
+
+namespace evobatch::cli {
+
+namespace {
+
+constexpr char const* k_overview = R"(evobatch: run large batches of Evolink video edits (kling-o1-video-edit-fast)
+from a YAML manifest, within your rate, concurrency and credit limits, with a
+ledger that makes every batch resumable.)";
+
+constexpr char const* k_footer = R"(
+Exit codes: 0 done (or valid), 1 some jobs failed or are uncertain, 2 bad input or
+usage, 3 interrupted or unfinished (run again to resume), 4 stopped by the API.
+
+Start with:  evobatch validate jobs/demo.yaml && evobatch plan jobs/demo.yaml
+Manifest format: jobs/README.md. Each command has --help.)";
+
+constexpr char const* k_validate_footer = R"(
+Every problem is reported at once, compiler style (file:line:col: error: ...).
+Exit code 0 when every manifest is valid, 2 otherwise. Nothing is sent.
+
+Examples:
+  evobatch validate jobs/demo.yaml
+  evobatch validate batches/*.yaml --max-errors 0
+  evobatch validate jobs/demo.yaml --json | jq '.manifests[0].errors')";
+
+constexpr char const* k_plan_footer = R"(
+Shows what `run` would do now: jobs to submit, the API requests that takes, the
+credits it could reserve (each task counted at the most it can cost, capped by
+limits.max_credits) and a time estimate. Nothing is sent.
+
+Examples:
+  evobatch plan jobs/demo.yaml
+  evobatch plan jobs/demo.yaml --json)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{k_overview, "evobatch"};
+    app.footer(k_footer);
+    app.set_version_flag("--version", fmt::format("evobatch {}", k_version));
+    app.require_subcommand(1);
+
+    ValidateOptions validate;
+    auto* validate_cmd = app.add_subcommand("validate", "Check manifests against the API's limits; print every problem");
+    validate_cmd->add_option("manifest", validate.manifests, "Manifest files (YAML)")->required();
+    validate_cmd->add_flag("--json", validate.json, "Print one JSON document on stdout for machines");
+    validate_cmd->add_option("--max-errors", validate.max_errors, "Show at most N problems per manifest (0: all)")
+        ->capture_default_str();
+    validate_cmd->footer(k_validate_footer);
+
+    PlanOptions plan;
+    auto* plan_cmd = app.add_subcommand("plan", "Show what `run` would do, what it could cost and how long; sends nothing");
+    plan_cmd->add_option("manifest", plan.manifest, "Manifest file (YAML)")->required();
+    plan_cmd->add_flag("--json", plan.json, "Print the plan as JSON on stdout");
+    plan_cmd->add_option("--max-errors", plan.max_errors, "Show at most N problems (0: all)")->capture_default_str();
+    plan_cmd->footer(k_plan_footer);
+
+    try {
+        app.parse(argc, argv);
+    } catch (CLI::ParseError const& e) {
+        int const code = app.exit(e);
+        return code == 0 ? exit_ok : exit_bad_input;
+    }
+
+    try {
+        if (validate_cmd->parsed()) {
+            return run_validate(validate);
+        }
+        if (plan_cmd->parsed()) {
+            return run_plan(plan);
+        }
+    } catch (std::exception const& e) {
+        fmt::print(stderr, "evobatch: error: {}\n", e.what());
+        return exit_bad_input;
+    }
+    return exit_bad_input;
+}
+
+} // namespace evobatch::cli

@@ -1,0 +1,231 @@
+#include "evobatch/manifest/yaml_tree.hpp"
+
+#include <yaml.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+
+namespace evobatch::manifest {
+
+namespace {
+
+Mark to_mark(yaml_mark_t const& m) {
+    return {static_cast<std::uint32_t>(m.line + 1), static_cast<std::uint32_t>(m.column + 1)};
+}
+
+bool is_null_text(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+
+struct ParserHandle {
+    yaml_parser_t parser{};
+    ParserHandle() { yaml_parser_initialize(&parser); }
+    ~ParserHandle() { yaml_parser_delete(&parser); }
+    ParserHandle(ParserHandle const&) = delete;
+    ParserHandle& operator=(ParserHandle const&) = delete;
+};
+
+struct EventHandle {
+    yaml_event_t event{};
+    bool live = false;
+    ~EventHandle() { reset(); }
+    void reset() {
+        if (live) {
+            yaml_event_delete(&event);
+            live = false;
+        }
+    }
+};
+
+std::string parser_error_message(yaml_parser_t const& p, std::string_view text) {
+    std::string message = p.problem != nullptr ? p.problem : "malformed YAML";
+    if (p.context != nullptr) {
+        message += fmt::format(" {} that starts at line {}, column {}", p.context, p.context_mark.line + 1,
+                               p.context_mark.column + 1);
+    }
+    if (p.problem_mark.index < text.size() && text[p.problem_mark.index] == '\t') {
+        message += "; YAML does not allow tabs for indentation: use spaces";
+    }
+    return message;
+}
+
+class TreeBuilder {
+public:
+    TreeBuilder(std::string_view text, YamlLimits limits) : m_text(text), m_limits(limits) {}
+
+    YamlParse run() {
+        ParserHandle handle;
+        yaml_parser_set_input_string(&handle.parser, reinterpret_cast<unsigned char const*>(m_text.data()),
+                                     m_text.size());
+        yaml_parser_set_encoding(&handle.parser, YAML_UTF8_ENCODING);
+        EventHandle ev;
+        for (;;) {
+            ev.reset();
+            if (yaml_parser_parse(&handle.parser, &ev.event) == 0) {
+                return fail(to_mark(handle.parser.problem_mark), parser_error_message(handle.parser, m_text));
+            }
+            ev.live = true;
+            if (!on_event(ev.event)) {
+                return std::move(m_result);
+            }
+            if (ev.event.type == YAML_STREAM_END_EVENT) {
+                return std::move(m_result);
+            }
+        }
+    }
+
+private:
+    struct Open {
+        YamlNode node;
+        std::string anchor;
+    };
+    struct Anchored {
+        YamlNode node;
+        std::size_t nodes = 0; // size of the subtree, charged again at every alias
+        std::size_t depth = 0; // height of the subtree, so aliases cannot nest past max_depth
+    };
+
+    YamlParse fail(Mark mark, std::string message) {
+        m_result.root.reset();
+        m_result.error = YamlError{mark, std::move(message)};
+        return std::move(m_result);
+    }
+
+    bool stop(Mark mark, std::string message) {
+        fail(mark, std::move(message));
+        return false;
+    }
+
+    static std::string anchor_of(yaml_char_t const* anchor) {
+        return anchor != nullptr ? std::string(reinterpret_cast<char const*>(anchor)) : std::string();
+    }
+
+    bool count_nodes(std::size_t n, Mark mark) {
+        m_nodes += n;
+        if (m_nodes > m_limits.max_nodes) {
+            return stop(mark, fmt::format("the document expands to more than {} nodes (through aliases?)",
+                                          m_limits.max_nodes));
+        }
+        return true;
+    }
+
+    // Attaches a finished node to its parent, or makes it the document root.
+    bool finish(YamlNode node, std::string const& anchor) {
+        if (!anchor.empty()) {
+            m_anchors.insert_or_assign(anchor, Anchored{node, tree_size(node), tree_depth(node)});
+        }
+        if (m_stack.empty()) {
+            m_result.root = std::move(node);
+        } else {
+            m_stack.back().node.children.push_back(std::move(node));
+        }
+        return true;
+    }
+
+    static std::size_t tree_size(YamlNode const& n) {
+        std::size_t total = 1;
+        for (YamlNode const& c : n.children) {
+            total += tree_size(c);
+        }
+        return total;
+    }
+
+    static std::size_t tree_depth(YamlNode const& n) {
+        std::size_t deepest = 0;
+        for (YamlNode const& c : n.children) {
+            deepest = std::max(deepest, tree_depth(c));
+        }
+        return deepest + 1;
+    }
+
+    bool on_event(yaml_event_t const& e) {
+        Mark const mark = to_mark(e.start_mark);
+        switch (e.type) {
+        case YAML_DOCUMENT_START_EVENT:
+            if (++m_documents > 1) {
+                return stop(mark, "a second YAML document ('---') follows the first; a manifest is one document");
+            }
+            return true;
+        case YAML_SCALAR_EVENT: {
+            if (!count_nodes(1, mark)) {
+                return false;
+            }
+            YamlNode node;
+            node.mark = mark;
+            node.value.assign(reinterpret_cast<char const*>(e.data.scalar.value), e.data.scalar.length);
+            bool const explicit_str =
+                e.data.scalar.tag != nullptr &&
+                std::string_view(reinterpret_cast<char const*>(e.data.scalar.tag)) == YAML_STR_TAG;
+            node.quoted = e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE || explicit_str;
+            node.kind = !node.quoted && is_null_text(node.value) ? NodeKind::null : NodeKind::scalar;
+            return finish(std::move(node), anchor_of(e.data.scalar.anchor));
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+            if (m_stack.size() >= m_limits.max_depth) {
+                return stop(mark, fmt::format("nesting is deeper than {} levels", m_limits.max_depth));
+            }
+            if (!count_nodes(1, mark)) {
+                return false;
+            }
+            Open open;
+            open.node.mark = mark;
+            open.node.kind = e.type == YAML_SEQUENCE_START_EVENT ? NodeKind::sequence : NodeKind::mapping;
+            open.anchor = anchor_of(e.type == YAML_SEQUENCE_START_EVENT ? e.data.sequence_start.anchor
+                                                                         : e.data.mapping_start.anchor);
+            m_stack.push_back(std::move(open));
+            return true;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+            Open open = std::move(m_stack.back());
+            m_stack.pop_back();
+            return finish(std::move(open.node), open.anchor);
+        }
+        case YAML_ALIAS_EVENT: {
+            std::string const name = anchor_of(e.data.alias.anchor);
+            auto const it = m_anchors.find(name);
+            if (it == m_anchors.end()) {
+                return stop(mark, fmt::format("alias '*{}' names no anchor defined before it", name));
+            }
+            if (m_stack.size() + it->second.depth > m_limits.max_depth + 1) {
+                return stop(mark, fmt::format("alias '*{}' nests the document deeper than {} levels", name,
+                                              m_limits.max_depth));
+            }
+            if (!count_nodes(it->second.nodes, mark)) {
+                return false;
+            }
+            YamlNode copy = it->second.node;
+            copy.mark = mark; // report problems in the copy where the alias stands
+            return finish(std::move(copy), {});
+        }
+        default:
+            return true;
+        }
+    }
+
+    std::string_view m_text;
+    YamlLimits m_limits;
+    YamlParse m_result;
+    std::vector<Open> m_stack;
+    std::unordered_map<std::string, Anchored> m_anchors;
+    std::size_t m_nodes = 0;
+    int m_documents = 0;
+};
+
+} // namespace
+
+YamlParse parse_yaml(std::string_view text, YamlLimits limits) { return TreeBuilder(text, limits).run(); }
+
+std::string_view describe(NodeKind kind) noexcept {
+    switch (kind) {
+    case NodeKind::null: return "empty (null)";
+    case NodeKind::scalar: return "a single value";
+    case NodeKind::sequence: return "a list";
+    case NodeKind::mapping: return "a mapping";
+    }
+    return "unknown";
+}
+
+} // namespace evobatch::manifest

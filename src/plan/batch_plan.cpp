@@ -1,0 +1,52 @@
+#include "evobatch/plan/batch_plan.hpp"
+
+#include "evobatch/api/pricing.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace evobatch::plan {
+
+namespace {
+
+// The scheduler's polling targets (issue 4): about 1.2 requests per task with batch reads,
+// creates included, and at most 4 with one GET per task.
+constexpr double k_polls_per_task_batched = 0.2;
+constexpr double k_polls_per_task_single = 3.0;
+
+std::size_t ceil_times(std::size_t n, double factor) {
+    return static_cast<std::size_t>(std::ceil(static_cast<double>(n) * factor));
+}
+
+} // namespace
+
+BatchPlan plan_batch(manifest::Manifest const& manifest) {
+    auto const& limits = manifest.limits;
+    BatchPlan plan;
+    plan.jobs = manifest.jobs.size();
+    plan.to_submit = plan.jobs;
+    plan.create_requests = plan.to_submit;
+    plan.status_reads_batched = ceil_times(plan.to_submit, k_polls_per_task_batched);
+    plan.status_reads_single = ceil_times(plan.to_submit, k_polls_per_task_single);
+
+    plan.credits_worst_case = static_cast<std::int64_t>(plan.to_submit) * api::k_max_credits_per_task;
+    plan.credits_ceiling = limits.max_credits;
+    plan.credits_at_most = std::min(plan.credits_worst_case, plan.credits_ceiling);
+    plan.jobs_surely_within_ceiling =
+        std::min(plan.to_submit, static_cast<std::size_t>(limits.max_credits / api::k_max_credits_per_task));
+
+    // Submitting is bound by the request rate (creates and batched polls share it); finishing is
+    // bound by the in-flight cap: waves of max_in_flight tasks of the typical duration.
+    double const requests = static_cast<double>(plan.create_requests + plan.status_reads_batched);
+    double const rate_bound = requests / limits.requests_per_second;
+    std::size_t const waves = (plan.to_submit + limits.max_in_flight - 1) / limits.max_in_flight;
+    double const flight_bound = static_cast<double>(waves) * static_cast<double>(k_typical_task_time.count());
+    plan.submit_time = std::chrono::seconds(
+        static_cast<std::int64_t>(std::ceil(static_cast<double>(plan.create_requests) / limits.requests_per_second)));
+    plan.estimated_time = std::chrono::seconds(static_cast<std::int64_t>(
+        std::ceil(std::max(rate_bound + (plan.to_submit > 0 ? static_cast<double>(k_typical_task_time.count()) : 0.0),
+                           flight_bound))));
+    return plan;
+}
+
+} // namespace evobatch::plan
