@@ -63,7 +63,8 @@ public:
         for (;;) {
             ev.reset();
             if (yaml_parser_parse(&handle.parser, &ev.event) == 0) {
-                return fail(to_mark(handle.parser.problem_mark), parser_error_message(handle.parser, m_text));
+                stop(to_mark(handle.parser.problem_mark), parser_error_message(handle.parser, m_text));
+                return std::move(m_result);
             }
             ev.live = true;
             if (!on_event(ev.event)) {
@@ -86,14 +87,10 @@ private:
         std::size_t depth = 0; // height of the subtree, so aliases cannot nest past max_depth
     };
 
-    YamlParse fail(Mark mark, std::string message) {
-        m_result.root.reset();
-        m_result.error = YamlError{mark, std::move(message)};
-        return std::move(m_result);
-    }
 
     bool stop(Mark mark, std::string message) {
-        fail(mark, std::move(message));
+        m_result.root.reset();
+        m_result.error = YamlError{mark, std::move(message)};
         return false;
     }
 
@@ -117,9 +114,16 @@ private:
         }
         if (m_stack.empty()) {
             m_result.root = std::move(node);
-        } else {
-            m_stack.back().node.children.push_back(std::move(node));
+            return true;
         }
+        YamlNode& parent = m_stack.back().node;
+        bool const is_mapping_value = parent.kind == NodeKind::mapping && parent.children.size() % 2 == 1;
+        if (is_mapping_value && node.kind == NodeKind::null && node.value.empty()) {
+            // `key:` with nothing after it: libyaml places the empty value past the colon or on
+            // the next line; the key is where people look.
+            node.mark = parent.children.back().mark;
+        }
+        parent.children.push_back(std::move(node));
         return true;
     }
 

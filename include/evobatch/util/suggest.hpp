@@ -8,7 +8,8 @@
 
 namespace evobatch::util {
 
-// Levenshtein distance (insertions, deletions, substitutions; ASCII case-insensitive).
+// Edit distance: insertions, deletions, substitutions and adjacent transpositions, ASCII
+// case-insensitive.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate nearest to `word` when it is near enough to be a likely typo

@@ -93,9 +93,11 @@ std::optional<bool> NodeReader::boolean(YamlNode const& node, std::string_view w
             return std::nullopt;
         }
     }
+    bool const quoted_word = node.kind == NodeKind::scalar && node.quoted && (node.value == "true" || node.value == "false");
     error(node.mark, fmt::format("{} must be true or false, not {}", what,
-                                 node.kind == NodeKind::scalar ? fmt::format("'{}'", node.value)
-                                                               : std::string(describe(node.kind))));
+                                 quoted_word                    ? fmt::format("\"{}\" (drop the quotes)", node.value)
+                                 : node.kind == NodeKind::scalar ? fmt::format("'{}'", node.value)
+                                                                 : std::string(describe(node.kind))));
     return std::nullopt;
 }
 

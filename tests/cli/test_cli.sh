@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Black-box tests of the built binary: exit codes, messages and JSON as users and scripts see them.
+# Usage: test_cli.sh path/to/evobatch repo-root
+set -uo pipefail
+bin=$1
+root=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+passes=0
+
+check() { # check NAME CONDITION-COMMAND...
+  local name=$1
+  shift
+  if "$@"; then
+    passes=$((passes + 1))
+  else
+    failures=$((failures + 1))
+    echo "FAIL: $name" >&2
+  fi
+}
+run() { # run CMD...: sets $rc, $out, $err
+  "$@" >"$work/out" 2>"$work/err"
+  rc=$?
+  out=$(cat "$work/out")
+  err=$(cat "$work/err")
+}
+json_get() { # json_get EXPR: evaluates a python expression on the JSON in $out, as `d`
+  python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" <<<"$out"
+}
+
+run "$bin" --version
+check "version exits 0" test "$rc" -eq 0
+check "version prints name and semver" grep -Eq '^evobatch [0-9]+\.[0-9]+\.[0-9]+$' <<<"$out"
+
+run "$bin" --help
+check "help exits 0" test "$rc" -eq 0
+check "help lists exit codes" grep -q "Exit codes" <<<"$out"
+run "$bin" validate --help
+check "validate help has examples" grep -q "Examples" <<<"$out"
+run "$bin" plan --help
+check "plan help has examples" grep -q "evobatch plan jobs/demo.yaml" <<<"$out"
+
+run "$bin"
+check "no subcommand is a usage error (2)" test "$rc" -eq 2
+run "$bin" validate --no-such-flag "$root/jobs/demo.yaml"
+check "unknown flag is a usage error (2)" test "$rc" -eq 2
+
+cd "$root" || exit 1
+run "$bin" validate jobs/demo.yaml
+check "demo validates (0)" test "$rc" -eq 0
+check "demo has 60 jobs" grep -q "jobs/demo.yaml: ok, 60 jobs" <<<"$out"
+
+cat >"$work/bad.yaml" <<'YAML'
+version: 1
+limits:
+  burst: 0
+defaults:
+  promt: hello
+jobs:
+  - id: a
+    video: https://cdn.example.com/a.avi
+YAML
+run "$bin" validate "$work/bad.yaml"
+check "bad manifest exits 2" test "$rc" -eq 2
+check "errors are compiler style with positions" grep -q "^$work/bad.yaml:3:10: error: limits.burst" <<<"$err"
+check "did-you-mean" grep -q "did you mean 'prompt'" <<<"$err"
+check "no colour when not a terminal" test "$(grep -c $'\e' <<<"$err")" -eq 0
+check "summary says nothing was sent" grep -q "nothing was sent" <<<"$err"
+
+run "$bin" validate "$work/bad.yaml" --max-errors 1
+check "max-errors caps the listing" grep -q "and 3 more" <<<"$err"
+
+run "$bin" validate --json "$work/bad.yaml" jobs/demo.yaml
+check "json validate exits 2 when one is bad" test "$rc" -eq 2
+check "json says not ok" test "$(json_get "d['ok']")" = False
+check "json counts the errors" test "$(json_get "d['manifests'][0]['errors']")" = 4
+check "json gives positions" test "$(json_get "d['manifests'][0]['diagnostics'][0]['line']")" = 3
+check "json reports the good one too" test "$(json_get "d['manifests'][1]['jobs']")" = 60
+check "json keeps stderr clean" test -z "$err"
+
+run "$bin" plan jobs/demo.yaml
+check "plan exits 0" test "$rc" -eq 0
+check "plan counts submits" grep -q "submit     60 jobs" <<<"$out"
+check "plan bounds credits" grep -q "at most 900" <<<"$out"
+check "plan sends nothing" grep -q "nothing was sent" <<<"$out"
+
+run "$bin" plan --json jobs/demo.yaml
+check "plan json exits 0" test "$rc" -eq 0
+check "plan json jobs" test "$(json_get "d['jobs']")" = 60
+check "plan json credits" test "$(json_get "d['credits']['at_most']")" = 900
+
+run "$bin" plan "$work/bad.yaml"
+check "plan of a bad manifest exits 2" test "$rc" -eq 2
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]

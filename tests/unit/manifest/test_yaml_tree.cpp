@@ -1,0 +1,104 @@
+#include "evobatch/manifest/yaml_tree.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <ostream>
+
+namespace evobatch::manifest {
+// Lets BOOST_TEST print node kinds when a comparison fails.
+std::ostream& operator<<(std::ostream& os, NodeKind kind) { return os << describe(kind); }
+} // namespace evobatch::manifest
+
+using namespace evobatch::manifest;
+
+BOOST_AUTO_TEST_SUITE(yaml_tree)
+
+BOOST_AUTO_TEST_CASE(keeps_positions_of_keys_and_values) {
+    auto const p = parse_yaml("a: 1\nlist:\n  - x\n  - {k: \"v\"}\n");
+    BOOST_REQUIRE(p.root);
+    BOOST_TEST(!p.error);
+    YamlNode const& root = *p.root;
+    BOOST_TEST(root.kind == NodeKind::mapping);
+    BOOST_REQUIRE(root.size() == 2u);
+    BOOST_TEST(root.key(1).value == "list");
+    BOOST_TEST(root.key(1).mark.line == 2u);
+    YamlNode const& list = root.value_at(1);
+    BOOST_TEST(list.kind == NodeKind::sequence);
+    BOOST_REQUIRE(list.size() == 2u);
+    BOOST_TEST(list.children[0].mark.line == 3u);
+    BOOST_TEST(list.children[0].mark.column == 5u);
+    YamlNode const& v = list.children[1].value_at(0);
+    BOOST_TEST(v.value == "v");
+    BOOST_TEST(v.quoted);
+    BOOST_TEST(v.mark.line == 4u);
+    BOOST_TEST(v.mark.column == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(columns_count_characters_not_bytes) {
+    auto const p = parse_yaml("k: [\xC3\xA9\xC3\xA9, x]\n");
+    BOOST_REQUIRE(p.root);
+    BOOST_TEST(p.root->value_at(0).children[1].mark.column == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(tells_null_from_text) {
+    auto const p = parse_yaml("a: ~\nb:\nc: null\nd: \"null\"\ne: !!str 5\nf: 5\n");
+    BOOST_REQUIRE(p.root);
+    auto const& r = *p.root;
+    BOOST_TEST(r.value_at(0).kind == NodeKind::null);
+    BOOST_TEST(r.value_at(1).kind == NodeKind::null);
+    BOOST_TEST(r.value_at(2).kind == NodeKind::null);
+    BOOST_TEST(r.value_at(3).kind == NodeKind::scalar);
+    BOOST_TEST(r.value_at(4).quoted);
+    BOOST_TEST(!r.value_at(5).quoted);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_value_is_placed_at_its_key) {
+    auto const p = parse_yaml("a:\nb: 1\n");
+    BOOST_REQUIRE(p.root);
+    BOOST_TEST(p.root->value_at(0).kind == NodeKind::null);
+    BOOST_TEST(p.root->value_at(0).mark.line == 1u);
+    BOOST_TEST(p.root->value_at(0).mark.column == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(expands_aliases_at_the_alias_position) {
+    auto const p = parse_yaml("base: &b {prompt: p}\ncopy: *b\n");
+    BOOST_REQUIRE(p.root);
+    YamlNode const& copy = p.root->value_at(1);
+    BOOST_TEST(copy.kind == NodeKind::mapping);
+    BOOST_TEST(copy.value_at(0).value == "p");
+    BOOST_TEST(copy.mark.line == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(bounds_alias_expansion) {
+    // Each level doubles the node count: a "billion laughs" must stop at the node limit.
+    std::string doc = "a0: &a0 [x, x]\n";
+    for (int i = 1; i < 40; ++i) {
+        doc += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) + ", *a" +
+               std::to_string(i - 1) + "]\n";
+    }
+    auto const p = parse_yaml(doc, YamlLimits{64, 100'000});
+    BOOST_REQUIRE(p.error);
+    BOOST_TEST(p.error->message.find("more than 100000 nodes") != std::string::npos);
+    BOOST_TEST(!p.root);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_aliases_that_nest_too_deep) {
+    auto const p = parse_yaml("a: &a [[[x]]]\nb: [[[*a]]]\n", YamlLimits{5, 1000});
+    BOOST_REQUIRE(p.error);
+    BOOST_TEST(p.error->mark.line == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(reports_syntax_errors_with_a_position) {
+    auto const p = parse_yaml("a: b\n  c: d\n");
+    BOOST_REQUIRE(p.error);
+    BOOST_TEST(p.error->mark.line == 2u);
+    BOOST_TEST(p.error->message.find("mapping values are not allowed") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(empty_input_has_no_root) {
+    auto const p = parse_yaml("");
+    BOOST_TEST(!p.root);
+    BOOST_TEST(!p.error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
