@@ -1,0 +1,53 @@
+#pragma once
+// A request to send and what became of it. The outcome always says whether the request could
+// have reached the server, because for a paid POST that decides between "retry" and "uncertain".
+
+#include <boost/system/error_code.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace evobatch::net {
+
+enum class Method { get, post };
+
+using Headers = std::vector<std::pair<std::string, std::string>>; // names in lower case
+
+struct HttpRequest {
+    Method method = Method::get;
+    std::string url; // absolute: https://host[:port]/path?query (http only to loopback)
+    Headers headers; // extra headers; Host, User-Agent, Content-Length are set by the client
+    std::string body;
+    std::string content_type = "application/json";
+};
+
+struct HttpResponse {
+    int status = 0;
+    Headers headers;
+    std::string body;
+
+    // The first header with this (lower-case) name.
+    [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;
+};
+
+enum class Delivery {
+    not_sent,       // failed before any byte of the request was written: always safe to retry
+    sent_no_answer, // written (perhaps partly), then no complete answer: a POST may have acted
+    answered,       // a complete HTTP response, whatever its status
+};
+
+struct HttpOutcome {
+    Delivery delivery = Delivery::not_sent;
+    boost::system::error_code error; // set unless answered
+    std::string detail;              // the underlying reason in words ("certificate verify failed")
+    HttpResponse response;           // valid when answered
+
+    [[nodiscard]] bool answered() const noexcept { return delivery == Delivery::answered; }
+};
+
+std::string_view to_string(Delivery d) noexcept;
+
+} // namespace evobatch::net

@@ -1,0 +1,100 @@
+#include "connection_pool.hpp"
+
+#include "evobatch/net/error.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace evobatch::net::detail {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+struct ConnectionPool::Waiter {
+    asio::steady_timer timer;
+    bool woken = false;
+};
+
+ConnectionPool::ConnectionPool(asio::any_io_executor executor, asio::ssl::context& tls, std::size_t max_per_host,
+                               std::chrono::milliseconds idle_timeout)
+    : m_executor(std::move(executor)), m_tls(tls), m_max_per_host(std::max<std::size_t>(1, max_per_host)),
+      m_idle_timeout(idle_timeout) {}
+
+ConnectionPool::~ConnectionPool() { close_idle(); }
+
+asio::awaitable<Lease> ConnectionPool::acquire(Endpoint const& endpoint, ConnectTimeouts timeouts) {
+    HostPool& pool = m_hosts[endpoint.pool_key()];
+    for (;;) {
+        while (!pool.idle.empty()) {
+            std::unique_ptr<Connection> candidate = std::move(pool.idle.back());
+            pool.idle.pop_back();
+            if (clock::now() - candidate->idle_since < m_idle_timeout && !candidate->peer_gone()) {
+                co_return Lease{std::move(candidate), {}, {}};
+            }
+            // Too old (the server may close it any moment) or already closed: never reuse.
+            candidate->close();
+            --pool.open;
+        }
+        if (pool.open < m_max_per_host) {
+            ++pool.open;
+            auto connection = std::make_unique<Connection>(m_executor, m_tls, endpoint);
+            ConnectResult const opened = co_await connection->open(timeouts);
+            if (opened.error) {
+                --pool.open;
+                wake_one(pool);
+                co_return Lease{nullptr, opened.error, opened.detail};
+            }
+            ++m_opened;
+            co_return Lease{std::move(connection), {}, {}};
+        }
+        if (clock::now() >= timeouts.deadline) {
+            co_return Lease{nullptr, NetErrc::timeout, "no free connection before the deadline"};
+        }
+        Waiter waiter{asio::steady_timer(m_executor, timeouts.deadline)};
+        auto const place = pool.waiters.insert(pool.waiters.end(), &waiter);
+        co_await waiter.timer.async_wait(asio::as_tuple(asio::use_awaitable)); // woken, deadline or cancelled
+        if (!waiter.woken) {
+            pool.waiters.erase(place); // deadline or cancellation: leave the queue ourselves
+        }
+        auto const state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none) {
+            co_return Lease{nullptr, asio::error::operation_aborted, "cancelled while waiting for a connection"};
+        }
+    }
+}
+
+void ConnectionPool::release(Endpoint const& endpoint, std::unique_ptr<Connection> connection, bool reusable) {
+    HostPool& pool = m_hosts[endpoint.pool_key()];
+    if (reusable) {
+        connection->idle_since = clock::now();
+        pool.idle.push_back(std::move(connection));
+    } else {
+        connection->close();
+        --pool.open;
+    }
+    wake_one(pool);
+}
+
+void ConnectionPool::wake_one(HostPool& pool) {
+    if (pool.waiters.empty()) {
+        return;
+    }
+    Waiter* const next = pool.waiters.front();
+    pool.waiters.pop_front();
+    next->woken = true;
+    next->timer.cancel();
+}
+
+void ConnectionPool::close_idle() {
+    for (auto& [key, pool] : m_hosts) {
+        for (auto& connection : pool.idle) {
+            connection->close();
+            --pool.open;
+        }
+        pool.idle.clear();
+    }
+}
+
+} // namespace evobatch::net::detail

@@ -1,0 +1,166 @@
+#include "evobatch/net/https_client.hpp"
+
+#include "connection_pool.hpp"
+#include "endpoint.hpp"
+
+#include "evobatch/net/error.hpp"
+#include "evobatch/net/tls_context.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace evobatch::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t k_max_header_bytes = 64 * 1024;
+
+// Failures after the request began to leave, in our terms.
+error_code classify_exchange_error(error_code const& ec) {
+    if (ec == beast::error::timeout) {
+        return NetErrc::timeout;
+    }
+    if (ec == http::error::body_limit || ec == http::error::buffer_overflow || ec == http::error::header_limit) {
+        return NetErrc::body_too_large;
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+        ec == asio::ssl::error::stream_truncated) {
+        return NetErrc::connection_closed;
+    }
+    if (ec.category() == error_code(http::error::bad_version).category()) {
+        return NetErrc::bad_response;
+    }
+    return ec;
+}
+
+HttpOutcome failure(Delivery delivery, error_code ec, std::string detail) {
+    HttpOutcome outcome;
+    outcome.delivery = delivery;
+    outcome.error = ec;
+    outcome.detail = std::move(detail);
+    return outcome;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+} // namespace
+
+struct HttpsClient::Impl {
+    Impl(asio::any_io_executor executor, TlsContext& tls, ClientOptions opts)
+        : options(std::move(opts)),
+          pool(std::move(executor), tls.native(), options.max_connections_per_host, options.idle_timeout) {}
+
+    asio::awaitable<HttpOutcome> send(HttpRequest request) {
+        clock::time_point const deadline = clock::now() + options.request_timeout;
+        error_code ec;
+        auto const endpoint = detail::parse_endpoint(request.url, ec);
+        if (!endpoint) {
+            co_return failure(Delivery::not_sent, ec, ec.message());
+        }
+        ++stats.requests;
+        detail::Lease lease =
+            co_await pool.acquire(*endpoint, {deadline, options.connect_timeout, options.handshake_timeout});
+        if (!lease.connection) {
+            co_return failure(Delivery::not_sent, lease.error, lease.detail);
+        }
+        if (lease.connection->served > 0) {
+            ++stats.connections_reused;
+        }
+        auto [outcome, keep_alive] = co_await exchange(*endpoint, *lease.connection, request, deadline);
+        pool.release(*endpoint, std::move(lease.connection), outcome.answered() && keep_alive);
+        co_return outcome;
+    }
+
+    // Writes the request and reads the answer on an open connection; also says whether the
+    // server lets the connection be reused.
+    asio::awaitable<std::pair<HttpOutcome, bool>> exchange(detail::Endpoint const& endpoint, detail::Connection& connection,
+                                          HttpRequest const& request, clock::time_point deadline) {
+        http::request<http::string_body> message{request.method == Method::post ? http::verb::post : http::verb::get,
+                                                 endpoint.target, 11};
+        message.set(http::field::host, endpoint.host_header);
+        message.set(http::field::user_agent, options.user_agent);
+        message.set(http::field::accept, "application/json");
+        for (auto const& [name, value] : request.headers) {
+            message.set(name, value);
+        }
+        if (request.method == Method::post) {
+            message.set(http::field::content_type, request.content_type);
+            message.body() = request.body;
+        }
+        message.keep_alive(true);
+        message.prepare_payload();
+
+        // The whole-request deadline bounds every step (expires_at on the lowest layer).
+        connection.tcp().expires_at(deadline);
+        auto [write_error, written] = co_await connection.with_stream(
+            [&](auto& stream) { return http::async_write(stream, message, use_nothrow); });
+        if (write_error) {
+            // Some bytes may have left: for a POST the server may have acted on it.
+            co_return std::pair{
+                failure(Delivery::sent_no_answer, classify_exchange_error(write_error), write_error.message()), false};
+        }
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(options.max_body_bytes);
+        parser.header_limit(k_max_header_bytes);
+        connection.tcp().expires_at(deadline);
+        auto [read_error, read] = co_await connection.with_stream(
+            [&](auto& stream) { return http::async_read(stream, connection.buffer, parser, use_nothrow); });
+        connection.tcp().expires_never();
+        if (read_error) {
+            co_return std::pair{
+                failure(Delivery::sent_no_answer, classify_exchange_error(read_error), read_error.message()), false};
+        }
+        ++connection.served;
+        auto& response = parser.get();
+        bool const keep_alive = response.keep_alive();
+        HttpOutcome outcome;
+        outcome.delivery = Delivery::answered;
+        outcome.response.status = static_cast<int>(response.result_int());
+        for (auto const& field : response) {
+            outcome.response.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+        }
+        outcome.response.body = std::move(response.body());
+        co_return std::pair{std::move(outcome), keep_alive};
+    }
+
+    ClientOptions options;
+    detail::ConnectionPool pool;
+    ClientStats stats;
+};
+
+HttpsClient::HttpsClient(asio::any_io_executor executor, TlsContext& tls, ClientOptions options)
+    : m_impl(std::make_unique<Impl>(std::move(executor), tls, std::move(options))) {}
+
+HttpsClient::~HttpsClient() = default;
+
+asio::awaitable<HttpOutcome> HttpsClient::send(HttpRequest request) { return m_impl->send(std::move(request)); }
+
+ClientStats HttpsClient::stats() const noexcept {
+    ClientStats s = m_impl->stats;
+    s.connections_opened = m_impl->pool.connections_opened();
+    return s;
+}
+
+void HttpsClient::close_idle() { m_impl->pool.close_idle(); }
+
+} // namespace evobatch::net
