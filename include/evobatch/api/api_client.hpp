@@ -1,0 +1,59 @@
+#pragma once
+// Typed calls to the Evolink task API over HttpsClient. Every result says whether the request
+// could have reached the server (net::Delivery), and carries either the value, an ApiError
+// (the server's answer, classified), or the network error. Never throws for I/O or HTTP.
+
+#include "evobatch/api/error.hpp"
+#include "evobatch/api/secret.hpp"
+#include "evobatch/api/types.hpp"
+#include "evobatch/net/http_types.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace evobatch::net {
+class HttpsClient;
+} // namespace evobatch::net
+
+namespace evobatch::api {
+
+template <class T>
+struct ApiResult {
+    net::Delivery delivery = net::Delivery::not_sent;
+    boost::system::error_code error; // a NetErrc/asio code, or an ApiErrc when answered
+    std::string detail;              // words for `error` (never contains the key)
+    std::optional<T> value;          // set on success
+    std::optional<ApiError> api_error; // set when the server answered with an error status
+    std::string request_id;
+    bool replayed = false; // create only: the server returned the task of an earlier request with this key
+
+    [[nodiscard]] bool ok() const noexcept { return value.has_value(); }
+};
+
+class ApiClient {
+public:
+    // `http` must outlive the client. `base_url` like "https://api.evolink.ai" (a path prefix is kept).
+    ApiClient(net::HttpsClient& http, std::string base_url, Secret key);
+
+    // POST /v1/videos/generations with `Idempotency-Key: idempotency_key`.
+    boost::asio::awaitable<ApiResult<Task>> create(CreateRequest const& request, std::string const& idempotency_key);
+    // GET /v1/tasks/{id}
+    boost::asio::awaitable<ApiResult<Task>> get_task(std::string const& task_id);
+    // POST /v1/tasks/batch with at most k_max_batch_read ids; unknown ids are left out by the server.
+    boost::asio::awaitable<ApiResult<std::vector<Task>>> batch_read(std::vector<std::string> const& task_ids);
+    // GET /v1/credits
+    boost::asio::awaitable<ApiResult<Credits>> credits();
+
+private:
+    template <class T, class Parse>
+    boost::asio::awaitable<ApiResult<T>> call(net::HttpRequest request, Parse parse);
+
+    net::HttpsClient& m_http;
+    std::string m_base_url;
+    Secret m_key;
+};
+
+} // namespace evobatch::api

@@ -1,0 +1,88 @@
+#include "evobatch/api/api_client.hpp"
+
+#include "evobatch/api/json.hpp"
+#include "evobatch/net/https_client.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+namespace evobatch::api {
+
+namespace asio = boost::asio;
+
+ApiClient::ApiClient(net::HttpsClient& http, std::string base_url, Secret key)
+    : m_http(http), m_base_url(std::move(base_url)), m_key(std::move(key)) {
+    while (!m_base_url.empty() && m_base_url.back() == '/') {
+        m_base_url.pop_back();
+    }
+}
+
+template <class T, class Parse>
+asio::awaitable<ApiResult<T>> ApiClient::call(net::HttpRequest request, Parse parse) {
+    if (!m_key.empty()) {
+        request.headers.emplace_back("authorization", fmt::format("Bearer {}", m_key.reveal()));
+    }
+    net::HttpOutcome outcome = co_await m_http.send(std::move(request));
+    ApiResult<T> result;
+    result.delivery = outcome.delivery;
+    if (!outcome.answered()) {
+        result.error = outcome.error;
+        result.detail = redact(outcome.detail, m_key);
+        co_return result;
+    }
+    net::HttpResponse const& response = outcome.response;
+    result.request_id = request_id_of(response);
+    result.replayed = response.header("idempotency-replayed") == std::optional<std::string_view>("true");
+    if (response.status < 200 || response.status > 299) {
+        ApiError error = classify_error(response, std::chrono::system_clock::now());
+        error.message = redact(std::move(error.message), m_key);
+        error.param = redact(std::move(error.param), m_key);
+        error.code = redact(std::move(error.code), m_key);
+        result.error = error.kind;
+        result.detail = describe(error);
+        result.api_error = std::move(error);
+        co_return result;
+    }
+    auto parsed = parse(response.body);
+    if (!parsed) {
+        result.error = ApiErrc::bad_response;
+        result.detail = fmt::format("HTTP {} with a body that is not the documented JSON ({})", response.status,
+                                    parsed.error().message());
+        co_return result;
+    }
+    result.value = std::move(*parsed);
+    co_return result;
+}
+
+asio::awaitable<ApiResult<Task>> ApiClient::create(CreateRequest const& request, std::string const& idempotency_key) {
+    net::HttpRequest http;
+    http.method = net::Method::post;
+    http.url = m_base_url + "/v1/videos/generations";
+    http.body = to_json_text(request);
+    http.headers.emplace_back("idempotency-key", idempotency_key);
+    co_return co_await call<Task>(std::move(http), [](std::string_view body) { return parse_task(body); });
+}
+
+asio::awaitable<ApiResult<Task>> ApiClient::get_task(std::string const& task_id) {
+    net::HttpRequest http;
+    http.url = m_base_url + "/v1/tasks/" + task_id;
+    co_return co_await call<Task>(std::move(http), [](std::string_view body) { return parse_task(body); });
+}
+
+asio::awaitable<ApiResult<std::vector<Task>>> ApiClient::batch_read(std::vector<std::string> const& task_ids) {
+    net::HttpRequest http;
+    http.method = net::Method::post;
+    http.url = m_base_url + "/v1/tasks/batch";
+    http.body = to_json_text(BatchReadRequest{task_ids});
+    co_return co_await call<std::vector<Task>>(std::move(http),
+                                               [](std::string_view body) { return parse_task_list(body); });
+}
+
+asio::awaitable<ApiResult<Credits>> ApiClient::credits() {
+    net::HttpRequest http;
+    http.url = m_base_url + "/v1/credits";
+    co_return co_await call<Credits>(std::move(http), [](std::string_view body) { return parse_credits(body); });
+}
+
+} // namespace evobatch::api
