@@ -91,7 +91,8 @@ asio::awaitable<ConnectResult> Connection::open(ConnectTimeouts timeouts) {
                                                                        : error_code(NetErrc::connect_failed),
                                 connect_error.message()};
     }
-    tcp().socket().set_option(tcp::no_delay(true));
+    error_code ignored;
+    tcp().socket().set_option(tcp::no_delay(true), ignored); // a latency nicety; failure is harmless
     if (!m_secure) {
         co_return ConnectResult{};
     }
