@@ -23,3 +23,15 @@ int run_validate(ValidateOptions const& options);
 int run_plan(PlanOptions const& options);
 
 } // namespace evobatch::cli
+
+// `evobatch sim` (cmd_sim.cpp): registers the subcommand, whose options fill `options`.
+namespace CLI {
+class App;
+}
+namespace evobatch::sim {
+struct SimOptions;
+}
+namespace evobatch::cli {
+CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& options);
+int run_sim(sim::SimOptions const& options);
+} // namespace evobatch::cli

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "exit_code.hpp"
 
+#include "evobatch/sim/simulator.hpp"
 #include "evobatch/version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -67,6 +68,9 @@ int main(int argc, char** argv) {
     plan_cmd->add_option("--max-errors", plan.max_errors, "Show at most N problems (0: all)")->capture_default_str();
     plan_cmd->footer(k_plan_footer);
 
+    sim::SimOptions sim_options;
+    auto* sim_cmd = add_sim_command(app, sim_options);
+
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {
@@ -80,6 +84,9 @@ int main(int argc, char** argv) {
         }
         if (plan_cmd->parsed()) {
             return run_plan(plan);
+        }
+        if (sim_cmd->parsed()) {
+            return run_sim(sim_options);
         }
     } catch (std::exception const& e) {
         fmt::print(stderr, "evobatch: error: {}\n", e.what());

@@ -1,0 +1,109 @@
+#pragma once
+// The built-in Evolink simulator (design.md "Simulator"): an HTTPS server on loopback that
+// behaves like the task API of api.md, with a scaled clock, limits and injected faults. Tests,
+// the demo and the benchmarks run it in-process; `evobatch sim` runs it on its own.
+//
+// Thread safety: construct, start() and stop() from one thread. port(), base_url(), ca_file()
+// and stats() may be called from any thread once start() has returned. The server itself runs
+// on one thread of its own with its own io_context.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace evobatch::sim {
+
+struct SimOptions {
+    std::string host = "127.0.0.1"; // an IP literal: 127.0.0.1 or ::1
+    std::uint16_t port = 0;         // 0: a free port
+    std::optional<std::string> key; // when set, /v1 requests need "Authorization: Bearer <key>", else 401
+    double time_scale = 1.0;        // real seconds per simulated second: 0.01 makes a 300 s task take ~3 s
+    double rps = 0;                 // token bucket over every /v1 request; 0: unlimited
+    int burst = 0;                  // bucket size; 0: max(1, ceil(rps))
+    int max_concurrent_tasks = 0;   // unfinished tasks at once; 0: unlimited; creates beyond it get 429
+    std::optional<double> credits;  // starting balance; unset: unlimited
+    double fail_ratio = 0;          // share of tasks that end `failed` (refunded)
+    double error_ratio = 0;         // share of /v1 requests answered 500/502/503 with no side effect
+    double cut_after_create_ratio = 0; // share of creates whose task is made but whose connection is cut
+    std::chrono::milliseconds latency{0}; // added before every /v1 answer
+    std::uint64_t file_bytes = 1 << 20;   // size of each result file
+    bool idempotency = true;              // false: ignore Idempotency-Key, like a server that forgot it
+    bool batch_read = true;               // false: POST /v1/tasks/batch answers 404
+    std::uint64_t seed = 1;               // seeds the one PRNG behind every random choice
+    std::optional<std::filesystem::path> log_file; // one JSON line per created task, flushed at once
+    // Where ca.pem (and ca-key.pem) go. A directory that already holds both is reused, so a
+    // restarted simulator keeps its CA. Unset: a fresh temporary directory, removed at stop().
+    std::optional<std::filesystem::path> cert_dir;
+    // Names and IPs the server certificate is issued for; empty: {"127.0.0.1", "::1", "localhost"}.
+    std::vector<std::string> cert_names;
+};
+
+// A consistent snapshot of what the simulator has seen and done so far.
+struct SimStats {
+    // Requests read, by endpoint, whatever their answer.
+    std::uint64_t create_requests = 0; // POST /v1/videos/generations
+    std::uint64_t task_reads = 0;      // GET /v1/tasks/{id}
+    std::uint64_t batch_reads = 0;     // POST /v1/tasks/batch
+    std::uint64_t credit_reads = 0;    // GET /v1/credits
+    std::uint64_t file_requests = 0;   // GET /files/...
+    std::uint64_t other_requests = 0;  // anything else
+    std::uint64_t api_requests = 0;    // every /v1 request (the rate limiter's population)
+
+    std::uint64_t tasks_created = 0;
+    std::uint64_t replays = 0;   // creates answered with an existing task (same idempotency key and body)
+    std::uint64_t conflicts = 0; // same key, different body: 409
+    std::uint64_t tasks_completed = 0; // tasks that have completed by now
+    std::uint64_t tasks_failed = 0;    // tasks that have failed by now
+
+    std::map<unsigned, std::uint64_t> status_counts; // answers sent, by HTTP status
+    std::uint64_t rate_limited = 0;        // 429s from the token bucket
+    std::uint64_t concurrency_limited = 0; // 429s from max_concurrent_tasks
+    std::uint64_t connections_accepted = 0;
+    std::uint64_t cut_connections = 0; // closed without an answer (cut_after_create_ratio)
+    // The most /v1 requests the rate limiter let through within any 1 s window: a client that
+    // keeps to the limit never pushes this above rps + burst.
+    std::uint64_t max_requests_in_any_1s_window = 0;
+    // The same over every /v1 request received, the rate-limited ones included.
+    std::uint64_t max_attempts_in_any_1s_window = 0;
+
+    std::int64_t credits_reserved_now = 0; // held by unfinished tasks
+    std::int64_t credits_spent = 0;        // charged for completed tasks
+    std::int64_t credits_refunded = 0;     // released by failed tasks
+    std::uint64_t file_bytes_sent = 0;
+
+    [[nodiscard]] std::uint64_t count(unsigned status) const; // status_counts[status], 0 if absent
+    [[nodiscard]] std::uint64_t count_5xx() const;
+};
+
+class Simulator {
+public:
+    explicit Simulator(SimOptions options);
+    ~Simulator(); // stop()s
+    Simulator(Simulator const&) = delete;
+    Simulator& operator=(Simulator const&) = delete;
+
+    // Makes (or loads) the CA, issues the server certificate, opens the log, binds and starts
+    // serving on the simulator's own thread. Throws std::runtime_error on bad options or when
+    // any of that fails; may be called once.
+    void start();
+    // Closes the listener and every connection, joins the thread and removes a temporary
+    // certificate directory. Idempotent; stats() stays readable afterwards.
+    void stop();
+
+    [[nodiscard]] std::uint16_t port() const;
+    [[nodiscard]] std::string base_url() const;          // "https://127.0.0.1:PORT" ("https://[::1]:PORT")
+    [[nodiscard]] std::filesystem::path ca_file() const; // PEM of the CA that signed the server certificate
+    [[nodiscard]] SimStats stats() const;
+    [[nodiscard]] SimOptions const& options() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace evobatch::sim

@@ -1,0 +1,136 @@
+// `evobatch sim`: the built-in Evolink simulator as a process of its own, for the demo, the
+// black-box tests and the benchmarks. Everything it does is in src/sim; this file maps flags
+// to SimOptions, prints the listening line and waits for a signal.
+
+#include "commands.hpp"
+#include "exit_code.hpp"
+
+#include "evobatch/sim/simulator.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+namespace evobatch::cli {
+
+namespace {
+
+constexpr char const* k_sim_footer = R"(
+A local HTTPS server that behaves like the Evolink task API (see api.md): tasks progress on
+a scaled clock, results are served with Range support, and limits and faults are injected
+on demand. It makes its own CA; the first line on stdout is exactly
+  listening https://127.0.0.1:PORT ca=PATH
+so a client points at that URL and trusts PATH. It runs until SIGINT (Ctrl-C) or SIGTERM,
+then stops cleanly with exit code 0. The API key is never printed or logged.
+
+Examples:
+  evobatch sim --time-scale 0.01
+  evobatch sim --port 8443 --key-env SIM_KEY --rps 5 --credits 200 --cert-dir /tmp/sim-ca
+  evobatch sim --fail-ratio 0.1 --error-ratio 0.05 --cut-after-create-ratio 0.02 --log tasks.jsonl)";
+
+// Says what is on without the key itself.
+void print_settings(sim::SimOptions const& o) {
+    std::string limits = o.rps > 0 ? fmt::format("{} requests/s", o.rps) : std::string("no rate limit");
+    if (o.max_concurrent_tasks > 0) {
+        limits += fmt::format(", {} tasks at once", o.max_concurrent_tasks);
+    }
+    fmt::print(stderr, "evobatch sim: key {}; {}; credits {}; time scale {}\n", o.key ? "required" : "not checked",
+               limits, o.credits ? fmt::format("{}", *o.credits) : std::string("unlimited"), o.time_scale);
+    if (o.fail_ratio > 0 || o.error_ratio > 0 || o.cut_after_create_ratio > 0 || o.latency.count() > 0) {
+        fmt::print(stderr, "evobatch sim: faults: {} failed tasks, {} server errors, {} cut creates, {} ms latency\n",
+                   o.fail_ratio, o.error_ratio, o.cut_after_create_ratio, o.latency.count());
+    }
+}
+
+} // namespace
+
+CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
+    auto* cmd = app.add_subcommand("sim", "Run the built-in Evolink simulator (HTTPS on loopback) until Ctrl-C");
+    cmd->add_option("--host", o.host, "IP address to listen on (127.0.0.1 or ::1)")->capture_default_str();
+    cmd->add_option("--port", o.port, "Port to listen on (0: any free port)")->capture_default_str();
+    cmd->add_option_function<std::string>(
+        "--key", [&o](std::string const& key) { o.key = key; },
+        "Require this API key as a bearer token (prefer --key-env: a command line is visible to others)");
+    cmd->add_option_function<std::string>(
+        "--key-env",
+        [&o](std::string const& name) {
+            char const* value = std::getenv(name.c_str());
+            if (value == nullptr || *value == '\0') {
+                throw CLI::ValidationError("--key-env", "environment variable " + name + " is not set");
+            }
+            o.key = value;
+        },
+        "Require the API key held in this environment variable");
+    cmd->add_option("--time-scale", o.time_scale, "Real seconds per simulated second (0.01: a 300 s task takes 3 s)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_option("--rps", o.rps, "Rate limit over all /v1 requests, per second (0: none)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--burst", o.burst, "Rate limit burst (0: the rate, rounded up)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--max-concurrent-tasks", o.max_concurrent_tasks, "Unfinished tasks allowed at once (0: any)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option_function<double>(
+           "--credits", [&o](double credits) { o.credits = credits; }, "Starting balance (default: unlimited)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--fail-ratio", o.fail_ratio, "Share of tasks that fail (refunded)")->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--error-ratio", o.error_ratio, "Share of /v1 requests answered 500/502/503")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--cut-after-create-ratio", o.cut_after_create_ratio,
+                    "Share of creates whose task is made but whose connection is cut before the answer")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option_function<std::int64_t>(
+           "--latency-ms", [&o](std::int64_t ms) { o.latency = std::chrono::milliseconds{ms}; },
+           "Delay before every /v1 answer, in milliseconds")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--file-bytes", o.file_bytes, "Size of each result file")->capture_default_str();
+    cmd->add_flag_callback("--no-idempotency", [&o] { o.idempotency = false; },
+                           "Ignore Idempotency-Key, like a server that forgot it");
+    cmd->add_flag_callback("--no-batch-read", [&o] { o.batch_read = false; },
+                           "Answer 404 to POST /v1/tasks/batch, like a server without it");
+    cmd->add_option("--seed", o.seed, "Seed of every random choice")->capture_default_str();
+    cmd->add_option_function<std::string>(
+        "--log", [&o](std::string const& path) { o.log_file = path; },
+        "Append one JSON line per created task to FILE (flushed at once)");
+    cmd->add_option_function<std::string>(
+        "--cert-dir", [&o](std::string const& dir) { o.cert_dir = dir; },
+        "Keep the CA in DIR (ca.pem, ca-key.pem; reused when present) instead of a temporary directory");
+    cmd->footer(k_sim_footer);
+    return cmd;
+}
+
+int run_sim(sim::SimOptions const& options) {
+    // The signal handlers are in place before the server starts, so an early Ctrl-C is not lost.
+    boost::asio::io_context ioc(1);
+    boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    int received = 0;
+    signals.async_wait([&received](boost::system::error_code const& ec, int signal_number) {
+        if (!ec) {
+            received = signal_number;
+        }
+    });
+
+    sim::Simulator simulator(options);
+    simulator.start(); // std::runtime_error -> exit 2 with its message, from main
+    fmt::print("listening {} ca={}\n", simulator.base_url(), simulator.ca_file().string());
+    std::fflush(stdout);
+    print_settings(options);
+
+    ioc.run(); // sleeps in the kernel until a signal arrives
+    fmt::print(stderr, "evobatch sim: {}; stopping\n", received != 0 ? strsignal(received) : "no signal");
+    simulator.stop();
+    sim::SimStats const s = simulator.stats();
+    fmt::print(stderr, "evobatch sim: {} connections, {} API requests, {} tasks created ({} replays), {} 429s\n",
+               s.connections_accepted, s.api_requests, s.tasks_created, s.replays, s.count(429));
+    return exit_ok;
+}
+
+} // namespace evobatch::cli

@@ -1,0 +1,82 @@
+#include "evobatch/sim/file_content.hpp"
+
+#include "evobatch/sim/sha256.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace evobatch::sim {
+
+namespace {
+
+constexpr std::uint64_t k_golden = 0x9e3779b97f4a7c15ULL;
+
+std::uint64_t fnv1a(std::string_view text) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (unsigned char const c : text) {
+        h = (h ^ c) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+// Word k of the splitmix64 stream seeded with `seed`: state k+1 steps in, then the mix.
+// (https://prng.di.unimi.it/splitmix64.c; the state is a counter, so any word is O(1).)
+std::uint64_t word_at(std::uint64_t seed, std::uint64_t k) noexcept {
+    std::uint64_t z = seed + (k + 1) * k_golden;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+// Little-endian bytes, whatever the host, so every machine computes the same files.
+void store_le(std::uint64_t w, unsigned char* out) noexcept {
+    for (int i = 0; i < 8; ++i) {
+        out[i] = static_cast<unsigned char>(w >> (8 * i));
+    }
+}
+
+} // namespace
+
+void fill_file_bytes(std::string_view task_id, std::uint64_t offset, std::span<char> out) noexcept {
+    std::uint64_t const seed = fnv1a(task_id);
+    auto* dst = reinterpret_cast<unsigned char*>(out.data());
+    std::size_t left = out.size();
+    std::uint64_t word = offset / 8;
+    unsigned char bytes[8];
+    if (auto const skip = static_cast<std::size_t>(offset % 8); skip != 0 && left > 0) {
+        store_le(word_at(seed, word++), bytes);
+        std::size_t const n = std::min(left, 8 - skip);
+        std::memcpy(dst, bytes + skip, n);
+        dst += n;
+        left -= n;
+    }
+    for (; left >= 8; left -= 8, dst += 8) {
+        store_le(word_at(seed, word++), dst);
+    }
+    if (left > 0) {
+        store_le(word_at(seed, word), bytes);
+        std::memcpy(dst, bytes, left);
+    }
+}
+
+std::string expected_file_bytes(std::string_view task_id, std::uint64_t size) {
+    std::string out(static_cast<std::size_t>(size), '\0');
+    fill_file_bytes(task_id, 0, out);
+    return out;
+}
+
+std::string expected_file_sha256(std::string_view task_id, std::uint64_t size) {
+    constexpr std::size_t k_piece = 1 << 20;
+    std::vector<char> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(size, k_piece)));
+    Sha256 h;
+    for (std::uint64_t offset = 0; offset < size;) {
+        auto const n = static_cast<std::size_t>(std::min<std::uint64_t>(size - offset, k_piece));
+        fill_file_bytes(task_id, offset, std::span<char>(buffer.data(), n));
+        h.update(std::string_view(buffer.data(), n));
+        offset += n;
+    }
+    return h.hex_digest();
+}
+
+} // namespace evobatch::sim

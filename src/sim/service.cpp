@@ -1,0 +1,381 @@
+#include "service.hpp"
+
+#include "byte_range.hpp"
+#include "validation.hpp"
+
+#include "evobatch/api/json.hpp"
+#include "evobatch/sim/sha256.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <unordered_set>
+
+namespace evobatch::sim {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view k_create_path = "/v1/videos/generations";
+constexpr std::string_view k_batch_path = "/v1/tasks/batch";
+constexpr std::string_view k_tasks_prefix = "/v1/tasks/";
+constexpr std::string_view k_credits_path = "/v1/credits";
+constexpr std::string_view k_files_prefix = "/files/";
+constexpr std::string_view k_file_name = "/0.mp4";
+
+std::uint64_t splitmix(std::uint64_t z) noexcept {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+std::string_view error_type(unsigned status) noexcept {
+    switch (status) {
+    case 401: return "authentication_error";
+    case 402: return "billing_error";
+    case 429: return "rate_limit_error";
+    default: return status >= 500 ? "server_error" : "invalid_request_error";
+    }
+}
+
+// Whole seconds, rounded up, at least 1: Retry-After must never invite an immediate retry.
+std::string retry_after_seconds(std::chrono::nanoseconds wait) {
+    auto const s = std::chrono::ceil<std::chrono::seconds>(wait).count();
+    return std::to_string(std::max<std::int64_t>(1, s));
+}
+
+} // namespace
+
+Service::Service(SimOptions const& options, std::string base_url, SteadyTime now)
+    : m_options(options), m_base_url(std::move(base_url)), m_rng(options.seed),
+      m_book(TaskBookConfig{options.time_scale, options.credits, options.max_concurrent_tasks, options.fail_ratio,
+                            options.idempotency, m_base_url},
+             m_rng),
+      m_log(options.log_file), m_bucket(options.rps, options.burst, now), m_request_salt(splitmix(options.seed)) {}
+
+Service::Route Service::route(std::string_view path) noexcept {
+    if (path == k_create_path) {
+        return {Endpoint::create, {}};
+    }
+    if (path == k_batch_path) {
+        return {Endpoint::batch_read, {}};
+    }
+    if (path == k_credits_path) {
+        return {Endpoint::credits, {}};
+    }
+    if (path.starts_with(k_tasks_prefix)) {
+        auto const id = path.substr(k_tasks_prefix.size());
+        if (!id.empty() && id.find('/') == std::string_view::npos) {
+            return {Endpoint::task_read, id};
+        }
+    }
+    if (path.starts_with(k_files_prefix) && path.ends_with(k_file_name)) {
+        auto const id = path.substr(k_files_prefix.size(), path.size() - k_files_prefix.size() - k_file_name.size());
+        if (!id.empty() && id.find('/') == std::string_view::npos) {
+            return {Endpoint::file, id};
+        }
+    }
+    if (path == "/v1" || path.starts_with("/v1/")) {
+        return {Endpoint::other_api, {}};
+    }
+    return {Endpoint::other, {}};
+}
+
+Reply Service::handle(Request const& request, Now now) {
+    std::lock_guard const lock(m_mutex);
+    Reply reply;
+    reply.request_id = next_request_id();
+    auto const path = request.target.substr(0, request.target.find('?'));
+    Route const r = route(path);
+    count(r.endpoint);
+    if (r.endpoint == Endpoint::file || r.endpoint == Endpoint::other) {
+        dispatch(r, request, now, reply); // the media host: no key, no limit, no faults
+    } else {
+        // api.md order: the gateway's rate limit first, then the key, then whatever the upstream does.
+        ++m_stats.api_requests;
+        m_attempts.add(now.steady);
+        reply.delay = m_options.latency;
+        if (auto const wait = m_bucket.try_take(now.steady); wait.count() > 0) {
+            ++m_stats.rate_limited;
+            set_error(reply, 429, "rate_limit_exceeded",
+                      fmt::format("rate limit exceeded: at most {} requests a second", m_options.rps));
+            reply.headers.emplace_back("retry-after", retry_after_seconds(wait));
+        } else {
+            m_accepted.add(now.steady);
+            if (!authorized(request)) {
+                set_error(reply, 401, "invalid_api_key", "invalid or missing API key");
+            } else if (draw(m_options.error_ratio)) {
+                constexpr std::array<std::pair<unsigned, std::string_view>, 3> k_faults = {
+                    {{500, "internal_error"}, {502, "bad_gateway"}, {503, "service_unavailable"}}};
+                auto const& [status, code] = k_faults[std::uniform_int_distribution<std::size_t>(0, 2)(m_rng)];
+                set_error(reply, status, code, "simulated server error");
+            } else {
+                dispatch(r, request, now, reply);
+            }
+        }
+    }
+    if (reply.cut) {
+        ++m_stats.cut_connections;
+    } else {
+        ++m_stats.status_counts[reply.status];
+    }
+    return reply;
+}
+
+Reply Service::reject(unsigned status, std::string_view code, std::string_view message) {
+    std::lock_guard const lock(m_mutex);
+    Reply reply;
+    reply.request_id = next_request_id();
+    set_error(reply, status, code, message);
+    ++m_stats.status_counts[status];
+    return reply;
+}
+
+void Service::dispatch(Route const& r, Request const& request, Now now, Reply& reply) {
+    switch (r.endpoint) {
+    case Endpoint::create: create(request, now, reply); return;
+    case Endpoint::task_read: read_task(r, request, now, reply); return;
+    case Endpoint::batch_read: read_batch(request, now, reply); return;
+    case Endpoint::credits: read_credits(request, now, reply); return;
+    case Endpoint::file: serve_file(r, request, now, reply); return;
+    case Endpoint::other_api:
+    case Endpoint::other: break;
+    }
+    set_error(reply, 404, "not_found", fmt::format("no such endpoint: {} {}", request.method, request.target));
+}
+
+void Service::create(Request const& request, Now now, Reply& reply) {
+    if (!method_is(request, "POST", reply)) {
+        return;
+    }
+    std::optional<std::string_view> key;
+    if (m_options.idempotency && request.idempotency_key) {
+        if (!valid_idempotency_key(*request.idempotency_key)) {
+            set_error(reply, 400, "invalid_parameters", "Idempotency-Key must be 16 to 96 characters of [A-Za-z0-9._-]",
+                      "Idempotency-Key");
+            return;
+        }
+        key = request.idempotency_key;
+    }
+    boost::system::error_code ec;
+    json::value const body = json::parse(request.body, ec);
+    if (ec) {
+        set_error(reply, 400, "invalid_parameters", fmt::format("the body is not valid JSON: {}", ec.message()));
+        return;
+    }
+    auto const parsed = json::try_value_to<api::CreateRequest>(body);
+    if (!parsed) {
+        set_error(reply, 400, "invalid_parameters",
+                  fmt::format("the body is not a create request: {}", parsed.error().message()));
+        return;
+    }
+    if (auto const problem = validate_create(*parsed)) {
+        set_error(reply, 400, "invalid_parameters", problem->message, problem->param);
+        return;
+    }
+    // Bodies are at most 1 MiB: hashing one here costs well under a millisecond.
+    std::string const digest = sha256_hex(request.body);
+    CreateOutcome const out = m_book.create(*parsed, key, digest, now.steady, now.unix_seconds());
+    switch (out.status) {
+    case CreateStatus::created:
+        ++m_stats.tasks_created;
+        m_log.record(now.unix_milliseconds(), out.task.id, parsed->video_urls.front(), key, digest);
+        reply.body = api::to_json_text(out.task);
+        reply.cut = draw(m_options.cut_after_create_ratio);
+        return;
+    case CreateStatus::replayed:
+        ++m_stats.replays;
+        reply.body = api::to_json_text(out.task);
+        reply.headers.emplace_back("idempotency-replayed", "true");
+        return;
+    case CreateStatus::conflict:
+        ++m_stats.conflicts;
+        set_error(reply, 409, "idempotency_conflict",
+                  "this Idempotency-Key was already used with a different request body", "Idempotency-Key");
+        return;
+    case CreateStatus::insufficient_credits:
+        set_error(reply, 402, "insufficient_quota",
+                  fmt::format("insufficient credits: the task needs {} and {} remain", out.cost, out.balance));
+        return;
+    case CreateStatus::too_many_tasks:
+        ++m_stats.concurrency_limited;
+        set_error(reply, 429, "rate_limit_exceeded",
+                  fmt::format("too many concurrent tasks: at most {} at once", m_options.max_concurrent_tasks));
+        reply.headers.emplace_back("retry-after", retry_after_seconds(out.retry_after));
+        return;
+    }
+}
+
+void Service::read_task(Route const& r, Request const& request, Now now, Reply& reply) {
+    if (!method_is(request, "GET", reply)) {
+        return;
+    }
+    if (!r.id.starts_with(api::k_task_id_prefix)) {
+        set_error(reply, 400, "invalid_task_id", fmt::format("task ids start with '{}'", api::k_task_id_prefix),
+                  "task_id");
+        return;
+    }
+    auto const task = m_book.find(r.id, now.steady);
+    if (!task) {
+        set_error(reply, 404, "task_not_found", fmt::format("no task {}", r.id), "task_id");
+        return;
+    }
+    reply.body = api::to_json_text(*task);
+}
+
+void Service::read_batch(Request const& request, Now now, Reply& reply) {
+    if (!m_options.batch_read) {
+        set_error(reply, 404, "not_found", "no such endpoint: batch reads are not offered");
+        return;
+    }
+    if (!method_is(request, "POST", reply)) {
+        return;
+    }
+    boost::system::error_code ec;
+    json::value const body = json::parse(request.body, ec);
+    auto const parsed = ec ? boost::system::result<api::BatchReadRequest>(ec)
+                           : json::try_value_to<api::BatchReadRequest>(body);
+    if (!parsed) {
+        set_error(reply, 400, "invalid_parameters", "the body must be {\"task_ids\": [strings]}", "task_ids");
+        return;
+    }
+    if (parsed->task_ids.size() > api::k_max_batch_read) {
+        set_error(reply, 400, "invalid_parameters",
+                  fmt::format("task_ids holds {} ids; the limit is {}", parsed->task_ids.size(), api::k_max_batch_read),
+                  "task_ids");
+        return;
+    }
+    json::array data;
+    std::unordered_set<std::string_view> seen;
+    for (auto const& id : parsed->task_ids) {
+        if (!seen.insert(id).second) {
+            continue;
+        }
+        if (auto const task = m_book.find(id, now.steady)) {
+            data.push_back(json::value_from(*task));
+        }
+    }
+    reply.body = json::serialize(json::object{{"data", std::move(data)}});
+}
+
+void Service::read_credits(Request const& request, Now now, Reply& reply) {
+    if (!method_is(request, "GET", reply)) {
+        return;
+    }
+    CreditFigures const f = m_book.credits(now.steady);
+    api::Credits credits;
+    credits.remaining = f.remaining;
+    credits.used = static_cast<double>(f.spent);
+    credits.unlimited = f.unlimited;
+    credits.user_remaining = f.remaining;
+    reply.body = api::to_json_text(credits);
+}
+
+void Service::serve_file(Route const& r, Request const& request, Now now, Reply& reply) {
+    if (!method_is(request, "GET", reply)) {
+        return;
+    }
+    if (!m_book.completed(r.id, now.steady)) {
+        set_error(reply, 404, "file_not_found", fmt::format("no result file for {}", r.id));
+        return;
+    }
+    std::uint64_t const size = m_options.file_bytes;
+    RangeRequest const range = parse_range(request.range, size);
+    reply.headers.emplace_back("accept-ranges", "bytes");
+    if (range.kind == RangeRequest::Kind::unsatisfiable) {
+        set_error(reply, 416, "range_not_satisfiable", fmt::format("the file has {} bytes", size));
+        reply.headers.emplace_back("content-range", fmt::format("bytes */{}", size));
+        return;
+    }
+    reply.content_type = "video/mp4";
+    if (range.kind == RangeRequest::Kind::partial) {
+        reply.status = 206;
+        reply.headers.emplace_back("content-range", fmt::format("bytes {}-{}/{}", range.first, range.last, size));
+        reply.file = FileSlice{std::string(r.id), range.first, range.last - range.first + 1};
+    } else {
+        reply.file = FileSlice{std::string(r.id), 0, size};
+    }
+}
+
+bool Service::authorized(Request const& request) const {
+    if (!m_options.key) {
+        return true;
+    }
+    constexpr std::string_view k_scheme = "Bearer ";
+    return request.authorization.size() == k_scheme.size() + m_options.key->size() &&
+           request.authorization.starts_with(k_scheme) && request.authorization.ends_with(*m_options.key);
+}
+
+// Draws only when the fault is enabled, so turning one fault on does not reshuffle the others.
+bool Service::draw(double ratio) {
+    return ratio > 0 && std::uniform_real_distribution<double>(0, 1)(m_rng) < ratio;
+}
+
+// Unique (splitmix is a bijection on 64 bits) and different from one seed to the next.
+std::string Service::next_request_id() { return fmt::format("req-{:016x}", splitmix(m_request_salt + ++m_request_count)); }
+
+void Service::count(Endpoint e) {
+    switch (e) {
+    case Endpoint::create: ++m_stats.create_requests; break;
+    case Endpoint::task_read: ++m_stats.task_reads; break;
+    case Endpoint::batch_read: ++m_stats.batch_reads; break;
+    case Endpoint::credits: ++m_stats.credit_reads; break;
+    case Endpoint::file: ++m_stats.file_requests; break;
+    case Endpoint::other_api:
+    case Endpoint::other: ++m_stats.other_requests; break;
+    }
+}
+
+void Service::set_error(Reply& reply, unsigned status, std::string_view code, std::string_view message,
+                        std::string_view param) {
+    reply.status = status;
+    reply.content_type = "application/json";
+    reply.file.reset();
+    reply.body = api::to_json_text(api::ErrorBody{std::string(code),
+                                                  fmt::format("{} (request id: {})", message, reply.request_id),
+                                                  std::string(error_type(status)), std::string(param)});
+}
+
+bool Service::method_is(Request const& request, std::string_view method, Reply& reply) {
+    if (request.method == method) {
+        return true;
+    }
+    set_error(reply, 405, "method_not_allowed", fmt::format("{} is not allowed here; use {}", request.method, method));
+    reply.headers.emplace_back("allow", std::string(method));
+    return false;
+}
+
+void Service::on_connection_accepted() {
+    std::lock_guard const lock(m_mutex);
+    ++m_stats.connections_accepted;
+}
+
+void Service::on_file_bytes_sent(std::uint64_t bytes) {
+    std::lock_guard const lock(m_mutex);
+    m_stats.file_bytes_sent += bytes;
+}
+
+SimStats Service::stats(SteadyTime now) {
+    std::lock_guard const lock(m_mutex);
+    SimStats s = m_stats;
+    CreditFigures const f = m_book.credits(now);
+    s.credits_reserved_now = f.reserved;
+    s.credits_spent = f.spent;
+    s.credits_refunded = f.refunded;
+    s.tasks_completed = m_book.tasks_completed();
+    s.tasks_failed = m_book.tasks_failed();
+    s.max_requests_in_any_1s_window = m_accepted.max();
+    s.max_attempts_in_any_1s_window = m_attempts.max();
+    return s;
+}
+
+} // namespace evobatch::sim

@@ -1,0 +1,108 @@
+#pragma once
+// The simulated API, sans I/O: one HTTP request in, one Reply out. The session coroutine does
+// the reading, waiting and writing; everything the API decides (routing, key, rate limit,
+// faults, tasks, credits, files) is here, driven by the caller's clock.
+//
+// Thread safety: handle() runs on the simulator's io thread; stats() is also called from other
+// threads (tests), so one mutex guards the state. It is held for microseconds per request.
+
+#include "sim_clock.hpp"
+#include "task_book.hpp"
+#include "task_log.hpp"
+#include "token_bucket.hpp"
+
+#include "evobatch/sim/simulator.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace evobatch::sim {
+
+// What the service needs of an HTTP request (views into the session's parsed message).
+struct Request {
+    std::string_view method;
+    std::string_view target;
+    std::string_view authorization; // empty when absent
+    std::optional<std::string_view> idempotency_key;
+    std::string_view range; // empty when absent
+    std::string_view body;
+};
+
+// Bytes [offset, offset + length) of a task's result file, streamed by the session.
+struct FileSlice {
+    std::string task_id;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
+struct Reply {
+    unsigned status = 200;
+    std::string request_id; // sent as x-request-id
+    std::string content_type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::chrono::milliseconds delay{0}; // wait this long before answering (latency)
+    bool cut = false;                   // close the connection without answering
+    std::optional<FileSlice> file;      // the body is file bytes instead of `body`
+};
+
+inline constexpr std::size_t k_max_request_body = 1 << 20;
+
+class Service {
+public:
+    // Throws std::runtime_error when the task log cannot be opened.
+    Service(SimOptions const& options, std::string base_url, SteadyTime now);
+
+    Reply handle(Request const& request, Now now);
+    // An error answer for a request the session could not read (413, 431, 400).
+    Reply reject(unsigned status, std::string_view code, std::string_view message);
+
+    void on_connection_accepted();
+    void on_file_bytes_sent(std::uint64_t bytes);
+    SimStats stats(SteadyTime now);
+
+private:
+    enum class Endpoint : std::uint8_t { create, task_read, batch_read, credits, file, other_api, other };
+    struct Route {
+        Endpoint endpoint = Endpoint::other;
+        std::string_view id; // task id, for task_read and file
+    };
+    static Route route(std::string_view path) noexcept;
+
+    void dispatch(Route const& r, Request const& request, Now now, Reply& reply);
+    void create(Request const& request, Now now, Reply& reply);
+    void read_task(Route const& r, Request const& request, Now now, Reply& reply);
+    void read_batch(Request const& request, Now now, Reply& reply);
+    void read_credits(Request const& request, Now now, Reply& reply);
+    void serve_file(Route const& r, Request const& request, Now now, Reply& reply);
+
+    bool authorized(Request const& request) const;
+    bool draw(double ratio);
+    std::string next_request_id();
+    void count(Endpoint e);
+    static void set_error(Reply& reply, unsigned status, std::string_view code, std::string_view message,
+                          std::string_view param = {});
+    static bool method_is(Request const& request, std::string_view method, Reply& reply);
+
+    SimOptions const m_options;
+    std::string const m_base_url;
+    std::mt19937_64 m_rng; // the one PRNG behind every random choice (SimOptions::seed)
+    TaskBook m_book;
+    TaskLog m_log;
+    TokenBucket m_bucket;
+    WindowMax m_attempts; // every /v1 request
+    WindowMax m_accepted; // /v1 requests the bucket let through
+    std::uint64_t m_request_salt;
+    std::uint64_t m_request_count = 0;
+    SimStats m_stats;
+    std::mutex m_mutex;
+};
+
+} // namespace evobatch::sim

@@ -1,0 +1,284 @@
+#include "session.hpp"
+
+#include "service.hpp"
+
+#include "evobatch/sim/file_content.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <algorithm>
+#include <span>
+#include <vector>
+
+namespace evobatch::sim {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using namespace std::chrono_literals;
+using boost::system::error_code;
+
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+constexpr auto k_handshake_timeout = 10s;
+constexpr auto k_idle_timeout = 60s;
+constexpr auto k_write_timeout = 30s;
+constexpr auto k_shutdown_timeout = 2s;
+constexpr std::uint32_t k_header_limit = 16 * 1024;
+constexpr std::size_t k_file_chunk = 256 * 1024;
+constexpr std::uint64_t k_max_drain = 16 << 20;
+constexpr unsigned k_http11 = 11;
+
+std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size()}; }
+
+Request to_request(http::request<http::string_body> const& req) {
+    Request r;
+    r.method = view(req.method_string());
+    r.target = view(req.target());
+    if (auto const it = req.find(http::field::authorization); it != req.end()) {
+        r.authorization = view(it->value());
+    }
+    if (auto const it = req.find("idempotency-key"); it != req.end()) {
+        r.idempotency_key = view(it->value());
+    }
+    if (auto const it = req.find(http::field::range); it != req.end()) {
+        r.range = view(it->value());
+    }
+    r.body = req.body();
+    return r;
+}
+
+// A request the parser refused: answered once, then the connection is closed.
+std::optional<Reply> unreadable(error_code const& ec, Service& service) {
+    if (ec == http::error::body_limit) { // a chunked body that went over
+        return service.reject(413, "request_too_large", "the request body is larger than 1 MiB");
+    }
+    if (ec == http::error::header_limit) {
+        return service.reject(431, "headers_too_large", "the request headers are larger than 16 KiB");
+    }
+    bool const parse_error = &ec.category() == &http::make_error_code(http::error::bad_target).category() &&
+                             ec != http::error::end_of_stream && ec != http::error::partial_message;
+    if (parse_error) {
+        return service.reject(400, "bad_request", "malformed HTTP request");
+    }
+    return std::nullopt;
+}
+
+template <class Body>
+void set_headers(http::response<Body>& res, Reply const& reply, bool keep_alive) {
+    res.version(k_http11);
+    res.result(reply.status);
+    res.set(http::field::server, "evobatch-sim");
+    res.set("x-request-id", reply.request_id);
+    res.set(http::field::content_type, reply.content_type);
+    for (auto const& [name, value] : reply.headers) {
+        res.set(name, value);
+    }
+    res.keep_alive(keep_alive);
+}
+
+asio::awaitable<bool> write_reply(Stream& stream, Reply& reply, bool keep_alive) {
+    http::response<http::string_body> res;
+    set_headers(res, reply, keep_alive);
+    res.body() = std::move(reply.body);
+    res.prepare_payload();
+    beast::get_lowest_layer(stream).expires_after(k_write_timeout);
+    auto const [ec, n] = co_await http::async_write(stream, res, use_nothrow);
+    co_return !ec;
+}
+
+// The header through Beast's serializer, then the bytes in pieces straight to the stream: a
+// 64 MiB file never exists in memory, and each piece is made just before it is sent.
+asio::awaitable<bool> write_file(Stream& stream, Reply const& reply, bool keep_alive, std::vector<char>& chunk,
+                                 Service& service) {
+    FileSlice const& slice = *reply.file;
+    http::response<http::empty_body> res;
+    set_headers(res, reply, keep_alive);
+    res.content_length(slice.length);
+    http::response_serializer<http::empty_body> serializer(res);
+    auto& tcp = beast::get_lowest_layer(stream);
+    tcp.expires_after(k_write_timeout);
+    if (auto const [ec, n] = co_await http::async_write_header(stream, serializer, use_nothrow); ec) {
+        co_return false;
+    }
+    chunk.resize(k_file_chunk);
+    std::uint64_t sent = 0;
+    while (sent < slice.length) {
+        auto const size = static_cast<std::size_t>(std::min<std::uint64_t>(slice.length - sent, chunk.size()));
+        fill_file_bytes(slice.task_id, slice.offset + sent, std::span<char>(chunk.data(), size));
+        tcp.expires_after(k_write_timeout);
+        auto const [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk.data(), size), use_nothrow);
+        if (ec) {
+            break;
+        }
+        sent += size;
+    }
+    service.on_file_bytes_sent(sent);
+    co_return sent == slice.length;
+}
+
+// Curl and others wait for this before sending a larger body.
+asio::awaitable<bool> send_continue(Stream& stream) {
+    http::response<http::empty_body> res{http::status::continue_, k_http11};
+    beast::get_lowest_layer(stream).expires_after(k_write_timeout);
+    auto const [ec, n] = co_await http::async_write(stream, res, use_nothrow);
+    co_return !ec;
+}
+
+// Reads and drops the rest of a refused body, up to k_max_drain: a client still writing it
+// when we close would meet a reset, which can destroy the 413 before it is read.
+asio::awaitable<void> drain_body(Stream& stream, beast::flat_buffer& buffer, std::uint64_t length) {
+    std::uint64_t left = length - std::min<std::uint64_t>(buffer.size(), length);
+    buffer.consume(buffer.size());
+    if (left > k_max_drain) {
+        co_return;
+    }
+    std::vector<char> scratch(64 * 1024);
+    while (left > 0) {
+        beast::get_lowest_layer(stream).expires_after(k_idle_timeout);
+        auto const size = static_cast<std::size_t>(std::min<std::uint64_t>(left, scratch.size()));
+        auto const [ec, n] = co_await stream.async_read_some(asio::buffer(scratch.data(), size), use_nothrow);
+        if (ec) {
+            co_return;
+        }
+        left -= n;
+    }
+}
+
+enum class ReadResult : std::uint8_t { request, refused, peer_closed, failed };
+
+// Reads one request into `parser`; `refusal` is set when the answer must be an error (413,
+// 431, 400) after which the connection closes.
+asio::awaitable<ReadResult> read_request(Stream& stream, beast::flat_buffer& buffer,
+                                         http::request_parser<http::string_body>& parser,
+                                         std::optional<Reply>& refusal, Service& service) {
+    auto& tcp = beast::get_lowest_layer(stream);
+    parser.header_limit(k_header_limit);
+    parser.body_limit(boost::none); // a declared length is checked below, so the body can be drained
+    tcp.expires_after(k_idle_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+    if (!ec && !parser.is_done()) {
+        bool const expects_continue = beast::iequals(parser.get()[http::field::expect], "100-continue");
+        if (auto const length = parser.content_length(); length && *length > k_max_request_body) {
+            refusal = service.reject(413, "request_too_large", "the request body is larger than 1 MiB");
+            if (!expects_continue) { // a client waiting for 100 sends no body
+                co_await drain_body(stream, buffer, *length);
+            }
+            co_return ReadResult::refused;
+        }
+        parser.body_limit(k_max_request_body); // for chunked bodies
+        if (expects_continue && !co_await send_continue(stream)) {
+            co_return ReadResult::failed;
+        }
+        tcp.expires_after(k_idle_timeout);
+        std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, use_nothrow);
+    }
+    if (!ec) {
+        co_return ReadResult::request;
+    }
+    if ((refusal = unreadable(ec, service))) {
+        co_return ReadResult::refused;
+    }
+    co_return ec == http::error::end_of_stream ? ReadResult::peer_closed : ReadResult::failed;
+}
+
+} // namespace
+
+// GCC 12 pairs the aligned_alloc inlined from Asio's frame allocator with the frame's operator
+// delete, which in fact frees through the same allocator: a false positive, seen with the same
+// Boost 1.81 frames in https://github.com/erigontech/silkworm/pull/2046.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ssl::context& tls, Service& service,
+                                       Connection& connection) {
+    Stream stream(std::move(socket), tls);
+    auto& tcp = beast::get_lowest_layer(stream);
+    connection.socket = &tcp.socket();
+    struct Forget { // stop() must never reach a socket this frame no longer owns
+        Connection& c;
+        ~Forget() { c.socket = nullptr; }
+    } const forget{connection};
+
+    tcp.expires_after(k_handshake_timeout);
+    if (auto const [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow); ec) {
+        co_return; // e.g. a client that does not trust our CA, or expected another name
+    }
+
+    beast::flat_buffer buffer;
+    std::vector<char> chunk; // file pieces, allocated on the first download
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        std::optional<Reply> refusal;
+        ReadResult const read = co_await read_request(stream, buffer, parser, refusal, service);
+        if (read == ReadResult::refused) {
+            co_await write_reply(stream, *refusal, false);
+            break;
+        }
+        if (read == ReadResult::peer_closed) {
+            break; // the client said close_notify: answer it
+        }
+        if (read == ReadResult::failed) {
+            co_return; // reset, truncated, timed out or cancelled: nothing left to say
+        }
+
+        auto const& req = parser.get();
+        Reply reply = service.handle(to_request(req), Now::current());
+        if (reply.delay.count() > 0) {
+            asio::steady_timer timer(co_await asio::this_coro::executor, reply.delay);
+            if (auto const [tec] = co_await timer.async_wait(use_nothrow); tec) {
+                co_return; // cancelled: the simulator is stopping
+            }
+        }
+        if (reply.cut) {
+            error_code ignored;
+            tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+            tcp.close(); // the task exists, the client never hears of it
+            co_return;
+        }
+        bool const keep_alive = req.keep_alive();
+        bool const written = reply.file ? co_await write_file(stream, reply, keep_alive, chunk, service)
+                                        : co_await write_reply(stream, reply, keep_alive);
+        if (!written) {
+            co_return;
+        }
+        if (!keep_alive) {
+            break;
+        }
+    }
+
+    // A graceful TLS close, unless stop() is what ended the loop.
+    auto const state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) {
+        co_return;
+    }
+    tcp.expires_after(k_shutdown_timeout);
+    co_await stream.async_shutdown(use_nothrow);
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+} // namespace evobatch::sim

@@ -1,0 +1,227 @@
+#include "task_book.hpp"
+
+#include "validation.hpp"
+
+#include "evobatch/api/pricing.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace evobatch::sim {
+
+namespace {
+
+using std::chrono::nanoseconds;
+
+// api.md's failed-task codes, by what a client should do about them.
+constexpr std::array<std::string_view, 6> k_final_codes = {
+    "content_policy_violation", "invalid_parameters", "image_processing_error",
+    "image_dimension_mismatch", "request_cancelled",  "resource_not_found"};
+constexpr std::array<std::string_view, 7> k_retryable_codes = {
+    "generation_failed_no_content", "service_error",         "generation_timeout", "resource_exhausted",
+    "quota_exceeded",               "service_unavailable", "unknown_error"};
+
+constexpr int k_min_video_seconds = 4;
+constexpr int k_max_video_seconds = 24; // beyond the billed 6..20, so some are clamped
+constexpr int k_base_estimate_seconds = 120;
+constexpr int k_estimate_seconds_per_billed_second = 12;
+
+std::uint64_t fnv1a(std::string_view text) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (unsigned char const c : text) {
+        h = (h ^ c) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+int billed_seconds(int seconds) noexcept {
+    return std::clamp(seconds, api::k_min_billed_seconds, api::k_max_billed_seconds);
+}
+
+nanoseconds scaled(double simulated_seconds, double time_scale) {
+    return std::chrono::duration_cast<nanoseconds>(std::chrono::duration<double>(simulated_seconds * time_scale));
+}
+
+int percent(nanoseconds elapsed, nanoseconds whole) noexcept {
+    if (whole.count() <= 0) {
+        return 99;
+    }
+    auto const p = static_cast<int>(std::floor(100.0 * static_cast<double>(elapsed.count()) /
+                                               static_cast<double>(whole.count())));
+    return std::clamp(p, 0, 99);
+}
+
+} // namespace
+
+TaskBook::TaskBook(TaskBookConfig config, std::mt19937_64& rng) : m_config(std::move(config)), m_rng(rng) {}
+
+int TaskBook::video_duration_of(std::string_view video_url) noexcept {
+    return k_min_video_seconds + static_cast<int>(fnv1a(video_url) % (k_max_video_seconds - k_min_video_seconds + 1));
+}
+
+double TaskBook::balance() const noexcept {
+    double const start = m_config.credits.value_or(k_unlimited_balance);
+    return start - static_cast<double>(m_reserved) - static_cast<double>(m_spent);
+}
+
+std::string TaskBook::new_task_id(std::int64_t unix_now) {
+    constexpr std::string_view k_alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::uniform_int_distribution<std::size_t> pick(0, k_alphabet.size() - 1);
+    for (;;) {
+        std::string suffix(8, 'a');
+        for (char& c : suffix) {
+            c = k_alphabet[pick(m_rng)];
+        }
+        std::string id = fmt::format("{}{}-{}", api::k_task_id_prefix, unix_now, suffix);
+        if (!m_by_id.contains(id)) { // 36^8 ids a second: a clash is rare, but must not alias two tasks
+            return id;
+        }
+    }
+}
+
+CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<std::string_view> key,
+                               std::string_view digest, SteadyTime now, std::int64_t unix_now) {
+    settle(now);
+    CreateOutcome out;
+    if (m_config.idempotency && key) {
+        if (auto const it = m_by_key.find(std::string(*key)); it != m_by_key.end()) {
+            if (it->second.digest != digest) {
+                out.status = CreateStatus::conflict;
+                return out;
+            }
+            out.status = CreateStatus::replayed;
+            out.task = view(m_tasks[it->second.task], now);
+            return out;
+        }
+    }
+
+    TaskRecord r;
+    r.video_url = request.video_urls.empty() ? std::string() : request.video_urls.front();
+    r.video_duration = video_duration_of(r.video_url);
+    r.cost = api::credits_for_duration(r.video_duration);
+    if (m_config.credits && balance() < static_cast<double>(r.cost)) {
+        out.status = CreateStatus::insufficient_credits;
+        out.cost = r.cost;
+        out.balance = balance();
+        return out;
+    }
+    if (m_config.max_concurrent_tasks > 0 && m_running.size() >= static_cast<std::size_t>(m_config.max_concurrent_tasks)) {
+        out.status = CreateStatus::too_many_tasks;
+        out.retry_after = std::max(nanoseconds{0}, m_running.top().first - now);
+        return out;
+    }
+
+    r.id = new_task_id(unix_now);
+    r.created = unix_now;
+    r.estimated_time = k_base_estimate_seconds + k_estimate_seconds_per_billed_second * billed_seconds(r.video_duration);
+    r.start = now;
+    // Real tasks finish both sooner and later than estimated.
+    double const factor = std::uniform_real_distribution<double>(0.6, 1.6)(m_rng);
+    r.run_time = scaled(r.estimated_time * factor, m_config.time_scale);
+    r.ends_after = r.run_time;
+    if (m_config.fail_ratio > 0 && std::uniform_real_distribution<double>(0, 1)(m_rng) < m_config.fail_ratio) {
+        bool const retryable = std::bernoulli_distribution(0.5)(m_rng);
+        std::size_t const count = retryable ? k_retryable_codes.size() : k_final_codes.size();
+        std::size_t const index = std::uniform_int_distribution<std::size_t>(0, count - 1)(m_rng);
+        std::string const code(retryable ? k_retryable_codes[index] : k_final_codes[index]);
+        r.failure = api::TaskError{code, fmt::format("simulated failure: {}", code), "task_error"};
+        double const at = std::uniform_real_distribution<double>(0.3, 1.0)(m_rng);
+        r.ends_after = std::chrono::duration_cast<nanoseconds>(r.run_time * at);
+    }
+
+    std::size_t const index = m_tasks.size();
+    m_by_id.emplace(r.id, index);
+    if (m_config.idempotency && key) {
+        m_by_key.emplace(std::string(*key), Remembered{std::string(digest), index});
+    }
+    m_running.emplace(r.start + r.ends_after, index);
+    m_reserved += r.cost;
+    m_tasks.push_back(std::move(r));
+
+    out.status = CreateStatus::created;
+    out.cost = m_tasks.back().cost;
+    out.task = view(m_tasks.back(), now);
+    // The create answer always shows a fresh task, even when the time scale is 0.
+    out.task.status = api::TaskStatus::pending;
+    out.task.status_text = std::string(api::to_string(api::TaskStatus::pending));
+    out.task.progress = 0;
+    out.task.results.clear();
+    out.task.error.reset();
+    out.task.credits_used.reset();
+    return out;
+}
+
+void TaskBook::settle(SteadyTime now) {
+    while (!m_running.empty() && m_running.top().first <= now) {
+        TaskRecord& r = m_tasks[m_running.top().second];
+        m_running.pop();
+        m_reserved -= r.cost;
+        if (r.failure) {
+            m_refunded += r.cost;
+            ++m_failed;
+        } else {
+            m_spent += r.cost;
+            ++m_completed;
+        }
+    }
+}
+
+std::optional<api::Task> TaskBook::find(std::string_view id, SteadyTime now) {
+    settle(now);
+    auto const it = m_by_id.find(std::string(id));
+    if (it == m_by_id.end()) {
+        return std::nullopt;
+    }
+    return view(m_tasks[it->second], now);
+}
+
+bool TaskBook::completed(std::string_view id, SteadyTime now) const {
+    auto const it = m_by_id.find(std::string(id));
+    if (it == m_by_id.end()) {
+        return false;
+    }
+    TaskRecord const& r = m_tasks[it->second];
+    return !r.failure && now - r.start >= r.ends_after;
+}
+
+CreditFigures TaskBook::credits(SteadyTime now) {
+    settle(now);
+    return {!m_config.credits.has_value(), balance(), m_reserved, m_spent, m_refunded};
+}
+
+api::Task TaskBook::view(TaskRecord const& r, SteadyTime now) const {
+    api::Task t;
+    t.id = r.id;
+    t.model = std::string(k_model);
+    t.created = r.created;
+    t.estimated_time = r.estimated_time;
+    t.video_duration = r.video_duration;
+    t.credits_reserved = r.cost;
+    auto const elapsed = now - r.start;
+    if (elapsed >= r.ends_after) {
+        if (r.failure) {
+            t.status = api::TaskStatus::failed;
+            t.progress = percent(r.ends_after, r.run_time);
+            t.error = r.failure;
+            t.credits_used = 0; // refunded
+        } else {
+            t.status = api::TaskStatus::completed;
+            t.progress = 100;
+            t.results.push_back(fmt::format("{}/files/{}/0.mp4", m_config.base_url, r.id));
+            t.credits_used = r.cost;
+        }
+    } else if (elapsed * 10 < r.run_time) {
+        t.status = api::TaskStatus::pending;
+        t.progress = 0;
+    } else {
+        t.status = api::TaskStatus::processing;
+        t.progress = percent(elapsed, r.run_time);
+    }
+    t.status_text = std::string(api::to_string(t.status));
+    return t;
+}
+
+} // namespace evobatch::sim

@@ -1,0 +1,114 @@
+#pragma once
+// Every task the simulator created, their credits and idempotency keys. Pure: no I/O, and the
+// caller passes `now`. A task's status is a function of time (pending for the first 10% of its
+// run, then processing, then completed or failed), so nothing runs in the background: settle()
+// books the credits of the tasks that have ended by `now`.
+
+#include "sim_clock.hpp"
+
+#include "evobatch/api/types.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace evobatch::sim {
+
+struct TaskBookConfig {
+    double time_scale = 1.0;
+    std::optional<double> credits; // unset: unlimited
+    int max_concurrent_tasks = 0;  // 0: unlimited
+    double fail_ratio = 0;
+    bool idempotency = true;
+    std::string base_url; // for result links
+};
+
+// A task's fixed facts, decided when it is created.
+struct TaskRecord {
+    std::string id;
+    std::string video_url;
+    std::int64_t created = 0; // unix seconds
+    int video_duration = 0;   // seconds, from a hash of the video URL
+    int estimated_time = 0;   // seconds, what the answer promises
+    std::int64_t cost = 0;    // credits reserved
+    SteadyTime start;
+    std::chrono::nanoseconds run_time{0};   // real time to completion at the time scale
+    std::chrono::nanoseconds ends_after{0}; // run_time, or sooner for a task that fails
+    std::optional<api::TaskError> failure;
+};
+
+enum class CreateStatus : std::uint8_t { created, replayed, conflict, insufficient_credits, too_many_tasks };
+
+struct CreateOutcome {
+    CreateStatus status = CreateStatus::created;
+    api::Task task;                           // created (as answered: pending, 0%) or replayed (now)
+    std::int64_t cost = 0;                    // what the task costs (insufficient_credits)
+    double balance = 0;                       // what was left (insufficient_credits)
+    std::chrono::nanoseconds retry_after{0};  // until a running task ends (too_many_tasks)
+};
+
+// Money, as GET /v1/credits and the statistics report it.
+struct CreditFigures {
+    bool unlimited = false;
+    double remaining = 0; // start - reserved - spent
+    std::int64_t reserved = 0;
+    std::int64_t spent = 0;
+    std::int64_t refunded = 0;
+};
+
+inline constexpr double k_unlimited_balance = 1e9; // what an unlimited account reports as remaining
+
+class TaskBook {
+public:
+    TaskBook(TaskBookConfig config, std::mt19937_64& rng);
+
+    // Creates a task for a validated request unless the idempotency key, the balance or the
+    // concurrency limit says otherwise (checked in that order). `digest` is the body's SHA-256.
+    CreateOutcome create(api::CreateRequest const& request, std::optional<std::string_view> key,
+                         std::string_view digest, SteadyTime now, std::int64_t unix_now);
+
+    // The task as a query answers it at `now`; nothing for an unknown id.
+    std::optional<api::Task> find(std::string_view id, SteadyTime now);
+    // True when the task exists and has completed by `now` (its result file is downloadable).
+    bool completed(std::string_view id, SteadyTime now) const;
+
+    void settle(SteadyTime now);
+    CreditFigures credits(SteadyTime now);
+    [[nodiscard]] std::uint64_t tasks_completed() const noexcept { return m_completed; }
+    [[nodiscard]] std::uint64_t tasks_failed() const noexcept { return m_failed; }
+
+    // A task's video duration (4..24 s) and what it costs: both follow from the URL alone.
+    static int video_duration_of(std::string_view video_url) noexcept;
+
+private:
+    api::Task view(TaskRecord const& r, SteadyTime now) const;
+    std::string new_task_id(std::int64_t unix_now);
+    double balance() const noexcept;
+
+    struct Remembered {
+        std::string digest;
+        std::size_t task;
+    };
+    using Ending = std::pair<SteadyTime, std::size_t>; // when a task ends, which one
+
+    TaskBookConfig m_config;
+    std::mt19937_64& m_rng;
+    std::vector<TaskRecord> m_tasks;
+    std::unordered_map<std::string, std::size_t> m_by_id;
+    std::unordered_map<std::string, Remembered> m_by_key;
+    std::priority_queue<Ending, std::vector<Ending>, std::greater<>> m_running; // unsettled, soonest first
+    std::int64_t m_reserved = 0;
+    std::int64_t m_spent = 0;
+    std::int64_t m_refunded = 0;
+    std::uint64_t m_completed = 0;
+    std::uint64_t m_failed = 0;
+};
+
+} // namespace evobatch::sim
