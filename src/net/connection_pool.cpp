@@ -12,6 +12,10 @@ namespace evobatch::net::detail {
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 
+namespace {
+constexpr std::chrono::milliseconds k_probe_after_idle{1000};
+} // namespace
+
 struct ConnectionPool::Waiter {
     asio::steady_timer timer;
     bool woken = false;
@@ -30,7 +34,11 @@ asio::awaitable<Lease> ConnectionPool::acquire(Endpoint const& endpoint, Connect
         while (!pool.idle.empty()) {
             std::unique_ptr<Connection> candidate = std::move(pool.idle.back());
             pool.idle.pop_back();
-            if (clock::now() - candidate->idle_since < m_idle_timeout && !candidate->peer_gone()) {
+            auto const idle = clock::now() - candidate->idle_since;
+            // Probing the socket costs a syscall per request; a connection released moments ago
+            // is alive as far as anyone can know (servers close idle ones after many seconds).
+            bool const probe = idle > k_probe_after_idle;
+            if (idle < m_idle_timeout && !(probe && candidate->peer_gone())) {
                 co_return Lease{std::move(candidate), {}, {}};
             }
             // Too old (the server may close it any moment) or already closed: never reuse.

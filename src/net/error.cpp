@@ -18,6 +18,7 @@ public:
         case NetErrc::timeout: return "timed out";
         case NetErrc::insecure_url: return "plain http is allowed only to a loopback address";
         case NetErrc::bad_url: return "not an absolute http(s) URL";
+        case NetErrc::bad_header: return "a request header is malformed";
         case NetErrc::resolve_failed: return "host name lookup failed";
         case NetErrc::connect_failed: return "could not connect";
         case NetErrc::tls_failed: return "TLS handshake failed (certificate or protocol)";

@@ -12,6 +12,7 @@ enum class NetErrc {
     timeout = 1,         // a connect, handshake, write, read or the whole request took too long
     insecure_url,        // http:// to a host that is not loopback: refused, nothing sent
     bad_url,             // not an absolute http(s) URL
+    bad_header,          // a request header that would break the request (CR/LF injection)
     resolve_failed,      // DNS lookup failed
     connect_failed,      // no TCP connection
     tls_failed,          // TLS handshake failed (certificate not trusted, wrong host name, protocol)
