@@ -3,6 +3,7 @@
 #include "evobatch/sim/sha256.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <vector>
 
@@ -31,8 +32,12 @@ std::uint64_t word_at(std::uint64_t seed, std::uint64_t k) noexcept {
 
 // Little-endian bytes, whatever the host, so every machine computes the same files.
 void store_le(std::uint64_t w, unsigned char* out) noexcept {
-    for (int i = 0; i < 8; ++i) {
-        out[i] = static_cast<unsigned char>(w >> (8 * i));
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(out, &w, 8); // one store: this loop feeds downloads at hundreds of MB/s
+    } else {
+        for (int i = 0; i < 8; ++i) {
+            out[i] = static_cast<unsigned char>(w >> (8 * i));
+        }
     }
 }
 

@@ -147,6 +147,13 @@ void Simulator::Impl::prepare_tls() {
     if (SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION) != 1) {
         throw std::runtime_error("cannot require TLS 1.2");
     }
+    // AES-128-GCM first, by our choice: it encrypts about 10% faster than AES-256, and on
+    // loopback the simulator's one thread spends more time encrypting downloads than on anything else.
+    SSL_CTX_set_options(tls.native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (SSL_CTX_set_ciphersuites(tls.native_handle(),
+                                 "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1) {
+        throw std::runtime_error("cannot set the TLS 1.3 cipher suites");
+    }
     std::string const chain = leaf.certificate + ca.certificate;
     tls.use_certificate_chain(asio::buffer(chain));
     tls.use_private_key(asio::buffer(leaf.private_key), asio::ssl::context::pem);
