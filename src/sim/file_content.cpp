@@ -1,6 +1,6 @@
 #include "evobatch/sim/file_content.hpp"
 
-#include "evobatch/sim/sha256.hpp"
+#include "evobatch/util/sha256.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -74,7 +74,7 @@ std::string expected_file_bytes(std::string_view task_id, std::uint64_t size) {
 std::string expected_file_sha256(std::string_view task_id, std::uint64_t size) {
     constexpr std::size_t k_piece = 1 << 20;
     std::vector<char> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(size, k_piece)));
-    Sha256 h;
+    util::Sha256 h;
     for (std::uint64_t offset = 0; offset < size;) {
         auto const n = static_cast<std::size_t>(std::min<std::uint64_t>(size - offset, k_piece));
         fill_file_bytes(task_id, offset, std::span<char>(buffer.data(), n));

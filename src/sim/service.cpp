@@ -4,7 +4,7 @@
 #include "validation.hpp"
 
 #include "evobatch/api/json.hpp"
-#include "evobatch/sim/sha256.hpp"
+#include "evobatch/util/sha256.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -183,7 +183,7 @@ void Service::create(Request const& request, Now now, Reply& reply) {
         return;
     }
     // Bodies are at most 1 MiB: hashing one here costs well under a millisecond.
-    std::string const digest = sha256_hex(request.body);
+    std::string const digest = util::sha256_hex(request.body);
     CreateOutcome const out = m_book.create(*parsed, key, digest, now.steady, now.unix_seconds());
     switch (out.status) {
     case CreateStatus::created:

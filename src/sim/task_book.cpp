@@ -197,7 +197,9 @@ api::Task TaskBook::view(TaskRecord const& r, SteadyTime now) const {
     t.id = r.id;
     t.model = std::string(k_model);
     t.created = r.created;
-    t.estimated_time = r.estimated_time;
+    // Reported on the scaled clock, like everything else the client sees: with --time-scale
+    // 0.01 a task estimated at 300 s says 3 s, so a client plans its polls as it would for real.
+    t.estimated_time = std::max(1, static_cast<int>(std::lround(r.estimated_time * m_config.time_scale)));
     t.video_duration = r.video_duration;
     t.credits_reserved = r.cost;
     auto const elapsed = now - r.start;

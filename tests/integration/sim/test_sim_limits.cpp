@@ -3,7 +3,7 @@
 
 #include "integration/sim/sim_test_support.hpp"
 
-#include "evobatch/sim/sha256.hpp"
+#include "evobatch/util/sha256.hpp"
 
 #include "common/temp_dir.hpp"
 
@@ -263,7 +263,7 @@ BOOST_AUTO_TEST_CASE(a_cut_create_makes_the_task_but_never_answers) {
         BOOST_TEST(id.starts_with("task-unified-"));
         BOOST_TEST(entry.at("video").as_string() == k_video);
         BOOST_TEST(entry.at("key").as_string() == key);
-        BOOST_TEST(entry.at("digest").as_string() == sim::sha256_hex(body));
+        BOOST_TEST(entry.at("digest").as_string() == util::sha256_hex(body));
         BOOST_TEST(entry.at("t").as_int64() > 1'600'000'000'000);
         BOOST_TEST(!std::getline(in, line));
 

@@ -8,7 +8,7 @@
 
 #include "evobatch/sim/certificates.hpp"
 #include "evobatch/sim/file_content.hpp"
-#include "evobatch/sim/sha256.hpp"
+#include "evobatch/util/sha256.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -122,8 +122,8 @@ BOOST_AUTO_TEST_CASE(file_bytes_are_the_same_from_any_offset) {
             BOOST_TEST_CONTEXT("offset " << offset << " size " << size) { BOOST_TEST((part == whole.substr(offset, size))); }
         }
     }
-    BOOST_TEST(sim::expected_file_sha256(id, 3'000'001) == sim::sha256_hex(sim::expected_file_bytes(id, 3'000'001)));
-    BOOST_TEST(sim::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    BOOST_TEST(sim::expected_file_sha256(id, 3'000'001) == util::sha256_hex(sim::expected_file_bytes(id, 3'000'001)));
+    BOOST_TEST(util::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 BOOST_AUTO_TEST_CASE(server_certificates_carry_their_names_and_chain_to_the_ca) {

@@ -1,10 +1,10 @@
-#include "evobatch/sim/sha256.hpp"
+#include "evobatch/util/sha256.hpp"
 
 #include <openssl/evp.h>
 
 #include <stdexcept>
 
-namespace evobatch::sim {
+namespace evobatch::util {
 
 struct Sha256::Ctx {
     EVP_MD_CTX* md = nullptr;
@@ -50,4 +50,4 @@ std::string sha256_hex(std::string_view data) {
     return h.hex_digest();
 }
 
-} // namespace evobatch::sim
+} // namespace evobatch::util

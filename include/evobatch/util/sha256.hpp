@@ -1,12 +1,12 @@
 #pragma once
-// SHA-256 through OpenSSL's EVP interface, hex-encoded. The simulator digests request bodies
-// (idempotency, the task log); tests digest downloads.
+// SHA-256 through OpenSSL's EVP interface, hex-encoded: request digests, idempotency keys, the
+// simulator's request digests and file checks, download hashes.
 
 #include <memory>
 #include <string>
 #include <string_view>
 
-namespace evobatch::sim {
+namespace evobatch::util {
 
 // Incremental SHA-256. Not thread-safe; hex_digest() ends it (further updates throw).
 class Sha256 {
@@ -27,4 +27,4 @@ private:
 // Lowercase hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
 
-} // namespace evobatch::sim
+} // namespace evobatch::util
