@@ -1,0 +1,63 @@
+#pragma once
+// One ledger event and its JSON Lines form (design.md "Ledger"). Every line is one JSON object:
+// `v` (format version), `t` (UTC ms), `job` and `req` (absent on `batch`), `ev`, then the
+// fields the event carries. The writer only appends these lines; replay reads them back.
+
+#include <boost/system/result.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace evobatch::ledger {
+
+inline constexpr int k_format_version = 1;
+
+enum class EventType { batch, submitting, submitted, progress, completed, failed, uncertain, downloaded };
+
+// The `ev` spelling of each event ("batch", "submitting", ...).
+std::string_view to_string(EventType type) noexcept;
+std::optional<EventType> parse_event_type(std::string_view name) noexcept;
+
+struct EventError {
+    std::string code;
+    std::string message;
+    friend bool operator==(EventError const&, EventError const&) = default;
+};
+
+struct Event {
+    EventType type = EventType::progress;
+    std::int64_t t_ms = 0;
+    std::string job, req; // empty for `batch`
+    std::optional<std::string> task, key, rid;
+    std::optional<int> attempt, progress, eta_s;
+    std::optional<std::int64_t> credits;
+    std::vector<std::string> results;
+    std::optional<EventError> error;
+    std::optional<std::string> file, sha256;
+    std::optional<std::uint64_t> bytes;
+    std::optional<std::string> manifest, digest; // `batch` only
+    friend bool operator==(Event const&, Event const&) = default;
+};
+
+// The event as one line ending in '\n', starting with `{"v":`. JSON escapes every control
+// character, so the line holds no raw newline; text that is not valid UTF-8 (a server message
+// cut mid-character) gets U+FFFD for each bad byte, so every line we write parses back.
+// `job`/`req` are written for every event but `batch`; empty `results` are left out.
+std::string to_json_line(Event const& event);
+
+// Appends the same line to `out`: the writer batches lines into one buffer per group commit.
+void append_json_line(Event const& event, std::string& out);
+
+// Parses one line (with or without its '\n'). Defensive: unknown fields are ignored and a null
+// field counts as absent; a torn line (any prefix of a valid one) is a boost::json error; a
+// missing `v`/`t`/`ev` (or `job`/`req` on a job event), a field of the wrong type, a number out
+// of range, an unknown `ev` or a `v` other than 1 are LedgerErrc errors. Never throws.
+boost::system::result<Event> parse_json_line(std::string_view line);
+
+// Now, as UTC milliseconds since the epoch (system_clock): the `t` of new events.
+std::int64_t now_ms() noexcept;
+
+} // namespace evobatch::ledger
