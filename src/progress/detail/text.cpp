@@ -1,0 +1,124 @@
+#include "text.hpp"
+
+#include "evobatch/util/utf8.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace evobatch::progress::detail {
+
+namespace {
+
+bool is_continuation(unsigned char c) noexcept {
+    return (c & 0xC0) == 0x80;
+}
+
+// `text` with every byte that does not start a well-formed sequence replaced by '?'.
+std::string repair_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    while (!text.empty()) {
+        auto const bad = util::find_invalid_utf8(text);
+        if (!bad) {
+            out.append(text);
+            break;
+        }
+        out.append(text.substr(0, *bad));
+        out.push_back('?');
+        text.remove_prefix(*bad + 1);
+    }
+    return out;
+}
+
+} // namespace
+
+std::string format_duration(std::chrono::seconds d) {
+    auto const s = std::max<std::int64_t>(d.count(), 0);
+    if (s < 60) {
+        return fmt::format("{}s", s);
+    }
+    if (s < 3600) {
+        return fmt::format("{}m{:02}s", s / 60, s % 60);
+    }
+    if (s < 86400) {
+        return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+    }
+    return fmt::format("{}d{:02}h", s / 86400, s % 86400 / 3600);
+}
+
+std::string clean_text(std::string_view text) {
+    std::string out = repair_utf8(text);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        auto const c = static_cast<unsigned char>(out[i]);
+        if (c < 0x20 || c == 0x7F) {
+            out[i] = ' ';
+        } else if (c == 0xC2 && i + 1 < out.size() && static_cast<unsigned char>(out[i + 1]) < 0xA0) {
+            // U+0080..U+009F, the C1 controls: U+009B is a one-character CSI for some terminals.
+            out[i] = ' ';
+            out[i + 1] = ' ';
+            ++i;
+        }
+    }
+    return out;
+}
+
+std::size_t columns_of(std::string_view clean) noexcept {
+    return util::count_code_points(clean);
+}
+
+std::string cut_to_columns(std::string_view clean, std::size_t columns) {
+    if (columns_of(clean) <= columns) {
+        return std::string(clean);
+    }
+    if (columns < 3) {
+        return std::string(columns, '.');
+    }
+    std::size_t keep = columns - 3;
+    std::size_t end = 0;
+    while (end < clean.size() && keep > 0) {
+        ++end;
+        while (end < clean.size() && is_continuation(static_cast<unsigned char>(clean[end]))) {
+            ++end;
+        }
+        --keep;
+    }
+    return std::string(clean.substr(0, end)) + "...";
+}
+
+std::string json_quote(std::string_view text) {
+    std::string const valid = repair_utf8(text);
+    std::string out;
+    out.reserve(valid.size() + 2);
+    out.push_back('"');
+    for (char const ch : valid) {
+        auto const c = static_cast<unsigned char>(ch);
+        switch (ch) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (c < 0x20) {
+                out += fmt::format("\\u{:04x}", c);
+            } else {
+                out.push_back(ch);
+            }
+        }
+    }
+    out.push_back('"');
+    return out;
+}
+
+} // namespace evobatch::progress::detail
