@@ -48,8 +48,11 @@ public:
     // fdatasync'ed (with its whole group). Errors: the write's or fdatasync's errno (every
     // waiter of a failed group gets it, and every later append fails fast with it: after a
     // failed fsync the file's state is unknown, so nothing more is written); LedgerErrc::closed
-    // once close() has begun. Never throws for I/O. Not cancellable: it completes within two
-    // group commits.
+    // once close() has begun. Never throws for I/O. Not cancellable: once the event is appended
+    // the wait ignores cancellation and completes within two group commits. (Asio's own rule
+    // still applies at the call: co_await in a coroutine already cancelled throws
+    // operation_aborted before anything is appended, unless it set throw_if_cancelled(false),
+    // as job cleanup does, style.md §5.)
     boost::asio::awaitable<boost::system::error_code> append_durable(Event event);
 
     // Appends `event` without waiting; it becomes durable with the next group (for `progress`).

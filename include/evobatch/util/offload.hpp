@@ -12,7 +12,6 @@
 #include <boost/asio/append.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -32,10 +31,11 @@ template <> struct OffloadTraits<void> { using Signature = void(std::exception_p
 } // namespace detail
 
 // Runs `fn()` on a thread of `pool`; completes with its result, or rethrows its exception, on
-// the awaiting coroutine's executor. While `fn` runs, the coroutine's io_context counts the
-// operation as outstanding work, so its run() does not return early. Not cancellable: `fn`
-// always runs to completion. The pool and the io_context must outlive every pending offload
-// (shutdown order: drain the work, stop io_context, then join the pool).
+// the awaiting coroutine's executor. Not cancellable: `fn` always runs to completion. The pool
+// and the io_context must outlive every pending offload (shutdown order: drain the work, stop
+// the io_context, then join the pool). No work guard is needed for the io_context: co_spawn
+// counts a coroutine as outstanding work until it ends (co_spawn_entry_point's spawn_work), and
+// an awaitable only ever runs under co_spawn.
 template <class F>
 boost::asio::awaitable<std::invoke_result_t<F>> offload(boost::asio::thread_pool& pool, F fn) {
     using R = std::invoke_result_t<F>;
@@ -45,7 +45,7 @@ boost::asio::awaitable<std::invoke_result_t<F>> offload(boost::asio::thread_pool
 
     auto initiation = [&pool](auto handler, F work_fn) {
         // The handler's associated executor is the awaiting coroutine's: that is where we resume.
-        auto home = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
+        auto home = boost::asio::get_associated_executor(handler);
         boost::asio::post(pool, [handler = std::move(handler), work_fn = std::move(work_fn),
                                  home = std::move(home)]() mutable {
             std::exception_ptr error;
@@ -55,7 +55,7 @@ boost::asio::awaitable<std::invoke_result_t<F>> offload(boost::asio::thread_pool
                 } catch (...) {
                     error = std::current_exception();
                 }
-                boost::asio::post(home.get_executor(), boost::asio::append(std::move(handler), error));
+                boost::asio::post(home, boost::asio::append(std::move(handler), error));
             } else {
                 std::optional<R> value;
                 try {
@@ -63,11 +63,8 @@ boost::asio::awaitable<std::invoke_result_t<F>> offload(boost::asio::thread_pool
                 } catch (...) {
                     error = std::current_exception();
                 }
-                boost::asio::post(home.get_executor(),
-                                  boost::asio::append(std::move(handler), error, std::move(value)));
+                boost::asio::post(home, boost::asio::append(std::move(handler), error, std::move(value)));
             }
-            // The posted handler is outstanding work of its own, so the guard may go now.
-            home.reset();
         });
     };
 
