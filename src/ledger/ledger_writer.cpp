@@ -61,7 +61,9 @@ public:
         co_return co_await wait_durable(m_appended);
     }
 
-    asio::awaitable<error_code> flush() { return wait_durable(m_appended); }
+    // A coroutine, not a forwarder: the target is read when the caller co_awaits, in the same
+    // step as the waiter registers, which keeps m_waiters sorted.
+    asio::awaitable<error_code> flush() { co_return co_await wait_durable(m_appended); }
 
     asio::awaitable<error_code> close() {
         m_closing = true;
@@ -94,6 +96,7 @@ private:
         }
         auto [ec] = co_await asio::async_initiate<decltype(use_nothrow), void(error_code)>(
             [this, target](auto handler) {
+                BOOST_ASSERT(m_waiters.empty() || m_waiters.back().target <= target);
                 m_waiters.push_back({target, WaitHandler(std::move(handler))});
             },
             use_nothrow);

@@ -45,6 +45,8 @@ boost::asio::awaitable<std::invoke_result_t<F>> offload(boost::asio::thread_pool
 
     auto initiation = [&pool](auto handler, F work_fn) {
         // The handler's associated executor is the awaiting coroutine's: that is where we resume.
+        // The result and any exception are moved into the completion, so that nothing of them is
+        // left for this pool thread to release while the io thread uses them.
         auto home = boost::asio::get_associated_executor(handler);
         boost::asio::post(pool, [handler = std::move(handler), work_fn = std::move(work_fn),
                                  home = std::move(home)]() mutable {
@@ -55,7 +57,7 @@ boost::asio::awaitable<std::invoke_result_t<F>> offload(boost::asio::thread_pool
                 } catch (...) {
                     error = std::current_exception();
                 }
-                boost::asio::post(home, boost::asio::append(std::move(handler), error));
+                boost::asio::post(home, boost::asio::append(std::move(handler), std::move(error)));
             } else {
                 std::optional<R> value;
                 try {
@@ -63,7 +65,8 @@ boost::asio::awaitable<std::invoke_result_t<F>> offload(boost::asio::thread_pool
                 } catch (...) {
                     error = std::current_exception();
                 }
-                boost::asio::post(home, boost::asio::append(std::move(handler), error, std::move(value)));
+                boost::asio::post(
+                    home, boost::asio::append(std::move(handler), std::move(error), std::move(value)));
             }
         });
     };
