@@ -24,7 +24,6 @@ int run_plan(PlanOptions const& options);
 
 } // namespace evobatch::cli
 
-// `evobatch sim` (cmd_sim.cpp): registers the subcommand, whose options fill `options`.
 namespace CLI {
 class App;
 }
@@ -32,6 +31,28 @@ namespace evobatch::sim {
 struct SimOptions;
 }
 namespace evobatch::cli {
+
+// `evobatch sim` (cmd_sim.cpp): registers the subcommand, whose options fill `options`.
 CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& options);
 int run_sim(sim::SimOptions const& options);
+
+// `evobatch run` (cmd_run.cpp).
+struct RunOptions {
+    std::string manifest;
+    bool simulate = false;
+    double time_scale = 0.01; // --simulate only: a 300 s task takes about 3 s
+    std::string base_url;     // overrides; empty/unset: the manifest's
+    std::string ca_file;
+    double rps = 0;
+    double burst = 0;
+    std::size_t max_in_flight = 0;
+    long long max_credits = 0;
+    std::string ledger;
+    bool allow_overdraft = false;
+    bool json = false;
+    bool quiet = false;
+};
+CLI::App* add_run_command(CLI::App& app, RunOptions& options);
+int run_run(RunOptions const& options);
+
 } // namespace evobatch::cli

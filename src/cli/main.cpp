@@ -25,6 +25,7 @@ Exit codes: 0 done (or valid), 1 some jobs failed or are uncertain, 2 bad input 
 usage, 3 interrupted or unfinished (run again to resume), 4 stopped by the API.
 
 Start with:  evobatch validate jobs/demo.yaml && evobatch plan jobs/demo.yaml
+Try it:      evobatch run --simulate jobs/demo.yaml   (the built-in simulator, no key)
 Manifest format: jobs/README.md. Each command has --help.)";
 
 constexpr char const* k_validate_footer = R"(
@@ -68,6 +69,9 @@ int main(int argc, char** argv) {
     plan_cmd->add_option("--max-errors", plan.max_errors, "Show at most N problems (0: all)")->capture_default_str();
     plan_cmd->footer(k_plan_footer);
 
+    RunOptions run;
+    auto* run_cmd = add_run_command(app, run);
+
     sim::SimOptions sim_options;
     auto* sim_cmd = add_sim_command(app, sim_options);
 
@@ -84,6 +88,9 @@ int main(int argc, char** argv) {
         }
         if (plan_cmd->parsed()) {
             return run_plan(plan);
+        }
+        if (run_cmd->parsed()) {
+            return run_run(run);
         }
         if (sim_cmd->parsed()) {
             return run_sim(sim_options);

@@ -1,0 +1,77 @@
+#pragma once
+// The batch run: submits jobs within the rate, in-flight and credit limits, polls their tasks,
+// retries by outcome class, writes every step to the ledger first, and reports progress.
+// Runs as coroutines on one io_context thread; see design.md "Network behaviour".
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace evobatch::api {
+class ApiClient;
+} // namespace evobatch::api
+namespace evobatch::ledger {
+class LedgerWriter;
+} // namespace evobatch::ledger
+namespace evobatch::manifest {
+struct Job;
+} // namespace evobatch::manifest
+namespace evobatch::progress {
+class ProgressView;
+} // namespace evobatch::progress
+
+namespace evobatch::sched {
+
+struct RunLimits {
+    double requests_per_second = 5;
+    double burst = 5;
+    std::size_t max_in_flight = 20;
+    std::int64_t max_credits = 500;
+    int max_attempts = 3;
+    bool batch_reads = true; // try POST /v1/tasks/batch; falls back to GET on 404/405 by itself
+};
+
+struct RunOutcome {
+    std::size_t total = 0;
+    std::size_t completed = 0;
+    std::size_t failed = 0;
+    std::size_t uncertain = 0;
+    std::size_t unsubmitted = 0; // never submitted: stopped, interrupted or over the credit ceiling
+    std::size_t running = 0;     // submitted, not finished when the run ended (resume polls them)
+    std::int64_t credits = 0;    // reserved by this run's tasks, refunds deducted
+    bool interrupted = false;    // SIGINT/SIGTERM
+    bool api_stopped = false;    // 401/402/403: the API refused to go on
+    std::string stop_reason;     // words for the summary
+    std::uint64_t api_requests = 0;
+    int exit_code = 0;           // design.md: 0, 1, 3 or 4
+};
+
+class Scheduler {
+public:
+    // Everything passed by reference must outlive the scheduler. `jobs` are run in order.
+    Scheduler(boost::asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
+              progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits);
+    ~Scheduler();
+    Scheduler(Scheduler const&) = delete;
+    Scheduler& operator=(Scheduler const&) = delete;
+
+    // Runs the batch to the end: every job completed, failed or uncertain, or submission
+    // stopped (API refusal, credit ceiling, stop()) with nothing left in flight to wait for.
+    boost::asio::awaitable<RunOutcome> run();
+
+    // First SIGINT: stop submitting, let creates in flight record their answers, then end the
+    // run as interrupted (tasks still running are polled by the next run). Io thread only.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace evobatch::sched

@@ -1,0 +1,279 @@
+// `evobatch run`: the main job. Loads and checks the manifest, finds the key, opens the ledger
+// (locked), reads the balance, then runs the Scheduler on one io_context until the batch ends
+// or a signal stops it.
+
+#include "commands.hpp"
+#include "exit_code.hpp"
+#include "report_diagnostics.hpp"
+
+#include "evobatch/api/api_client.hpp"
+#include "evobatch/ledger/ledger_writer.hpp"
+#include "evobatch/manifest/loader.hpp"
+#include "evobatch/net/https_client.hpp"
+#include "evobatch/net/tls_context.hpp"
+#include "evobatch/progress/progress_view.hpp"
+#include "evobatch/sched/scheduler.hpp"
+#include "evobatch/sim/simulator.hpp"
+#include "evobatch/util/sha256.hpp"
+#include "evobatch/version.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <cstdlib>
+#include <optional>
+#include <random>
+#include <unistd.h>
+
+namespace evobatch::cli {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char const* k_run_footer = R"(
+Submits every job of the manifest within its limits, polls the tasks, and records each
+step in the ledger first, so the same command resumes an interrupted batch.
+The key comes from the environment variable named by api.key_env (EVOLINK_API_KEY).
+Ctrl-C stops submitting and saves what is pending (exit 3); a second Ctrl-C exits at once.
+
+Exit codes: 0 all completed, 1 some failed or uncertain, 2 bad input, 3 interrupted or
+unfinished (run again), 4 stopped by the API (key, credits).
+
+Examples:
+  evobatch run --simulate jobs/demo.yaml          # against the built-in simulator, no key
+  EVOLINK_API_KEY=... evobatch run jobs/night.yaml
+  evobatch run jobs/night.yaml --rps 2 --max-credits 300 --json > events.jsonl)";
+
+struct Setup {
+    manifest::Manifest manifest;
+    sched::RunLimits limits;
+    std::string base_url;
+    std::optional<fs::path> ca_file;
+    std::string key;
+};
+
+std::string random_key() {
+    std::random_device rd;
+    return fmt::format("sim-{:016x}{:016x}", (std::uint64_t{rd()} << 32) | rd(), (std::uint64_t{rd()} << 32) | rd());
+}
+
+// Manifest values with the command line's overrides; problems are printed, nothing is returned.
+std::optional<Setup> prepare(RunOptions const& o) {
+    manifest::LoadResult loaded = manifest::load_manifest(o.manifest);
+    if (!loaded.ok()) {
+        print_diagnostics(loaded.diagnostics, 100);
+        fmt::print(stderr, "{}: the manifest has errors; nothing was sent\n", o.manifest);
+        return std::nullopt;
+    }
+    print_diagnostics(loaded.diagnostics, 100); // warnings
+    Setup s{std::move(*loaded.manifest), {}, {}, {}, {}};
+    auto const& limits = s.manifest.limits;
+    s.limits.requests_per_second = o.rps > 0 ? o.rps : limits.requests_per_second;
+    s.limits.burst = o.burst > 0 ? o.burst : static_cast<double>(limits.burst);
+    s.limits.max_in_flight = o.max_in_flight > 0 ? o.max_in_flight : limits.max_in_flight;
+    s.limits.max_credits = o.max_credits > 0 ? o.max_credits : limits.max_credits;
+    s.limits.max_attempts = static_cast<int>(limits.max_attempts);
+    s.base_url = o.base_url.empty() ? s.manifest.api.base_url : o.base_url;
+    if (!o.ca_file.empty()) {
+        s.ca_file = fs::path(o.ca_file);
+    } else {
+        s.ca_file = s.manifest.api.ca_file;
+    }
+    if (!o.ledger.empty()) {
+        s.manifest.output.ledger = o.ledger;
+    }
+    if (o.simulate) {
+        s.key = random_key();
+        return s;
+    }
+    char const* key = std::getenv(s.manifest.api.key_env.c_str());
+    if (key == nullptr || *key == '\0') {
+        fmt::print(stderr, "evobatch: error: the API key is not set: put it in the environment variable {} (named by "
+                           "api.key_env), or try the batch with --simulate\n",
+                   s.manifest.api.key_env);
+        return std::nullopt;
+    }
+    s.key = key;
+    return s;
+}
+
+// Of the manifest's bytes: resume (and people) can tell whether the manifest changed since.
+std::string manifest_digest(fs::path const& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string const text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return util::sha256_hex(text);
+}
+
+progress::Summary summary_of(sched::RunOutcome const& o, fs::path const& ledger, std::chrono::seconds wall) {
+    progress::Summary s;
+    s.total = o.total;
+    s.completed = o.completed;
+    s.failed = o.failed;
+    s.uncertain = o.uncertain;
+    s.unsubmitted = o.unsubmitted + o.running;
+    s.credits = o.credits;
+    s.wall = wall;
+    s.ledger = ledger.string();
+    s.exit_code = o.exit_code;
+    s.stop_reason = o.stop_reason;
+    return s;
+}
+
+} // namespace
+
+CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
+    auto* cmd = app.add_subcommand("run", "Run the batch: submit, track and record every job (resumes from the ledger)");
+    cmd->add_option("manifest", o.manifest, "Manifest file (YAML)")->required();
+    cmd->add_flag("--simulate", o.simulate, "Run against the built-in simulator in this process (no key, no network)");
+    cmd->add_option("--time-scale", o.time_scale, "With --simulate: real seconds per simulated second")
+        ->capture_default_str();
+    cmd->add_option("--base-url", o.base_url, "API base URL (overrides api.base_url)");
+    cmd->add_option("--ca-file", o.ca_file, "Extra trusted CA file, PEM (overrides api.ca_file)");
+    cmd->add_option("--rps", o.rps, "Requests per second (overrides limits.requests_per_second)");
+    cmd->add_option("--burst", o.burst, "Token bucket size (overrides limits.burst)");
+    cmd->add_option("--max-in-flight", o.max_in_flight, "Tasks submitted and not finished (overrides limits.max_in_flight)");
+    cmd->add_option("--max-credits", o.max_credits, "Credit ceiling for this run (overrides limits.max_credits)");
+    cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger)");
+    cmd->add_flag("--allow-overdraft", o.allow_overdraft, "Start even when the credit ceiling is above the balance");
+    cmd->add_flag("--json", o.json, "One JSON event per line on stdout, for machines");
+    cmd->add_flag("--quiet", o.quiet, "Print only failures and the summary");
+    cmd->footer(k_run_footer);
+    return cmd;
+}
+
+int run_run(RunOptions const& options) {
+    auto setup = prepare(options);
+    if (!setup) {
+        return exit_bad_input;
+    }
+    fs::path const ledger_path = setup->manifest.output.ledger;
+    std::error_code ec;
+    if (fs::exists(ledger_path, ec) && fs::file_size(ledger_path, ec) > 0) {
+        fmt::print(stderr, "evobatch: error: the ledger {} already holds a batch; resuming from it comes in a later "
+                           "version. Keep it (its tasks may be paid for) and name a new ledger with --ledger.\n",
+                   ledger_path.string());
+        return exit_bad_input;
+    }
+
+    std::optional<sim::Simulator> simulator;
+    if (options.simulate) {
+        sim::SimOptions sim_options;
+        sim_options.key = setup->key;
+        sim_options.time_scale = options.time_scale;
+        simulator.emplace(sim_options);
+        simulator->start();
+        setup->base_url = simulator->base_url();
+        setup->ca_file = simulator->ca_file();
+    }
+
+    asio::io_context io;
+    asio::thread_pool pool(2);
+    std::unique_ptr<net::TlsContext> tls;
+    std::unique_ptr<ledger::LedgerWriter> ledger;
+    try {
+        tls = std::make_unique<net::TlsContext>(setup->ca_file, !options.simulate);
+        ledger = std::make_unique<ledger::LedgerWriter>(ledger_path, io.get_executor(), pool);
+    } catch (std::exception const& e) {
+        fmt::print(stderr, "evobatch: error: {}\n", e.what());
+        return exit_bad_input;
+    }
+    net::ClientOptions client_options;
+    client_options.max_connections_per_host = setup->manifest.limits.max_connections;
+    client_options.user_agent = fmt::format("evobatch/{}", k_version);
+    net::HttpsClient http(io.get_executor(), *tls, client_options);
+    api::ApiClient api(http, setup->base_url, api::Secret(setup->key));
+    setup->key.assign(setup->key.size(), '\0'); // the Secret holds the only copy now
+
+    bool const tty_color = std::getenv("NO_COLOR") == nullptr || *std::getenv("NO_COLOR") == '\0';
+    std::FILE* const out = options.json ? stdout : stderr;
+    auto const mode = progress::ProgressView::choose(options.json, options.quiet, out);
+    progress::ProgressView view(mode, out, tty_color && isatty(fileno(out)) != 0);
+    sched::Scheduler scheduler(io.get_executor(), api, *ledger, view, setup->manifest.jobs, setup->limits);
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    int signal_count = 0;
+    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code error, int) {
+        if (error) {
+            return;
+        }
+        if (++signal_count > 1) {
+            // The write-ahead ledger already holds every key that may have been sent.
+            fmt::print(stderr, "\nevobatch: stopped at once; run the same command again to resume\n");
+            std::_Exit(exit_interrupted);
+        }
+        fmt::print(stderr, "\nevobatch: stopping: no new submissions, saving what is pending (Ctrl-C again to quit at "
+                           "once)\n");
+        scheduler.stop();
+        signals.async_wait(on_signal);
+    };
+    signals.async_wait(on_signal);
+
+    auto const started = std::chrono::steady_clock::now();
+    std::optional<sched::RunOutcome> outcome;
+    int early_exit = 0;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        auto balance = co_await api.credits();
+        if (balance.ok()) {
+            auto const& credits = *balance.value;
+            if (!credits.unlimited) {
+                fmt::print(stderr, "balance: {:.0f} credits; this run may reserve up to {}\n", credits.remaining,
+                           setup->limits.max_credits);
+                if (static_cast<double>(setup->limits.max_credits) > credits.remaining && !options.allow_overdraft) {
+                    fmt::print(stderr, "evobatch: error: the ceiling ({} credits) is above the balance ({:.0f}); lower "
+                                       "limits.max_credits or pass --allow-overdraft\n",
+                               setup->limits.max_credits, credits.remaining);
+                    early_exit = exit_bad_input;
+                }
+            }
+        } else if (balance.api_error && (balance.api_error->http_status == 401 || balance.api_error->http_status == 403)) {
+            fmt::print(stderr, "evobatch: error: the API refused the key: {}\n", balance.detail);
+            early_exit = exit_api_stopped;
+        } else {
+            fmt::print(stderr, "evobatch: warning: could not read the balance ({}); going on\n", balance.detail);
+        }
+        if (early_exit == 0) {
+            ledger::Event batch;
+            batch.type = ledger::EventType::batch;
+            batch.t_ms = ledger::now_ms();
+            batch.manifest = setup->manifest.path.string();
+            batch.digest = manifest_digest(setup->manifest.path);
+            co_await ledger->append_durable(std::move(batch));
+            outcome = co_await scheduler.run();
+        }
+        co_await ledger->close();
+        signals.cancel();
+    }, [&](std::exception_ptr error) {
+        if (error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (std::exception const& e) {
+                fmt::print(stderr, "evobatch: internal error: {}\n", e.what());
+            }
+            early_exit = exit_interrupted;
+        }
+    });
+    io.run();
+    pool.join();
+    if (simulator) {
+        simulator->stop();
+    }
+    if (!outcome) {
+        return early_exit != 0 ? early_exit : exit_interrupted;
+    }
+    auto const wall = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+    view.finish(summary_of(*outcome, ledger_path, wall));
+    return outcome->exit_code;
+}
+
+} // namespace evobatch::cli

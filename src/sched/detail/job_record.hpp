@@ -1,0 +1,52 @@
+#pragma once
+// The scheduler's state for one job during a run. Internal to src/sched.
+
+#include "evobatch/api/types.hpp"
+#include "evobatch/sched/clock.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace evobatch::manifest {
+struct Job;
+} // namespace evobatch::manifest
+
+namespace evobatch::sched::detail {
+
+enum class JobState {
+    queued,      // waiting to be submitted (first time or for another attempt)
+    submitting,  // `submitting` durable, create in flight
+    running,     // `submitted` durable, task being polled
+    completed,
+    failed,      // for good
+    uncertain,   // the create may or may not have made a task; never re-POSTed under a new key
+    unsubmitted, // left unsent: submission stopped (API refusal, ceiling, interrupt)
+};
+
+constexpr bool is_final(JobState s) noexcept {
+    return s == JobState::completed || s == JobState::failed || s == JobState::uncertain ||
+           s == JobState::unsubmitted;
+}
+
+struct JobRecord {
+    manifest::Job const* job = nullptr;
+    api::CreateRequest request;
+    std::string digest; // of the normalized request
+    JobState state = JobState::queued;
+    int attempt = 1;
+    std::string key;  // idempotency key of the current attempt
+    std::string task; // current task id
+    std::int64_t worst_case_credits = 0; // held in the budget until the answer
+    std::int64_t credits = 0;            // what the server reserved for the current task
+    std::chrono::seconds estimate{0};
+    int progress = 0;
+    int polls = 0;
+    bool status_unknown = false;
+    bool stale_noted = false;
+    TimePoint submitted_at{};
+    TimePoint progress_seen_at{};
+    TimePoint next_poll{};
+};
+
+} // namespace evobatch::sched::detail

@@ -1,0 +1,85 @@
+#pragma once
+// Everything one run of the scheduler shares between its coroutines (submitting, polling,
+// progress). Single-threaded: only the io thread touches it. Internal to src/sched.
+
+#include "job_record.hpp"
+#include "signal.hpp"
+
+#include "evobatch/api/api_client.hpp"
+#include "evobatch/ledger/event.hpp"
+#include "evobatch/ledger/ledger_writer.hpp"
+#include "evobatch/progress/progress_view.hpp"
+#include "evobatch/sched/backoff.hpp"
+#include "evobatch/sched/circuit_breaker.hpp"
+#include "evobatch/sched/credit_budget.hpp"
+#include "evobatch/sched/poll_planner.hpp"
+#include "evobatch/sched/rate_limiter.hpp"
+#include "evobatch/sched/scheduler.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace evobatch::sched::detail {
+
+struct RunState {
+    RunState(boost::asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
+             progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits);
+
+    // ---- shared helpers (run_state.cpp)
+    boost::asio::awaitable<void> acquire_token();     // waits for the rate limiter; counts the request
+    boost::asio::awaitable<void> sleep_until(TimePoint t); // wakes early on notify (stop)
+    ledger::Event event(ledger::EventType type, JobRecord const& r) const;
+    // Writes `e` durably; on failure the run stops submitting (a ledger we cannot write is a
+    // promise we cannot keep) and false is returned.
+    boost::asio::awaitable<bool> record(ledger::Event e);
+    void stop_submitting(std::string reason, bool by_api);
+    void finish_job(JobRecord& r, JobState state); // leaves the in-flight set
+    void spawn(boost::asio::awaitable<void> child); // owned: counted until it completes
+    std::size_t count(JobState s) const;
+    progress::Snapshot snapshot(TimePoint now) const;
+
+    // ---- submitting (submit.cpp)
+    boost::asio::awaitable<void> submit_all();
+    boost::asio::awaitable<void> submit_job(std::size_t index);
+
+    // ---- polling (poll.cpp)
+    boost::asio::awaitable<void> poll_loop();
+    boost::asio::awaitable<void> poll_batch(std::vector<std::size_t> indexes);
+    boost::asio::awaitable<void> poll_one(std::size_t index);
+    boost::asio::awaitable<void> apply(JobRecord& r, api::Task const& task);
+    void schedule_poll(JobRecord& r, TimePoint now);
+
+    boost::asio::any_io_executor executor;
+    api::ApiClient& api;
+    ledger::LedgerWriter& ledger;
+    progress::ProgressView& view;
+    RunLimits limits;
+    std::vector<JobRecord> records;
+    std::deque<std::size_t> queue; // jobs waiting to be submitted; retries go first
+
+    RateLimiter limiter;
+    CircuitBreaker breaker;
+    CreditBudget budget;
+    PollPlanner planner;
+    Backoff backoff;
+    Signal changed; // any state change a waiting coroutine may care about
+
+    std::size_t in_flight = 0;  // submitting + running
+    std::size_t submitting = 0;
+    std::size_t children = 0;   // owned coroutines not yet finished
+    bool done = false;          // the run is ending: loops exit
+    bool interrupted = false;
+    bool submission_stopped = false;
+    bool api_stopped = false;
+    bool batch_reads = true;
+    std::string stop_reason;
+    std::uint64_t api_requests = 0;
+    std::deque<TimePoint> recent_requests; // for the request rate shown
+    TimePoint started;
+};
+
+} // namespace evobatch::sched::detail

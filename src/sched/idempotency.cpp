@@ -1,0 +1,15 @@
+#include "evobatch/sched/idempotency.hpp"
+
+#include "evobatch/util/sha256.hpp"
+
+#include <fmt/format.h>
+
+namespace evobatch::sched {
+
+std::string idempotency_key(std::string_view job_id, std::string_view request_digest, int attempt) {
+    // The separator cannot occur in a job id or a hex digest, so no two inputs collide.
+    std::string const material = fmt::format("{}\n{}\n{}", job_id, request_digest, attempt);
+    return "evb-" + util::sha256_hex(material).substr(0, 40);
+}
+
+} // namespace evobatch::sched

@@ -1,0 +1,234 @@
+// Polling running tasks: each task's next poll comes from the PollPlanner; tasks due together
+// share batch reads of up to 50 ids (one GET each when the server has no batch read). A failed
+// poll never fails a job: it is tried again later.
+
+#include "detail/run_state.hpp"
+
+#include "evobatch/manifest/manifest.hpp"
+#include "evobatch/sched/task_errors.hpp"
+
+#include <algorithm>
+
+namespace evobatch::sched::detail {
+
+namespace asio = boost::asio;
+using api::ApiErrc;
+
+namespace {
+
+// Tasks due this soon are read now, with the ones that are due: it fills batch reads.
+constexpr auto k_coalesce = std::chrono::seconds(2);
+constexpr auto k_retry_poll_after = std::chrono::seconds(5);
+
+} // namespace
+
+void RunState::schedule_poll(JobRecord& r, TimePoint now) {
+    r.next_poll = planner.next_poll(
+        PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at, r.polls, r.status_unknown}, now);
+    changed.notify_all();
+}
+
+asio::awaitable<void> RunState::poll_loop() {
+    std::vector<bool> polling(records.size(), false);
+    std::size_t polls_in_flight = 0;
+    while (!done) {
+        auto const now = Clock::now();
+        std::vector<std::size_t> due;
+        std::optional<TimePoint> earliest;
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            JobRecord const& r = records[i];
+            if (r.state != JobState::running || polling[i]) {
+                continue;
+            }
+            if (r.next_poll <= now + k_coalesce) {
+                due.push_back(i);
+            } else if (!earliest || r.next_poll < *earliest) {
+                earliest = r.next_poll;
+            }
+        }
+        // Wait for the first due task unless one is already due; a few requests at a time keep
+        // the rate limiter's queue short.
+        bool const any_due_now = std::any_of(due.begin(), due.end(), [&](std::size_t i) { return records[i].next_poll <= now; });
+        if (!any_due_now || polls_in_flight >= 4) {
+            std::optional<TimePoint> wake = earliest;
+            for (std::size_t i : due) {
+                wake = wake ? std::min(*wake, records[i].next_poll) : records[i].next_poll;
+            }
+            co_await changed.wait(executor, polls_in_flight >= 4 ? std::nullopt : wake);
+            continue;
+        }
+        std::sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) { return records[a].next_poll < records[b].next_poll; });
+        std::vector<std::vector<std::size_t>> groups;
+        if (batch_reads) {
+            for (std::size_t at = 0; at < due.size(); at += api::k_max_batch_read) {
+                groups.emplace_back(due.begin() + static_cast<std::ptrdiff_t>(at),
+                                    due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), at + api::k_max_batch_read)));
+            }
+        } else {
+            for (std::size_t i : due) {
+                if (records[i].next_poll <= now) {
+                    groups.push_back({i});
+                }
+            }
+        }
+        for (auto& group : groups) {
+            for (std::size_t i : group) {
+                polling[i] = true;
+            }
+            ++polls_in_flight;
+            spawn([](RunState& self, std::vector<std::size_t> members, std::vector<bool>& flags,
+                     std::size_t& in_flight_polls) -> asio::awaitable<void> {
+                if (members.size() == 1 && !self.batch_reads) {
+                    co_await self.poll_one(members.front());
+                } else {
+                    co_await self.poll_batch(members);
+                }
+                for (std::size_t i : members) {
+                    flags[i] = false;
+                }
+                --in_flight_polls;
+                self.changed.notify_all();
+            }(*this, std::move(group), polling, polls_in_flight));
+        }
+    }
+    // Let the spawned polls see `done` and finish before `polling` goes away.
+    while (polls_in_flight > 0) {
+        co_await changed.wait(executor, std::nullopt);
+    }
+}
+
+asio::awaitable<void> RunState::poll_batch(std::vector<std::size_t> indexes) {
+    std::vector<std::string> ids;
+    ids.reserve(indexes.size());
+    for (std::size_t i : indexes) {
+        ids.push_back(records[i].task);
+    }
+    co_await acquire_token();
+    auto result = co_await api.batch_read(ids);
+    auto const now = Clock::now();
+    if (!result.ok()) {
+        if (result.api_error && (result.api_error->http_status == 404 || result.api_error->http_status == 405)) {
+            batch_reads = false; // the server has no batch read: one GET per task from now on
+            changed.notify_all();
+            co_return;
+        }
+        if (result.error == ApiErrc::rate_limited) {
+            limiter.on_throttled(now, result.api_error->retry_after);
+        }
+        for (std::size_t i : indexes) {
+            if (records[i].state == JobState::running) {
+                records[i].next_poll = now + k_retry_poll_after;
+            }
+        }
+        co_return;
+    }
+    limiter.on_success(now);
+    for (api::Task const& task : *result.value) {
+        auto const it = std::find_if(indexes.begin(), indexes.end(), [&](std::size_t i) { return records[i].task == task.id; });
+        if (it != indexes.end() && records[*it].state == JobState::running) {
+            co_await apply(records[*it], task);
+        }
+    }
+    // Ids the server left out (unknown or expired) are checked one by one: a 404 there is final.
+    for (std::size_t i : indexes) {
+        JobRecord& r = records[i];
+        bool const answered = std::any_of(result.value->begin(), result.value->end(),
+                                          [&](api::Task const& t) { return t.id == r.task; });
+        if (!answered && r.state == JobState::running) {
+            co_await poll_one(i);
+        }
+    }
+}
+
+asio::awaitable<void> RunState::poll_one(std::size_t index) {
+    JobRecord& r = records[index];
+    co_await acquire_token();
+    auto result = co_await api.get_task(r.task);
+    auto const now = Clock::now();
+    if (r.state != JobState::running) {
+        co_return;
+    }
+    if (result.ok()) {
+        limiter.on_success(now);
+        co_await apply(r, *result.value);
+        co_return;
+    }
+    if (result.error == ApiErrc::not_found) {
+        // The server does not know the task: report it, never resubmit by ourselves.
+        auto e = event(ledger::EventType::failed, r);
+        e.error = ledger::EventError{"task_not_found", api::describe(*result.api_error)};
+        co_await record(std::move(e));
+        finish_job(r, JobState::failed);
+        view.note({r.job->id, "failed", r.task, "the server does not know this task (404); not resubmitted"});
+        co_return;
+    }
+    if (result.error == ApiErrc::rate_limited) {
+        limiter.on_throttled(now, result.api_error->retry_after);
+    }
+    r.next_poll = now + k_retry_poll_after;
+}
+
+asio::awaitable<void> RunState::apply(JobRecord& r, api::Task const& task) {
+    auto const now = Clock::now();
+    ++r.polls;
+    r.status_unknown = task.status == api::TaskStatus::unknown;
+    if (task.progress != r.progress) {
+        r.progress = task.progress;
+        r.progress_seen_at = now;
+        auto e = event(ledger::EventType::progress, r);
+        e.progress = task.progress;
+        ledger.append(std::move(e)); // durable with the next group; losing one costs nothing
+    }
+    switch (task.status) {
+    case api::TaskStatus::completed: {
+        auto e = event(ledger::EventType::completed, r);
+        e.results = task.results;
+        e.credits = task.credits_used.value_or(r.credits);
+        if (task.results.empty()) {
+            // Paid and done, but no link: report it; never a reason to submit again.
+            e.error = ledger::EventError{"completed_without_results", "the task completed without a result link"};
+        }
+        co_await record(std::move(e));
+        finish_job(r, JobState::completed);
+        view.note({r.job->id, "completed", r.task, {}});
+        co_return;
+    }
+    case api::TaskStatus::failed:
+    case api::TaskStatus::cancelled: {
+        budget.release(r.credits); // failed tasks are refunded
+        std::string const code = task.status == api::TaskStatus::cancelled
+                                     ? std::string("cancelled")
+                                     : (task.error ? task.error->code : std::string("unknown_error"));
+        std::string const message = task.error ? task.error->message : std::string("the task was ") + task.status_text;
+        auto e = event(ledger::EventType::failed, r);
+        e.error = ledger::EventError{code, message};
+        co_await record(std::move(e));
+        bool const retry = task.status == api::TaskStatus::failed && is_retryable_task_error(code) &&
+                           r.attempt < limits.max_attempts && !submission_stopped;
+        if (retry) {
+            --in_flight;
+            r.state = JobState::queued;
+            ++r.attempt; // a new attempt gets a new key: the failed task will not be replayed
+            r.task.clear();
+            queue.push_front(static_cast<std::size_t>(&r - records.data()));
+            view.note({r.job->id, "retrying", {}, code + ": " + message});
+            changed.notify_all();
+        } else {
+            finish_job(r, JobState::failed);
+            view.note({r.job->id, "failed", r.task, code + ": " + message});
+        }
+        co_return;
+    }
+    default:
+        schedule_poll(r, now);
+        if (!r.stale_noted && planner.is_stale(PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at,
+                                                        r.polls, r.status_unknown},
+                                               now)) {
+            r.stale_noted = true;
+            view.note({r.job->id, "stale", r.task, "running far past its estimate; still polled"});
+        }
+        co_return;
+    }
+}
+
+} // namespace evobatch::sched::detail

@@ -1,0 +1,165 @@
+#include "detail/run_state.hpp"
+
+#include "evobatch/api/pricing.hpp"
+#include "evobatch/manifest/manifest.hpp"
+#include "evobatch/sched/batch_eta.hpp"
+#include "evobatch/sched/request_of.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+
+namespace evobatch::sched::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto k_rate_window = std::chrono::seconds(10);
+
+} // namespace
+
+RunState::RunState(asio::any_io_executor ex, api::ApiClient& client, ledger::LedgerWriter& writer,
+                   progress::ProgressView& progress_view, std::vector<manifest::Job> const& jobs, RunLimits run_limits)
+    : executor(std::move(ex)), api(client), ledger(writer), view(progress_view), limits(run_limits),
+      limiter(run_limits.requests_per_second, run_limits.burst), breaker(5, std::chrono::seconds(2), std::chrono::seconds(60)),
+      budget(run_limits.max_credits), planner(PollPlannerOptions{}),
+      backoff(std::chrono::milliseconds(250), std::chrono::seconds(30), 0x5eed), batch_reads(run_limits.batch_reads),
+      started(Clock::now()) {
+    records.reserve(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        JobRecord r;
+        r.job = &jobs[i];
+        r.request = request_of(jobs[i]);
+        r.digest = request_digest(r.request);
+        records.push_back(std::move(r));
+        queue.push_back(i);
+    }
+}
+
+asio::awaitable<void> RunState::acquire_token() {
+    asio::steady_timer timer(executor);
+    for (;;) {
+        auto const now = Clock::now();
+        auto const wait = limiter.try_acquire(now);
+        if (!wait) {
+            ++api_requests;
+            recent_requests.push_back(now);
+            while (!recent_requests.empty() && now - recent_requests.front() > k_rate_window) {
+                recent_requests.pop_front();
+            }
+            co_return;
+        }
+        timer.expires_after(*wait);
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+asio::awaitable<void> RunState::sleep_until(TimePoint t) { co_await changed.wait(executor, t); }
+
+ledger::Event RunState::event(ledger::EventType type, JobRecord const& r) const {
+    ledger::Event e;
+    e.type = type;
+    e.t_ms = ledger::now_ms();
+    e.job = r.job->id;
+    e.req = r.digest;
+    e.attempt = r.attempt;
+    if (!r.key.empty()) {
+        e.key = r.key;
+    }
+    if (!r.task.empty()) {
+        e.task = r.task;
+    }
+    return e;
+}
+
+asio::awaitable<bool> RunState::record(ledger::Event e) {
+    auto const ec = co_await ledger.append_durable(std::move(e));
+    if (ec) {
+        stop_submitting("the ledger cannot be written (" + ec.message() + "); nothing more is sent", false);
+        co_return false;
+    }
+    co_return true;
+}
+
+void RunState::stop_submitting(std::string reason, bool by_api) {
+    if (!submission_stopped) {
+        submission_stopped = true;
+        stop_reason = std::move(reason);
+    }
+    api_stopped = api_stopped || by_api;
+    changed.notify_all();
+}
+
+void RunState::finish_job(JobRecord& r, JobState state) {
+    if (r.state == JobState::submitting || r.state == JobState::running) {
+        --in_flight;
+    }
+    if (r.state == JobState::submitting) {
+        --submitting;
+    }
+    r.state = state;
+    changed.notify_all();
+}
+
+void RunState::spawn(asio::awaitable<void> child) {
+    ++children;
+    asio::co_spawn(executor, std::move(child), [this](std::exception_ptr error) {
+        --children;
+        if (error) {
+            // A bug in one job's path must not kill the batch; say so and stop sending more.
+            try {
+                std::rethrow_exception(error);
+            } catch (std::exception const& e) {
+                stop_submitting(std::string("internal error: ") + e.what(), false);
+            }
+        }
+        changed.notify_all();
+    });
+}
+
+std::size_t RunState::count(JobState s) const {
+    return static_cast<std::size_t>(
+        std::count_if(records.begin(), records.end(), [s](JobRecord const& r) { return r.state == s; }));
+}
+
+progress::Snapshot RunState::snapshot(TimePoint now) const {
+    progress::Snapshot s;
+    s.total = records.size();
+    std::vector<RunningTask> running;
+    for (JobRecord const& r : records) {
+        switch (r.state) {
+        case JobState::queued: ++s.queued; break;
+        case JobState::submitting: ++s.submitting; break;
+        case JobState::running:
+            ++s.running;
+            if (planner.is_stale(PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at, r.polls,
+                                          r.status_unknown},
+                                 now)) {
+                ++s.stale;
+            }
+            running.push_back(RunningTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at});
+            break;
+        case JobState::completed: ++s.completed; break;
+        case JobState::failed: ++s.failed; break;
+        case JobState::uncertain: ++s.uncertain; break;
+        case JobState::unsubmitted: break;
+        }
+    }
+    s.credits_reserved = budget.committed();
+    s.credits_ceiling = budget.ceiling();
+    auto const window = std::min<double>(std::chrono::duration<double>(now - started).count(),
+                                         std::chrono::duration<double>(k_rate_window).count());
+    s.request_rate = window > 0.5 ? static_cast<double>(recent_requests.size()) / window : 0.0;
+    s.eta = BatchEta::estimate(running, s.queued, limits.max_in_flight, limits.requests_per_second, now);
+    s.elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - started);
+    if (submission_stopped) {
+        s.paused_reason = stop_reason;
+    } else if (auto until = breaker.open_until(); until && *until > now) {
+        s.paused_reason = "paused after repeated server or network failures";
+    }
+    return s;
+}
+
+} // namespace evobatch::sched::detail

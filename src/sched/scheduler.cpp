@@ -1,0 +1,105 @@
+#include "evobatch/sched/scheduler.hpp"
+
+#include "detail/run_state.hpp"
+
+#include "evobatch/manifest/manifest.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+namespace evobatch::sched {
+
+namespace asio = boost::asio;
+using detail::JobState;
+
+namespace {
+
+constexpr auto k_progress_tick = std::chrono::milliseconds(250);
+
+int exit_code_of(RunOutcome const& o) {
+    if (o.api_stopped) {
+        return 4;
+    }
+    if (o.interrupted || o.unsubmitted > 0 || o.running > 0) {
+        return 3;
+    }
+    return o.failed > 0 || o.uncertain > 0 ? 1 : 0;
+}
+
+} // namespace
+
+struct Scheduler::Impl {
+    Impl(asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
+         progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits)
+        : state(std::move(executor), api, ledger, view, jobs, limits) {}
+
+    asio::awaitable<void> progress_loop() {
+        asio::steady_timer timer(state.executor);
+        while (!state.done) {
+            state.view.update(state.snapshot(Clock::now()), Clock::now());
+            timer.expires_after(k_progress_tick);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+    }
+
+    // All jobs final, or nothing more will be sent and nothing sent is still unanswered
+    // (after an interrupt, running tasks are left for the next run to poll).
+    [[nodiscard]] bool finished() const {
+        if (state.submitting > 0) {
+            return false;
+        }
+        if (state.interrupted) {
+            return true;
+        }
+        return state.in_flight == 0 && (state.queue.empty() || state.submission_stopped);
+    }
+
+    asio::awaitable<RunOutcome> run() {
+        state.spawn(state.poll_loop());
+        state.spawn(progress_loop());
+        co_await state.submit_all();
+        while (!finished()) {
+            co_await state.changed.wait(state.executor, std::nullopt);
+        }
+        state.done = true;
+        state.changed.notify_all();
+        while (state.children > 0) {
+            co_await state.changed.wait(state.executor, Clock::now() + k_progress_tick);
+        }
+        co_await state.ledger.flush();
+        co_return outcome();
+    }
+
+    [[nodiscard]] RunOutcome outcome() const {
+        RunOutcome o;
+        o.total = state.records.size();
+        o.completed = state.count(JobState::completed);
+        o.failed = state.count(JobState::failed);
+        o.uncertain = state.count(JobState::uncertain);
+        o.unsubmitted = state.count(JobState::unsubmitted) + state.count(JobState::queued);
+        o.running = state.count(JobState::running) + state.count(JobState::submitting);
+        o.credits = state.budget.committed();
+        o.interrupted = state.interrupted;
+        o.api_stopped = state.api_stopped;
+        o.stop_reason = state.stop_reason;
+        o.api_requests = state.api_requests;
+        o.exit_code = exit_code_of(o);
+        return o;
+    }
+
+    detail::RunState state;
+};
+
+Scheduler::Scheduler(asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
+                     progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits)
+    : m_impl(std::make_unique<Impl>(std::move(executor), api, ledger, view, jobs, limits)) {}
+
+Scheduler::~Scheduler() = default;
+
+asio::awaitable<RunOutcome> Scheduler::run() { return m_impl->run(); }
+
+void Scheduler::stop() {
+    m_impl->state.interrupted = true;
+    m_impl->state.stop_submitting("interrupted; run the same command again to resume", false);
+}
+
+} // namespace evobatch::sched

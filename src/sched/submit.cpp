@@ -1,0 +1,195 @@
+// Submitting jobs: limits first, the ledger before the wire, then the create's outcome
+// decides (design.md "Retry classes").
+
+#include "detail/run_state.hpp"
+
+#include "evobatch/api/pricing.hpp"
+#include "evobatch/manifest/manifest.hpp"
+#include "evobatch/net/error.hpp"
+#include "evobatch/sched/idempotency.hpp"
+
+#include <fmt/format.h>
+
+namespace evobatch::sched::detail {
+
+namespace asio = boost::asio;
+using api::ApiErrc;
+using net::Delivery;
+
+namespace {
+
+// Transport failures before the request left are retried with backoff this many times before
+// the job is left for the next run (its `submitting` event makes that run re-POST the same key).
+constexpr int k_max_unsent_attempts = 8;
+constexpr int k_max_server_errors = 8;
+
+} // namespace
+
+asio::awaitable<void> RunState::submit_all() {
+    while (!done) {
+        auto const now = Clock::now();
+        if (submission_stopped) {
+            for (std::size_t i : queue) {
+                records[i].state = JobState::unsubmitted;
+            }
+            queue.clear();
+            co_return;
+        }
+        if (queue.empty()) {
+            if (in_flight == 0) {
+                co_return; // nothing left that could come back as a retry
+            }
+            co_await changed.wait(executor, std::nullopt);
+            continue;
+        }
+        if (in_flight >= limits.max_in_flight) {
+            co_await changed.wait(executor, std::nullopt);
+            continue;
+        }
+        if (!breaker.allows_new_work(now)) {
+            co_await changed.wait(executor, breaker.open_until());
+            continue;
+        }
+        if (!budget.try_reserve(api::k_max_credits_per_task)) {
+            if (submitting == 0) {
+                // Nothing in flight can give credits back (only answers below the worst case do).
+                stop_submitting(fmt::format("the credit ceiling (limits.max_credits = {}) is reached; raise it to "
+                                            "submit the rest",
+                                            budget.ceiling()),
+                                false);
+            } else {
+                co_await changed.wait(executor, std::nullopt);
+            }
+            continue;
+        }
+        std::size_t const index = queue.front();
+        queue.pop_front();
+        JobRecord& r = records[index];
+        r.state = JobState::submitting;
+        r.worst_case_credits = api::k_max_credits_per_task;
+        ++in_flight;
+        ++submitting;
+        spawn(submit_job(index));
+    }
+}
+
+asio::awaitable<void> RunState::submit_job(std::size_t index) {
+    JobRecord& r = records[index];
+    r.key = idempotency_key(r.job->id, r.digest, r.attempt);
+    r.task.clear();
+    // Write-ahead: the key is durable before any byte of the POST leaves.
+    if (!co_await record(event(ledger::EventType::submitting, r))) {
+        budget.release(r.worst_case_credits);
+        finish_job(r, JobState::unsubmitted);
+        co_return;
+    }
+    int unsent = 0;
+    int server_errors = 0;
+    bool resent_same_key = false;
+    for (;;) {
+        if (interrupted && unsent > 0) {
+            budget.release(r.worst_case_credits);
+            finish_job(r, JobState::unsubmitted);
+            co_return;
+        }
+        co_await acquire_token();
+        auto result = co_await api.create(r.request, r.key);
+        auto const now = Clock::now();
+        if (result.ok()) {
+            limiter.on_success(now);
+            breaker.on_success();
+            api::Task const& task = *result.value;
+            r.task = task.id;
+            r.credits = task.credits_reserved.value_or(r.worst_case_credits);
+            budget.settle(r.worst_case_credits, r.credits);
+            r.estimate = std::chrono::seconds(task.estimated_time.value_or(300));
+            r.submitted_at = now;
+            r.progress = task.progress;
+            r.progress_seen_at = now;
+            r.polls = 0;
+            auto e = event(ledger::EventType::submitted, r);
+            e.credits = r.credits;
+            e.eta_s = static_cast<int>(r.estimate.count());
+            e.rid = result.request_id;
+            if (!co_await record(std::move(e))) {
+                // The task exists and is paid for: keep polling it even though the ledger failed.
+            }
+            --submitting;
+            r.state = JobState::running;
+            schedule_poll(r, now);
+            view.note({r.job->id, "submitted", r.task, result.replayed ? "replayed" : ""});
+            changed.notify_all();
+            co_return;
+        }
+        if (result.delivery == Delivery::not_sent) {
+            breaker.on_failure(now);
+            if (++unsent >= k_max_unsent_attempts || submission_stopped) {
+                budget.release(r.worst_case_credits);
+                finish_job(r, JobState::unsubmitted);
+                if (!submission_stopped) {
+                    view.note({r.job->id, "unsubmitted", {}, "could not reach the API: " + result.detail});
+                }
+                co_return;
+            }
+            co_await sleep_until(now + backoff.next(unsent));
+            continue;
+        }
+        bool const no_answer = result.delivery == Delivery::sent_no_answer || result.error == ApiErrc::bad_response;
+        if (no_answer) {
+            if (result.delivery == Delivery::sent_no_answer) {
+                breaker.on_failure(now);
+            }
+            if (!resent_same_key) {
+                resent_same_key = true; // one immediate retry with the same key: a server that
+                continue;               // keeps keys answers with the task it made, if any
+            }
+            auto e = event(ledger::EventType::uncertain, r);
+            e.error = ledger::EventError{"no_answer", result.detail};
+            co_await record(std::move(e));
+            finish_job(r, JobState::uncertain); // its worst case stays counted: it may exist
+            view.note({r.job->id, "uncertain", {}, result.detail});
+            co_return;
+        }
+        api::ApiError const& error = *result.api_error;
+        switch (error.kind) {
+        case ApiErrc::rate_limited: {
+            limiter.on_throttled(now, error.retry_after);
+            auto const wait = error.retry_after ? std::chrono::duration_cast<Clock::duration>(*error.retry_after)
+                                                : backoff.next(server_errors + 1);
+            co_await sleep_until(now + wait);
+            continue;
+        }
+        case ApiErrc::server_error:
+            breaker.on_failure(now);
+            if (++server_errors >= k_max_server_errors || submission_stopped) {
+                // Left for the next run, which re-sends the same key (no double charge).
+                finish_job(r, JobState::unsubmitted);
+                view.note({r.job->id, "unsubmitted", {}, api::describe(error)});
+                co_return;
+            }
+            co_await sleep_until(now + backoff.next(server_errors));
+            continue;
+        case ApiErrc::unauthorized:
+        case ApiErrc::forbidden:
+        case ApiErrc::insufficient_credits:
+            // No task was made; the whole batch stops submitting (design.md), running tasks go on.
+            budget.release(r.worst_case_credits);
+            finish_job(r, JobState::unsubmitted);
+            stop_submitting("the API refused: " + api::describe(error), true);
+            co_return;
+        default: {
+            budget.release(r.worst_case_credits);
+            auto e = event(ledger::EventType::failed, r);
+            e.error = ledger::EventError{error.code.empty() ? std::to_string(error.http_status) : error.code,
+                                         api::describe(error)};
+            e.rid = error.request_id;
+            co_await record(std::move(e));
+            finish_job(r, JobState::failed);
+            view.note({r.job->id, "failed", {}, api::describe(error)});
+            co_return;
+        }
+        }
+    }
+}
+
+} // namespace evobatch::sched::detail

@@ -1,0 +1,118 @@
+#pragma once
+// Runs a whole batch through the real Scheduler against the in-process simulator over real TLS,
+// with a real ledger on disk, and hands back what each side saw.
+
+#include "common/temp_dir.hpp"
+#include "integration/net/run_coro.hpp"
+
+#include "evobatch/api/api_client.hpp"
+#include "evobatch/ledger/event.hpp"
+#include "evobatch/ledger/ledger_writer.hpp"
+#include "evobatch/manifest/manifest.hpp"
+#include "evobatch/net/https_client.hpp"
+#include "evobatch/net/tls_context.hpp"
+#include "evobatch/progress/progress_view.hpp"
+#include "evobatch/sched/scheduler.hpp"
+#include "evobatch/sim/simulator.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace evobatch::test {
+
+inline std::vector<manifest::Job> make_jobs(std::size_t n) {
+    std::vector<manifest::Job> jobs(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        jobs[i].id = "job-" + std::to_string(i);
+        jobs[i].model = manifest::k_default_model;
+        jobs[i].prompt = "Make it cinematic";
+        jobs[i].video_url = "https://cdn.example.com/clips/clip-" + std::to_string(i) + ".mp4";
+    }
+    return jobs;
+}
+
+inline sim::SimOptions quick_sim() {
+    sim::SimOptions o;
+    o.key = "batch-test-key-0123456789";
+    o.time_scale = 0.005; // estimates of 1-2 s, tasks of 0.6-2.9 s
+    return o;
+}
+
+struct BatchRun {
+    sched::RunOutcome outcome;
+    std::vector<ledger::Event> events; // the whole ledger, parsed
+    sim::SimStats stats;
+    std::vector<std::string> sim_log; // one line per task the simulator created
+};
+
+struct BatchOptions {
+    sim::SimOptions sim = quick_sim();
+    sched::RunLimits limits;
+    std::size_t jobs = 50;
+    std::size_t max_connections = 4;
+    // Called once the run has started, with the scheduler (e.g. to stop() it later).
+    std::function<void(boost::asio::io_context&, sched::Scheduler&)> during;
+};
+
+inline BatchRun run_batch(BatchOptions options) {
+    TempDir dir;
+    options.sim.log_file = dir.path() / "sim.log";
+    sim::Simulator simulator(options.sim);
+    simulator.start();
+    auto const jobs = make_jobs(options.jobs);
+
+    boost::asio::io_context io;
+    boost::asio::thread_pool pool(1);
+    net::TlsContext tls(simulator.ca_file(), false);
+    net::ClientOptions client_options;
+    client_options.max_connections_per_host = options.max_connections;
+    net::HttpsClient http(io.get_executor(), tls, client_options);
+    api::ApiClient client(http, simulator.base_url(), api::Secret(*options.sim.key));
+    auto const ledger_path = dir.path() / "batch.ledger.jsonl";
+    ledger::LedgerWriter writer(ledger_path, io.get_executor(), pool);
+    std::FILE* sink = std::tmpfile();
+    progress::ProgressView view(progress::Mode::quiet, sink, false);
+    sched::Scheduler scheduler(io.get_executor(), client, writer, view, jobs, options.limits);
+    if (options.during) {
+        options.during(io, scheduler);
+    }
+
+    BatchRun result;
+    result.outcome = run_coro(
+        io,
+        [&]() -> boost::asio::awaitable<sched::RunOutcome> {
+            auto outcome = co_await scheduler.run();
+            co_await writer.close();
+            co_return outcome;
+        }(),
+        std::chrono::seconds(120));
+    pool.join();
+    std::fclose(sink);
+    simulator.stop();
+    result.stats = simulator.stats();
+
+    std::ifstream in(ledger_path);
+    for (std::string line; std::getline(in, line);) {
+        auto event = ledger::parse_json_line(line);
+        BOOST_REQUIRE_MESSAGE(event, "ledger line does not parse: " << line);
+        result.events.push_back(std::move(*event));
+    }
+    std::ifstream log(dir.path() / "sim.log");
+    for (std::string line; std::getline(log, line);) {
+        result.sim_log.push_back(line);
+    }
+    return result;
+}
+
+inline std::size_t count_events(BatchRun const& run, ledger::EventType type) {
+    return static_cast<std::size_t>(std::count_if(run.events.begin(), run.events.end(),
+                                                  [type](ledger::Event const& e) { return e.type == type; }));
+}
+
+} // namespace evobatch::test
