@@ -43,7 +43,8 @@ namespace {
 
 constexpr char const* k_run_footer = R"(
 Submits every job of the manifest within its limits, polls the tasks, and records each
-step in the ledger first, so the same command resumes an interrupted batch.
+step in the ledger before it happens. (Resuming from an existing ledger comes in the next
+version; until then `run` refuses a ledger that already holds a batch.)
 The key comes from the environment variable named by api.key_env (EVOLINK_API_KEY).
 Ctrl-C stops submitting and saves what is pending (exit 3); a second Ctrl-C exits at once.
 
@@ -133,7 +134,7 @@ progress::Summary summary_of(sched::RunOutcome const& o, fs::path const& ledger,
 } // namespace
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
-    auto* cmd = app.add_subcommand("run", "Run the batch: submit, track and record every job (resumes from the ledger)");
+    auto* cmd = app.add_subcommand("run", "Run the batch: submit, track and record every job in the ledger");
     cmd->add_option("manifest", o.manifest, "Manifest file (YAML)")->required();
     cmd->add_flag("--simulate", o.simulate, "Run against the built-in simulator in this process (no key, no network)");
     cmd->add_option("--time-scale", o.time_scale, "With --simulate: real seconds per simulated second")

@@ -93,5 +93,24 @@ check "plan json credits" test "$(json_get "d['credits']['at_most']")" = 900
 run "$bin" plan "$work/bad.yaml"
 check "plan of a bad manifest exits 2" test "$rc" -eq 2
 
+cat >"$work/small.yaml" <<'YAML'
+version: 1
+limits: {requests_per_second: 50, burst: 10, max_in_flight: 10, max_credits: 1000}
+defaults: {prompt: Make it cinematic}
+videos: [https://cdn.example.com/a.mp4, https://cdn.example.com/b.mp4, https://cdn.example.com/c.mp4]
+YAML
+run "$bin" run --simulate --time-scale 0.002 --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
+check "run --simulate completes (0)" test "$rc" -eq 0
+check "run prints a summary" grep -q "Completed 3 of 3 jobs" <<<"$err"
+check "run writes the ledger" test "$(grep -c '"ev":"completed"' "$work/small.ledger.jsonl")" -eq 3
+run "$bin" run --simulate --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
+check "run refuses a ledger that already holds a batch (2)" test "$rc" -eq 2
+run env -u EVOLINK_API_KEY "$bin" run --ledger "$work/other.ledger.jsonl" "$work/small.yaml"
+check "run without a key is bad input (2)" test "$rc" -eq 2
+check "run says which variable holds the key" grep -q "EVOLINK_API_KEY" <<<"$err"
+check "run without a key sends nothing" test ! -s "$work/other.ledger.jsonl"
+run "$bin" run --simulate --json --time-scale 0.002 --ledger "$work/json.ledger.jsonl" "$work/small.yaml"
+check "run --json ends with a summary event" test "$(tail -n 1 <<<"$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ev"])')" = summary
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
