@@ -27,7 +27,9 @@
 
 namespace evobatch::ledger {
 // Boost.Test prints both sides of a failed comparison.
-inline std::ostream& operator<<(std::ostream& os, LedgerErrc e) { return os << make_error_code(e).message(); }
+inline std::ostream& operator<<(std::ostream& os, LedgerErrc e) {
+    return os << make_error_code(e).message();
+}
 } // namespace evobatch::ledger
 
 namespace {
