@@ -14,7 +14,8 @@ enum class LedgerErrc {
     not_an_object,       // the line is valid JSON but not an object
     missing_field,       // `v`, `t` or `ev` (and `job`/`req` on job events) is absent
     wrong_type,          // a field has the wrong JSON type (a string where a number belongs...)
-    out_of_range,        // a number outside its field's range (`progress` above 100, `attempt` < 0...)
+    out_of_range,        // a number its field cannot hold (`bytes` < 0, `attempt` beyond int): never
+                         // a semantic check, so replay accepts every line the writer can write
     unknown_event,       // `ev` names no event this version knows
     unsupported_version, // `v` is not 1: written by another evobatch version
 };
