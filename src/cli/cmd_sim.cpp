@@ -43,10 +43,12 @@ void print_settings(sim::SimOptions const& o) {
     if (o.max_concurrent_tasks > 0) {
         limits += fmt::format(", {} tasks at once", o.max_concurrent_tasks);
     }
-    fmt::print(stderr, "evobatch sim: key {}; {}; credits {}; time scale {}\n", o.key ? "required" : "not checked",
-               limits, o.credits ? fmt::format("{}", *o.credits) : std::string("unlimited"), o.time_scale);
+    fmt::print(stderr, "evobatch sim: key {}; {}; credits {}; time scale {}\n",
+               o.key ? "required" : "not checked", limits,
+               o.credits ? fmt::format("{}", *o.credits) : std::string("unlimited"), o.time_scale);
     if (o.fail_ratio > 0 || o.error_ratio > 0 || o.cut_after_create_ratio > 0 || o.latency.count() > 0) {
-        fmt::print(stderr, "evobatch sim: faults: {} failed tasks, {} server errors, {} cut creates, {} ms latency\n",
+        fmt::print(stderr,
+                   "evobatch sim: faults: {} failed tasks, {} server errors, {} cut creates, {} ms latency\n",
                    o.fail_ratio, o.error_ratio, o.cut_after_create_ratio, o.latency.count());
     }
 }
@@ -54,7 +56,8 @@ void print_settings(sim::SimOptions const& o) {
 } // namespace
 
 CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
-    auto* cmd = app.add_subcommand("sim", "Run the built-in Evolink simulator (HTTPS on loopback) until Ctrl-C");
+    auto* cmd =
+        app.add_subcommand("sim", "Run the built-in Evolink simulator (HTTPS on loopback) until Ctrl-C");
     cmd->add_option("--host", o.host, "IP address to listen on (127.0.0.1 or ::1)")->capture_default_str();
     cmd->add_option("--port", o.port, "Port to listen on (0: any free port)")->capture_default_str();
     cmd->add_option_function<std::string>(
@@ -70,18 +73,23 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
             o.key = value;
         },
         "Require the API key held in this environment variable");
-    cmd->add_option("--time-scale", o.time_scale, "Real seconds per simulated second (0.01: a 300 s task takes 3 s)")
+    cmd->add_option("--time-scale", o.time_scale,
+                    "Real seconds per simulated second (0.01: a 300 s task takes 3 s)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     cmd->add_option("--rps", o.rps, "Rate limit over all /v1 requests, per second (0: none)")
         ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--burst", o.burst, "Rate limit burst (0: the rate, rounded up)")->check(CLI::NonNegativeNumber);
-    cmd->add_option("--max-concurrent-tasks", o.max_concurrent_tasks, "Unfinished tasks allowed at once (0: any)")
+    cmd->add_option("--burst", o.burst, "Rate limit burst (0: the rate, rounded up)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--max-concurrent-tasks", o.max_concurrent_tasks,
+                    "Unfinished tasks allowed at once (0: any)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option_function<double>(
-           "--credits", [&o](double credits) { o.credits = credits; }, "Starting balance (default: unlimited)")
+           "--credits", [&o](double credits) { o.credits = credits; },
+           "Starting balance (default: unlimited)")
         ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--fail-ratio", o.fail_ratio, "Share of tasks that fail (refunded)")->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--fail-ratio", o.fail_ratio, "Share of tasks that fail (refunded)")
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--error-ratio", o.error_ratio, "Share of /v1 requests answered 500/502/503")
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--cut-after-create-ratio", o.cut_after_create_ratio,
@@ -92,10 +100,12 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
            "Delay before every /v1 answer, in milliseconds")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--file-bytes", o.file_bytes, "Size of each result file")->capture_default_str();
-    cmd->add_flag_callback("--no-idempotency", [&o] { o.idempotency = false; },
-                           "Ignore Idempotency-Key, like a server that forgot it");
-    cmd->add_flag_callback("--no-batch-read", [&o] { o.batch_read = false; },
-                           "Answer 404 to POST /v1/tasks/batch, like a server without it");
+    cmd->add_flag_callback(
+        "--no-idempotency", [&o] { o.idempotency = false; },
+        "Ignore Idempotency-Key, like a server that forgot it");
+    cmd->add_flag_callback(
+        "--no-batch-read", [&o] { o.batch_read = false; },
+        "Answer 404 to POST /v1/tasks/batch, like a server without it");
     cmd->add_option("--seed", o.seed, "Seed of every random choice")->capture_default_str();
     cmd->add_option_function<std::string>(
         "--log", [&o](std::string const& path) { o.log_file = path; },
@@ -128,7 +138,8 @@ int run_sim(sim::SimOptions const& options) {
     fmt::print(stderr, "evobatch sim: {}; stopping\n", received != 0 ? strsignal(received) : "no signal");
     simulator.stop();
     sim::SimStats const s = simulator.stats();
-    fmt::print(stderr, "evobatch sim: {} connections, {} API requests, {} tasks created ({} replays), {} 429s\n",
+    fmt::print(stderr,
+               "evobatch sim: {} connections, {} API requests, {} tasks created ({} replays), {} 429s\n",
                s.connections_accepted, s.api_requests, s.tasks_created, s.replays, s.count(429));
     return exit_ok;
 }

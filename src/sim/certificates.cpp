@@ -23,12 +23,8 @@ namespace evobatch::sim {
 
 namespace {
 
-template <auto Free>
-struct Deleter {
-    template <class T>
-    void operator()(T* p) const noexcept {
-        Free(p);
-    }
+template <auto Free> struct Deleter {
+    template <class T> void operator()(T* p) const noexcept { Free(p); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
@@ -90,11 +86,11 @@ X509Ptr new_certificate(EVP_PKEY* key, std::string_view common_name) {
     check(X509_set_pubkey(cert.get(), key), "X509_set_pubkey");
     X509_NAME* subject = X509_get_subject_name(cert.get());
     std::string const cn(common_name);
-    check(X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_UTF8, reinterpret_cast<unsigned char const*>("evobatch"),
-                                     -1, -1, 0),
+    check(X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_UTF8,
+                                     reinterpret_cast<unsigned char const*>("evobatch"), -1, -1, 0),
           "subject O");
-    check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, reinterpret_cast<unsigned char const*>(cn.c_str()),
-                                     -1, -1, 0),
+    check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                                     reinterpret_cast<unsigned char const*>(cn.c_str()), -1, -1, 0),
           "subject CN");
     return cert;
 }
@@ -156,7 +152,8 @@ PemCredentials to_pem(X509* cert, EVP_PKEY* key) {
         fail("BIO_new");
     }
     check(PEM_write_bio_X509(cert_bio.get(), cert), "PEM_write_bio_X509");
-    check(PEM_write_bio_PrivateKey(key_bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr), "PEM_write_bio_PrivateKey");
+    check(PEM_write_bio_PrivateKey(key_bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr),
+          "PEM_write_bio_PrivateKey");
     return {bio_text(cert_bio.get()), bio_text(key_bio.get())};
 }
 
@@ -194,7 +191,8 @@ PemCredentials issue_server_cert(PemCredentials const& ca, std::vector<std::stri
     if (!ca_cert || !ca_key) {
         fail("the CA certificate or key is not valid PEM");
     }
-    check(X509_check_private_key(ca_cert.get(), ca_key.get()), "the CA key does not match the CA certificate");
+    check(X509_check_private_key(ca_cert.get(), ca_key.get()),
+          "the CA key does not match the CA certificate");
 
     PkeyPtr key = new_key();
     X509Ptr cert = new_certificate(key.get(), names.front());

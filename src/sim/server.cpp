@@ -37,7 +37,9 @@ void Server::listen(tcp::endpoint const& endpoint) {
     m_acceptor.listen(asio::socket_base::max_listen_connections);
 }
 
-std::uint16_t Server::port() const { return m_acceptor.local_endpoint().port(); }
+std::uint16_t Server::port() const {
+    return m_acceptor.local_endpoint().port();
+}
 
 void Server::start(Service& service) {
     m_service = &service;
@@ -62,12 +64,13 @@ asio::awaitable<void> Server::accept_loop() {
         auto const entry = m_connections.emplace(m_connections.end());
         // The entry is erased from a posted handler: this completion handler runs inside the
         // co_spawn machinery, which still uses the entry's cancellation slot until it unwinds.
-        asio::co_spawn(m_ioc, serve_connection(std::move(socket), m_tls, *m_service, *entry),
-                       asio::bind_cancellation_slot(entry->cancel.slot(), [this, entry](std::exception_ptr e) {
-                           entry->finished = true;
-                           report(e, "session");
-                           asio::post(m_ioc, [this, entry] { m_connections.erase(entry); });
-                       }));
+        asio::co_spawn(
+            m_ioc, serve_connection(std::move(socket), m_tls, *m_service, *entry),
+            asio::bind_cancellation_slot(entry->cancel.slot(), [this, entry](std::exception_ptr e) {
+                entry->finished = true;
+                report(e, "session");
+                asio::post(m_ioc, [this, entry] { m_connections.erase(entry); });
+            }));
     }
 }
 

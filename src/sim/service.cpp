@@ -40,10 +40,14 @@ std::uint64_t splitmix(std::uint64_t z) noexcept {
 
 std::string_view error_type(unsigned status) noexcept {
     switch (status) {
-    case 401: return "authentication_error";
-    case 402: return "billing_error";
-    case 429: return "rate_limit_error";
-    default: return status >= 500 ? "server_error" : "invalid_request_error";
+    case 401:
+        return "authentication_error";
+    case 402:
+        return "billing_error";
+    case 429:
+        return "rate_limit_error";
+    default:
+        return status >= 500 ? "server_error" : "invalid_request_error";
     }
 }
 
@@ -57,10 +61,11 @@ std::string retry_after_seconds(std::chrono::nanoseconds wait) {
 
 Service::Service(SimOptions const& options, std::string base_url, SteadyTime now)
     : m_options(options), m_base_url(std::move(base_url)), m_rng(options.seed),
-      m_book(TaskBookConfig{options.time_scale, options.credits, options.max_concurrent_tasks, options.fail_ratio,
-                            options.idempotency, m_base_url},
+      m_book(TaskBookConfig{options.time_scale, options.credits, options.max_concurrent_tasks,
+                            options.fail_ratio, options.idempotency, m_base_url},
              m_rng),
-      m_log(options.log_file), m_bucket(options.rps, options.burst, now), m_request_salt(splitmix(options.seed)) {}
+      m_log(options.log_file), m_bucket(options.rps, options.burst, now),
+      m_request_salt(splitmix(options.seed)) {}
 
 Service::Route Service::route(std::string_view path) noexcept {
     if (path == k_create_path) {
@@ -79,7 +84,8 @@ Service::Route Service::route(std::string_view path) noexcept {
         }
     }
     if (path.starts_with(k_files_prefix) && path.ends_with(k_file_name)) {
-        auto const id = path.substr(k_files_prefix.size(), path.size() - k_files_prefix.size() - k_file_name.size());
+        auto const id =
+            path.substr(k_files_prefix.size(), path.size() - k_files_prefix.size() - k_file_name.size());
         if (!id.empty() && id.find('/') == std::string_view::npos) {
             return {Endpoint::file, id};
         }
@@ -116,7 +122,8 @@ Reply Service::handle(Request const& request, Now now) {
             } else if (draw(m_options.error_ratio)) {
                 constexpr std::array<std::pair<unsigned, std::string_view>, 3> k_faults = {
                     {{500, "internal_error"}, {502, "bad_gateway"}, {503, "service_unavailable"}}};
-                auto const& [status, code] = k_faults[std::uniform_int_distribution<std::size_t>(0, 2)(m_rng)];
+                auto const& [status, code] =
+                    k_faults[std::uniform_int_distribution<std::size_t>(0, 2)(m_rng)];
                 set_error(reply, status, code, "simulated server error");
             } else {
                 dispatch(r, request, now, reply);
@@ -142,15 +149,27 @@ Reply Service::reject(unsigned status, std::string_view code, std::string_view m
 
 void Service::dispatch(Route const& r, Request const& request, Now now, Reply& reply) {
     switch (r.endpoint) {
-    case Endpoint::create: create(request, now, reply); return;
-    case Endpoint::task_read: read_task(r, request, now, reply); return;
-    case Endpoint::batch_read: read_batch(request, now, reply); return;
-    case Endpoint::credits: read_credits(request, now, reply); return;
-    case Endpoint::file: serve_file(r, request, now, reply); return;
+    case Endpoint::create:
+        create(request, now, reply);
+        return;
+    case Endpoint::task_read:
+        read_task(r, request, now, reply);
+        return;
+    case Endpoint::batch_read:
+        read_batch(request, now, reply);
+        return;
+    case Endpoint::credits:
+        read_credits(request, now, reply);
+        return;
+    case Endpoint::file:
+        serve_file(r, request, now, reply);
+        return;
     case Endpoint::other_api:
-    case Endpoint::other: break;
+    case Endpoint::other:
+        break;
     }
-    set_error(reply, 404, "not_found", fmt::format("no such endpoint: {} {}", request.method, request.target));
+    set_error(reply, 404, "not_found",
+              fmt::format("no such endpoint: {} {}", request.method, request.target));
 }
 
 void Service::create(Request const& request, Now now, Reply& reply) {
@@ -160,8 +179,8 @@ void Service::create(Request const& request, Now now, Reply& reply) {
     std::optional<std::string_view> key;
     if (m_options.idempotency && request.idempotency_key) {
         if (!valid_idempotency_key(*request.idempotency_key)) {
-            set_error(reply, 400, "invalid_parameters", "Idempotency-Key must be 16 to 96 characters of [A-Za-z0-9._-]",
-                      "Idempotency-Key");
+            set_error(reply, 400, "invalid_parameters",
+                      "Idempotency-Key must be 16 to 96 characters of [A-Za-z0-9._-]", "Idempotency-Key");
             return;
         }
         key = request.idempotency_key;
@@ -169,7 +188,8 @@ void Service::create(Request const& request, Now now, Reply& reply) {
     boost::system::error_code ec;
     json::value const body = json::parse(request.body, ec);
     if (ec) {
-        set_error(reply, 400, "invalid_parameters", fmt::format("the body is not valid JSON: {}", ec.message()));
+        set_error(reply, 400, "invalid_parameters",
+                  fmt::format("the body is not valid JSON: {}", ec.message()));
         return;
     }
     auto const parsed = json::try_value_to<api::CreateRequest>(body);
@@ -203,13 +223,15 @@ void Service::create(Request const& request, Now now, Reply& reply) {
                   "this Idempotency-Key was already used with a different request body", "Idempotency-Key");
         return;
     case CreateStatus::insufficient_credits:
-        set_error(reply, 402, "insufficient_quota",
-                  fmt::format("insufficient credits: the task needs {} and {} remain", out.cost, out.balance));
+        set_error(
+            reply, 402, "insufficient_quota",
+            fmt::format("insufficient credits: the task needs {} and {} remain", out.cost, out.balance));
         return;
     case CreateStatus::too_many_tasks:
         ++m_stats.concurrency_limited;
-        set_error(reply, 429, "rate_limit_exceeded",
-                  fmt::format("too many concurrent tasks: at most {} at once", m_options.max_concurrent_tasks));
+        set_error(
+            reply, 429, "rate_limit_exceeded",
+            fmt::format("too many concurrent tasks: at most {} at once", m_options.max_concurrent_tasks));
         reply.headers.emplace_back("retry-after", retry_after_seconds(out.retry_after));
         return;
     }
@@ -220,8 +242,8 @@ void Service::read_task(Route const& r, Request const& request, Now now, Reply& 
         return;
     }
     if (!r.id.starts_with(api::k_task_id_prefix)) {
-        set_error(reply, 400, "invalid_task_id", fmt::format("task ids start with '{}'", api::k_task_id_prefix),
-                  "task_id");
+        set_error(reply, 400, "invalid_task_id",
+                  fmt::format("task ids start with '{}'", api::k_task_id_prefix), "task_id");
         return;
     }
     auto const task = m_book.find(r.id, now.steady);
@@ -250,7 +272,8 @@ void Service::read_batch(Request const& request, Now now, Reply& reply) {
     }
     if (parsed->task_ids.size() > api::k_max_batch_read) {
         set_error(reply, 400, "invalid_parameters",
-                  fmt::format("task_ids holds {} ids; the limit is {}", parsed->task_ids.size(), api::k_max_batch_read),
+                  fmt::format("task_ids holds {} ids; the limit is {}", parsed->task_ids.size(),
+                              api::k_max_batch_read),
                   "task_ids");
         return;
     }
@@ -299,7 +322,8 @@ void Service::serve_file(Route const& r, Request const& request, Now now, Reply&
     reply.content_type = "video/mp4";
     if (range.kind == RangeRequest::Kind::partial) {
         reply.status = 206;
-        reply.headers.emplace_back("content-range", fmt::format("bytes {}-{}/{}", range.first, range.last, size));
+        reply.headers.emplace_back("content-range",
+                                   fmt::format("bytes {}-{}/{}", range.first, range.last, size));
         reply.file = FileSlice{std::string(r.id), range.first, range.last - range.first + 1};
     } else {
         reply.file = FileSlice{std::string(r.id), 0, size};
@@ -321,17 +345,31 @@ bool Service::draw(double ratio) {
 }
 
 // Unique (splitmix is a bijection on 64 bits) and different from one seed to the next.
-std::string Service::next_request_id() { return fmt::format("req-{:016x}", splitmix(m_request_salt + ++m_request_count)); }
+std::string Service::next_request_id() {
+    return fmt::format("req-{:016x}", splitmix(m_request_salt + ++m_request_count));
+}
 
 void Service::count(Endpoint e) {
     switch (e) {
-    case Endpoint::create: ++m_stats.create_requests; break;
-    case Endpoint::task_read: ++m_stats.task_reads; break;
-    case Endpoint::batch_read: ++m_stats.batch_reads; break;
-    case Endpoint::credits: ++m_stats.credit_reads; break;
-    case Endpoint::file: ++m_stats.file_requests; break;
+    case Endpoint::create:
+        ++m_stats.create_requests;
+        break;
+    case Endpoint::task_read:
+        ++m_stats.task_reads;
+        break;
+    case Endpoint::batch_read:
+        ++m_stats.batch_reads;
+        break;
+    case Endpoint::credits:
+        ++m_stats.credit_reads;
+        break;
+    case Endpoint::file:
+        ++m_stats.file_requests;
+        break;
     case Endpoint::other_api:
-    case Endpoint::other: ++m_stats.other_requests; break;
+    case Endpoint::other:
+        ++m_stats.other_requests;
+        break;
     }
 }
 
@@ -340,16 +378,17 @@ void Service::set_error(Reply& reply, unsigned status, std::string_view code, st
     reply.status = status;
     reply.content_type = "application/json";
     reply.file.reset();
-    reply.body = api::to_json_text(api::ErrorBody{std::string(code),
-                                                  fmt::format("{} (request id: {})", message, reply.request_id),
-                                                  std::string(error_type(status)), std::string(param)});
+    reply.body = api::to_json_text(
+        api::ErrorBody{std::string(code), fmt::format("{} (request id: {})", message, reply.request_id),
+                       std::string(error_type(status)), std::string(param)});
 }
 
 bool Service::method_is(Request const& request, std::string_view method, Reply& reply) {
     if (request.method == method) {
         return true;
     }
-    set_error(reply, 405, "method_not_allowed", fmt::format("{} is not allowed here; use {}", request.method, method));
+    set_error(reply, 405, "method_not_allowed",
+              fmt::format("{} is not allowed here; use {}", request.method, method));
     reply.headers.emplace_back("allow", std::string(method));
     return false;
 }

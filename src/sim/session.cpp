@@ -53,7 +53,9 @@ constexpr std::size_t k_file_chunk = 256 * 1024;
 constexpr std::uint64_t k_max_drain = 16 << 20;
 constexpr unsigned k_http11 = 11;
 
-std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size()}; }
+std::string_view view(beast::string_view s) noexcept {
+    return {s.data(), s.size()};
+}
 
 Request to_request(http::request<http::string_body> const& req) {
     Request r;
@@ -88,8 +90,7 @@ std::optional<Reply> unreadable(error_code const& ec, Service& service) {
     return std::nullopt;
 }
 
-template <class Body>
-void set_headers(http::response<Body>& res, Reply const& reply, bool keep_alive) {
+template <class Body> void set_headers(http::response<Body>& res, Reply const& reply, bool keep_alive) {
     res.version(k_http11);
     res.result(reply.status);
     res.set(http::field::server, "evobatch-sim");
@@ -118,8 +119,8 @@ void set_cork(asio::ip::tcp::socket& socket, bool on) noexcept {
 
 // The header through Beast's serializer, then the bytes in pieces straight to the stream: a
 // 64 MiB file never exists in memory, and each piece is made just before it is sent.
-asio::awaitable<bool> write_file(Stream& stream, Reply const& reply, bool keep_alive, std::vector<char>& chunk,
-                                 Service& service) {
+asio::awaitable<bool> write_file(Stream& stream, Reply const& reply, bool keep_alive,
+                                 std::vector<char>& chunk, Service& service) {
     FileSlice const& slice = *reply.file;
     http::response<http::empty_body> res;
     set_headers(res, reply, keep_alive);
@@ -137,10 +138,12 @@ asio::awaitable<bool> write_file(Stream& stream, Reply const& reply, bool keep_a
     set_cork(tcp.socket(), true);
     std::uint64_t sent = 0;
     while (sent < slice.length) {
-        auto const size = static_cast<std::size_t>(std::min<std::uint64_t>(slice.length - sent, chunk.size()));
+        auto const size =
+            static_cast<std::size_t>(std::min<std::uint64_t>(slice.length - sent, chunk.size()));
         fill_file_bytes(slice.task_id, slice.offset + sent, std::span<char>(chunk.data(), size));
         tcp.expires_after(k_write_timeout);
-        auto const [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk.data(), size), use_nothrow);
+        auto const [ec, n] =
+            co_await asio::async_write(stream, asio::buffer(chunk.data(), size), use_nothrow);
         if (ec) {
             break;
         }

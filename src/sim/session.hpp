@@ -24,7 +24,8 @@ struct Connection {
 // Handshakes, then reads requests and writes the Service's answers until the client closes, a
 // timeout (handshake 10 s, idle 60 s, each write 30 s), an error or cancellation. Network errors
 // end the session quietly; it never throws for them. Runs on the simulator's io thread.
-boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls,
-                                              Service& service, Connection& connection);
+boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
+                                              boost::asio::ssl::context& tls, Service& service,
+                                              Connection& connection);
 
 } // namespace evobatch::sim

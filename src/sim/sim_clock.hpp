@@ -13,7 +13,9 @@ struct Now {
     SteadyTime steady;
     std::chrono::system_clock::time_point wall;
 
-    static Now current() noexcept { return {std::chrono::steady_clock::now(), std::chrono::system_clock::now()}; }
+    static Now current() noexcept {
+        return {std::chrono::steady_clock::now(), std::chrono::system_clock::now()};
+    }
     [[nodiscard]] std::int64_t unix_seconds() const noexcept {
         return std::chrono::duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count();
     }

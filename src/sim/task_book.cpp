@@ -20,9 +20,13 @@ using std::chrono::nanoseconds;
 constexpr std::array<std::string_view, 6> k_final_codes = {
     "content_policy_violation", "invalid_parameters", "image_processing_error",
     "image_dimension_mismatch", "request_cancelled",  "resource_not_found"};
-constexpr std::array<std::string_view, 7> k_retryable_codes = {
-    "generation_failed_no_content", "service_error",         "generation_timeout", "resource_exhausted",
-    "quota_exceeded",               "service_unavailable", "unknown_error"};
+constexpr std::array<std::string_view, 7> k_retryable_codes = {"generation_failed_no_content",
+                                                               "service_error",
+                                                               "generation_timeout",
+                                                               "resource_exhausted",
+                                                               "quota_exceeded",
+                                                               "service_unavailable",
+                                                               "unknown_error"};
 
 constexpr int k_min_video_seconds = 4;
 constexpr int k_max_video_seconds = 24; // beyond the billed 6..20, so some are clamped
@@ -42,15 +46,16 @@ int billed_seconds(int seconds) noexcept {
 }
 
 nanoseconds scaled(double simulated_seconds, double time_scale) {
-    return std::chrono::duration_cast<nanoseconds>(std::chrono::duration<double>(simulated_seconds * time_scale));
+    return std::chrono::duration_cast<nanoseconds>(
+        std::chrono::duration<double>(simulated_seconds * time_scale));
 }
 
 int percent(nanoseconds elapsed, nanoseconds whole) noexcept {
     if (whole.count() <= 0) {
         return 99;
     }
-    auto const p = static_cast<int>(std::floor(100.0 * static_cast<double>(elapsed.count()) /
-                                               static_cast<double>(whole.count())));
+    auto const p = static_cast<int>(
+        std::floor(100.0 * static_cast<double>(elapsed.count()) / static_cast<double>(whole.count())));
     return std::clamp(p, 0, 99);
 }
 
@@ -59,7 +64,8 @@ int percent(nanoseconds elapsed, nanoseconds whole) noexcept {
 TaskBook::TaskBook(TaskBookConfig config, std::mt19937_64& rng) : m_config(std::move(config)), m_rng(rng) {}
 
 int TaskBook::video_duration_of(std::string_view video_url) noexcept {
-    return k_min_video_seconds + static_cast<int>(fnv1a(video_url) % (k_max_video_seconds - k_min_video_seconds + 1));
+    return k_min_video_seconds +
+           static_cast<int>(fnv1a(video_url) % (k_max_video_seconds - k_min_video_seconds + 1));
 }
 
 double TaskBook::balance() const noexcept {
@@ -108,7 +114,8 @@ CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<
         out.balance = balance();
         return out;
     }
-    if (m_config.max_concurrent_tasks > 0 && m_running.size() >= static_cast<std::size_t>(m_config.max_concurrent_tasks)) {
+    if (m_config.max_concurrent_tasks > 0 &&
+        m_running.size() >= static_cast<std::size_t>(m_config.max_concurrent_tasks)) {
         out.status = CreateStatus::too_many_tasks;
         out.retry_after = std::max(nanoseconds{0}, m_running.top().first - now);
         return out;
@@ -116,13 +123,15 @@ CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<
 
     r.id = new_task_id(unix_now);
     r.created = unix_now;
-    r.estimated_time = k_base_estimate_seconds + k_estimate_seconds_per_billed_second * billed_seconds(r.video_duration);
+    r.estimated_time =
+        k_base_estimate_seconds + k_estimate_seconds_per_billed_second * billed_seconds(r.video_duration);
     r.start = now;
     // Real tasks finish both sooner and later than estimated.
     double const factor = std::uniform_real_distribution<double>(0.6, 1.6)(m_rng);
     r.run_time = scaled(r.estimated_time * factor, m_config.time_scale);
     r.ends_after = r.run_time;
-    if (m_config.fail_ratio > 0 && std::uniform_real_distribution<double>(0, 1)(m_rng) < m_config.fail_ratio) {
+    if (m_config.fail_ratio > 0 &&
+        std::uniform_real_distribution<double>(0, 1)(m_rng) < m_config.fail_ratio) {
         bool const retryable = std::bernoulli_distribution(0.5)(m_rng);
         std::size_t const count = retryable ? k_retryable_codes.size() : k_final_codes.size();
         std::size_t const index = std::uniform_int_distribution<std::size_t>(0, count - 1)(m_rng);

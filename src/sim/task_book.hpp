@@ -48,10 +48,10 @@ enum class CreateStatus : std::uint8_t { created, replayed, conflict, insufficie
 
 struct CreateOutcome {
     CreateStatus status = CreateStatus::created;
-    api::Task task;                           // created (as answered: pending, 0%) or replayed (now)
-    std::int64_t cost = 0;                    // what the task costs (insufficient_credits)
-    double balance = 0;                       // what was left (insufficient_credits)
-    std::chrono::nanoseconds retry_after{0};  // until a running task ends (too_many_tasks)
+    api::Task task;                          // created (as answered: pending, 0%) or replayed (now)
+    std::int64_t cost = 0;                   // what the task costs (insufficient_credits)
+    double balance = 0;                      // what was left (insufficient_credits)
+    std::chrono::nanoseconds retry_after{0}; // until a running task ends (too_many_tasks)
 };
 
 // Money, as GET /v1/credits and the statistics report it.

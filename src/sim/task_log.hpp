@@ -18,7 +18,8 @@ public:
     TaskLog(TaskLog const&) = delete;
     TaskLog& operator=(TaskLog const&) = delete;
 
-    // {"t":<ms since epoch>,"task":..,"video":..,"key":<idempotency key or null>,"digest":<sha256 of the body>}
+    // {"t":<ms since epoch>,"task":..,"video":..,"key":<idempotency key or null>,"digest":<sha256 of the
+    // body>}
     void record(std::int64_t unix_ms, std::string_view task, std::string_view video,
                 std::optional<std::string_view> key, std::string_view digest);
 

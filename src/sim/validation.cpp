@@ -2,9 +2,10 @@
 
 #include <boost/url/parse.hpp>
 
-#include <algorithm>
-#include <array>
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
 
 namespace evobatch::sim {
 
@@ -12,9 +13,8 @@ namespace {
 
 // Code points, not bytes: the API's limit is in characters. Invalid UTF-8 counts byte by byte.
 std::size_t count_characters(std::string_view text) noexcept {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
+    return static_cast<std::size_t>(std::count_if(
+        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool ends_with_any(std::string_view path, std::initializer_list<std::string_view> extensions) {
@@ -56,20 +56,22 @@ std::optional<Problem> validate_create(api::CreateRequest const& request) {
         return Problem{"video_urls", "video_urls[0] must be an http(s) URL of a .mp4 or .mov file"};
     }
     if (request.image_urls.size() > k_max_image_urls) {
-        return Problem{"image_urls", fmt::format("image_urls holds {} URLs; the limit is {}", request.image_urls.size(),
-                                                 k_max_image_urls)};
+        return Problem{"image_urls", fmt::format("image_urls holds {} URLs; the limit is {}",
+                                                 request.image_urls.size(), k_max_image_urls)};
     }
     for (std::size_t i = 0; i < request.image_urls.size(); ++i) {
         if (!url_with_extension(request.image_urls[i], {".jpg", ".jpeg", ".png", ".webp"})) {
-            return Problem{"image_urls",
-                           fmt::format("image_urls[{}] must be an http(s) URL of a .jpg, .jpeg, .png or .webp file", i)};
+            return Problem{
+                "image_urls",
+                fmt::format("image_urls[{}] must be an http(s) URL of a .jpg, .jpeg, .png or .webp file", i)};
         }
     }
     if (request.callback_url) {
         auto const url = boost::urls::parse_uri(*request.callback_url);
         if (!url || url->scheme() != "https" || request.callback_url->size() > k_max_callback_url) {
             return Problem{"callback_url",
-                           fmt::format("callback_url must be an https URL of at most {} characters", k_max_callback_url)};
+                           fmt::format("callback_url must be an https URL of at most {} characters",
+                                       k_max_callback_url)};
         }
     }
     return std::nullopt;
@@ -80,8 +82,8 @@ bool valid_idempotency_key(std::string_view key) noexcept {
         return false;
     }
     return std::all_of(key.begin(), key.end(), [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-               c == '-';
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+               c == '_' || c == '-';
     });
 }
 

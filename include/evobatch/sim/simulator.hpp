@@ -19,16 +19,16 @@
 namespace evobatch::sim {
 
 struct SimOptions {
-    std::string host = "127.0.0.1"; // an IP literal: 127.0.0.1 or ::1
-    std::uint16_t port = 0;         // 0: a free port
-    std::optional<std::string> key; // when set, /v1 requests need "Authorization: Bearer <key>", else 401
-    double time_scale = 1.0;        // real seconds per simulated second: 0.01 makes a 300 s task take ~3 s
-    double rps = 0;                 // token bucket over every /v1 request; 0: unlimited
-    int burst = 0;                  // bucket size; 0: max(1, ceil(rps))
-    int max_concurrent_tasks = 0;   // unfinished tasks at once; 0: unlimited; creates beyond it get 429
-    std::optional<double> credits;  // starting balance; unset: unlimited
-    double fail_ratio = 0;          // share of tasks that end `failed` (refunded)
-    double error_ratio = 0;         // share of /v1 requests answered 500/502/503 with no side effect
+    std::string host = "127.0.0.1";    // an IP literal: 127.0.0.1 or ::1
+    std::uint16_t port = 0;            // 0: a free port
+    std::optional<std::string> key;    // when set, /v1 requests need "Authorization: Bearer <key>", else 401
+    double time_scale = 1.0;           // real seconds per simulated second: 0.01 makes a 300 s task take ~3 s
+    double rps = 0;                    // token bucket over every /v1 request; 0: unlimited
+    int burst = 0;                     // bucket size; 0: max(1, ceil(rps))
+    int max_concurrent_tasks = 0;      // unfinished tasks at once; 0: unlimited; creates beyond it get 429
+    std::optional<double> credits;     // starting balance; unset: unlimited
+    double fail_ratio = 0;             // share of tasks that end `failed` (refunded)
+    double error_ratio = 0;            // share of /v1 requests answered 500/502/503 with no side effect
     double cut_after_create_ratio = 0; // share of creates whose task is made but whose connection is cut
     std::chrono::milliseconds latency{0}; // added before every /v1 answer
     std::uint64_t file_bytes = 1 << 20;   // size of each result file
@@ -61,8 +61,8 @@ struct SimStats {
     std::uint64_t tasks_failed = 0;    // tasks that have failed by now
 
     std::map<unsigned, std::uint64_t> status_counts; // answers sent, by HTTP status
-    std::uint64_t rate_limited = 0;        // 429s from the token bucket
-    std::uint64_t concurrency_limited = 0; // 429s from max_concurrent_tasks
+    std::uint64_t rate_limited = 0;                  // 429s from the token bucket
+    std::uint64_t concurrency_limited = 0;           // 429s from max_concurrent_tasks
     std::uint64_t connections_accepted = 0;
     std::uint64_t cut_connections = 0; // closed without an answer (cut_after_create_ratio)
     // The most /v1 requests the rate limiter let through within any 1 s window: a client that

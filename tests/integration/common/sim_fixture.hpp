@@ -3,8 +3,11 @@
 // an io_context for the test's own coroutines and a runner with a deadline. Reusable by any
 // integration test: construct with the SimOptions the test needs, then
 //
-//   SimFixture f({.time_scale = 0.001});
+//   sim::SimOptions o;
+//   o.time_scale = 0.001; // a 300 s task takes 0.3 s
+//   SimFixture f(o);
 //   auto reply = f.run(some_coroutine(f.io.get_executor(), f.base_url(), f.ca_file()));
+//   BOOST_TEST(f.sim.stats().tasks_created == 1u);
 //
 // The simulator runs on its own thread; `io` runs only inside run(). The client side must
 // trust f.ca_file() with host name verification on (the certificate names 127.0.0.1, ::1 and
@@ -61,15 +64,16 @@ struct SimFixture {
         // deadline may still complete later (when the simulator stops) and must find it alive.
         Run& state = m_runs.emplace_back();
         boost::asio::co_spawn(io, std::move(coro),
-                              boost::asio::bind_cancellation_slot(state.cancel.slot(), [&state](std::exception_ptr e, auto... value) {
-                                  state.finished = true;
-                                  state.error = e;
-                                  if constexpr (sizeof...(value) == 1) {
-                                      if (!e) {
-                                          state.result = std::make_shared<T>(std::move(value)...);
+                              boost::asio::bind_cancellation_slot(
+                                  state.cancel.slot(), [&state](std::exception_ptr e, auto... value) {
+                                      state.finished = true;
+                                      state.error = e;
+                                      if constexpr (sizeof...(value) == 1) {
+                                          if (!e) {
+                                              state.result = std::make_shared<T>(std::move(value)...);
+                                          }
                                       }
-                                  }
-                              }));
+                                  }));
         io.restart();
         io.run_for(limit);
         if (!state.finished) {
@@ -77,8 +81,9 @@ struct SimFixture {
             io.restart();
             io.run_for(std::chrono::seconds{1});
         }
-        BOOST_REQUIRE_MESSAGE(state.finished, where.file_name() << ":" << where.line()
-                                                                << ": the coroutine did not finish before its deadline");
+        BOOST_REQUIRE_MESSAGE(state.finished, where.file_name()
+                                                  << ":" << where.line()
+                                                  << ": the coroutine did not finish before its deadline");
         if (state.error) {
             std::rethrow_exception(state.error);
         }

@@ -55,7 +55,9 @@ HttpsTestClient::HttpsTestClient(asio::any_io_executor executor, std::filesystem
 
 HttpsTestClient::~HttpsTestClient() = default;
 
-bool HttpsTestClient::connected() const noexcept { return m_impl->stream.has_value(); }
+bool HttpsTestClient::connected() const noexcept {
+    return m_impl->stream.has_value();
+}
 
 asio::awaitable<error_code> HttpsTestClient::connect() {
     Impl& d = *m_impl;
@@ -127,7 +129,8 @@ asio::awaitable<boost::system::result<HttpReply>> HttpsTestClient::send(HttpCall
     reply.status = res.result_int();
     for (auto const& field : res) {
         std::string name(field.name_string());
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         reply.headers[name] = std::string(field.value());
     }
     reply.body = std::move(res.body());

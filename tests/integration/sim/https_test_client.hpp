@@ -42,8 +42,9 @@ class HttpsTestClient {
 public:
     // Connects to 127.0.0.1:`port` (or `address`), sends `expected_name` as SNI and checks the
     // certificate against it.
-    HttpsTestClient(boost::asio::any_io_executor executor, std::filesystem::path const& ca_file, std::uint16_t port,
-                    std::string expected_name = "127.0.0.1", std::string address = "127.0.0.1");
+    HttpsTestClient(boost::asio::any_io_executor executor, std::filesystem::path const& ca_file,
+                    std::uint16_t port, std::string expected_name = "127.0.0.1",
+                    std::string address = "127.0.0.1");
     ~HttpsTestClient();
     HttpsTestClient(HttpsTestClient const&) = delete;
     HttpsTestClient& operator=(HttpsTestClient const&) = delete;

@@ -39,7 +39,9 @@ inline HttpCall post(std::string target, std::string body, std::optional<std::st
     return c;
 }
 
-inline HttpCall get(std::string target) { return HttpCall{"GET", std::move(target), {}, {}}; }
+inline HttpCall get(std::string target) {
+    return HttpCall{"GET", std::move(target), {}, {}};
+}
 
 inline HttpCall with_bearer(HttpCall c, std::string const& key) {
     c.headers.emplace_back("Authorization", "Bearer " + key);
@@ -47,17 +49,20 @@ inline HttpCall with_bearer(HttpCall c, std::string const& key) {
 }
 
 // One request that must get an answer (any status); fails the test at the caller's line if not.
-inline boost::asio::awaitable<HttpReply> exchange(HttpsTestClient& client, HttpCall call,
-                                                  std::source_location where = std::source_location::current()) {
+inline boost::asio::awaitable<HttpReply>
+exchange(HttpsTestClient& client, HttpCall call,
+         std::source_location where = std::source_location::current()) {
     std::string const what = call.method + " " + call.target;
     auto reply = co_await client.send(std::move(call));
-    BOOST_REQUIRE_MESSAGE(reply.has_value(), where.file_name() << ":" << where.line() << ": " << what
-                                                               << " got no answer: " << reply.error().message());
+    BOOST_REQUIRE_MESSAGE(reply.has_value(), where.file_name()
+                                                 << ":" << where.line() << ": " << what
+                                                 << " got no answer: " << reply.error().message());
     co_return std::move(*reply);
 }
 
 // The error envelope of api.md, with the request id both in the header and the message.
-inline void check_error(HttpReply const& r, unsigned status, std::string const& code, std::string const& param = {},
+inline void check_error(HttpReply const& r, unsigned status, std::string const& code,
+                        std::string const& param = {},
                         std::source_location where = std::source_location::current()) {
     BOOST_TEST_CONTEXT(where.file_name() << ":" << where.line() << " body " << r.body) {
         BOOST_TEST(r.status == status);
@@ -73,10 +78,12 @@ inline void check_error(HttpReply const& r, unsigned status, std::string const& 
     }
 }
 
-inline api::Task parse_task_or_fail(HttpReply const& r, std::source_location where = std::source_location::current()) {
+inline api::Task parse_task_or_fail(HttpReply const& r,
+                                    std::source_location where = std::source_location::current()) {
     auto task = api::parse_task(r.body);
-    BOOST_REQUIRE_MESSAGE(r.status == 200 && task.has_value(),
-                          where.file_name() << ":" << where.line() << ": not a task (" << r.status << "): " << r.body);
+    BOOST_REQUIRE_MESSAGE(r.status == 200 && task.has_value(), where.file_name()
+                                                                   << ":" << where.line() << ": not a task ("
+                                                                   << r.status << "): " << r.body);
     return std::move(*task);
 }
 
@@ -87,9 +94,9 @@ inline api::Task parse_task_or_fail(HttpReply const& r, std::source_location whe
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 // Polls GET /v1/tasks/{id} every 20 ms until the task ends; fails after `limit`.
-inline boost::asio::awaitable<api::Task> wait_until_done(HttpsTestClient& client, std::string id,
-                                                         std::chrono::milliseconds limit = std::chrono::seconds{10},
-                                                         std::string bearer = {}) {
+inline boost::asio::awaitable<api::Task>
+wait_until_done(HttpsTestClient& client, std::string id,
+                std::chrono::milliseconds limit = std::chrono::seconds{10}, std::string bearer = {}) {
     auto const deadline = std::chrono::steady_clock::now() + limit;
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     for (int polls = 0; polls < 5000; ++polls) {
@@ -101,7 +108,8 @@ inline boost::asio::awaitable<api::Task> wait_until_done(HttpsTestClient& client
         if (api::is_terminal(task.status)) {
             co_return task;
         }
-        BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "task " << id << " did not end in time");
+        BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline,
+                              "task " << id << " did not end in time");
         timer.expires_after(std::chrono::milliseconds{20});
         co_await timer.async_wait(boost::asio::use_awaitable);
     }

@@ -44,13 +44,14 @@ BOOST_AUTO_TEST_CASE(api_requests_need_the_key_and_result_files_do_not) {
         HttpReply const wrong = co_await exchange(client, with_bearer(get("/v1/credits"), "not-the-key"));
         check_error(wrong, 401, "invalid_api_key");
         BOOST_TEST(wrong.body.find("not-the-key") == std::string::npos);
-        check_error(co_await exchange(client, with_bearer(post("/v1/videos/generations", create_body()), "x")), 401,
-                    "invalid_api_key");
+        check_error(
+            co_await exchange(client, with_bearer(post("/v1/videos/generations", create_body()), "x")), 401,
+            "invalid_api_key");
 
         HttpReply const ok = co_await exchange(client, with_bearer(get("/v1/credits"), k_key));
         BOOST_TEST(ok.status == 200u);
-        api::Task const t =
-            parse_task_or_fail(co_await exchange(client, with_bearer(post("/v1/videos/generations", create_body()), k_key)));
+        api::Task const t = parse_task_or_fail(
+            co_await exchange(client, with_bearer(post("/v1/videos/generations", create_body()), k_key)));
         HttpReply const file = co_await exchange(client, get("/files/" + t.id + "/0.mp4"));
         BOOST_TEST(file.status == 200u);
     }());
@@ -121,7 +122,8 @@ BOOST_AUTO_TEST_CASE(creates_beyond_the_concurrency_limit_get_429) {
     SimFixture f(o);
     f.run([&]() -> asio::awaitable<void> {
         HttpsTestClient client(f.io.get_executor(), f.ca_file(), f.port());
-        api::Task const first = parse_task_or_fail(co_await exchange(client, post("/v1/videos/generations", create_body())));
+        api::Task const first =
+            parse_task_or_fail(co_await exchange(client, post("/v1/videos/generations", create_body())));
         HttpReply const second = co_await exchange(client, post("/v1/videos/generations", create_body()));
         check_error(second, 429, "rate_limit_exceeded");
         BOOST_TEST(std::stoi(second.header("retry-after")) >= 1);
@@ -152,9 +154,12 @@ BOOST_AUTO_TEST_CASE(invalid_requests_get_400_with_the_parameter) {
         {make([](api::CreateRequest& r) { r.prompt = std::string(5001, 'p'); }), "prompt"},
         {make([](api::CreateRequest& r) { r.video_urls.clear(); }), "video_urls"},
         {make([](api::CreateRequest& r) { r.video_urls.push_back(k_video); }), "video_urls"},
-        {make([](api::CreateRequest& r) { r.video_urls = {"https://cdn.example.com/clip.avi"}; }), "video_urls"},
-        {make([](api::CreateRequest& r) { r.video_urls = {"ftp://cdn.example.com/clip.mp4"}; }), "video_urls"},
-        {make([](api::CreateRequest& r) { r.image_urls.assign(5, "https://cdn.example.com/i.png"); }), "image_urls"},
+        {make([](api::CreateRequest& r) { r.video_urls = {"https://cdn.example.com/clip.avi"}; }),
+         "video_urls"},
+        {make([](api::CreateRequest& r) { r.video_urls = {"ftp://cdn.example.com/clip.mp4"}; }),
+         "video_urls"},
+        {make([](api::CreateRequest& r) { r.image_urls.assign(5, "https://cdn.example.com/i.png"); }),
+         "image_urls"},
         {make([](api::CreateRequest& r) { r.image_urls = {"https://cdn.example.com/i.gif"}; }), "image_urls"},
         {make([](api::CreateRequest& r) { r.callback_url = "http://hooks.example.com/x"; }), "callback_url"},
         {"{not json", ""},
@@ -165,8 +170,8 @@ BOOST_AUTO_TEST_CASE(invalid_requests_get_400_with_the_parameter) {
         HttpsTestClient client(f.io.get_executor(), f.ca_file(), f.port());
         for (auto const& c : cases) {
             BOOST_TEST_CONTEXT("body " << c.body.substr(0, 80)) {
-                check_error(co_await exchange(client, post("/v1/videos/generations", c.body)), 400, "invalid_parameters",
-                            c.param);
+                check_error(co_await exchange(client, post("/v1/videos/generations", c.body)), 400,
+                            "invalid_parameters", c.param);
             }
         }
         // 5000 characters, not bytes: 5000 two-byte characters are fine.
@@ -177,12 +182,14 @@ BOOST_AUTO_TEST_CASE(invalid_requests_get_400_with_the_parameter) {
         BOOST_TEST((co_await exchange(client, post("/v1/videos/generations",
                                                    make([&](api::CreateRequest& r) { r.prompt = wide; }))))
                        .status == 200u);
-        BOOST_TEST((co_await exchange(client, post("/v1/videos/generations", make([](api::CreateRequest& r) {
-                                                       r.video_urls = {"https://cdn.example.com/CLIP.MOV?sig=1"};
-                                                       r.image_urls = {"https://cdn.example.com/a.webp",
-                                                                       "https://cdn.example.com/b.JPEG"};
-                                                   }))))
-                       .status == 200u);
+        BOOST_TEST(
+            (co_await exchange(
+                 client,
+                 post("/v1/videos/generations", make([](api::CreateRequest& r) {
+                          r.video_urls = {"https://cdn.example.com/CLIP.MOV?sig=1"};
+                          r.image_urls = {"https://cdn.example.com/a.webp", "https://cdn.example.com/b.JPEG"};
+                      }))))
+                .status == 200u);
     }());
     BOOST_TEST(f.sim.stats().tasks_created == 2u);
 }
@@ -191,9 +198,10 @@ BOOST_AUTO_TEST_CASE(routes_methods_and_task_ids) {
     SimFixture f(fast());
     f.run([&]() -> asio::awaitable<void> {
         HttpsTestClient client(f.io.get_executor(), f.ca_file(), f.port());
-        check_error(co_await exchange(client, get("/v1/tasks/not-a-task")), 400, "invalid_task_id", "task_id");
-        check_error(co_await exchange(client, get("/v1/tasks/task-unified-1-unknown0")), 404, "task_not_found",
+        check_error(co_await exchange(client, get("/v1/tasks/not-a-task")), 400, "invalid_task_id",
                     "task_id");
+        check_error(co_await exchange(client, get("/v1/tasks/task-unified-1-unknown0")), 404,
+                    "task_not_found", "task_id");
         check_error(co_await exchange(client, get("/v1/nothing")), 404, "not_found");
         check_error(co_await exchange(client, get("/elsewhere")), 404, "not_found");
         HttpReply const wrong_method = co_await exchange(client, get("/v1/videos/generations"));
@@ -213,10 +221,12 @@ BOOST_AUTO_TEST_CASE(a_body_over_one_mebibyte_is_413) {
     SimFixture f(fast());
     f.run([&]() -> asio::awaitable<void> {
         HttpsTestClient client(f.io.get_executor(), f.ca_file(), f.port());
-        HttpReply const r = co_await exchange(client, post("/v1/videos/generations", std::string(2 << 20, 'x')));
+        HttpReply const r =
+            co_await exchange(client, post("/v1/videos/generations", std::string(2 << 20, 'x')));
         check_error(r, 413, "request_too_large");
         BOOST_TEST(!client.connected()); // the server closes after refusing
-        BOOST_TEST((co_await exchange(client, get("/v1/credits"))).status == 200u); // a new connection is fine
+        BOOST_TEST((co_await exchange(client, get("/v1/credits"))).status ==
+                   200u); // a new connection is fine
     }());
     BOOST_TEST(f.sim.stats().count(413) == 1u);
     BOOST_TEST(f.sim.stats().tasks_created == 0u);
@@ -286,7 +296,8 @@ BOOST_AUTO_TEST_CASE(latency_delays_api_answers_only) {
     f.run([&]() -> asio::awaitable<void> {
         HttpsTestClient client(f.io.get_executor(), f.ca_file(), f.port());
         auto const t0 = std::chrono::steady_clock::now();
-        api::Task const t = parse_task_or_fail(co_await exchange(client, post("/v1/videos/generations", create_body())));
+        api::Task const t =
+            parse_task_or_fail(co_await exchange(client, post("/v1/videos/generations", create_body())));
         auto const t1 = std::chrono::steady_clock::now();
         BOOST_TEST((t1 - t0 >= 150ms));
         BOOST_TEST((co_await exchange(client, get("/files/" + t.id + "/0.mp4"))).status == 200u);
@@ -306,8 +317,9 @@ BOOST_AUTO_TEST_CASE(stop_ends_open_and_waiting_connections_at_once) {
 
     std::optional<boost::system::result<HttpReply>> outcome;
     bool spawned_done = false;
-    asio::co_spawn(f.io, [&]() -> asio::awaitable<void> { outcome = co_await waiting.send(get("/v1/credits")); },
-                   [&](std::exception_ptr) { spawned_done = true; });
+    asio::co_spawn(
+        f.io, [&]() -> asio::awaitable<void> { outcome = co_await waiting.send(get("/v1/credits")); },
+        [&](std::exception_ptr) { spawned_done = true; });
     f.io.restart();
     f.io.run_for(300ms); // the request is sent and the server sits in its latency wait
     BOOST_REQUIRE(!outcome.has_value());

@@ -119,10 +119,13 @@ BOOST_AUTO_TEST_CASE(file_bytes_are_the_same_from_any_offset) {
             }
             std::string part(size, '\0');
             sim::fill_file_bytes(id, offset, part);
-            BOOST_TEST_CONTEXT("offset " << offset << " size " << size) { BOOST_TEST((part == whole.substr(offset, size))); }
+            BOOST_TEST_CONTEXT("offset " << offset << " size " << size) {
+                BOOST_TEST((part == whole.substr(offset, size)));
+            }
         }
     }
-    BOOST_TEST(sim::expected_file_sha256(id, 3'000'001) == util::sha256_hex(sim::expected_file_bytes(id, 3'000'001)));
+    BOOST_TEST(sim::expected_file_sha256(id, 3'000'001) ==
+               util::sha256_hex(sim::expected_file_bytes(id, 3'000'001)));
     BOOST_TEST(util::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
@@ -130,10 +133,10 @@ BOOST_AUTO_TEST_CASE(server_certificates_carry_their_names_and_chain_to_the_ca) 
     auto const ca = sim::generate_ca();
     auto const leaf = sim::issue_server_cert(ca, {"127.0.0.1", "::1", "localhost"});
     auto read = [](std::string const& pem) {
-        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                      &BIO_free);
-        return std::unique_ptr<X509, decltype(&X509_free)>(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
-                                                           &X509_free);
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+            BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+        return std::unique_ptr<X509, decltype(&X509_free)>(
+            PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
     };
     auto const ca_cert = read(ca.certificate);
     auto const cert = read(leaf.certificate);
