@@ -204,7 +204,8 @@ jobs:
 }
 
 BOOST_AUTO_TEST_CASE(warns_about_videos_the_api_cannot_reach) {
-    auto const r = load_text("version: 1\ndefaults: {prompt: p}\nvideos: [http://192.168.1.20/a.mp4]\n");
+    // A private address as data to warn about; nothing is ever sent to it.
+    auto const r = load_text("version: 1\ndefaults: {prompt: p}\nvideos: [http://192.168.1.20/a.mp4]\n"); // private
     BOOST_REQUIRE(r.ok()); // a warning, not an error: the API decides
     BOOST_REQUIRE(r.diagnostics.size() == 1u);
     BOOST_TEST((r.diagnostics[0].severity == evobatch::util::Severity::warning));

@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(refuses_plain_http_elsewhere_and_non_urls) {
     boost::system::error_code ec;
     BOOST_TEST(!parse_endpoint("http://api.evolink.ai/v1/credits", ec));
     BOOST_TEST((ec == NetErrc::insecure_url));
-    BOOST_TEST(!parse_endpoint("http://10.0.0.1/v1/credits", ec));
+    BOOST_TEST(!parse_endpoint("http://10.0.0.1/v1/credits", ec)); // private address refused, never contacted
     BOOST_TEST((ec == NetErrc::insecure_url));
     BOOST_TEST(!parse_endpoint("ftp://h.example/x", ec));
     BOOST_TEST((ec == NetErrc::bad_url));
