@@ -5,6 +5,9 @@
 #include "evobatch/sim/file_content.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -117,8 +120,41 @@ void set_cork(asio::ip::tcp::socket& socket, bool on) noexcept {
     ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value); // best effort
 }
 
-// The header through Beast's serializer, then the bytes in pieces straight to the stream: a
-// 64 MiB file never exists in memory, and each piece is made just before it is sent.
+// Sends the file's bytes in pieces, each made just before it is sent (a 64 MiB file never
+// exists in memory); `progress` says when the last piece left.
+asio::awaitable<std::uint64_t> send_body(Stream& stream, FileSlice const& slice, std::vector<char>& chunk,
+                                         SteadyTime& progress) {
+    std::uint64_t sent = 0;
+    while (sent < slice.length) {
+        auto const size =
+            static_cast<std::size_t>(std::min<std::uint64_t>(slice.length - sent, chunk.size()));
+        fill_file_bytes(slice.task_id, slice.offset + sent, std::span<char>(chunk.data(), size));
+        auto const [ec, n] =
+            co_await asio::async_write(stream, asio::buffer(chunk.data(), size), use_nothrow);
+        if (ec) {
+            break;
+        }
+        sent += size;
+        progress = std::chrono::steady_clock::now();
+    }
+    co_return sent;
+}
+
+// Completes when nothing was sent for k_write_timeout (or when cancelled). It wakes at most
+// once per timeout, where Beast's per-operation timer re-arms a kernel timer for every 16 KiB
+// TLS record: a few percent of a download's cost.
+asio::awaitable<void> watchdog(SteadyTime const& progress) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        timer.expires_at(progress + k_write_timeout);
+        auto const [ec] = co_await timer.async_wait(use_nothrow);
+        if (ec || std::chrono::steady_clock::now() >= progress + k_write_timeout) {
+            co_return;
+        }
+    }
+}
+
+// The header through Beast's serializer, then the body straight to the stream.
 asio::awaitable<bool> write_file(Stream& stream, Reply const& reply, bool keep_alive,
                                  std::vector<char>& chunk, Service& service) {
     FileSlice const& slice = *reply.file;
@@ -136,19 +172,15 @@ asio::awaitable<bool> write_file(Stream& stream, Reply const& reply, bool keep_a
     // segments instead, which on loopback cuts the per-packet work (receive path, ACKs,
     // wake-ups) that otherwise costs this thread more than the encryption does.
     set_cork(tcp.socket(), true);
-    std::uint64_t sent = 0;
-    while (sent < slice.length) {
-        auto const size =
-            static_cast<std::size_t>(std::min<std::uint64_t>(slice.length - sent, chunk.size()));
-        fill_file_bytes(slice.task_id, slice.offset + sent, std::span<char>(chunk.data(), size));
-        tcp.expires_after(k_write_timeout);
-        auto const [ec, n] =
-            co_await asio::async_write(stream, asio::buffer(chunk.data(), size), use_nothrow);
-        if (ec) {
-            break;
-        }
-        sent += size;
-    }
+    tcp.expires_never(); // the watchdog times the body
+    SteadyTime progress = std::chrono::steady_clock::now();
+    auto const executor = co_await asio::this_coro::executor;
+    // Whichever ends first cancels the other; the group completes when both have.
+    auto const [order, body_error, sent, watchdog_error] =
+        co_await asio::experimental::make_parallel_group(
+            asio::co_spawn(executor, send_body(stream, slice, chunk, progress), asio::deferred),
+            asio::co_spawn(executor, watchdog(progress), asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
     set_cork(tcp.socket(), false); // sends the last partial segment now
     service.on_file_bytes_sent(sent);
     co_return sent == slice.length;

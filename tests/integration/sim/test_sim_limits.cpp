@@ -338,4 +338,36 @@ BOOST_AUTO_TEST_CASE(stop_ends_open_and_waiting_connections_at_once) {
     BOOST_TEST(!std::filesystem::exists(f.ca_file())); // the temporary CA directory is gone
 }
 
+BOOST_AUTO_TEST_CASE(stop_ends_a_download_in_progress) {
+    auto o = fast(0);
+    o.file_bytes = 256ull << 20; // far more than moves in the 200 ms before stop()
+    SimFixture f(o);
+    HttpsTestClient client(f.io.get_executor(), f.ca_file(), f.port());
+    std::string id;
+    f.run([&]() -> asio::awaitable<void> {
+        id = parse_task_or_fail(co_await exchange(client, post("/v1/videos/generations", create_body()))).id;
+    }());
+    std::optional<boost::system::result<HttpReply>> outcome;
+    bool spawned_done = false;
+    asio::co_spawn(
+        f.io,
+        [&]() -> asio::awaitable<void> { outcome = co_await client.send(get("/files/" + id + "/0.mp4")); },
+        [&](std::exception_ptr) { spawned_done = true; });
+    f.io.restart();
+    f.io.run_for(200ms);
+    BOOST_REQUIRE(!outcome.has_value());
+
+    auto const t0 = std::chrono::steady_clock::now();
+    f.sim.stop();
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 < 2s));
+    f.io.restart();
+    f.io.run_for(5s);
+    BOOST_REQUIRE(spawned_done);
+    BOOST_REQUIRE(outcome.has_value());
+    BOOST_TEST(!outcome->has_value()); // cut short, not a whole file
+    auto const sent = f.sim.stats().file_bytes_sent;
+    BOOST_TEST(sent > 0u);
+    BOOST_TEST(sent < o.file_bytes);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
