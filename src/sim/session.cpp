@@ -253,13 +253,6 @@ asio::awaitable<ReadResult> read_request(Stream& stream, beast::flat_buffer& buf
 
 } // namespace
 
-// GCC 12 pairs the aligned_alloc inlined from Asio's frame allocator with the frame's operator
-// delete, which in fact frees through the same allocator: a false positive, seen with the same
-// Boost 1.81 frames in https://github.com/erigontech/silkworm/pull/2046.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ssl::context& tls, Service& service,
                                        Connection& connection) {
     Stream stream(std::move(socket), tls);
@@ -325,9 +318,5 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ssl::contex
     tcp.expires_after(k_shutdown_timeout);
     co_await stream.async_shutdown(use_nothrow);
 }
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 } // namespace evobatch::sim

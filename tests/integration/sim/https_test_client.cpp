@@ -85,12 +85,6 @@ asio::awaitable<error_code> HttpsTestClient::connect() {
     co_return error_code{};
 }
 
-// GCC 12 false positive on Asio's coroutine frame allocator, as in src/sim/session.cpp
-// (https://github.com/erigontech/silkworm/pull/2046).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 asio::awaitable<boost::system::result<HttpReply>> HttpsTestClient::send(HttpCall call) {
     Impl& d = *m_impl;
     if (!d.stream) {
@@ -139,10 +133,6 @@ asio::awaitable<boost::system::result<HttpReply>> HttpsTestClient::send(HttpCall
     }
     co_return reply;
 }
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 asio::awaitable<void> HttpsTestClient::close() {
     Impl& d = *m_impl;

@@ -87,12 +87,6 @@ inline api::Task parse_task_or_fail(HttpReply const& r,
     return std::move(*task);
 }
 
-// GCC 12 false positive on Asio's coroutine frame allocator, as in src/sim/session.cpp
-// (https://github.com/erigontech/silkworm/pull/2046).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 // Polls GET /v1/tasks/{id} every 20 ms until the task ends; fails after `limit`.
 inline boost::asio::awaitable<api::Task>
 wait_until_done(HttpsTestClient& client, std::string id,
@@ -115,8 +109,5 @@ wait_until_done(HttpsTestClient& client, std::string id,
     }
     throw std::logic_error("wait_until_done: too many polls");
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 } // namespace evobatch::test
