@@ -26,6 +26,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -176,6 +177,9 @@ int run_run(RunOptions const& options) {
         simulator->start();
         setup->base_url = simulator->base_url();
         setup->ca_file = simulator->ca_file();
+        // The simulator's clock runs time_scale times real time: poll as a real batch would, but
+        // at most 10 times faster, or batch reads would thin out to a few tasks each.
+        setup->limits.poll_interval_scale = std::clamp(options.time_scale, 0.1, 1.0);
     }
 
     asio::io_context io;

@@ -7,6 +7,8 @@
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/task_errors.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+
 #include <algorithm>
 
 namespace evobatch::sched::detail {
@@ -14,18 +16,12 @@ namespace evobatch::sched::detail {
 namespace asio = boost::asio;
 using api::ApiErrc;
 
-namespace {
-
-// Tasks due this soon are read now, with the ones that are due: it fills batch reads.
-constexpr auto k_coalesce = std::chrono::seconds(2);
-constexpr auto k_retry_poll_after = std::chrono::seconds(5);
-
-} // namespace
-
 void RunState::schedule_poll(JobRecord& r, TimePoint now) {
     r.next_poll = planner.next_poll(
         PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at, r.polls, r.status_unknown}, now);
-    changed.notify_all();
+    if (r.next_poll < poll_wake_at) {
+        poll_wake.notify_all();
+    }
 }
 
 asio::awaitable<void> RunState::poll_loop() {
@@ -40,7 +36,7 @@ asio::awaitable<void> RunState::poll_loop() {
             if (r.state != JobState::running || polling[i]) {
                 continue;
             }
-            if (r.next_poll <= now + k_coalesce) {
+            if (r.next_poll <= now + planner.options().coalesce_window) {
                 due.push_back(i);
             } else if (!earliest || r.next_poll < *earliest) {
                 earliest = r.next_poll;
@@ -54,7 +50,8 @@ asio::awaitable<void> RunState::poll_loop() {
             for (std::size_t i : due) {
                 wake = wake ? std::min(*wake, records[i].next_poll) : records[i].next_poll;
             }
-            co_await changed.wait(executor, polls_in_flight >= 4 ? std::nullopt : wake);
+            poll_wake_at = polls_in_flight >= 4 ? TimePoint::min() : wake.value_or(TimePoint::max());
+            co_await poll_wake.wait(executor, polls_in_flight >= 4 ? std::nullopt : wake);
             continue;
         }
         std::sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) { return records[a].next_poll < records[b].next_poll; });
@@ -87,13 +84,13 @@ asio::awaitable<void> RunState::poll_loop() {
                     flags[i] = false;
                 }
                 --in_flight_polls;
-                self.changed.notify_all();
+                self.poll_wake.notify_all();
             }(*this, std::move(group), polling, polls_in_flight));
         }
     }
     // Let the spawned polls see `done` and finish before `polling` goes away.
     while (polls_in_flight > 0) {
-        co_await changed.wait(executor, std::nullopt);
+        co_await poll_wake.wait(executor, std::nullopt);
     }
 }
 
@@ -103,7 +100,7 @@ asio::awaitable<void> RunState::poll_batch(std::vector<std::size_t> indexes) {
     for (std::size_t i : indexes) {
         ids.push_back(records[i].task);
     }
-    co_await acquire_token();
+    co_await acquire_token(false);
     auto result = co_await api.batch_read(ids);
     auto const now = Clock::now();
     if (!result.ok()) {
@@ -117,32 +114,57 @@ asio::awaitable<void> RunState::poll_batch(std::vector<std::size_t> indexes) {
         }
         for (std::size_t i : indexes) {
             if (records[i].state == JobState::running) {
-                records[i].next_poll = now + k_retry_poll_after;
+                records[i].next_poll = now + planner.options().retry_interval;
             }
         }
         co_return;
     }
     limiter.on_success(now);
-    for (api::Task const& task : *result.value) {
+    std::vector<std::pair<std::size_t, api::Task>> answers;
+    for (api::Task& task : *result.value) {
         auto const it = std::find_if(indexes.begin(), indexes.end(), [&](std::size_t i) { return records[i].task == task.id; });
         if (it != indexes.end() && records[*it].state == JobState::running) {
-            co_await apply(records[*it], task);
+            answers.emplace_back(*it, std::move(task));
         }
     }
-    // Ids the server left out (unknown or expired) are checked one by one: a 404 there is final.
+    std::vector<std::size_t> unanswered;
     for (std::size_t i : indexes) {
-        JobRecord& r = records[i];
-        bool const answered = std::any_of(result.value->begin(), result.value->end(),
-                                          [&](api::Task const& t) { return t.id == r.task; });
-        if (!answered && r.state == JobState::running) {
+        bool const answered = std::any_of(answers.begin(), answers.end(), [i](auto const& a) { return a.first == i; });
+        if (!answered && records[i].state == JobState::running) {
+            unanswered.push_back(i);
+        }
+    }
+    co_await apply_all(std::move(answers));
+    // Ids the server left out (unknown or expired) are checked one by one: a 404 there is final.
+    for (std::size_t i : unanswered) {
+        if (records[i].state == JobState::running) {
             co_await poll_one(i);
         }
     }
 }
 
+asio::awaitable<void> RunState::apply_all(std::vector<std::pair<std::size_t, api::Task>> answers) {
+    // Each answer is applied in its own coroutine: the ledger writes of the finished ones join
+    // one group commit instead of waiting for each other's fsync.
+    std::size_t pending = answers.size();
+    Signal applied;
+    for (auto& [index, task] : answers) {
+        asio::co_spawn(executor, apply(records[index], task), [&](std::exception_ptr error) {
+            --pending;
+            applied.notify_all();
+            if (error) {
+                stop_submitting("internal error while applying a task's status", false);
+            }
+        });
+    }
+    while (pending > 0) {
+        co_await applied.wait(executor, std::nullopt);
+    }
+}
+
 asio::awaitable<void> RunState::poll_one(std::size_t index) {
     JobRecord& r = records[index];
-    co_await acquire_token();
+    co_await acquire_token(false);
     auto result = co_await api.get_task(r.task);
     auto const now = Clock::now();
     if (r.state != JobState::running) {
@@ -165,7 +187,7 @@ asio::awaitable<void> RunState::poll_one(std::size_t index) {
     if (result.error == ApiErrc::rate_limited) {
         limiter.on_throttled(now, result.api_error->retry_after);
     }
-    r.next_poll = now + k_retry_poll_after;
+    r.next_poll = now + planner.options().retry_interval;
 }
 
 asio::awaitable<void> RunState::apply(JobRecord& r, api::Task const& task) {

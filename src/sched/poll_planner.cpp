@@ -18,6 +18,14 @@ Clock::duration since(TimePoint from, TimePoint to) {
 
 } // namespace
 
+PollPlannerOptions with_scaled_intervals(PollPlannerOptions o, double factor) {
+    for (Clock::duration* d : {&o.min_delay, &o.min_gap, &o.finish_margin, &o.close_interval, &o.unknown_interval,
+                                &o.coalesce_window, &o.retry_interval}) {
+        *d = times(*d, factor);
+    }
+    return o;
+}
+
 PollPlanner::PollPlanner(PollPlannerOptions options) : m_options(options) {}
 
 Clock::duration PollPlanner::estimate_of(PollTask const& t) const {

@@ -53,10 +53,14 @@ std::optional<Clock::duration> RateLimiter::try_acquire(TimePoint now) {
 
 void RateLimiter::on_throttled(TimePoint now, std::optional<std::chrono::seconds> retry_after) {
     refill(now);
-    if (!m_last_decrease || now - *m_last_decrease >= k_decrease_spacing) {
-        m_rate = std::max(m_floor_rate, m_rate / 2);
-        m_last_decrease = now;
+    // 429s soon after the last one answer requests sent before the reaction to it: they change
+    // nothing (servers round Retry-After up to whole seconds, so pausing the batch for each of
+    // them would idle it most of the time; each throttled request still waits its own).
+    if (m_last_decrease && now - *m_last_decrease < k_decrease_spacing) {
+        return;
     }
+    m_rate = std::max(m_floor_rate, m_rate / 2);
+    m_last_decrease = now;
     m_last_adjust = now;
     m_tokens = std::min(m_tokens, 0.0);
     if (retry_after && retry_after->count() > 0) {

@@ -18,13 +18,14 @@ namespace {
 
 constexpr auto k_rate_window = std::chrono::seconds(10);
 
+
 } // namespace
 
 RunState::RunState(asio::any_io_executor ex, api::ApiClient& client, ledger::LedgerWriter& writer,
                    progress::ProgressView& progress_view, std::vector<manifest::Job> const& jobs, RunLimits run_limits)
     : executor(std::move(ex)), api(client), ledger(writer), view(progress_view), limits(run_limits),
       limiter(run_limits.requests_per_second, run_limits.burst), breaker(5, std::chrono::seconds(2), std::chrono::seconds(60)),
-      budget(run_limits.max_credits), planner(PollPlannerOptions{}),
+      budget(run_limits.max_credits), planner(with_scaled_intervals(PollPlannerOptions{}, run_limits.poll_interval_scale)),
       backoff(std::chrono::milliseconds(250), std::chrono::seconds(30), 0x5eed), batch_reads(run_limits.batch_reads),
       started(Clock::now()) {
     records.reserve(jobs.size());
@@ -38,7 +39,9 @@ RunState::RunState(asio::any_io_executor ex, api::ApiClient& client, ledger::Led
     }
 }
 
-asio::awaitable<void> RunState::acquire_token() {
+asio::awaitable<void> RunState::acquire_token(bool create) {
+    co_await token_turn.enter(executor);
+    FifoTurn::Held const turn(token_turn);
     asio::steady_timer timer(executor);
     for (;;) {
         auto const now = Clock::now();
@@ -49,6 +52,10 @@ asio::awaitable<void> RunState::acquire_token() {
             while (!recent_requests.empty() && now - recent_requests.front() > k_rate_window) {
                 recent_requests.pop_front();
             }
+            if (create) {
+                last_create_sent = now;
+                requests_by_last_create = api_requests;
+            }
             co_return;
         }
         timer.expires_after(*wait);
@@ -56,7 +63,11 @@ asio::awaitable<void> RunState::acquire_token() {
     }
 }
 
-asio::awaitable<void> RunState::sleep_until(TimePoint t) { co_await changed.wait(executor, t); }
+asio::awaitable<void> RunState::sleep_until(TimePoint t) {
+    while (Clock::now() < t && !submission_stopped && !done) {
+        co_await stopping.wait(executor, t);
+    }
+}
 
 ledger::Event RunState::event(ledger::EventType type, JobRecord const& r) const {
     ledger::Event e;
@@ -90,6 +101,14 @@ void RunState::stop_submitting(std::string reason, bool by_api) {
     }
     api_stopped = api_stopped || by_api;
     changed.notify_all();
+    stopping.notify_all();
+}
+
+void RunState::end_run() {
+    done = true;
+    changed.notify_all();
+    stopping.notify_all();
+    poll_wake.notify_all();
 }
 
 void RunState::finish_job(JobRecord& r, JobState state) {

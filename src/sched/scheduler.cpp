@@ -60,8 +60,7 @@ struct Scheduler::Impl {
         while (!finished()) {
             co_await state.changed.wait(state.executor, std::nullopt);
         }
-        state.done = true;
-        state.changed.notify_all();
+        state.end_run();
         while (state.children > 0) {
             co_await state.changed.wait(state.executor, Clock::now() + k_progress_tick);
         }
@@ -82,6 +81,10 @@ struct Scheduler::Impl {
         o.api_stopped = state.api_stopped;
         o.stop_reason = state.stop_reason;
         o.api_requests = state.api_requests;
+        if (state.requests_by_last_create > 0) {
+            o.submit_phase = state.last_create_sent - state.started;
+            o.submit_phase_requests = state.requests_by_last_create;
+        }
         o.exit_code = exit_code_of(o);
         return o;
     }

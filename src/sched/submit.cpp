@@ -69,30 +69,40 @@ asio::awaitable<void> RunState::submit_all() {
         r.worst_case_credits = api::k_max_credits_per_task;
         ++in_flight;
         ++submitting;
+        // The token first, then the write-ahead `submitting` and the POST right after it: a
+        // job is marked as maybe-sent only when it is about to be sent, and only the jobs that
+        // can go now have coroutines.
+        co_await acquire_token(true);
         spawn(submit_job(index));
     }
 }
 
 asio::awaitable<void> RunState::submit_job(std::size_t index) {
     JobRecord& r = records[index];
+    auto leave_unsubmitted = [&] {
+        budget.release(r.worst_case_credits);
+        finish_job(r, JobState::unsubmitted);
+    };
+    if (submission_stopped) {
+        leave_unsubmitted(); // stopped while this job waited for its token: nothing was sent
+        co_return;
+    }
     r.key = idempotency_key(r.job->id, r.digest, r.attempt);
     r.task.clear();
     // Write-ahead: the key is durable before any byte of the POST leaves.
     if (!co_await record(event(ledger::EventType::submitting, r))) {
-        budget.release(r.worst_case_credits);
-        finish_job(r, JobState::unsubmitted);
+        leave_unsubmitted();
         co_return;
     }
     int unsent = 0;
     int server_errors = 0;
     bool resent_same_key = false;
+    bool has_token = true;
     for (;;) {
-        if (interrupted && unsent > 0) {
-            budget.release(r.worst_case_credits);
-            finish_job(r, JobState::unsubmitted);
-            co_return;
+        if (!has_token) {
+            co_await acquire_token(true);
         }
-        co_await acquire_token();
+        has_token = false;
         auto result = co_await api.create(r.request, r.key);
         auto const now = Clock::now();
         if (result.ok()) {
@@ -124,14 +134,17 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         if (result.delivery == Delivery::not_sent) {
             breaker.on_failure(now);
             if (++unsent >= k_max_unsent_attempts || submission_stopped) {
-                budget.release(r.worst_case_credits);
-                finish_job(r, JobState::unsubmitted);
                 if (!submission_stopped) {
                     view.note({r.job->id, "unsubmitted", {}, "could not reach the API: " + result.detail});
                 }
+                leave_unsubmitted();
                 co_return;
             }
             co_await sleep_until(now + backoff.next(unsent));
+            if (submission_stopped) {
+                leave_unsubmitted(); // the next run re-sends the same key
+                co_return;
+            }
             continue;
         }
         bool const no_answer = result.delivery == Delivery::sent_no_answer || result.error == ApiErrc::bad_response;
@@ -151,12 +164,19 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
             co_return;
         }
         api::ApiError const& error = *result.api_error;
+        if (error.kind != ApiErrc::server_error) {
+            breaker.on_success(); // the server answers: the line is up, whatever it said
+        }
         switch (error.kind) {
         case ApiErrc::rate_limited: {
             limiter.on_throttled(now, error.retry_after);
             auto const wait = error.retry_after ? std::chrono::duration_cast<Clock::duration>(*error.retry_after)
                                                 : backoff.next(server_errors + 1);
             co_await sleep_until(now + wait);
+            if (submission_stopped) {
+                leave_unsubmitted(); // a 429 made no task; the next run re-sends the same key
+                co_return;
+            }
             continue;
         }
         case ApiErrc::server_error:
@@ -168,13 +188,16 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
                 co_return;
             }
             co_await sleep_until(now + backoff.next(server_errors));
+            if (submission_stopped) {
+                finish_job(r, JobState::unsubmitted); // as above: its worst case stays counted
+                co_return;
+            }
             continue;
         case ApiErrc::unauthorized:
         case ApiErrc::forbidden:
         case ApiErrc::insufficient_credits:
             // No task was made; the whole batch stops submitting (design.md), running tasks go on.
-            budget.release(r.worst_case_credits);
-            finish_job(r, JobState::unsubmitted);
+            leave_unsubmitted();
             stop_submitting("the API refused: " + api::describe(error), true);
             co_return;
         default: {

@@ -47,7 +47,16 @@ struct PollPlannerOptions {
     double stale_factor = 3.0;
     // Used when the API gave no estimate (estimated_time missing or 0): api.md's example.
     std::chrono::seconds default_estimate{300};
+    // Tasks due within this of the first due one are read with it: it fills batch reads.
+    Clock::duration coalesce_window = std::chrono::seconds(2);
+    // After a poll that failed (network, 5xx, 429), the task is tried again this much later.
+    Clock::duration retry_interval = std::chrono::seconds(5);
 };
+
+// The same options with every fixed interval (min_delay, min_gap, finish_margin,
+// close_interval, unknown_interval, coalesce_window, retry_interval) multiplied by `factor`: a simulator whose clock runs
+// `factor` times real time gets the polling a real batch would get, only faster.
+[[nodiscard]] PollPlannerOptions with_scaled_intervals(PollPlannerOptions options, double factor);
 
 struct PollTask {
     TimePoint submitted{};            // when the create answer arrived

@@ -24,9 +24,9 @@ public:
 
     // A 429 answer: halves the current rate (floor max(configured / 32, 0.05/s)) and empties the
     // bucket, so the requests queued behind it do not hit the limit too. 429s that arrive within
-    // k_decrease_spacing of the last decrease were caused by requests sent before it and do not
-    // halve again. With `retry_after`, no token is granted before now + retry_after; one is
-    // available right then.
+    // k_decrease_spacing of the last decrease were caused by requests sent before it and change
+    // nothing (no second halving, no new pause). With `retry_after`, no token is granted before
+    // now + retry_after; one is available right then.
     void on_throttled(TimePoint now, std::optional<std::chrono::seconds> retry_after);
 
     // A request that was not throttled: the rate grows back by configured / 10 for each second

@@ -35,6 +35,9 @@ struct RunLimits {
     std::int64_t max_credits = 500;
     int max_attempts = 3;
     bool batch_reads = true; // try POST /v1/tasks/batch; falls back to GET on 404/405 by itself
+    // Multiplies the poll planner's fixed intervals (2 s before the first poll, 5 s between late
+    // polls, ...): 1 for the real API; a simulator whose clock runs faster passes its time scale.
+    double poll_interval_scale = 1.0;
 };
 
 struct RunOutcome {
@@ -49,6 +52,10 @@ struct RunOutcome {
     bool api_stopped = false;    // 401/402/403: the API refused to go on
     std::string stop_reason;     // words for the summary
     std::uint64_t api_requests = 0;
+    // From the start to the last create sent, and the requests sent by then: while jobs wait to
+    // be submitted the rate limit should be the only bottleneck (bench/batch_run.cpp).
+    std::chrono::duration<double> submit_phase{0};
+    std::uint64_t submit_phase_requests = 0;
     int exit_code = 0;           // design.md: 0, 1, 3 or 4
 };
 

@@ -2,6 +2,7 @@
 // Everything one run of the scheduler shares between its coroutines (submitting, polling,
 // progress). Single-threaded: only the io thread touches it. Internal to src/sched.
 
+#include "fifo_turn.hpp"
 #include "job_record.hpp"
 #include "signal.hpp"
 
@@ -30,13 +31,16 @@ struct RunState {
              progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits);
 
     // ---- shared helpers (run_state.cpp)
-    boost::asio::awaitable<void> acquire_token();     // waits for the rate limiter; counts the request
-    boost::asio::awaitable<void> sleep_until(TimePoint t); // wakes early on notify (stop)
+    // Waits for the rate limiter, first come first served; counts the request.
+    boost::asio::awaitable<void> acquire_token(bool create);
+    // Sleeps until `t`; wakes early only when submission stops or the run ends.
+    boost::asio::awaitable<void> sleep_until(TimePoint t);
     ledger::Event event(ledger::EventType type, JobRecord const& r) const;
     // Writes `e` durably; on failure the run stops submitting (a ledger we cannot write is a
     // promise we cannot keep) and false is returned.
     boost::asio::awaitable<bool> record(ledger::Event e);
     void stop_submitting(std::string reason, bool by_api);
+    void end_run(); // `done`: every loop and sleep ends
     void finish_job(JobRecord& r, JobState state); // leaves the in-flight set
     void spawn(boost::asio::awaitable<void> child); // owned: counted until it completes
     std::size_t count(JobState s) const;
@@ -44,6 +48,7 @@ struct RunState {
 
     // ---- submitting (submit.cpp)
     boost::asio::awaitable<void> submit_all();
+    // Called holding a token for its first request (submit_all takes it, in turn with polls).
     boost::asio::awaitable<void> submit_job(std::size_t index);
 
     // ---- polling (poll.cpp)
@@ -51,6 +56,8 @@ struct RunState {
     boost::asio::awaitable<void> poll_batch(std::vector<std::size_t> indexes);
     boost::asio::awaitable<void> poll_one(std::size_t index);
     boost::asio::awaitable<void> apply(JobRecord& r, api::Task const& task);
+    // Applies a batch read's answers at once, so their ledger events share group commits.
+    boost::asio::awaitable<void> apply_all(std::vector<std::pair<std::size_t, api::Task>> answers);
     void schedule_poll(JobRecord& r, TimePoint now);
 
     boost::asio::any_io_executor executor;
@@ -66,7 +73,11 @@ struct RunState {
     CreditBudget budget;
     PollPlanner planner;
     Backoff backoff;
-    Signal changed; // any state change a waiting coroutine may care about
+    Signal changed;   // any state change the run's loops may care about (O(1) checks only)
+    Signal stopping;  // submission stopped or the run ends: backoff sleeps end early
+    Signal poll_wake; // a task is due before poll_wake_at, a poll group ended, or the run ends
+    TimePoint poll_wake_at = TimePoint::max();
+    FifoTurn token_turn; // requests wait for rate-limiter tokens one at a time, in order
 
     std::size_t in_flight = 0;  // submitting + running
     std::size_t submitting = 0;
@@ -79,6 +90,8 @@ struct RunState {
     std::string stop_reason;
     std::uint64_t api_requests = 0;
     std::deque<TimePoint> recent_requests; // for the request rate shown
+    TimePoint last_create_sent{};
+    std::uint64_t requests_by_last_create = 0;
     TimePoint started;
 };
 

@@ -56,6 +56,11 @@ struct BatchOptions {
     sched::RunLimits limits;
     std::size_t jobs = 50;
     std::size_t max_connections = 4;
+    BatchOptions() {
+        limits.requests_per_second = 50; // tests that are about the rate set their own
+        limits.burst = 10;
+        limits.poll_interval_scale = 0.1; // tasks last 1-3 s: poll 10 times faster than for real ones
+    }
     // Called once the run has started, with the scheduler (e.g. to stop() it later).
     std::function<void(boost::asio::io_context&, sched::Scheduler&)> during;
 };

@@ -163,6 +163,22 @@ BOOST_AUTO_TEST_CASE(retry_after_holds_every_token_until_then) {
     BOOST_TEST((limiter.paused_until(t0 + 40s) == std::optional<TimePoint>(t0 + 91s)));
 }
 
+BOOST_AUTO_TEST_CASE(throttles_answering_requests_sent_before_a_pause_do_not_pause_again) {
+    RateLimiter limiter(10, 5);
+    limiter.on_throttled(t0, 1s);
+    BOOST_TEST(limiter.current_rate() == 5.0);
+    // 429s arriving within the spacing answer requests sent before the first one: the pause
+    // is not pushed back and the rate is not halved again.
+    limiter.on_throttled(t0 + 500ms, 1s);
+    BOOST_TEST((limiter.paused_until(t0 + 500ms) == std::optional<TimePoint>(t0 + 1s)));
+    BOOST_TEST(limiter.current_rate() == 5.0);
+    BOOST_TEST(!limiter.try_acquire(t0 + 1s).has_value());
+    // Once the spacing has passed, a 429 is news: halve and pause again.
+    limiter.on_throttled(t0 + 1s + 200ms, 1s);
+    BOOST_TEST((limiter.paused_until(t0 + 1s + 200ms) == std::optional<TimePoint>(t0 + 2s + 200ms)));
+    BOOST_TEST(limiter.current_rate() == 2.5);
+}
+
 BOOST_AUTO_TEST_CASE(successes_bring_the_rate_back_by_time_not_by_count) {
     RateLimiter limiter(10, 5);
     limiter.on_throttled(t0, std::nullopt);

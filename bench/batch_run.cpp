@@ -1,0 +1,207 @@
+// Batch benchmark: N jobs through the real Scheduler against the in-process simulator over
+// real TLS, with a real ledger on disk, at a high rate limit and a short time scale.
+// Targets (issue "The batch run"): while jobs wait to be submitted, the achieved request rate is
+// >= 0.97 of the limit (the limit is the only bottleneck); <= 1.2 API requests per completed task
+// with batch reads, <= 4 without. Also reported: CPU-seconds (the io thread alone and the whole
+// process, simulator included), peak RSS (simulator included), fsyncs per ledger event.
+//
+//   build/bench/bench_batch [--jobs N] [--rps R] [--burst B] [--in-flight F] [--time-scale S]
+//                           [--connections C] [--no-batch-reads] [--dir D]
+
+#include "evobatch/api/api_client.hpp"
+#include "evobatch/ledger/ledger_writer.hpp"
+#include "evobatch/manifest/manifest.hpp"
+#include "evobatch/net/https_client.hpp"
+#include "evobatch/net/tls_context.hpp"
+#include "evobatch/progress/progress_view.hpp"
+#include "evobatch/sched/scheduler.hpp"
+#include "evobatch/sim/simulator.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <fmt/format.h>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace evobatch;
+
+constexpr double k_target_rate_fraction = 0.97;
+constexpr double k_target_requests_per_task_batch = 1.2;
+constexpr double k_target_requests_per_task_single = 4.0;
+
+struct Options {
+    std::size_t jobs = 10'000;
+    double rps = 500;
+    double burst = 20;
+    std::size_t in_flight = 3'000;
+    double time_scale = 0.005;
+    std::size_t connections = 8;
+    bool batch_reads = true;
+    fs::path dir = fs::temp_directory_path();
+};
+
+Options parse(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view const a = argv[i];
+        auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+        if (a == "--jobs") {
+            o.jobs = std::strtoul(next().c_str(), nullptr, 10);
+        } else if (a == "--rps") {
+            o.rps = std::atof(next().c_str());
+        } else if (a == "--burst") {
+            o.burst = std::atof(next().c_str());
+        } else if (a == "--in-flight") {
+            o.in_flight = std::strtoul(next().c_str(), nullptr, 10);
+        } else if (a == "--time-scale") {
+            o.time_scale = std::atof(next().c_str());
+        } else if (a == "--connections") {
+            o.connections = std::strtoul(next().c_str(), nullptr, 10);
+        } else if (a == "--no-batch-reads") {
+            o.batch_reads = false;
+        } else if (a == "--dir") {
+            o.dir = next();
+        } else {
+            fmt::print(stderr, "bench_batch: unknown argument {}\n", a);
+            std::exit(2);
+        }
+    }
+    return o;
+}
+
+double seconds(timeval tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
+
+double cpu_seconds(int who) {
+    rusage usage{};
+    getrusage(who, &usage);
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double peak_rss_mib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+std::vector<manifest::Job> make_jobs(std::size_t n) {
+    std::vector<manifest::Job> jobs(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        jobs[i].id = fmt::format("clip-{:06}", i);
+        jobs[i].model = manifest::k_default_model;
+        jobs[i].prompt = "Grade it like a 1970s film, warm highlights";
+        jobs[i].video_url = fmt::format("https://cdn.example.com/batch/clip-{:06}.mp4", i);
+    }
+    return jobs;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    Options const options = parse(argc, argv);
+    fs::path const work = options.dir / fmt::format("evobatch-bench-batch-{}", getpid());
+    fs::create_directories(work);
+
+    sim::SimOptions sim_options;
+    sim_options.key = "bench-batch-key-0123456789";
+    sim_options.time_scale = options.time_scale;
+    sim::Simulator simulator(sim_options);
+    simulator.start();
+
+    auto const jobs = make_jobs(options.jobs);
+    sched::RunLimits limits;
+    limits.requests_per_second = options.rps;
+    limits.burst = options.burst;
+    limits.max_in_flight = options.in_flight;
+    limits.max_credits = static_cast<std::int64_t>(options.jobs) * 15;
+    limits.batch_reads = options.batch_reads;
+
+    std::optional<sched::RunOutcome> outcome;
+    ledger::LedgerWriter::Stats ledger_stats;
+    double io_cpu = 0;
+    double wall = 0;
+    {
+        asio::io_context io;
+        asio::thread_pool pool(1);
+        net::TlsContext tls(simulator.ca_file(), false);
+        net::ClientOptions client_options;
+        client_options.max_connections_per_host = options.connections;
+        net::HttpsClient http(io.get_executor(), tls, client_options);
+        api::ApiClient client(http, simulator.base_url(), api::Secret(*sim_options.key));
+        ledger::LedgerWriter writer(work / "bench.ledger.jsonl", io.get_executor(), pool);
+        std::FILE* sink = std::tmpfile();
+        progress::ProgressView view(progress::Mode::quiet, sink, false);
+        sched::Scheduler scheduler(io.get_executor(), client, writer, view, jobs, limits);
+
+        double const cpu_start = cpu_seconds(RUSAGE_THREAD);
+        auto const wall_start = std::chrono::steady_clock::now();
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            outcome = co_await scheduler.run();
+            co_await writer.close();
+        }, [](std::exception_ptr error) {
+            if (error) {
+                std::rethrow_exception(error);
+            }
+        });
+        io.run();
+        wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+        io_cpu = cpu_seconds(RUSAGE_THREAD) - cpu_start;
+        pool.join();
+        ledger_stats = writer.stats();
+        std::fclose(sink);
+    }
+    simulator.stop();
+    auto const sim_stats = simulator.stats();
+    double const process_cpu = cpu_seconds(RUSAGE_SELF);
+    fs::remove_all(work);
+
+    auto const& o = *outcome;
+    double const phase = o.submit_phase.count();
+    double const rate_fraction =
+        phase > 0 ? static_cast<double>(o.submit_phase_requests) / (options.burst + options.rps * phase) : 0.0;
+    double const per_task = o.completed > 0 ? static_cast<double>(o.api_requests) / static_cast<double>(o.completed) : 0.0;
+    double const target_per_task = options.batch_reads ? k_target_requests_per_task_batch : k_target_requests_per_task_single;
+    double const fsyncs_per_event =
+        ledger_stats.events > 0 ? static_cast<double>(ledger_stats.fsyncs) / static_cast<double>(ledger_stats.events) : 0.0;
+
+    fmt::print("jobs: {} ({} completed, {} failed, {} uncertain, {} unsubmitted, {} running); exit code {}\n", o.total,
+               o.completed, o.failed, o.uncertain, o.unsubmitted, o.running, o.exit_code);
+    fmt::print("limits: {} requests/s, burst {}, {} in flight, {} connections, batch reads {}\n", options.rps,
+               options.burst, options.in_flight, options.connections, options.batch_reads ? "on" : "off");
+    fmt::print("submission: last create after {:.2f} s, {} requests by then: {:.3f} of the limit (target >= {})\n",
+               phase, o.submit_phase_requests, rate_fraction, k_target_rate_fraction);
+    fmt::print("requests: {} API requests, {:.3f} per completed task (target <= {}); simulator saw {} creates, {} "
+               "task reads, {} batch reads, {} answered 429\n",
+               o.api_requests, per_task, target_per_task, sim_stats.create_requests, sim_stats.task_reads,
+               sim_stats.batch_reads, sim_stats.rate_limited);
+    fmt::print("wall: {:.2f} s; CPU: io thread {:.2f} s, whole process (simulator included) {:.2f} s\n", wall, io_cpu,
+               process_cpu);
+    fmt::print("ledger: {} events, {} fsyncs: {:.4f} fsyncs per event ({:.1f} events per fsync)\n", ledger_stats.events,
+               ledger_stats.fsyncs, fsyncs_per_event, fsyncs_per_event > 0 ? 1.0 / fsyncs_per_event : 0.0);
+    fmt::print("peak RSS: {:.0f} MiB (simulator included)\n", peak_rss_mib());
+
+    bool const pass = o.completed == o.total && rate_fraction >= k_target_rate_fraction && per_task <= target_per_task;
+    fmt::print("{}\n", pass ? "PASS" : "FAIL");
+    fmt::print("{{\"bench\":\"batch\",\"jobs\":{},\"completed\":{},\"rps\":{},\"batch_reads\":{},\"submit_phase_s\":{:.3f},"
+               "\"rate_fraction\":{:.4f},\"requests_per_task\":{:.4f},\"wall_s\":{:.3f},\"io_cpu_s\":{:.3f},"
+               "\"process_cpu_s\":{:.3f},\"peak_rss_mib\":{:.1f},\"fsyncs_per_event\":{:.5f}}}\n",
+               o.total, o.completed, options.rps, options.batch_reads, phase, rate_fraction, per_task, wall, io_cpu,
+               process_cpu, peak_rss_mib(), fsyncs_per_event);
+    return pass ? 0 : 1;
+}
