@@ -112,5 +112,39 @@ check "run without a key sends nothing" test ! -s "$work/other.ledger.jsonl"
 run "$bin" run --simulate --json --time-scale 0.002 --ledger "$work/json.ledger.jsonl" "$work/small.yaml"
 check "run --json ends with a summary event" test "$(tail -n 1 <<<"$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ev"])')" = summary
 
+check "Ctrl-C stops a run gracefully (3) with a consistent ledger" \
+  python3 "$root/tests/cli/interrupt_run.py" "$bin" jobs/demo.yaml "$work/int1.ledger.jsonl" 1
+check "a second Ctrl-C quits at once (3), the ledger still parses" \
+  python3 "$root/tests/cli/interrupt_run.py" "$bin" jobs/demo.yaml "$work/int2.ledger.jsonl" 2
+
+# A separate simulator process with a small balance, reached over TLS with its CA file.
+export CLI_SIM_KEY=cli-test-key-0123456789
+"$bin" sim --key-env CLI_SIM_KEY --credits 40 --time-scale 0.002 --log "$work/sim.log" >"$work/sim.out" 2>&1 &
+sim_pid=$!
+trap 'kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q '^listening' "$work/sim.out" && break; sleep 0.05; done
+sim_url=$(sed -n 's/^listening \([^ ]*\) ca=.*/\1/p' "$work/sim.out")
+sim_ca=$(sed -n 's/^listening [^ ]* ca=//p' "$work/sim.out")
+check "the simulator process is listening" test -n "$sim_url"
+run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --ledger "$work/bal.ledger.jsonl" "$work/small.yaml"
+check "a ceiling above the balance is refused (2)" test "$rc" -eq 2
+check "the refusal names the balance and the way out" grep -q "above the balance (40).*--allow-overdraft" <<<"$err"
+check "the refusal creates no task" test ! -s "$work/sim.log"
+{
+  echo 'version: 1'
+  echo 'limits: {requests_per_second: 50, burst: 10, max_in_flight: 2, max_credits: 1000}'
+  echo 'defaults: {prompt: Make it cinematic}'
+  echo 'videos:'
+  for i in $(seq 10); do echo "  - https://cdn.example.com/v$i.mp4"; done
+} >"$work/ten.yaml"
+run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --allow-overdraft --ledger "$work/over.ledger.jsonl" "$work/ten.yaml"
+check "with --allow-overdraft the API's 402 stops the run (4)" test "$rc" -eq 4
+check "the 402 is named in the summary" grep -qi "402\|credits" <<<"$err"
+check "the tasks the balance covered completed" test "$(grep -c '"ev":"completed"' "$work/over.ledger.jsonl")" -eq "$(wc -l <"$work/sim.log")"
+run env EVOLINK_API_KEY=wrong-key-0123456789 "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --ledger "$work/bad-key.ledger.jsonl" "$work/small.yaml"
+check "a refused key stops at once (4)" test "$rc" -eq 4
+check "a refused key is not printed" bash -c '! grep -q wrong-key "$1"' _ "$work/err"
+kill "$sim_pid"
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
