@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "exit_code.hpp"
+#include "ledger_state.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/api/pricing.hpp"
@@ -34,11 +35,22 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
     o["ledger_exists"] = ledger_exists;
     o["output_dir"] = m.output.dir.string();
     o["jobs"] = p.jobs;
-    o["actions"] = {{"submit", p.to_submit}, {"poll", 0}, {"download", 0}, {"skip", 0}, {"uncertain", 0}};
+    auto const& l = p.ledger;
+    o["actions"] = {{"submit", p.to_submit - l.resend - l.retry},
+                    {"resend", l.resend},
+                    {"retry", l.retry},
+                    {"poll", p.to_poll},
+                    {"download", 0},
+                    {"skip", l.done + l.failed},
+                    {"skip_completed", l.done},
+                    {"skip_failed", l.failed},
+                    {"uncertain", l.uncertain},
+                    {"changed", l.changed}};
     o["requests"] = {{"create", p.create_requests},
                      {"status_reads_batched", p.status_reads_batched},
                      {"status_reads_single", p.status_reads_single}};
-    o["credits"] = {{"worst_case", p.credits_worst_case},
+    o["credits"] = {{"reserved", p.credits_reserved},
+                    {"worst_case", p.credits_worst_case},
                     {"ceiling", p.credits_ceiling},
                     {"at_most", p.credits_at_most},
                     {"max_per_task", api::k_max_credits_per_task},
@@ -53,11 +65,33 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, bool ledg
     auto const& limits = m.limits;
     fmt::print("plan for {}: {} job{}{}\n", m.path.string(), p.jobs, p.jobs == 1 ? "" : "s",
                ledger_exists ? "" : ", no ledger yet (nothing submitted before)");
-    fmt::print("  submit     {} job{}\n", p.to_submit, p.to_submit == 1 ? "" : "s");
+    auto const& l = p.ledger;
+    std::size_t const fresh = p.to_submit - l.resend - l.retry;
+    fmt::print("  submit     {} job{}{}\n", p.to_submit, p.to_submit == 1 ? "" : "s",
+               l.resend + l.retry == 0
+                   ? std::string()
+                   : fmt::format(" ({} new, {} sent again under the same key, {} new attempts of failed tasks)", fresh,
+                                 l.resend, l.retry));
+    if (ledger_exists) {
+        fmt::print("  poll       {} task{} earlier runs left running (never resubmitted)\n", p.to_poll,
+                   p.to_poll == 1 ? "" : "s");
+        fmt::print("  skip       {} completed, {} failed for good (--retry-failed gives them a new attempt)\n", l.done,
+                   l.failed);
+        if (l.uncertain > 0) {
+            fmt::print("  uncertain  {} job{} whose create got no answer too long ago; listed by `evobatch status`, "
+                       "sent again only with run --resubmit-uncertain\n",
+                       l.uncertain, l.uncertain == 1 ? "" : "s");
+        }
+        if (l.changed > 0) {
+            fmt::print("  changed    {} job{} changed in the manifest since the ledger recorded them: new jobs now\n",
+                       l.changed, l.changed == 1 ? "" : "s");
+        }
+    }
     fmt::print("  requests   {} create{} + about {} status reads with batch reads ({} without)\n",
                p.create_requests, p.create_requests == 1 ? "" : "s", p.status_reads_batched, p.status_reads_single);
-    fmt::print("  credits    at most {} (up to {} a task; ceiling limits.max_credits = {})\n", p.credits_at_most,
-               api::k_max_credits_per_task, p.credits_ceiling);
+    fmt::print("  credits    at most {} more (up to {} a task; ceiling limits.max_credits = {}{})\n", p.credits_at_most,
+               api::k_max_credits_per_task, p.credits_ceiling,
+               p.credits_reserved > 0 ? fmt::format(", {} reserved by earlier runs", p.credits_reserved) : std::string());
     if (p.credits_worst_case > p.credits_ceiling) {
         fmt::print("             the ceiling surely covers {} of {} jobs; the others run only if tasks cost less "
                    "than the most, else they wait for a larger limits.max_credits\n",
@@ -87,10 +121,22 @@ int run_plan(PlanOptions const& options) {
         }
         return exit_bad_input;
     }
-    manifest::Manifest const& m = *result.manifest;
+    manifest::Manifest m = *result.manifest;
+    if (!options.ledger.empty()) {
+        m.output.ledger = options.ledger;
+    }
     std::error_code ec;
     bool const ledger_exists = std::filesystem::exists(m.output.ledger, ec);
-    plan::BatchPlan const p = plan::plan_batch(m);
+    plan::LedgerCounts counts;
+    if (ledger_exists) {
+        auto const replay = read_ledger(m.output.ledger);
+        if (!replay) {
+            return exit_bad_input;
+        }
+        auto const r = sched::plan_resume(m.jobs, *replay, resume_options(m));
+        counts = {r.resend, r.poll, r.retry, r.done, r.failed, r.uncertain, r.changed, r.credits_reserved};
+    }
+    plan::BatchPlan const p = plan::plan_batch(m, counts);
     if (options.json) {
         boost::json::object out = plan_to_json(m, p, ledger_exists);
         out["ok"] = true;

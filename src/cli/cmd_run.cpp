@@ -4,14 +4,17 @@
 
 #include "commands.hpp"
 #include "exit_code.hpp"
+#include "ledger_state.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
+#include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/net/tls_context.hpp"
 #include "evobatch/progress/progress_view.hpp"
+#include "evobatch/sched/resume.hpp"
 #include "evobatch/sched/scheduler.hpp"
 #include "evobatch/sim/simulator.hpp"
 #include "evobatch/util/sha256.hpp"
@@ -44,8 +47,14 @@ namespace {
 
 constexpr char const* k_run_footer = R"(
 Submits every job of the manifest within its limits, polls the tasks, and records each
-step in the ledger before it happens. (Resuming from an existing ledger comes in the next
-version; until then `run` refuses a ledger that already holds a batch.)
+step in the ledger before it happens. Run the same command again after a crash, Ctrl-C or
+a lost network: it resumes from the ledger and never pays twice for a job. Completed jobs
+are skipped; known tasks are polled, never resubmitted; a create whose answer was lost is
+sent again under the same idempotency key while younger than api.idempotency_window, else
+the job is uncertain (listed, re-sent only with --resubmit-uncertain); failed jobs get a
+new attempt while max_attempts allows (any failed job with --retry-failed). A job whose
+manifest entry changed is a new job. limits.max_credits covers the whole ledger: credits
+reserved by earlier runs count.
 The key comes from the environment variable named by api.key_env (EVOLINK_API_KEY).
 Ctrl-C stops submitting and saves what is pending (exit 3); a second Ctrl-C exits at once.
 
@@ -86,6 +95,7 @@ std::optional<Setup> prepare(RunOptions const& o) {
     s.limits.max_in_flight = o.max_in_flight > 0 ? o.max_in_flight : limits.max_in_flight;
     s.limits.max_credits = o.max_credits > 0 ? o.max_credits : limits.max_credits;
     s.limits.max_attempts = static_cast<int>(limits.max_attempts);
+    s.limits.idempotency_window = s.manifest.api.idempotency_window;
     s.base_url = o.base_url.empty() ? s.manifest.api.base_url : o.base_url;
     if (!o.ca_file.empty()) {
         s.ca_file = fs::path(o.ca_file);
@@ -117,6 +127,62 @@ std::string manifest_digest(fs::path const& path) {
     return util::sha256_hex(text);
 }
 
+struct Resume {
+    ledger::Replay replay; // the plan's starts point into it
+    sched::ResumePlan plan;
+};
+
+// Replays the ledger and decides where each job resumes; says what it found. Problems are
+// printed and nothing is returned.
+std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::Manifest const& m,
+                                  RunOptions const& o) {
+    auto replay = read_ledger(writer.path());
+    if (!replay) {
+        return std::nullopt;
+    }
+    if (o.simulate && !replay->jobs.empty()) {
+        // Its tasks lived in the simulator of an earlier process; this one would answer 404.
+        fmt::print(stderr, "evobatch: error: {} holds jobs of an earlier run, but run --simulate starts a new simulator "
+                           "that knows none of their tasks; remove that ledger or name a new one with --ledger\n",
+                   writer.path().string());
+        return std::nullopt;
+    }
+    auto resume = std::make_optional<Resume>();
+    resume->replay = std::move(*replay);
+    if (auto const torn = writer.stats().dropped_tail_bytes; torn > 0) {
+        fmt::print(stderr, "evobatch: notice: the ledger's last line was cut off ({} bytes, a write a crash "
+                           "interrupted); it was never reported durable and is ignored\n",
+                   torn);
+    }
+    sched::ResumeOptions options = resume_options(m);
+    options.retry_failed = o.retry_failed;
+    for (std::string const& id : o.resubmit_uncertain) {
+        if (id == "all") {
+            options.resubmit_all_uncertain = true;
+        } else {
+            options.resubmit_uncertain.insert(id);
+        }
+    }
+    resume->plan = sched::plan_resume(m.jobs, resume->replay, options);
+    auto const& p = resume->plan;
+    if (!resume->replay.jobs.empty()) {
+        fmt::print(stderr, "resuming from {}: {} completed, {} to poll, {} to send again (same key), {} to retry, {} new, "
+                           "{} failed, {} uncertain\n",
+                   writer.path().string(), p.done, p.poll, p.resend, p.retry, p.submit, p.failed, p.uncertain);
+        if (p.changed > 0) {
+            fmt::print(stderr, "evobatch: notice: {} job{} changed in the manifest since the ledger recorded them: "
+                               "submitted as new jobs\n",
+                       p.changed, p.changed == 1 ? "" : "s");
+        }
+        if (p.uncertain > 0) {
+            fmt::print(stderr, "evobatch: warning: {} job{} uncertain (see `evobatch status`); send them again under "
+                               "the same key with --resubmit-uncertain=all or =ID,...\n",
+                       p.uncertain, p.uncertain == 1 ? " is" : "s are");
+        }
+    }
+    return resume;
+}
+
 progress::Summary summary_of(sched::RunOutcome const& o, fs::path const& ledger, std::chrono::seconds wall) {
     progress::Summary s;
     s.total = o.total;
@@ -145,9 +211,15 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     cmd->add_option("--rps", o.rps, "Requests per second (overrides limits.requests_per_second)");
     cmd->add_option("--burst", o.burst, "Token bucket size (overrides limits.burst)");
     cmd->add_option("--max-in-flight", o.max_in_flight, "Tasks submitted and not finished (overrides limits.max_in_flight)");
-    cmd->add_option("--max-credits", o.max_credits, "Credit ceiling for this run (overrides limits.max_credits)");
+    cmd->add_option("--max-credits", o.max_credits,
+                    "Credit ceiling for the batch, earlier runs of the ledger included (overrides limits.max_credits)");
     cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger)");
     cmd->add_flag("--allow-overdraft", o.allow_overdraft, "Start even when the credit ceiling is above the balance");
+    cmd->add_flag("--retry-failed", o.retry_failed, "Give every failed job a new attempt (new key), attempts used or not");
+    cmd->add_option("--resubmit-uncertain", o.resubmit_uncertain,
+                    "Send uncertain jobs again under their same key: 'all' or job ids (comma-separated). A server "
+                    "that forgot the key may then make a second, paid task")
+        ->delimiter(',');
     cmd->add_flag("--json", o.json, "One JSON event per line on stdout, for machines");
     cmd->add_flag("--quiet", o.quiet, "Print only failures and the summary");
     cmd->footer(k_run_footer);
@@ -160,13 +232,6 @@ int run_run(RunOptions const& options) {
         return exit_bad_input;
     }
     fs::path const ledger_path = setup->manifest.output.ledger;
-    std::error_code ec;
-    if (fs::exists(ledger_path, ec) && fs::file_size(ledger_path, ec) > 0) {
-        fmt::print(stderr, "evobatch: error: the ledger {} already holds a batch; resuming from it comes in a later "
-                           "version. Keep it (its tasks may be paid for) and name a new ledger with --ledger.\n",
-                   ledger_path.string());
-        return exit_bad_input;
-    }
 
     std::optional<sim::Simulator> simulator;
     if (options.simulate) {
@@ -193,6 +258,11 @@ int run_run(RunOptions const& options) {
         fmt::print(stderr, "evobatch: error: {}\n", e.what());
         return exit_bad_input;
     }
+    // Under the writer's lock (which also repaired a torn tail), read what earlier runs did.
+    auto resume = read_resume(*ledger, setup->manifest, options);
+    if (!resume) {
+        return exit_bad_input;
+    }
     net::ClientOptions client_options;
     client_options.max_connections_per_host = setup->manifest.limits.max_connections;
     client_options.user_agent = fmt::format("evobatch/{}", k_version);
@@ -204,7 +274,8 @@ int run_run(RunOptions const& options) {
     std::FILE* const out = options.json ? stdout : stderr;
     auto const mode = progress::ProgressView::choose(options.json, options.quiet, out);
     progress::ProgressView view(mode, out, tty_color && isatty(fileno(out)) != 0);
-    sched::Scheduler scheduler(io.get_executor(), api, *ledger, view, setup->manifest.jobs, setup->limits);
+    sched::Scheduler scheduler(io.get_executor(), api, *ledger, view, setup->manifest.jobs, setup->limits,
+                               std::move(resume->plan.starts));
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     int signal_count = 0;

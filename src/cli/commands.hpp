@@ -15,6 +15,7 @@ struct ValidateOptions {
 
 struct PlanOptions {
     std::string manifest;
+    std::string ledger; // overrides output.ledger
     bool json = false;
     std::size_t max_errors = 100;
 };
@@ -49,10 +50,22 @@ struct RunOptions {
     long long max_credits = 0;
     std::string ledger;
     bool allow_overdraft = false;
+    bool retry_failed = false;
+    std::vector<std::string> resubmit_uncertain; // job ids, or "all"
     bool json = false;
     bool quiet = false;
 };
 CLI::App* add_run_command(CLI::App& app, RunOptions& options);
 int run_run(RunOptions const& options);
+
+// `evobatch status` (cmd_status.cpp).
+struct StatusOptions {
+    std::string manifest;
+    std::string ledger;
+    std::vector<std::string> states;
+    bool json = false;
+};
+CLI::App* add_status_command(CLI::App& app, StatusOptions& options);
+int run_status(StatusOptions const& options);
 
 } // namespace evobatch::cli

@@ -38,9 +38,11 @@ Examples:
   evobatch validate jobs/demo.yaml --json | jq '.manifests[0].errors')";
 
 constexpr char const* k_plan_footer = R"(
-Shows what `run` would do now: jobs to submit, the API requests that takes, the
-credits it could reserve (each task counted at the most it can cost, capped by
-limits.max_credits) and a time estimate. Nothing is sent.
+Shows what `run` would do now, given the ledger: jobs to submit (new, sent again under
+the same key, new attempts), tasks to poll, jobs to skip, uncertain jobs, the API
+requests that takes, the credits it could still reserve (each task counted at the most
+it can cost, within limits.max_credits minus what earlier runs reserved) and a time
+estimate. Nothing is sent.
 
 Examples:
   evobatch plan jobs/demo.yaml
@@ -65,12 +67,16 @@ int main(int argc, char** argv) {
     PlanOptions plan;
     auto* plan_cmd = app.add_subcommand("plan", "Show what `run` would do, what it could cost and how long; sends nothing");
     plan_cmd->add_option("manifest", plan.manifest, "Manifest file (YAML)")->required();
+    plan_cmd->add_option("--ledger", plan.ledger, "Ledger file (overrides output.ledger)");
     plan_cmd->add_flag("--json", plan.json, "Print the plan as JSON on stdout");
     plan_cmd->add_option("--max-errors", plan.max_errors, "Show at most N problems (0: all)")->capture_default_str();
     plan_cmd->footer(k_plan_footer);
 
     RunOptions run;
     auto* run_cmd = add_run_command(app, run);
+
+    StatusOptions status;
+    auto* status_cmd = add_status_command(app, status);
 
     sim::SimOptions sim_options;
     auto* sim_cmd = add_sim_command(app, sim_options);
@@ -91,6 +97,9 @@ int main(int argc, char** argv) {
         }
         if (run_cmd->parsed()) {
             return run_run(run);
+        }
+        if (status_cmd->parsed()) {
+            return run_status(status);
         }
         if (sim_cmd->parsed()) {
             return run_sim(sim_options);

@@ -20,31 +20,37 @@ std::size_t ceil_times(std::size_t n, double factor) {
 
 } // namespace
 
-BatchPlan plan_batch(manifest::Manifest const& manifest) {
+BatchPlan plan_batch(manifest::Manifest const& manifest, LedgerCounts const& ledger) {
     auto const& limits = manifest.limits;
     BatchPlan plan;
     plan.jobs = manifest.jobs.size();
-    plan.to_submit = plan.jobs;
+    plan.ledger = ledger;
+    std::size_t const settled = ledger.poll + ledger.done + ledger.failed + ledger.uncertain;
+    plan.to_submit = plan.jobs - std::min(plan.jobs, settled); // new jobs, resends and retries
+    plan.to_poll = ledger.poll;
     plan.create_requests = plan.to_submit;
-    plan.status_reads_batched = ceil_times(plan.to_submit, k_polls_per_task_batched);
-    plan.status_reads_single = ceil_times(plan.to_submit, k_polls_per_task_single);
+    std::size_t const tracked = plan.to_submit + plan.to_poll;
+    plan.status_reads_batched = ceil_times(tracked, k_polls_per_task_batched);
+    plan.status_reads_single = ceil_times(tracked, k_polls_per_task_single);
 
+    plan.credits_reserved = ledger.credits_reserved;
     plan.credits_worst_case = static_cast<std::int64_t>(plan.to_submit) * api::k_max_credits_per_task;
     plan.credits_ceiling = limits.max_credits;
-    plan.credits_at_most = std::min(plan.credits_worst_case, plan.credits_ceiling);
+    std::int64_t const room = std::max<std::int64_t>(0, limits.max_credits - ledger.credits_reserved);
+    plan.credits_at_most = std::min(plan.credits_worst_case, room);
     plan.jobs_surely_within_ceiling =
-        std::min(plan.to_submit, static_cast<std::size_t>(limits.max_credits / api::k_max_credits_per_task));
+        std::min(plan.to_submit, static_cast<std::size_t>(room / api::k_max_credits_per_task));
 
     // Submitting is bound by the request rate (creates and batched polls share it); finishing is
     // bound by the in-flight cap: waves of max_in_flight tasks of the typical duration.
     double const requests = static_cast<double>(plan.create_requests + plan.status_reads_batched);
     double const rate_bound = requests / limits.requests_per_second;
-    std::size_t const waves = (plan.to_submit + limits.max_in_flight - 1) / limits.max_in_flight;
+    std::size_t const waves = (tracked + limits.max_in_flight - 1) / limits.max_in_flight;
     double const flight_bound = static_cast<double>(waves) * static_cast<double>(k_typical_task_time.count());
     plan.submit_time = std::chrono::seconds(
         static_cast<std::int64_t>(std::ceil(static_cast<double>(plan.create_requests) / limits.requests_per_second)));
     plan.estimated_time = std::chrono::seconds(static_cast<std::int64_t>(
-        std::ceil(std::max(rate_bound + (plan.to_submit > 0 ? static_cast<double>(k_typical_task_time.count()) : 0.0),
+        std::ceil(std::max(rate_bound + (tracked > 0 ? static_cast<double>(k_typical_task_time.count()) : 0.0),
                            flight_bound))));
     return plan;
 }

@@ -1,6 +1,7 @@
 #include "detail/run_state.hpp"
 
 #include "evobatch/api/pricing.hpp"
+#include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/batch_eta.hpp"
 #include "evobatch/sched/request_of.hpp"
@@ -22,20 +23,73 @@ constexpr auto k_rate_window = std::chrono::seconds(10);
 } // namespace
 
 RunState::RunState(asio::any_io_executor ex, api::ApiClient& client, ledger::LedgerWriter& writer,
-                   progress::ProgressView& progress_view, std::vector<manifest::Job> const& jobs, RunLimits run_limits)
+                   progress::ProgressView& progress_view, std::vector<manifest::Job> const& jobs, RunLimits run_limits,
+                   std::vector<JobStart> const& starts)
     : executor(std::move(ex)), api(client), ledger(writer), view(progress_view), limits(run_limits),
       limiter(run_limits.requests_per_second, run_limits.burst), breaker(5, std::chrono::seconds(2), std::chrono::seconds(60)),
       budget(run_limits.max_credits), planner(with_scaled_intervals(PollPlannerOptions{}, run_limits.poll_interval_scale)),
       backoff(std::chrono::milliseconds(250), std::chrono::seconds(30), 0x5eed), batch_reads(run_limits.batch_reads),
       started(Clock::now()) {
     records.reserve(jobs.size());
+    auto const now = Clock::now();
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         JobRecord r;
         r.job = &jobs[i];
         r.request = request_of(jobs[i]);
         r.digest = request_digest(r.request);
+        if (i < starts.size()) {
+            resume(r, starts[i], now);
+        }
+        if (r.state == JobState::queued) {
+            queue.push_back(i);
+        }
         records.push_back(std::move(r));
-        queue.push_back(i);
+    }
+}
+
+void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
+    ResumeDecision const& d = start.decision;
+    ledger::JobHistory const* h = start.history;
+    r.attempt = d.attempt;
+    if (h == nullptr || d.changed) {
+        return; // a new job: queued for its first attempt
+    }
+    // Ledger times are UTC; the run's clock is steady: place the past events before `now`.
+    auto const ago = [now](std::int64_t t_ms) {
+        auto const age = std::chrono::milliseconds(std::max<std::int64_t>(0, ledger::now_ms() - t_ms));
+        return now - std::chrono::duration_cast<Clock::duration>(age);
+    };
+    switch (d.action) {
+    case ResumeAction::submit:
+    case ResumeAction::retry: break;
+    case ResumeAction::resend:
+        r.resend_key = h->key;
+        r.key_may_have_task = h->phase != ledger::JobPhase::unsent;
+        break;
+    case ResumeAction::poll:
+        r.state = JobState::running;
+        r.task = h->task;
+        r.key = h->key;
+        r.credits = h->credits;
+        budget.carry(h->credits);
+        r.estimate = std::chrono::seconds(h->eta_s.value_or(0));
+        r.submitted_at = ago(h->submitted_t_ms);
+        r.progress = h->progress;
+        r.progress_seen_at = ago(h->last_t_ms);
+        ++in_flight;
+        r.next_poll = planner.next_poll(
+            PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at, r.polls, r.status_unknown}, now);
+        break;
+    case ResumeAction::done:
+        r.state = JobState::completed;
+        r.task = h->task;
+        budget.carry(h->credits);
+        break;
+    case ResumeAction::failed: r.state = JobState::failed; break;
+    case ResumeAction::uncertain:
+        r.state = JobState::uncertain;
+        budget.carry(api::k_max_credits_per_task); // it may exist and be billed
+        break;
     }
 }
 

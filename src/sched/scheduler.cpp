@@ -29,8 +29,9 @@ int exit_code_of(RunOutcome const& o) {
 
 struct Scheduler::Impl {
     Impl(asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
-         progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits)
-        : state(std::move(executor), api, ledger, view, jobs, limits) {}
+         progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
+         std::vector<JobStart> const& starts)
+        : state(std::move(executor), api, ledger, view, jobs, limits, starts) {}
 
     asio::awaitable<void> progress_loop() {
         asio::steady_timer timer(state.executor);
@@ -93,8 +94,9 @@ struct Scheduler::Impl {
 };
 
 Scheduler::Scheduler(asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
-                     progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits)
-    : m_impl(std::make_unique<Impl>(std::move(executor), api, ledger, view, jobs, limits)) {}
+                     progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
+                     std::vector<JobStart> starts)
+    : m_impl(std::make_unique<Impl>(std::move(executor), api, ledger, view, jobs, limits, starts)) {}
 
 Scheduler::~Scheduler() = default;
 

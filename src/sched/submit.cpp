@@ -83,11 +83,25 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         budget.release(r.worst_case_credits);
         finish_job(r, JobState::unsubmitted);
     };
+    // The create was answered without a task, or never left: say so in the ledger (`unsent`),
+    // so the next run sends the same key again however late, instead of calling it uncertain.
+    // Whether a POST under this key may have made a task: a resumed key that went out before,
+    // or an answer lost in this run. Only when none can have, the job is marked `unsent`.
+    bool may_have_task = r.key_may_have_task;
+    auto leave_unsent_or_unsubmitted = [&](std::string code, std::string message) {
+        if (!may_have_task) {
+            auto e = event(ledger::EventType::unsent, r);
+            e.error = ledger::EventError{std::move(code), std::move(message)};
+            ledger.append(std::move(e)); // durable with the next group; if lost, the job is only less sure
+        }
+        leave_unsubmitted();
+    };
     if (submission_stopped) {
         leave_unsubmitted(); // stopped while this job waited for its token: nothing was sent
         co_return;
     }
-    r.key = idempotency_key(r.job->id, r.digest, r.attempt);
+    r.key = r.resend_key.empty() ? idempotency_key(r.job->id, r.digest, r.attempt) : r.resend_key;
+    r.resend_key.clear(); // used once: a later attempt gets its own key
     r.task.clear();
     // Write-ahead: the key is durable before any byte of the POST leaves.
     if (!co_await record(event(ledger::EventType::submitting, r))) {
@@ -137,22 +151,25 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
                 if (!submission_stopped) {
                     view.note({r.job->id, "unsubmitted", {}, "could not reach the API: " + result.detail});
                 }
-                leave_unsubmitted();
+                leave_unsent_or_unsubmitted("not_sent", "could not reach the API: " + result.detail);
                 co_return;
             }
             co_await sleep_until(now + backoff.next(unsent));
             if (submission_stopped) {
-                leave_unsubmitted(); // the next run re-sends the same key
+                leave_unsent_or_unsubmitted("not_sent", "stopped before the API could be reached");
                 co_return;
             }
             continue;
         }
         bool const no_answer = result.delivery == Delivery::sent_no_answer || result.error == ApiErrc::bad_response;
+        if (no_answer || result.error == ApiErrc::server_error) {
+            may_have_task = true;
+        }
         if (no_answer) {
             if (result.delivery == Delivery::sent_no_answer) {
                 breaker.on_failure(now);
             }
-            if (!resent_same_key) {
+            if (!resent_same_key && limits.idempotency_window.count() > 0) {
                 resent_same_key = true; // one immediate retry with the same key: a server that
                 continue;               // keeps keys answers with the task it made, if any
             }
@@ -174,7 +191,7 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
                                                 : backoff.next(server_errors + 1);
             co_await sleep_until(now + wait);
             if (submission_stopped) {
-                leave_unsubmitted(); // a 429 made no task; the next run re-sends the same key
+                leave_unsent_or_unsubmitted("rate_limited", "stopped while waiting out a 429");
                 co_return;
             }
             continue;
@@ -197,7 +214,7 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         case ApiErrc::forbidden:
         case ApiErrc::insufficient_credits:
             // No task was made; the whole batch stops submitting (design.md), running tasks go on.
-            leave_unsubmitted();
+            leave_unsent_or_unsubmitted(error.code.empty() ? std::to_string(error.http_status) : error.code, api::describe(error));
             stop_submitting("the API refused: " + api::describe(error), true);
             co_return;
         default: {

@@ -1,7 +1,11 @@
 #include "evobatch/util/duration.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <iterator>
+#include <string>
+#include <utility>
 
 namespace evobatch::util {
 
@@ -44,6 +48,27 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
         ++p;
     }
     return std::chrono::seconds{total};
+}
+
+std::string format_duration(std::chrono::seconds d) {
+    constexpr std::pair<std::int64_t, char> k_units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    std::int64_t const total = std::max<std::int64_t>(0, d.count());
+    for (std::size_t i = 0; i < std::size(k_units); ++i) {
+        auto const [size, name] = k_units[i];
+        if (total < size && size > 1) {
+            continue;
+        }
+        std::string out = std::to_string(total / size) + name;
+        if (i + 1 < std::size(k_units)) {
+            auto const [next_size, next_name] = k_units[i + 1];
+            std::int64_t const rest = total % size / next_size;
+            if (rest > 0) {
+                out += std::to_string(rest) + next_name; // "1h30m"; "1h" rather than "1h0m"
+            }
+        }
+        return out;
+    }
+    return "0s";
 }
 
 } // namespace evobatch::util

@@ -104,7 +104,21 @@ check "run --simulate completes (0)" test "$rc" -eq 0
 check "run prints a summary" grep -q "Completed 3 of 3 jobs" <<<"$err"
 check "run writes the ledger" test "$(grep -c '"ev":"completed"' "$work/small.ledger.jsonl")" -eq 3
 run "$bin" run --simulate --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
-check "run refuses a ledger that already holds a batch (2)" test "$rc" -eq 2
+check "run --simulate refuses a ledger of an earlier simulator (2)" test "$rc" -eq 2
+check "the refusal says why and what to do" grep -q "new simulator.*--ledger" <<<"$err"
+run "$bin" status --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
+check "status reads the ledger (0)" test "$rc" -eq 0
+check "status counts the completed jobs" grep -q "3 jobs: 3 completed" <<<"$out"
+run "$bin" status --json --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
+check "status --json has counts and rows" test "$(json_get 'd["counts"]["completed"], len(d["jobs"]), d["jobs"][0]["state"]')" = "3 3 completed"
+run "$bin" plan --json --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
+check "plan with a finished ledger submits nothing and skips 3" test "$(json_get 'd["actions"]["submit"], d["actions"]["skip"], d["credits"]["reserved"] > 0')" = "0 3 True"
+{ head -n 2 "$work/small.ledger.jsonl"; echo '{"v":1,"t":5,"job":"a","req":"x","ev":"no-such-event"}'; tail -n +3 "$work/small.ledger.jsonl"; } >"$work/bad.ledger.jsonl"
+run "$bin" status --ledger "$work/bad.ledger.jsonl" "$work/small.yaml"
+check "a damaged ledger line is an error (2)" test "$rc" -eq 2
+check "the error names the ledger line" grep -q "bad.ledger.jsonl:3: error" <<<"$err"
+run "$bin" plan --ledger "$work/bad.ledger.jsonl" "$work/small.yaml"
+check "plan refuses a damaged ledger too (2)" test "$rc" -eq 2
 run env -u EVOLINK_API_KEY "$bin" run --ledger "$work/other.ledger.jsonl" "$work/small.yaml"
 check "run without a key is bad input (2)" test "$rc" -eq 2
 check "run says which variable holds the key" grep -q "EVOLINK_API_KEY" <<<"$err"

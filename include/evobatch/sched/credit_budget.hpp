@@ -3,6 +3,7 @@
 // can cost; when the answer says what the server reserved, settle to that; release what a
 // refunded or never-created task held. Pure; single-threaded.
 
+#include <algorithm>
 #include <cstdint>
 
 namespace evobatch::sched {
@@ -21,6 +22,10 @@ public:
     // it (and may then exceed the ceiling, which only makes try_reserve refuse), but the caller
     // should log that its worst case was wrong.
     bool settle(std::int64_t worst_case, std::int64_t actual);
+
+    // Counts credits reserved before this run (tasks of the same ledger, resumed): they are
+    // spent or held already, so they count even beyond the ceiling (then nothing new fits).
+    void carry(std::int64_t earlier) noexcept { m_committed += std::max<std::int64_t>(earlier, 0); }
 
     // Gives back `amount`: a create that made no task, or a failed task that was refunded.
     // Never drops committed() below zero.

@@ -6,6 +6,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "evobatch/sched/resume.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +37,9 @@ struct RunLimits {
     std::int64_t max_credits = 500;
     int max_attempts = 3;
     bool batch_reads = true; // try POST /v1/tasks/batch; falls back to GET on 404/405 by itself
+    // How long the server is trusted to keep idempotency keys (api.idempotency_window). Zero:
+    // a create that got no answer is not even re-sent at once; the job is uncertain.
+    std::chrono::seconds idempotency_window{15 * 60};
     // Multiplies the poll planner's fixed intervals (2 s before the first poll, 5 s between late
     // polls, ...): 1 for the real API; a simulator whose clock runs faster passes its time scale.
     double poll_interval_scale = 1.0;
@@ -42,12 +47,12 @@ struct RunLimits {
 
 struct RunOutcome {
     std::size_t total = 0;
-    std::size_t completed = 0;
+    std::size_t completed = 0; // earlier runs' included
     std::size_t failed = 0;
     std::size_t uncertain = 0;
     std::size_t unsubmitted = 0; // never submitted: stopped, interrupted or over the credit ceiling
     std::size_t running = 0;     // submitted, not finished when the run ended (resume polls them)
-    std::int64_t credits = 0;    // reserved by this run's tasks, refunds deducted
+    std::int64_t credits = 0;    // reserved by the batch's tasks (earlier runs' included), refunds deducted
     bool interrupted = false;    // SIGINT/SIGTERM
     bool api_stopped = false;    // 401/402/403: the API refused to go on
     std::string stop_reason;     // words for the summary
@@ -62,8 +67,11 @@ struct RunOutcome {
 class Scheduler {
 public:
     // Everything passed by reference must outlive the scheduler. `jobs` are run in order.
+    // `starts` (one per job, from plan_resume(); empty when the ledger is new) say where each
+    // job resumes.
     Scheduler(boost::asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
-              progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits);
+              progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
+              std::vector<JobStart> starts = {});
     ~Scheduler();
     Scheduler(Scheduler const&) = delete;
     Scheduler& operator=(Scheduler const&) = delete;

@@ -36,6 +36,8 @@ struct JobRecord {
     JobState state = JobState::queued;
     int attempt = 1;
     std::string key;  // idempotency key of the current attempt
+    std::string resend_key; // a resumed attempt's key as the ledger has it: sent again as it is
+    bool key_may_have_task = false; // resend_key went out before and may have made a task
     std::string task; // current task id
     std::int64_t worst_case_credits = 0; // held in the budget until the answer
     std::int64_t credits = 0;            // what the server reserved for the current task

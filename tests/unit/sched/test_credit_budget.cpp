@@ -59,6 +59,19 @@ BOOST_AUTO_TEST_CASE(release_gives_back_and_never_goes_negative) {
     BOOST_TEST(b.committed() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(credits_carried_from_earlier_runs_count_even_past_the_ceiling) {
+    CreditBudget budget(100);
+    budget.carry(90);
+    BOOST_TEST(budget.committed() == 90);
+    BOOST_TEST(!budget.try_reserve(15)); // 90 + 15 would cross 100
+    BOOST_TEST(budget.try_reserve(10));
+    budget.carry(50); // more was held than the ceiling allows: nothing new fits
+    BOOST_TEST(budget.available() == 0);
+    BOOST_TEST(!budget.try_reserve(1));
+    budget.carry(-5); // nonsense from a damaged ledger changes nothing
+    BOOST_TEST(budget.committed() == 150);
+}
+
 BOOST_AUTO_TEST_CASE(odd_inputs) {
     CreditBudget zero(0);
     BOOST_TEST(!zero.try_reserve(1));

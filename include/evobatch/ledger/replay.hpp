@@ -1,0 +1,100 @@
+#pragma once
+// Ledger replay: reads a ledger back into what is known about each job, so that a run can
+// resume without paying twice and `plan`/`status` can say where a batch stands (design.md
+// "Ledger", resume rules). Pure reading: no lock, no writes; a run takes the writer's lock (which
+// repairs a torn tail) before it replays.
+
+#include "evobatch/ledger/event.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace evobatch::ledger {
+
+// Where the current attempt of a job stands, from its last lifecycle event (`progress` and
+// `downloaded` do not change it).
+enum class JobPhase {
+    submitting, // `submitting` without an answer: the POST may or may not have made a task
+    running,    // `submitted`: a task exists; poll it, never resubmit
+    completed,
+    failed,
+    uncertain,  // the create may have made a task that the ledger cannot name
+    unsent,     // the create under this key was refused or never left: no task exists
+};
+
+std::string_view to_string(JobPhase phase) noexcept;
+
+struct Download {
+    std::string file;
+    std::uint64_t bytes = 0;
+    std::string sha256;
+    std::int64_t t_ms = 0;
+};
+
+// Everything the ledger says about one job id's current request (its latest `req` digest).
+struct JobHistory {
+    std::string job;
+    std::string req;    // digest of the normalized request these events are about
+    JobPhase phase = JobPhase::submitting;
+    int attempt = 1;    // the current attempt's number (`attempt` of its last `submitting`)
+    std::string key;    // the current attempt's idempotency key
+    std::string task;   // the current attempt's task id; empty before `submitted`
+    std::int64_t first_t_ms = 0;      // the first event of this request
+    std::int64_t submitting_t_ms = 0; // the current attempt's latest `submitting`
+    std::int64_t submitted_t_ms = 0;  // its `submitted`; 0 before
+    std::int64_t finished_t_ms = 0;   // its `completed`/`failed`/`uncertain`; 0 before
+    std::int64_t last_t_ms = 0;       // the latest event of any kind
+    int progress = 0;
+    std::optional<int> eta_s;         // `estimated_time` from the create answer
+    std::int64_t credits = 0;         // reserved (`submitted`) or used (`completed`) by the current task
+    std::vector<std::string> results; // result URLs of `completed`
+    std::optional<EventError> error;  // of the last `failed`/`uncertain`/`unsent`, or a completed task's problem
+    std::vector<Download> downloads;  // `downloaded` events of the current task
+    std::uint64_t superseded_events = 0; // events about earlier requests under this id (the manifest changed)
+};
+
+struct BatchStart {
+    std::int64_t t_ms = 0;
+    std::string manifest; // path as the run saw it
+    std::string digest;   // sha256 of the manifest's bytes
+};
+
+struct Replay {
+    std::vector<JobHistory> jobs; // in the order their ids first appear
+    std::vector<BatchStart> batches;
+    std::uint64_t events = 0;          // lines read as events
+    std::uint64_t torn_tail_bytes = 0; // a last line without '\n' that is not a whole event: ignored
+
+    // The job's history, or nullptr when the ledger never mentions it.
+    [[nodiscard]] JobHistory const* find(std::string_view job) const;
+
+    std::unordered_map<std::string, std::size_t> index; // job id -> position in `jobs`
+};
+
+// A line other than a torn last one that is not an event: never skipped silently.
+class ReplayError : public std::runtime_error {
+public:
+    ReplayError(std::uint64_t line, std::string const& what) : std::runtime_error(what), m_line(line) {}
+    // 1-based line number of the bad line; 0 when the file could not be read at all.
+    [[nodiscard]] std::uint64_t line() const noexcept { return m_line; }
+
+private:
+    std::uint64_t m_line;
+};
+
+// Replays ledger text. A last line without '\n' that parses as a whole event counts (only its
+// newline was lost, as LedgerWriter's repair also decides); any other torn last line is ignored
+// and measured in torn_tail_bytes. Throws ReplayError for a bad line elsewhere, naming it.
+Replay replay_text(std::string_view text);
+
+// Replays the ledger file at `path`; a file that does not exist is an empty ledger. Throws
+// ReplayError (line 0 with the system's reason) when it cannot be read, and as replay_text.
+Replay replay_file(std::filesystem::path const& path);
+
+} // namespace evobatch::ledger

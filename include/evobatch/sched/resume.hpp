@@ -1,0 +1,74 @@
+#pragma once
+// What a run does with each job given what the ledger knows (design.md "resume rules"). Pure:
+// `run` starts its scheduler from these decisions and `plan` counts them, so both always agree.
+
+#include <chrono>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace evobatch::ledger {
+struct JobHistory;
+struct Replay;
+} // namespace evobatch::ledger
+namespace evobatch::manifest {
+struct Job;
+} // namespace evobatch::manifest
+
+namespace evobatch::sched {
+
+enum class ResumeAction {
+    submit,         // never sent (or the request changed): a first attempt
+    resend,         // POST again under the same key: the last create got no answer while the
+                    // server still keeps keys, or it made no task (`unsent`), or the user asked
+    poll,           // a task exists: poll it, never resubmit
+    retry,          // the task failed: a new attempt under a new key
+    done,           // completed: skip
+    failed,         // failed for good (or 404 on its task): reported, not resubmitted
+    uncertain,      // may have made a task the ledger cannot name: listed, never re-POSTed by itself
+};
+
+std::string_view to_string(ResumeAction action) noexcept;
+
+struct ResumeOptions {
+    std::chrono::seconds idempotency_window{15 * 60};
+    int max_attempts = 3;
+    bool retry_failed = false;             // run --retry-failed: every failed job gets a new attempt
+    bool resubmit_all_uncertain = false;   // run --resubmit-uncertain without ids
+    std::set<std::string> resubmit_uncertain; // run --resubmit-uncertain JOB...
+    std::int64_t now_ms = 0;               // UTC ms, as the ledger's `t`
+};
+
+struct ResumeDecision {
+    ResumeAction action = ResumeAction::submit;
+    int attempt = 1;      // the attempt the action sends or polls
+    bool changed = false; // the ledger knows this id with another request: handled as a new job
+    std::string why;      // for people: the reason behind uncertain/failed/resend
+};
+
+// `history` is the ledger's record of the job (nullptr: never seen); `request_digest` is the
+// job's normalized request now.
+ResumeDecision decide_resume(ledger::JobHistory const* history, std::string_view job_id,
+                             std::string_view request_digest, ResumeOptions const& options);
+
+// How one job enters the run when the ledger already knows it.
+struct JobStart {
+    ResumeDecision decision;
+    ledger::JobHistory const* history = nullptr; // the ledger's record (nullptr: unknown); outlives the run
+};
+
+// Every job of a manifest against a replayed ledger: what `run` starts from and `plan` counts.
+struct ResumePlan {
+    std::vector<JobStart> starts;      // one per manifest job, in order
+    std::size_t submit = 0, resend = 0, poll = 0, retry = 0, done = 0, failed = 0, uncertain = 0;
+    std::size_t changed = 0;           // known with another request: new jobs now
+    std::size_t not_in_manifest = 0;   // jobs the ledger knows that the manifest no longer has
+    std::int64_t credits_reserved = 0; // by tasks that completed or run, plus uncertain ones at the most a task costs
+};
+
+ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay const& replay,
+                       ResumeOptions const& options);
+
+} // namespace evobatch::sched

@@ -1,0 +1,188 @@
+// `evobatch status`: where a batch stands, from its ledger alone (no network): counts per
+// state and one row per job.
+
+#include "commands.hpp"
+#include "exit_code.hpp"
+#include "ledger_state.hpp"
+#include "report_diagnostics.hpp"
+
+#include "evobatch/manifest/loader.hpp"
+#include "evobatch/sched/request_of.hpp"
+#include "evobatch/util/duration.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace evobatch::cli {
+
+namespace {
+
+constexpr char const* k_status_footer = R"(
+Reads only the ledger: no key, no network, safe while a run is going on. States: new (not
+submitted yet), submitting (create sent, answer not recorded), running (stale: running
+past 3x its estimate), completed, failed, uncertain (the create may have made a task the
+ledger cannot name; see `run --resubmit-uncertain`), unsent (its create made no task),
+changed (the manifest entry changed since: a new job for the next run).
+
+Examples:
+  evobatch status jobs/demo.yaml
+  evobatch status jobs/demo.yaml --state failed,uncertain
+  evobatch status jobs/demo.yaml --json | jq '.counts')";
+
+// A task running this many times its estimate is flagged stale (as the run's progress does).
+constexpr double k_stale_factor = 3.0;
+
+struct Row {
+    std::string id;
+    std::string state;
+    ledger::JobHistory const* history = nullptr;
+    bool stale = false;
+    std::int64_t age_s = 0;
+};
+
+std::vector<Row> rows_of(manifest::Manifest const& m, ledger::Replay const& replay, std::int64_t now_ms) {
+    std::vector<Row> rows;
+    rows.reserve(m.jobs.size());
+    for (manifest::Job const& job : m.jobs) {
+        Row row{job.id, "new", replay.find(job.id), false, 0};
+        if (row.history != nullptr) {
+            ledger::JobHistory const& h = *row.history;
+            row.age_s = std::max<std::int64_t>(0, (now_ms - h.last_t_ms) / 1000);
+            if (h.req != sched::request_digest(sched::request_of(job))) {
+                row.state = "changed";
+            } else {
+                row.state = std::string(ledger::to_string(h.phase));
+                if (h.phase == ledger::JobPhase::running && h.eta_s && *h.eta_s > 0) {
+                    row.stale = static_cast<double>(now_ms - h.submitted_t_ms) > k_stale_factor * *h.eta_s * 1000.0;
+                }
+            }
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+boost::json::object row_to_json(Row const& r) {
+    boost::json::object o;
+    o["id"] = r.id;
+    o["state"] = r.state;
+    o["stale"] = r.stale;
+    if (r.history != nullptr) {
+        ledger::JobHistory const& h = *r.history;
+        o["task"] = h.task.empty() ? boost::json::value(nullptr) : boost::json::value(h.task);
+        o["progress"] = h.progress;
+        o["credits"] = h.credits;
+        o["attempt"] = h.attempt;
+        o["age_s"] = r.age_s;
+        if (h.error) {
+            o["error"] = {{"code", h.error->code}, {"message", h.error->message}};
+        }
+        if (!h.results.empty()) {
+            o["results"] = boost::json::value_from(h.results);
+        }
+    }
+    return o;
+}
+
+void print_table(std::vector<Row const*> const& rows) {
+    std::size_t id_width = 2;
+    for (Row const* r : rows) {
+        id_width = std::max(id_width, r->id.size());
+    }
+    fmt::print("{:<{}}  {:<10}  {:<34}  {:>4}  {:>7}  {:>7}  {:>6}  {}\n", "id", id_width, "state", "task", "done",
+               "credits", "attempt", "age", "note");
+    for (Row const* r : rows) {
+        ledger::JobHistory const* h = r->history;
+        std::string note = r->stale ? "stale: running past 3x its estimate" : "";
+        if (h != nullptr && h->error && r->state != "completed") {
+            note = h->error->code + ": " + h->error->message;
+        }
+        fmt::print("{:<{}}  {:<10}  {:<34}  {:>3}%  {:>7}  {:>7}  {:>6}  {}\n", r->id, id_width, r->state,
+                   h != nullptr && !h->task.empty() ? h->task : "-", h != nullptr ? h->progress : 0,
+                   h != nullptr ? h->credits : 0, h != nullptr ? h->attempt : 0,
+                   h != nullptr ? util::format_duration(std::chrono::seconds(r->age_s)) : "-", note);
+    }
+}
+
+} // namespace
+
+CLI::App* add_status_command(CLI::App& app, StatusOptions& o) {
+    auto* cmd = app.add_subcommand("status", "Show where a batch stands, from its ledger only (no network)");
+    cmd->add_option("manifest", o.manifest, "Manifest file (YAML)")->required();
+    cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger)");
+    cmd->add_option("--state", o.states, "Show only jobs in these states (comma-separated)")->delimiter(',');
+    cmd->add_flag("--json", o.json, "Print counts and rows as JSON on stdout");
+    cmd->footer(k_status_footer);
+    return cmd;
+}
+
+int run_status(StatusOptions const& options) {
+    manifest::LoadResult loaded = manifest::load_manifest(options.manifest);
+    if (!loaded.ok()) {
+        print_diagnostics(loaded.diagnostics, 100);
+        fmt::print(stderr, "{}: the manifest has errors\n", options.manifest);
+        return exit_bad_input;
+    }
+    manifest::Manifest const& m = *loaded.manifest;
+    std::filesystem::path const path = options.ledger.empty() ? m.output.ledger : std::filesystem::path(options.ledger);
+    auto const replay = read_ledger(path);
+    if (!replay) {
+        return exit_bad_input;
+    }
+    std::int64_t const now = ledger::now_ms();
+    std::vector<Row> const rows = rows_of(m, *replay, now);
+    std::map<std::string, std::size_t> counts;
+    std::size_t stale = 0;
+    std::int64_t credits = 0;
+    std::vector<Row const*> shown;
+    for (Row const& r : rows) {
+        ++counts[r.state];
+        stale += r.stale ? 1 : 0;
+        credits += r.history != nullptr && r.state != "changed" ? r.history->credits : 0;
+        if (options.states.empty() ||
+            std::find(options.states.begin(), options.states.end(), r.state) != options.states.end()) {
+            shown.push_back(&r);
+        }
+    }
+    if (options.json) {
+        boost::json::object out;
+        out["manifest"] = m.path.string();
+        out["ledger"] = path.string();
+        out["events"] = replay->events;
+        out["torn_tail_bytes"] = replay->torn_tail_bytes;
+        boost::json::object c;
+        for (auto const& [state, n] : counts) {
+            c[state] = n;
+        }
+        c["stale"] = stale;
+        out["counts"] = std::move(c);
+        out["credits"] = credits;
+        boost::json::array jobs;
+        for (Row const* r : shown) {
+            jobs.push_back(row_to_json(*r));
+        }
+        out["jobs"] = std::move(jobs);
+        fmt::print("{}\n", boost::json::serialize(out));
+        return exit_ok;
+    }
+    std::string summary;
+    for (auto const& [state, n] : counts) {
+        summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, state);
+    }
+    fmt::print("{}: {} jobs: {}{}; credits {}\n", path.string(), rows.size(), summary,
+               stale > 0 ? fmt::format(" ({} stale)", stale) : std::string(), credits);
+    if (replay->torn_tail_bytes > 0) {
+        fmt::print("notice: the last line is incomplete ({} bytes): a run is writing it, or one crashed mid-write\n",
+                   replay->torn_tail_bytes);
+    }
+    print_table(shown);
+    return exit_ok;
+}
+
+} // namespace evobatch::cli

@@ -1,0 +1,125 @@
+#include "evobatch/sched/resume.hpp"
+
+#include "evobatch/api/pricing.hpp"
+#include "evobatch/ledger/replay.hpp"
+#include "evobatch/manifest/manifest.hpp"
+#include "evobatch/sched/request_of.hpp"
+#include "evobatch/sched/task_errors.hpp"
+#include "evobatch/util/duration.hpp"
+
+#include <fmt/format.h>
+
+#include <unordered_set>
+
+namespace evobatch::sched {
+
+namespace {
+
+// Failure codes that no new attempt of the same request can fix, beyond the task's own codes.
+bool worth_a_new_attempt(std::string_view code) {
+    return code != "task_not_found" && code != "cancelled" && is_retryable_task_error(code);
+}
+
+} // namespace
+
+std::string_view to_string(ResumeAction action) noexcept {
+    switch (action) {
+    case ResumeAction::submit: return "submit";
+    case ResumeAction::resend: return "resend";
+    case ResumeAction::poll: return "poll";
+    case ResumeAction::retry: return "retry";
+    case ResumeAction::done: return "done";
+    case ResumeAction::failed: return "failed";
+    case ResumeAction::uncertain: return "uncertain";
+    }
+    return "?";
+}
+
+ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_id, std::string_view request_digest,
+                             ResumeOptions const& options) {
+    using ledger::JobPhase;
+    if (h == nullptr) {
+        return {};
+    }
+    if (h->req != request_digest) {
+        return {ResumeAction::submit, 1, true, "the manifest entry changed since the ledger recorded it"};
+    }
+    bool const resubmit_asked =
+        options.resubmit_all_uncertain || options.resubmit_uncertain.count(std::string(job_id)) > 0;
+    switch (h->phase) {
+    case JobPhase::completed: return {ResumeAction::done, h->attempt, false, {}};
+    case JobPhase::running: return {ResumeAction::poll, h->attempt, false, {}};
+    case JobPhase::unsent: return {ResumeAction::resend, h->attempt, false, "its create made no task"};
+    case JobPhase::submitting: {
+        auto const age = std::chrono::milliseconds(options.now_ms - h->submitting_t_ms);
+        if (age < options.idempotency_window) {
+            return {ResumeAction::resend, h->attempt, false, "its create got no answer; the server still knows the key"};
+        }
+        if (resubmit_asked) {
+            return {ResumeAction::resend, h->attempt, false, "asked with --resubmit-uncertain"};
+        }
+        return {ResumeAction::uncertain, h->attempt, false,
+                fmt::format("its create got no answer {} ago, longer than api.idempotency_window ({}): the server may "
+                            "have forgotten the key",
+                            util::format_duration(std::chrono::duration_cast<std::chrono::seconds>(age)),
+                            util::format_duration(options.idempotency_window))};
+    }
+    case JobPhase::uncertain:
+        if (resubmit_asked) {
+            return {ResumeAction::resend, h->attempt, false, "asked with --resubmit-uncertain"};
+        }
+        return {ResumeAction::uncertain, h->attempt, false,
+                h->error ? h->error->message : std::string("the create got no answer")};
+    case JobPhase::failed: {
+        std::string const code = h->error ? h->error->code : std::string();
+        std::string const why = h->error ? code + ": " + h->error->message : std::string("failed");
+        if (options.retry_failed) {
+            return {ResumeAction::retry, h->attempt + 1, false, why};
+        }
+        if (worth_a_new_attempt(code) && h->attempt < options.max_attempts) {
+            return {ResumeAction::retry, h->attempt + 1, false, why};
+        }
+        return {ResumeAction::failed, h->attempt, false, why};
+    }
+    }
+    return {};
+}
+
+ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay const& replay,
+                       ResumeOptions const& options) {
+    ResumePlan plan;
+    plan.starts.reserve(jobs.size());
+    std::unordered_set<std::string_view> in_manifest;
+    for (manifest::Job const& job : jobs) {
+        in_manifest.insert(job.id);
+        ledger::JobHistory const* h = replay.find(job.id);
+        ResumeDecision d = decide_resume(h, job.id, request_digest(request_of(job)), options);
+        plan.changed += d.changed ? 1 : 0;
+        switch (d.action) {
+        case ResumeAction::submit: ++plan.submit; break;
+        case ResumeAction::resend: ++plan.resend; break;
+        case ResumeAction::poll:
+            ++plan.poll;
+            plan.credits_reserved += h->credits;
+            break;
+        case ResumeAction::retry: ++plan.retry; break;
+        case ResumeAction::done:
+            ++plan.done;
+            plan.credits_reserved += h->credits;
+            break;
+        case ResumeAction::failed: ++plan.failed; break;
+        case ResumeAction::uncertain:
+            ++plan.uncertain;
+            plan.credits_reserved += api::k_max_credits_per_task;
+            break;
+        }
+        ledger::JobHistory const* known = d.changed ? nullptr : h;
+        plan.starts.push_back({std::move(d), known});
+    }
+    for (ledger::JobHistory const& h : replay.jobs) {
+        plan.not_in_manifest += in_manifest.count(h.job) == 0 ? 1 : 0;
+    }
+    return plan;
+}
+
+} // namespace evobatch::sched

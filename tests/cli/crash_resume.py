@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Crash test: `evobatch run` is killed with SIGKILL at seeded random moments and resumed until
+the batch is done, against a separate `evobatch sim` process over real TLS on loopback.
+
+Usage: crash_resume.py BIN SCENARIO [--seed N] [--kills N] [--jobs N]
+  SCENARIO keys:      the simulator honours idempotency keys (optionally cutting connections
+                      after creates): no job is created twice, every job completes, and the
+                      ledger's task ids equal the simulator's.
+  SCENARIO cut:       the same with --cut-after-create-ratio 0.1.
+  SCENARIO forgetful: the simulator ignores keys (--no-idempotency), connections are cut after
+                      creates, and the manifest's idempotency window is 0 (no key is trusted,
+                      so nothing is re-POSTed): jobs cut off end uncertain, a second run does
+                      not re-POST them, and their count equals the tasks the ledger cannot
+                      account for. No kills here: a kill between `submitting` and the POST
+                      leaves an uncertain job without a task, which breaks the equality.
+Bounded: at most --kills kills, every run capped in time, the whole test well under a minute.
+Exits non-zero with the reason on failure.
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+RUN_LIMIT_S = 60  # one uninterrupted run of the batch takes a few seconds
+
+
+def fail(reason):
+    print(f"crash_resume: {reason}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read_jsonl(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    return [json.loads(line) for line in text.split("\n")[:-1] if line]
+
+
+def start_simulator(binary, work, scenario, env):
+    args = [binary, "sim", "--key-env", "CRASH_SIM_KEY", "--time-scale", "0.01", "--log", f"{work}/sim.log",
+            "--seed", "7"]
+    if scenario in ("cut", "forgetful"):
+        args += ["--cut-after-create-ratio", "0.15"]
+    if scenario == "forgetful":
+        args += ["--no-idempotency"]
+    sim = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    line = sim.stdout.readline().split()
+    if len(line) != 3 or line[0] != "listening":
+        sim.kill()
+        fail(f"the simulator did not start: {line}")
+    return sim, line[1], line[2].removeprefix("ca=")
+
+
+def write_manifest(path, jobs, window):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("version: 1\n")
+        f.write(f"api: {{idempotency_window: {window}}}\n")
+        f.write("limits: {requests_per_second: 40, burst: 10, max_in_flight: 8, max_credits: 100000}\n")
+        f.write("defaults: {prompt: Make it cinematic}\n")
+        f.write("jobs:\n")
+        for i in range(jobs):
+            f.write(f"  - id: clip-{i:03}\n    video: https://cdn.example.com/crash/clip-{i:03}.mp4\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binary")
+    parser.add_argument("scenario", choices=["keys", "cut", "forgetful"])
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=40)
+    o = parser.parse_args()
+    if o.scenario == "forgetful":
+        o.kills = 0  # a kill between `submitting` and the POST would leave an uncertain job with no task
+    rng = random.Random(o.seed)
+    env = dict(os.environ, CRASH_SIM_KEY="crash-test-key-0123456789", EVOLINK_API_KEY="crash-test-key-0123456789")
+
+    with tempfile.TemporaryDirectory() as work:
+        sim, url, ca = start_simulator(o.binary, work, o.scenario, env)
+        try:
+            manifest, ledger = f"{work}/batch.yaml", f"{work}/batch.ledger.jsonl"
+            write_manifest(manifest, o.jobs, "0s" if o.scenario == "forgetful" else "15m")
+            run = [o.binary, "run", "--quiet", "--base-url", url, "--ca-file", ca, "--ledger", ledger, manifest]
+            kills = 0
+            final = None
+            deadline = time.monotonic() + 5 * RUN_LIMIT_S
+            while final is None:
+                if time.monotonic() > deadline:
+                    fail("the batch did not finish within the test's time limit")
+                child = subprocess.Popen(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                if kills < o.kills:
+                    try:
+                        child.wait(timeout=rng.uniform(0.05, 1.5))
+                    except subprocess.TimeoutExpired:
+                        child.send_signal(signal.SIGKILL)
+                        child.wait()
+                        kills += 1
+                        continue
+                else:
+                    try:
+                        child.wait(timeout=RUN_LIMIT_S)
+                    except subprocess.TimeoutExpired:
+                        child.kill()
+                        fail(f"a run did not end within {RUN_LIMIT_S} s")
+                stderr = child.stderr.read().decode(errors="replace")
+                if child.returncode == 3:
+                    continue  # unfinished (e.g. tasks still running when a limit stopped it): run again
+                final = (child.returncode, stderr)
+            if o.scenario == "forgetful":
+                # Resuming without --resubmit-uncertain sends nothing for them.
+                before = len(read_jsonl(f"{work}/sim.log"))
+                again = subprocess.run(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                                       timeout=RUN_LIMIT_S)
+                if again.returncode != 1 or len(read_jsonl(f"{work}/sim.log")) != before:
+                    fail(f"resuming re-POSTed uncertain jobs (exit {again.returncode})")
+            check(o, work, ledger, final, kills)
+        finally:
+            sim.send_signal(signal.SIGINT)
+            try:
+                sim.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                sim.kill()
+
+
+def check(o, work, ledger, final, kills):
+    code, stderr = final
+    created = read_jsonl(f"{work}/sim.log")
+    events = read_jsonl(ledger)
+    by_video = {}
+    for line in created:
+        by_video.setdefault(line["video"], []).append(line["task"])
+    job_of_video = {f"https://cdn.example.com/crash/clip-{i:03}.mp4": f"clip-{i:03}" for i in range(o.jobs)}
+    ledger_tasks = {e["task"] for e in events if e["ev"] == "submitted"}
+    sim_tasks = {line["task"] for line in created}
+    last = {}
+    for e in events:
+        if e.get("job") and e["ev"] not in ("progress", "downloaded"):
+            last[e["job"]] = e["ev"]
+    states = {job: last.get(job) for job in job_of_video.values()}
+
+    if o.scenario in ("keys", "cut"):
+        if code != 0:
+            fail(f"the last run exited {code}, expected 0; stderr: {stderr[-400:]}")
+        twice = {v: t for v, t in by_video.items() if len(t) > 1}
+        if twice:
+            fail(f"jobs created twice: {twice}")
+        if len(by_video) != o.jobs:
+            fail(f"{len(by_video)} jobs created, expected {o.jobs}")
+        not_done = [job for job, s in states.items() if s != "completed"]
+        if not_done:
+            fail(f"jobs not completed: {not_done}")
+        if ledger_tasks != sim_tasks:
+            fail(f"ledger and simulator disagree: only in ledger {ledger_tasks - sim_tasks}, "
+                 f"only in simulator {sim_tasks - ledger_tasks}")
+    else:
+        uncertain = sorted(job for job, s in states.items() if s == "uncertain")
+        if code != 1 or not uncertain:
+            fail(f"expected exit 1 with uncertain jobs, got {code} with {len(uncertain)}; stderr: {stderr[-400:]}")
+        if "uncertain" not in stderr:
+            fail("the run does not report its uncertain jobs")
+        # Tasks the ledger cannot account for: made by the simulator, never recorded as submitted.
+        unaccounted = sim_tasks - ledger_tasks
+        unaccounted_jobs = {job_of_video[line["video"]] for line in created if line["task"] in unaccounted}
+        if unaccounted_jobs != set(uncertain) or len(unaccounted) != len(uncertain):
+            fail(f"{len(uncertain)} uncertain jobs but {len(unaccounted)} tasks the ledger cannot name "
+                 f"(for jobs {sorted(unaccounted_jobs)}; uncertain: {uncertain})")
+    print(f"crash_resume {o.scenario}: {kills} kills, {len(created)} tasks created for {o.jobs} jobs, "
+          f"final exit {code}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+#include "evobatch/sched/resume.hpp"
+
+#include "evobatch/ledger/replay.hpp"
+#include "evobatch/manifest/manifest.hpp"
+#include "evobatch/sched/request_of.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace evobatch;
+using namespace evobatch::sched;
+using ledger::JobPhase;
+
+namespace {
+
+constexpr std::int64_t k_now = 1'800'000'000'000;
+
+ResumeOptions options() {
+    ResumeOptions o;
+    o.idempotency_window = std::chrono::minutes(15);
+    o.max_attempts = 3;
+    o.now_ms = k_now;
+    return o;
+}
+
+ledger::JobHistory history(JobPhase phase, int attempt = 1) {
+    ledger::JobHistory h;
+    h.job = "clip-1";
+    h.req = "digest-1";
+    h.phase = phase;
+    h.attempt = attempt;
+    h.key = "evb-key-of-attempt";
+    h.submitting_t_ms = k_now - 60'000; // a minute ago
+    return h;
+}
+
+ResumeDecision decide(ledger::JobHistory const& h, ResumeOptions const& o = options()) {
+    return decide_resume(&h, "clip-1", "digest-1", o);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(resume_rules)
+
+BOOST_AUTO_TEST_CASE(an_unknown_job_is_submitted_as_a_first_attempt) {
+    auto const d = decide_resume(nullptr, "clip-1", "digest-1", options());
+    BOOST_TEST((d.action == ResumeAction::submit));
+    BOOST_TEST(d.attempt == 1);
+    BOOST_TEST(!d.changed);
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_request_is_a_new_job) {
+    auto const h = history(JobPhase::completed, 2);
+    auto const d = decide_resume(&h, "clip-1", "digest-2", options());
+    BOOST_TEST((d.action == ResumeAction::submit));
+    BOOST_TEST(d.attempt == 1);
+    BOOST_TEST(d.changed);
+}
+
+BOOST_AUTO_TEST_CASE(completed_is_skipped_and_running_is_polled_never_resubmitted) {
+    BOOST_TEST((decide(history(JobPhase::completed)).action == ResumeAction::done));
+    auto const d = decide(history(JobPhase::running, 2));
+    BOOST_TEST((d.action == ResumeAction::poll));
+    BOOST_TEST(d.attempt == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_answer_is_resent_under_its_key_only_inside_the_window) {
+    auto h = history(JobPhase::submitting, 2);
+    auto d = decide(h);
+    BOOST_TEST((d.action == ResumeAction::resend));
+    BOOST_TEST(d.attempt == 2); // the same attempt, so the same key
+    h.submitting_t_ms = k_now - 16 * 60'000;
+    d = decide(h);
+    BOOST_TEST((d.action == ResumeAction::uncertain));
+    BOOST_TEST(d.why.find("idempotency_window") != std::string::npos);
+    auto o = options();
+    o.idempotency_window = std::chrono::seconds(0); // a server trusted with no key at all
+    h.submitting_t_ms = k_now;
+    BOOST_TEST((decide(h, o).action == ResumeAction::uncertain));
+}
+
+BOOST_AUTO_TEST_CASE(uncertain_jobs_are_resent_only_when_asked_by_id_or_all) {
+    auto const h = history(JobPhase::uncertain);
+    BOOST_TEST((decide(h).action == ResumeAction::uncertain));
+    auto o = options();
+    o.resubmit_uncertain = {"other-job"};
+    BOOST_TEST((decide(h, o).action == ResumeAction::uncertain));
+    o.resubmit_uncertain = {"clip-1"};
+    BOOST_TEST((decide(h, o).action == ResumeAction::resend));
+    o = options();
+    o.resubmit_all_uncertain = true;
+    auto const d = decide(h, o);
+    BOOST_TEST((d.action == ResumeAction::resend));
+    BOOST_TEST(d.attempt == 1);
+}
+
+BOOST_AUTO_TEST_CASE(an_unsent_create_is_resent_however_old) {
+    auto h = history(JobPhase::unsent);
+    h.submitting_t_ms = k_now - 48 * 3600'000LL;
+    BOOST_TEST((decide(h).action == ResumeAction::resend));
+}
+
+BOOST_AUTO_TEST_CASE(failed_jobs_get_new_attempts_for_retryable_codes_while_attempts_remain) {
+    auto h = history(JobPhase::failed, 1);
+    h.error = ledger::EventError{"generation_timeout", "took too long"};
+    auto d = decide(h);
+    BOOST_TEST((d.action == ResumeAction::retry));
+    BOOST_TEST(d.attempt == 2);
+    h.attempt = 3; // max_attempts used
+    BOOST_TEST((decide(h).action == ResumeAction::failed));
+    h.attempt = 1;
+    h.error = ledger::EventError{"content_policy_violation", "refused"};
+    BOOST_TEST((decide(h).action == ResumeAction::failed));
+    h.error = ledger::EventError{"task_not_found", "404 on a known task"}; // reported, not resubmitted by itself
+    BOOST_TEST((decide(h).action == ResumeAction::failed));
+    auto o = options();
+    o.retry_failed = true; // whatever the code and the attempts
+    h.attempt = 3;
+    d = decide(h, o);
+    BOOST_TEST((d.action == ResumeAction::retry));
+    BOOST_TEST(d.attempt == 4);
+}
+
+BOOST_AUTO_TEST_CASE(plan_resume_counts_actions_and_credits_held_by_earlier_runs) {
+    std::vector<manifest::Job> jobs(4);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        jobs[i].id = "clip-" + std::to_string(i);
+        jobs[i].model = manifest::k_default_model;
+        jobs[i].prompt = "Make it cinematic";
+        jobs[i].video_url = "https://cdn.example.com/clip-" + std::to_string(i) + ".mp4";
+    }
+    auto const digest = [&](std::size_t i) { return request_digest(request_of(jobs[i])); };
+    ledger::Replay replay;
+    auto add = [&](std::string id, std::string req, JobPhase phase, std::int64_t credits) {
+        ledger::JobHistory h;
+        h.job = std::move(id);
+        h.req = std::move(req);
+        h.phase = phase;
+        h.credits = credits;
+        h.submitting_t_ms = k_now;
+        replay.index[h.job] = replay.jobs.size();
+        replay.jobs.push_back(std::move(h));
+    };
+    add("clip-0", digest(0), JobPhase::completed, 7);
+    add("clip-1", digest(1), JobPhase::running, 12);
+    add("clip-2", "an-older-request", JobPhase::completed, 9); // changed since
+    add("gone", "whatever", JobPhase::running, 5);             // no longer in the manifest
+    auto o = options();
+    auto const p = plan_resume(jobs, replay, o);
+    BOOST_TEST(p.starts.size() == 4u);
+    BOOST_TEST(p.done == 1u);
+    BOOST_TEST(p.poll == 1u);
+    BOOST_TEST(p.submit == 2u); // clip-2 (changed) and clip-3 (new)
+    BOOST_TEST(p.changed == 1u);
+    BOOST_TEST(p.not_in_manifest == 1u);
+    BOOST_TEST(p.credits_reserved == 7 + 12);
+    BOOST_TEST(p.starts[1].history == replay.find("clip-1"));
+    BOOST_TEST(p.starts[2].history == nullptr); // a changed job starts afresh
+}
+
+BOOST_AUTO_TEST_SUITE_END()
