@@ -163,6 +163,15 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
             options.resubmit_uncertain.insert(id);
         }
     }
+    for (std::string const& id : options.resubmit_uncertain) {
+        bool const known = std::any_of(m.jobs.begin(), m.jobs.end(), [&](manifest::Job const& j) { return j.id == id; });
+        if (!known) {
+            fmt::print(stderr, "evobatch: error: --resubmit-uncertain names '{}', which is no job of {}; see `evobatch "
+                               "status {}` for the uncertain ones\n",
+                       id, m.path.string(), m.path.string());
+            return std::nullopt;
+        }
+    }
     resume->plan = sched::plan_resume(m.jobs, resume->replay, options);
     auto const& p = resume->plan;
     if (!resume->replay.jobs.empty()) {

@@ -106,6 +106,9 @@ check "run writes the ledger" test "$(grep -c '"ev":"completed"' "$work/small.le
 run "$bin" run --simulate --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "run --simulate refuses a ledger of an earlier simulator (2)" test "$rc" -eq 2
 check "the refusal says why and what to do" grep -q "new simulator.*--ledger" <<<"$err"
+run "$bin" run --simulate --resubmit-uncertain=no-such-job --ledger "$work/fresh.ledger.jsonl" "$work/small.yaml"
+check "--resubmit-uncertain with an unknown job id is refused (2)" test "$rc" -eq 2
+check "the refusal names the id" grep -q "'no-such-job', which is no job" <<<"$err"
 run "$bin" status --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "status reads the ledger (0)" test "$rc" -eq 0
 check "status counts the completed jobs" grep -q "3 jobs: 3 completed" <<<"$out"
