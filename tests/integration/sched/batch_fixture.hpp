@@ -61,6 +61,7 @@ struct BatchOptions {
         limits.burst = 10;
         limits.poll_interval_scale = 0.1; // tasks last 1-3 s: poll 10 times faster than for real ones
     }
+    std::vector<sched::JobStart> starts; // where each job resumes (empty: all new)
     // Called once the run has started, with the scheduler (e.g. to stop() it later).
     std::function<void(boost::asio::io_context&, sched::Scheduler&)> during;
 };
@@ -83,7 +84,7 @@ inline BatchRun run_batch(BatchOptions options) {
     ledger::LedgerWriter writer(ledger_path, io.get_executor(), pool);
     std::FILE* sink = std::tmpfile();
     progress::ProgressView view(progress::Mode::quiet, sink, false);
-    sched::Scheduler scheduler(io.get_executor(), client, writer, view, jobs, options.limits);
+    sched::Scheduler scheduler(io.get_executor(), client, writer, view, jobs, options.limits, options.starts);
     if (options.during) {
         options.during(io, scheduler);
     }

@@ -2,6 +2,7 @@
 
 #include "integration/sched/batch_fixture.hpp"
 
+#include "evobatch/ledger/replay.hpp"
 #include "evobatch/sched/task_errors.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -211,6 +212,32 @@ BOOST_AUTO_TEST_CASE(stop_ends_the_run_as_interrupted_with_a_consistent_ledger) 
     }
     BOOST_TEST(ledger_tasks.size() == run.stats.tasks_created);
     BOOST_TEST(count_events(run, EventType::submitting) == run.stats.tasks_created);
+}
+
+BOOST_AUTO_TEST_CASE(a_resumed_task_the_server_does_not_know_is_reported_never_resubmitted) {
+    ledger::JobHistory known;
+    known.job = "job-0";
+    known.phase = ledger::JobPhase::running;
+    known.task = "task-unified-1700000000-unknown1";
+    known.submitted_t_ms = ledger::now_ms() - 1000;
+    known.eta_s = 1;
+    known.credits = 9;
+    BatchOptions o;
+    o.jobs = 2;
+    o.limits.max_credits = 1'000'000;
+    o.starts = {{{sched::ResumeAction::poll, 1, false, {}}, &known}, {}};
+    auto const run = run_batch(o);
+    BOOST_TEST(run.outcome.failed == 1u);
+    BOOST_TEST(run.outcome.completed == 1u);  // job-1 was new
+    BOOST_TEST(run.stats.tasks_created == 1u); // ... and job-0 was not submitted again
+    bool reported = false;
+    for (auto const& e : run.events) {
+        if (e.job == "job-0") {
+            BOOST_TEST((e.type == EventType::failed));
+            reported = e.error && e.error->code == "task_not_found";
+        }
+    }
+    BOOST_TEST(reported);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
