@@ -100,6 +100,9 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
            "Delay before every /v1 answer, in milliseconds")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--file-bytes", o.file_bytes, "Size of each result file")->capture_default_str();
+    cmd->add_option("--cut-file-ratio", o.cut_file_ratio,
+                    "Share of whole-file downloads cut off halfway (clients should resume with Range)")
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_flag_callback(
         "--no-idempotency", [&o] { o.idempotency = false; },
         "Ignore Idempotency-Key, like a server that forgot it");

@@ -12,11 +12,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 namespace evobatch::net {
 
@@ -30,6 +32,7 @@ namespace {
 
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t k_max_header_bytes = 64 * 1024;
+constexpr std::size_t k_stream_chunk_bytes = 256 * 1024; // per read of a streamed body
 
 // Failures after the request began to leave, in our terms.
 error_code classify_exchange_error(error_code const& ec) {
@@ -159,6 +162,89 @@ struct HttpsClient::Impl {
         co_return std::pair{std::move(outcome), keep_alive};
     }
 
+    asio::awaitable<HttpOutcome> stream(HttpRequest request, BodySink& sink, std::chrono::milliseconds idle_timeout) {
+        // Connecting keeps the usual deadline; reading the body has only the idle timeout.
+        clock::time_point const deadline = clock::now() + options.request_timeout;
+        error_code ec;
+        auto const endpoint = endpoint_for(request.url, ec);
+        if (!endpoint) {
+            co_return failure(Delivery::not_sent, ec, ec.message());
+        }
+        auto const text = detail::request_text(*endpoint, request, options.user_agent);
+        if (!text) {
+            co_return failure(Delivery::not_sent, NetErrc::bad_header, "a header name is not a token, or a value holds CR, LF or NUL");
+        }
+        ++stats.requests;
+        detail::Lease lease =
+            co_await pool.acquire(*endpoint, {deadline, options.connect_timeout, options.handshake_timeout});
+        if (!lease.connection) {
+            co_return failure(Delivery::not_sent, lease.error, lease.detail);
+        }
+        auto [outcome, reusable] = co_await stream_exchange(*lease.connection, *text, sink, idle_timeout);
+        pool.release(*endpoint, std::move(lease.connection), reusable);
+        co_return outcome;
+    }
+
+    asio::awaitable<std::pair<HttpOutcome, bool>> stream_exchange(detail::Connection& connection, std::string const& text,
+                                                                  BodySink& sink, std::chrono::milliseconds idle) {
+        connection.tcp().expires_after(idle);
+        auto [write_error, written] = co_await connection.with_stream(
+            [&](auto& stream) { return asio::async_write(stream, asio::buffer(text), use_nothrow); });
+        if (write_error) {
+            co_return std::pair{
+                failure(Delivery::sent_no_answer, classify_exchange_error(write_error), write_error.message()), false};
+        }
+        http::response_parser<http::buffer_body> parser;
+        parser.body_limit(boost::none); // the sink enforces its own cap
+        parser.header_limit(k_max_header_bytes);
+        connection.tcp().expires_after(idle);
+        auto [head_error, head_bytes] = co_await connection.with_stream(
+            [&](auto& stream) { return http::async_read_header(stream, connection.buffer, parser, use_nothrow); });
+        if (head_error) {
+            co_return std::pair{
+                failure(Delivery::sent_no_answer, classify_exchange_error(head_error), head_error.message()), false};
+        }
+        HttpOutcome outcome;
+        outcome.delivery = Delivery::answered;
+        auto const& head = parser.get();
+        outcome.response.status = static_cast<int>(head.result_int());
+        for (auto const& field : head) {
+            outcome.response.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+        }
+        bool const keep_alive = head.keep_alive();
+        if (!sink.on_head(outcome.response)) {
+            connection.tcp().expires_never();
+            // Reusable only when nothing is left to read (a bodiless redirect, a 416).
+            co_return std::pair{std::move(outcome), keep_alive && parser.is_done()};
+        }
+        std::vector<char> chunk(k_stream_chunk_bytes);
+        while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            connection.tcp().expires_after(idle);
+            auto [read_error, read] = co_await connection.with_stream(
+                [&](auto& stream) { return http::async_read_some(stream, connection.buffer, parser, use_nothrow); });
+            if (read_error && read_error != http::error::need_buffer) {
+                connection.tcp().expires_never();
+                outcome.error = classify_exchange_error(read_error);
+                outcome.detail = read_error.message();
+                co_return std::pair{std::move(outcome), false};
+            }
+            std::size_t const got = chunk.size() - parser.get().body().size;
+            if (got > 0) {
+                if (auto const sink_error = sink.on_body(std::string_view(chunk.data(), got))) {
+                    connection.tcp().expires_never();
+                    outcome.error = sink_error;
+                    outcome.detail = sink_error.message();
+                    co_return std::pair{std::move(outcome), false};
+                }
+            }
+        }
+        connection.tcp().expires_never();
+        ++connection.served;
+        co_return std::pair{std::move(outcome), keep_alive};
+    }
+
     ClientOptions options;
     detail::ConnectionPool pool;
     ClientStats stats;
@@ -172,6 +258,10 @@ HttpsClient::HttpsClient(asio::any_io_executor executor, TlsContext& tls, Client
 HttpsClient::~HttpsClient() = default;
 
 asio::awaitable<HttpOutcome> HttpsClient::send(HttpRequest request) { return m_impl->send(std::move(request)); }
+
+asio::awaitable<HttpOutcome> HttpsClient::stream(HttpRequest request, BodySink& sink, std::chrono::milliseconds idle_timeout) {
+    return m_impl->stream(std::move(request), sink, idle_timeout);
+}
 
 ClientStats HttpsClient::stats() const noexcept {
     ClientStats s = m_impl->stats;

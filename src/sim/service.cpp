@@ -327,6 +327,10 @@ void Service::serve_file(Route const& r, Request const& request, Now now, Reply&
         reply.file = FileSlice{std::string(r.id), range.first, range.last - range.first + 1};
     } else {
         reply.file = FileSlice{std::string(r.id), 0, size};
+        if (draw(m_options.cut_file_ratio)) {
+            reply.file->cut_at = size / 2; // the client should continue with a Range request
+            ++m_stats.cut_downloads;
+        }
     }
 }
 

@@ -39,7 +39,8 @@ struct Request {
 struct FileSlice {
     std::string task_id;
     std::uint64_t offset = 0;
-    std::uint64_t length = 0;
+    std::uint64_t length = 0;   // as announced in Content-Length
+    std::uint64_t cut_at = ~std::uint64_t{0}; // the connection is closed after this many bytes
 };
 
 struct Reply {

@@ -125,9 +125,9 @@ void set_cork(asio::ip::tcp::socket& socket, bool on) noexcept {
 asio::awaitable<std::uint64_t> send_body(Stream& stream, FileSlice const& slice, std::vector<char>& chunk,
                                          SteadyTime& progress) {
     std::uint64_t sent = 0;
-    while (sent < slice.length) {
-        auto const size =
-            static_cast<std::size_t>(std::min<std::uint64_t>(slice.length - sent, chunk.size()));
+    std::uint64_t const end = std::min(slice.length, slice.cut_at);
+    while (sent < end) {
+        auto const size = static_cast<std::size_t>(std::min<std::uint64_t>(end - sent, chunk.size()));
         fill_file_bytes(slice.task_id, slice.offset + sent, std::span<char>(chunk.data(), size));
         auto const [ec, n] =
             co_await asio::async_write(stream, asio::buffer(chunk.data(), size), use_nothrow);

@@ -50,4 +50,16 @@ struct HttpOutcome {
 
 std::string_view to_string(Delivery d) noexcept;
 
+// Receives a streamed response (HttpsClient::stream, for downloads): the head first, then the
+// body in pieces as they arrive, so a large file never sits in memory.
+class BodySink {
+public:
+    virtual ~BodySink() = default;
+    // Status and headers (the response's body stays empty). False: the body is not wanted (an
+    // error status, a redirect); the connection is then closed rather than drained.
+    virtual bool on_head(HttpResponse const& head) = 0;
+    // The next piece of the body. An error stops the transfer and becomes the outcome's error.
+    virtual boost::system::error_code on_body(std::string_view piece) = 0;
+};
+
 } // namespace evobatch::net

@@ -47,6 +47,14 @@ public:
     // delivery class of the point where it was cancelled.
     boost::asio::awaitable<HttpOutcome> send(HttpRequest request);
 
+    // Sends `request` and streams the answer into `sink`. The outcome is `answered` once the
+    // head arrived (status and headers in outcome.response, its body empty); `error` is then
+    // set when the body did not arrive whole: the connection broke (NetErrc codes, as for
+    // send), no byte came for `idle_timeout`, or the sink refused a piece. There is no
+    // whole-request deadline: a large file may take long as long as bytes keep coming.
+    boost::asio::awaitable<HttpOutcome> stream(HttpRequest request, BodySink& sink,
+                                               std::chrono::milliseconds idle_timeout);
+
     [[nodiscard]] ClientStats stats() const noexcept;
 
     // Closes idle connections (their owners are done); requests in flight are unaffected.

@@ -32,6 +32,7 @@ struct SimOptions {
     double cut_after_create_ratio = 0; // share of creates whose task is made but whose connection is cut
     std::chrono::milliseconds latency{0}; // added before every /v1 answer
     std::uint64_t file_bytes = 1 << 20;   // size of each result file
+    double cut_file_ratio = 0;            // share of whole-file downloads cut off halfway (tests Range resumes)
     bool idempotency = true;              // false: ignore Idempotency-Key, like a server that forgot it
     bool batch_read = true;               // false: POST /v1/tasks/batch answers 404
     std::uint64_t seed = 1;               // seeds the one PRNG behind every random choice
@@ -75,6 +76,7 @@ struct SimStats {
     std::int64_t credits_spent = 0;        // charged for completed tasks
     std::int64_t credits_refunded = 0;     // released by failed tasks
     std::uint64_t file_bytes_sent = 0;
+    std::uint64_t cut_downloads = 0; // file answers cut off halfway (cut_file_ratio)
 
     [[nodiscard]] std::uint64_t count(unsigned status) const; // status_counts[status], 0 if absent
     [[nodiscard]] std::uint64_t count_5xx() const;

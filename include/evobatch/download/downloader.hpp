@@ -1,0 +1,73 @@
+#pragma once
+// Result downloads (issue "Results"): each file streams to `<target>.part`, an interrupted one
+// continues with a Range request, the size is checked, the bytes are fsync'ed and hashed from
+// disk, and only then renamed into place. Requests go to the media host with our User-Agent
+// and never an Authorization header; their own concurrency limit keeps them out of the API's
+// rate limit. Coroutines on the io thread; fsync and hashing run on the worker pool.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class thread_pool;
+} // namespace boost::asio
+namespace evobatch::net {
+class TlsContext;
+} // namespace evobatch::net
+
+namespace evobatch::download {
+
+struct DownloadOptions {
+    std::size_t concurrency = 4;                       // files at once, whatever their hosts
+    std::uint64_t max_bytes = std::uint64_t{4} << 30; // per file; more is refused
+    std::chrono::milliseconds idle_timeout{30'000};    // no byte for this long: the attempt failed
+    int max_attempts = 5;                              // per file: network failures, 5xx, 429
+    int max_redirects = 5;                             // followed only to https (http only to loopback)
+    std::chrono::milliseconds first_backoff{500};      // doubles per failed attempt, at most 10 s
+    std::string user_agent = "evobatch";
+};
+
+struct DownloadResult {
+    bool ok = false;
+    bool expired = false; // the host says the file is gone (403, 404, 410): links last about 24 h
+    std::filesystem::path file;
+    std::uint64_t bytes = 0;
+    std::string sha256;   // of the bytes on disk, lowercase hex
+    bool resumed = false; // continued an earlier .part with a Range request (206)
+    std::string error;    // for people, when not ok
+};
+
+struct DownloadStats {
+    std::uint64_t files = 0;    // completed
+    std::uint64_t bytes = 0;    // body bytes received, all attempts
+    std::uint64_t resumes = 0;  // 206 answers to a Range request
+    std::uint64_t attempts = 0; // GET requests sent, redirects included
+};
+
+class Downloader {
+public:
+    // `tls` and `pool` must outlive the downloader; runs on `executor` (single-threaded).
+    Downloader(boost::asio::any_io_executor executor, net::TlsContext& tls, boost::asio::thread_pool& pool,
+               DownloadOptions options);
+    ~Downloader();
+    Downloader(Downloader const&) = delete;
+    Downloader& operator=(Downloader const&) = delete;
+
+    // Downloads `url` to `target` (its folder is created). Waits for a free slot first. Never
+    // throws for network, HTTP or file errors: they are in the result.
+    boost::asio::awaitable<DownloadResult> fetch(std::string url, std::filesystem::path target);
+
+    [[nodiscard]] DownloadStats stats() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace evobatch::download
