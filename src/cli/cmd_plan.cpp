@@ -40,7 +40,9 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
                     {"resend", l.resend},
                     {"retry", l.retry},
                     {"poll", p.to_poll},
-                    {"download", 0},
+                    {"download", l.download},
+                    {"download_expiring_within_2h", l.expiring_soon},
+                    {"expired", l.expired},
                     {"skip", l.done + l.failed},
                     {"skip_completed", l.done},
                     {"skip_failed", l.failed},
@@ -77,6 +79,13 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, bool ledg
                    p.to_poll == 1 ? "" : "s");
         fmt::print("  skip       {} completed, {} failed for good (--retry-failed gives them a new attempt)\n", l.done,
                    l.failed);
+        if (l.download + l.expired > 0) {
+            fmt::print("  download   {} completed job{} whose results are not on disk yet{}{}\n", l.download,
+                       l.download == 1 ? "" : "s",
+                       l.expiring_soon > 0 ? fmt::format("; {} with links expiring within 2 h: run soon", l.expiring_soon)
+                                           : std::string(),
+                       l.expired > 0 ? fmt::format("; {} expired (links older than 24 h)", l.expired) : std::string());
+        }
         if (l.uncertain > 0) {
             fmt::print("  uncertain  {} job{} whose create got no answer too long ago; listed by `evobatch status`, "
                        "sent again only with run --resubmit-uncertain\n",
@@ -134,7 +143,8 @@ int run_plan(PlanOptions const& options) {
             return exit_bad_input;
         }
         auto const r = sched::plan_resume(m.jobs, *replay, resume_options(m));
-        counts = {r.resend, r.poll, r.retry, r.done, r.failed, r.uncertain, r.changed, r.credits_reserved};
+        counts = {r.resend, r.poll, r.retry, r.done, r.failed, r.uncertain, r.changed,
+                  r.download, r.expired, r.expiring_soon, r.credits_reserved};
     }
     plan::BatchPlan const p = plan::plan_batch(m, counts);
     if (options.json) {

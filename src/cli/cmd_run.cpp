@@ -8,6 +8,7 @@
 #include "report_diagnostics.hpp"
 
 #include "evobatch/api/api_client.hpp"
+#include "evobatch/download/downloader.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/loader.hpp"
@@ -175,9 +176,15 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
     resume->plan = sched::plan_resume(m.jobs, resume->replay, options);
     auto const& p = resume->plan;
     if (!resume->replay.jobs.empty()) {
-        fmt::print(stderr, "resuming from {}: {} completed, {} to poll, {} to send again (same key), {} to retry, {} new, "
-                           "{} failed, {} uncertain\n",
-                   writer.path().string(), p.done, p.poll, p.resend, p.retry, p.submit, p.failed, p.uncertain);
+        fmt::print(stderr, "resuming from {}: {} completed ({} with results to download), {} to poll, {} to send again "
+                           "(same key), {} to retry, {} new, {} failed, {} uncertain\n",
+                   writer.path().string(), p.done, p.download, p.poll, p.resend, p.retry, p.submit, p.failed,
+                   p.uncertain);
+        if (p.expired > 0) {
+            fmt::print(stderr, "evobatch: warning: {} completed job{} never downloaded and their result links are older "
+                               "than 24 h: reported as expired\n",
+                       p.expired, p.expired == 1 ? " was" : "s were");
+        }
         if (p.changed > 0) {
             fmt::print(stderr, "evobatch: notice: {} job{} changed in the manifest since the ledger recorded them: "
                                "submitted as new jobs\n",
@@ -204,6 +211,10 @@ progress::Summary summary_of(sched::RunOutcome const& o, fs::path const& ledger,
     s.ledger = ledger.string();
     s.exit_code = o.exit_code;
     s.stop_reason = o.stop_reason;
+    s.downloaded = o.downloaded;
+    s.download_failed = o.download_failed;
+    s.expired = o.expired;
+    s.download_bytes = o.download_bytes;
     return s;
 }
 
@@ -285,6 +296,13 @@ int run_run(RunOptions const& options) {
     progress::ProgressView view(mode, out, tty_color && isatty(fileno(out)) != 0);
     sched::Scheduler scheduler(io.get_executor(), api, *ledger, view, setup->manifest.jobs, setup->limits,
                                std::move(resume->plan.starts));
+    // Result files come from the media host: their own client, connections and limit, no key.
+    download::DownloadOptions download_options;
+    download_options.user_agent = client_options.user_agent;
+    download::Downloader downloader(io.get_executor(), *tls, pool, download_options);
+    if (setup->manifest.output.download) {
+        scheduler.download_to(downloader, setup->manifest.output.dir);
+    }
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     int signal_count = 0;
@@ -357,7 +375,10 @@ int run_run(RunOptions const& options) {
         return early_exit != 0 ? early_exit : exit_interrupted;
     }
     auto const wall = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
-    view.finish(summary_of(*outcome, ledger_path, wall));
+    auto summary = summary_of(*outcome, ledger_path, wall);
+    summary.downloads = setup->manifest.output.download;
+    summary.output_dir = setup->manifest.output.dir.string();
+    view.finish(summary);
     return outcome->exit_code;
 }
 

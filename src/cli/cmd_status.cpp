@@ -44,13 +44,32 @@ struct Row {
     ledger::JobHistory const* history = nullptr;
     bool stale = false;
     std::int64_t age_s = 0;
+    std::string results; // for completed jobs: downloaded, to download, expiring, expired
 };
 
+std::string results_text(sched::ResumeDecision const& d, manifest::Manifest const& m) {
+    if (!m.output.download) {
+        return "not downloaded (output.download: false)";
+    }
+    if (d.expired) {
+        return "expired: links older than 24 h";
+    }
+    if (d.expiring_soon) {
+        return "to download: links expire within 2 h";
+    }
+    return d.download ? "to download" : "downloaded";
+}
+
 std::vector<Row> rows_of(manifest::Manifest const& m, ledger::Replay const& replay, std::int64_t now_ms) {
+    auto const resume = sched::plan_resume(m.jobs, replay, resume_options(m));
     std::vector<Row> rows;
     rows.reserve(m.jobs.size());
-    for (manifest::Job const& job : m.jobs) {
-        Row row{job.id, "new", replay.find(job.id), false, 0};
+    for (std::size_t i = 0; i < m.jobs.size(); ++i) {
+        manifest::Job const& job = m.jobs[i];
+        Row row{job.id, "new", replay.find(job.id), false, 0, {}};
+        if (resume.starts[i].decision.action == sched::ResumeAction::done) {
+            row.results = results_text(resume.starts[i].decision, m);
+        }
         if (row.history != nullptr) {
             ledger::JobHistory const& h = *row.history;
             row.age_s = std::max<std::int64_t>(0, (now_ms - h.last_t_ms) / 1000);
@@ -86,6 +105,9 @@ boost::json::object row_to_json(Row const& r) {
         if (!h.results.empty()) {
             o["results"] = boost::json::value_from(h.results);
         }
+        if (!r.results.empty()) {
+            o["files"] = r.results;
+        }
     }
     return o;
 }
@@ -99,7 +121,7 @@ void print_table(std::vector<Row const*> const& rows) {
                "credits", "attempt", "age", "note");
     for (Row const* r : rows) {
         ledger::JobHistory const* h = r->history;
-        std::string note = r->stale ? "stale: running past 3x its estimate" : "";
+        std::string note = r->stale ? "stale: running past 3x its estimate" : r->results;
         if (h != nullptr && h->error && r->state != "completed") {
             note = h->error->code + ": " + h->error->message;
         }
@@ -141,8 +163,14 @@ int run_status(StatusOptions const& options) {
     std::size_t stale = 0;
     std::int64_t credits = 0;
     std::vector<Row const*> shown;
+    std::size_t to_download = 0;
+    std::size_t expiring = 0;
+    std::size_t expired = 0;
     for (Row const& r : rows) {
         ++counts[r.state];
+        to_download += r.results.starts_with("to download") ? 1 : 0;
+        expiring += r.results.find("within 2 h") != std::string::npos ? 1 : 0;
+        expired += r.results.starts_with("expired") ? 1 : 0;
         stale += r.stale ? 1 : 0;
         credits += r.history != nullptr && r.state != "changed" ? r.history->credits : 0;
         if (options.states.empty() ||
@@ -161,6 +189,9 @@ int run_status(StatusOptions const& options) {
             c[state] = n;
         }
         c["stale"] = stale;
+        c["to_download"] = to_download;
+        c["expiring_within_2h"] = expiring;
+        c["expired"] = expired;
         out["counts"] = std::move(c);
         out["credits"] = credits;
         boost::json::array jobs;
@@ -177,6 +208,11 @@ int run_status(StatusOptions const& options) {
     }
     fmt::print("{}: {} jobs: {}{}; credits {}\n", path.string(), rows.size(), summary,
                stale > 0 ? fmt::format(" ({} stale)", stale) : std::string(), credits);
+    if (to_download + expired > 0) {
+        fmt::print("results: {} completed job{} to download{}{}\n", to_download, to_download == 1 ? "" : "s",
+                   expiring > 0 ? fmt::format(" ({} with links expiring within 2 h: run soon)", expiring) : std::string(),
+                   expired > 0 ? fmt::format("; {} expired", expired) : std::string());
+    }
     if (replay->torn_tail_bytes > 0) {
         fmt::print("notice: the last line is incomplete ({} bytes): a run is writing it, or one crashed mid-write\n",
                    replay->torn_tail_bytes);

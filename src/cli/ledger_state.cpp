@@ -20,6 +20,8 @@ sched::ResumeOptions resume_options(manifest::Manifest const& manifest) {
     o.idempotency_window = manifest.api.idempotency_window;
     o.max_attempts = static_cast<int>(manifest.limits.max_attempts);
     o.now_ms = ledger::now_ms();
+    o.downloads = manifest.output.download;
+    o.output_dir = manifest.output.dir;
     return o;
 }
 

@@ -6,6 +6,7 @@
 #include "evobatch/util/sha256.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -110,8 +111,8 @@ std::optional<std::string> redirect_target(std::string const& from, std::string_
 // continue the part (206 at its end) or replace it (200).
 class PartSink final : public net::BodySink {
 public:
-    PartSink(int fd, std::uint64_t on_disk, std::uint64_t max_bytes, std::uint64_t& counter)
-        : m_fd(fd), m_size(on_disk), m_max(max_bytes), m_counter(counter) {}
+    PartSink(int fd, std::uint64_t on_disk, std::uint64_t max_bytes, std::uint64_t& counter, bool const& stopped)
+        : m_fd(fd), m_size(on_disk), m_max(max_bytes), m_counter(counter), m_stopped(stopped) {}
 
     bool on_head(net::HttpResponse const& head) override {
         status = head.status;
@@ -142,6 +143,9 @@ public:
     }
 
     error_code on_body(std::string_view piece) override {
+        if (m_stopped) {
+            return boost::asio::error::operation_aborted;
+        }
         if (m_size + piece.size() > m_max) {
             return net::NetErrc::body_too_large;
         }
@@ -182,6 +186,7 @@ private:
     std::uint64_t m_size;
     std::uint64_t m_max;
     std::uint64_t& m_counter;
+    bool const& m_stopped;
 };
 
 // fsync, then SHA-256 of what is on disk: the hash describes the bytes we keep. Pool thread.
@@ -259,7 +264,9 @@ struct Downloader::Impl {
     asio::awaitable<void> pause(int failures) {
         auto wait = options.first_backoff * (1 << std::min(failures - 1, 10));
         asio::steady_timer timer(executor, std::min<std::chrono::steady_clock::duration>(wait, k_max_backoff));
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        pausing.push_back(&timer);
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable)); // stop() cancels it
+        pausing.erase(std::remove(pausing.begin(), pausing.end(), &timer), pausing.end());
     }
 
     asio::awaitable<DownloadResult> fetch(std::string url, fs::path target) {
@@ -282,6 +289,10 @@ struct Downloader::Impl {
         int redirects = 0;
         std::string why;
         while (failures < options.max_attempts) {
+            if (stopped) {
+                result.error = "stopped; the partial file is kept for the next run";
+                co_return result;
+            }
             struct stat st {};
             ::fstat(fd.get(), &st);
             auto const on_disk = static_cast<std::uint64_t>(st.st_size);
@@ -290,7 +301,7 @@ struct Downloader::Impl {
             if (on_disk > 0) {
                 request.headers.emplace_back("range", fmt::format("bytes={}-", on_disk));
             }
-            PartSink sink(fd.get(), on_disk, options.max_bytes, stats.bytes);
+            PartSink sink(fd.get(), on_disk, options.max_bytes, stats.bytes, stopped);
             ++stats.attempts;
             auto const outcome = co_await client.stream(std::move(request), sink, options.idle_timeout);
             if (!outcome.answered()) {
@@ -384,6 +395,8 @@ struct Downloader::Impl {
     DownloadStats stats;
     std::size_t active = 0;
     std::deque<asio::steady_timer*> waiting;
+    bool stopped = false;
+    std::vector<asio::steady_timer*> pausing; // backoff waits, ended by stop()
 };
 
 Downloader::Downloader(asio::any_io_executor executor, net::TlsContext& tls, asio::thread_pool& pool,
@@ -397,5 +410,12 @@ asio::awaitable<DownloadResult> Downloader::fetch(std::string url, fs::path targ
 }
 
 DownloadStats Downloader::stats() const noexcept { return m_impl->stats; }
+
+void Downloader::stop() {
+    m_impl->stopped = true;
+    for (auto* timer : m_impl->pausing) {
+        timer->cancel();
+    }
+}
 
 } // namespace evobatch::download

@@ -213,6 +213,9 @@ asio::awaitable<void> RunState::apply(JobRecord& r, api::Task const& task) {
         co_await record(std::move(e));
         finish_job(r, JobState::completed);
         view.note({r.job->id, "completed", r.task, {}});
+        r.results = task.results;
+        r.completed_ms = ledger::now_ms();
+        start_download(r); // while the batch goes on: the links last about a day
         co_return;
     }
     case api::TaskStatus::failed:

@@ -1,6 +1,7 @@
 #include "evobatch/sched/resume.hpp"
 
 #include "evobatch/api/pricing.hpp"
+#include "evobatch/download/result_file.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/request_of.hpp"
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace evobatch::sched {
@@ -18,6 +20,24 @@ namespace {
 // Failure codes that no new attempt of the same request can fix, beyond the task's own codes.
 bool worth_a_new_attempt(std::string_view code) {
     return code != "task_not_found" && code != "cancelled" && is_retryable_task_error(code);
+}
+
+// Every result URL has a `downloaded` event naming its file, and that file is there with the
+// recorded size (hashing every file again at each resume would cost more than it guards).
+bool all_results_on_disk(ledger::JobHistory const& h, std::filesystem::path const& dir) {
+    for (std::size_t i = 0; i < h.results.size(); ++i) {
+        auto const path = download::path_inside(dir, download::result_file_name(h.job, h.results[i], i + 1));
+        if (!path) {
+            return false;
+        }
+        auto const recorded = std::find_if(h.downloads.begin(), h.downloads.end(),
+                                           [&](ledger::Download const& d) { return d.file == path->string(); });
+        std::error_code ec;
+        if (recorded == h.downloads.end() || std::filesystem::file_size(*path, ec) != recorded->bytes || ec) {
+            return false;
+        }
+    }
+    return true;
 }
 
 } // namespace
@@ -47,7 +67,17 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     bool const resubmit_asked =
         options.resubmit_all_uncertain || options.resubmit_uncertain.count(std::string(job_id)) > 0;
     switch (h->phase) {
-    case JobPhase::completed: return {ResumeAction::done, h->attempt, false, {}};
+    case JobPhase::completed: {
+        ResumeDecision d{ResumeAction::done, h->attempt, false, {}};
+        if (options.downloads && !all_results_on_disk(*h, options.output_dir)) {
+            auto const age = std::chrono::milliseconds(options.now_ms - h->finished_t_ms);
+            d.expired = age > k_result_validity;
+            d.download = !d.expired;
+            d.expiring_soon = d.download && age > k_result_validity - k_expiry_warning;
+            d.why = d.expired ? "its result links are older than 24 h" : "its result files are not all on disk";
+        }
+        return d;
+    }
     case JobPhase::running: return {ResumeAction::poll, h->attempt, false, {}};
     case JobPhase::unsent: return {ResumeAction::resend, h->attempt, false, "its create made no task"};
     case JobPhase::submitting: {
@@ -106,6 +136,9 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
         case ResumeAction::done:
             ++plan.done;
             plan.credits_reserved += h->credits;
+            plan.download += d.download ? 1 : 0;
+            plan.expired += d.expired ? 1 : 0;
+            plan.expiring_soon += d.expiring_soon ? 1 : 0;
             break;
         case ResumeAction::failed: ++plan.failed; break;
         case ResumeAction::uncertain:

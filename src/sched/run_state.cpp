@@ -1,6 +1,7 @@
 #include "detail/run_state.hpp"
 
 #include "evobatch/api/pricing.hpp"
+#include "evobatch/download/downloader.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/batch_eta.hpp"
@@ -83,7 +84,15 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
     case ResumeAction::done:
         r.state = JobState::completed;
         r.task = h->task;
+        r.results = h->results;
+        r.completed_ms = h->finished_t_ms;
+        r.needs_download = d.download;
         budget.carry(h->credits);
+        if (d.expired) {
+            expired += h->results.size();
+        } else if (!d.download) {
+            files_downloaded += h->downloads.size();
+        }
         break;
     case ResumeAction::failed: r.state = JobState::failed; break;
     case ResumeAction::uncertain:
@@ -219,6 +228,18 @@ progress::Snapshot RunState::snapshot(TimePoint now) const {
         case JobState::uncertain: ++s.uncertain; break;
         case JobState::unsubmitted: break;
         }
+    }
+    if (downloader != nullptr) {
+        s.downloads = true;
+        s.downloading = downloads_running;
+        s.downloaded = files_downloaded;
+        s.download_bytes = downloader->stats().bytes;
+        recent_bytes.emplace_back(now, s.download_bytes);
+        while (recent_bytes.size() > 1 && now - recent_bytes.front().first > k_rate_window) {
+            recent_bytes.pop_front();
+        }
+        double const span = std::chrono::duration<double>(now - recent_bytes.front().first).count();
+        s.download_rate = span > 0.5 ? static_cast<double>(s.download_bytes - recent_bytes.front().second) / span : 0.0;
     }
     s.credits_reserved = budget.committed();
     s.credits_ceiling = budget.ceiling();

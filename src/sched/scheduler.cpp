@@ -2,6 +2,7 @@
 
 #include "detail/run_state.hpp"
 
+#include "evobatch/download/downloader.hpp"
 #include "evobatch/manifest/manifest.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -19,10 +20,10 @@ int exit_code_of(RunOutcome const& o) {
     if (o.api_stopped) {
         return 4;
     }
-    if (o.interrupted || o.unsubmitted > 0 || o.running > 0) {
+    if (o.interrupted || o.unsubmitted > 0 || o.running > 0 || o.download_failed > 0) {
         return 3;
     }
-    return o.failed > 0 || o.uncertain > 0 ? 1 : 0;
+    return o.failed > 0 || o.uncertain > 0 || o.expired > 0 ? 1 : 0;
 }
 
 } // namespace
@@ -49,14 +50,20 @@ struct Scheduler::Impl {
             return false;
         }
         if (state.interrupted) {
-            return true;
+            return true; // downloads in progress end too (Downloader::stop): .part files resume
         }
-        return state.in_flight == 0 && (state.queue.empty() || state.submission_stopped);
+        return state.in_flight == 0 && state.downloads_running == 0 &&
+               (state.queue.empty() || state.submission_stopped);
     }
 
     asio::awaitable<RunOutcome> run() {
         state.spawn(state.poll_loop());
         state.spawn(progress_loop());
+        for (detail::JobRecord& r : state.records) {
+            if (r.needs_download) {
+                state.start_download(r); // completed in an earlier run, files still missing
+            }
+        }
         co_await state.submit_all();
         while (!finished()) {
             co_await state.changed.wait(state.executor, std::nullopt);
@@ -82,6 +89,10 @@ struct Scheduler::Impl {
         o.api_stopped = state.api_stopped;
         o.stop_reason = state.stop_reason;
         o.api_requests = state.api_requests;
+        o.downloaded = state.files_downloaded;
+        o.download_failed = state.download_failed;
+        o.expired = state.expired;
+        o.download_bytes = state.downloader != nullptr ? state.downloader->stats().bytes : 0;
         if (state.requests_by_last_create > 0) {
             o.submit_phase = state.last_create_sent - state.started;
             o.submit_phase_requests = state.requests_by_last_create;
@@ -102,7 +113,15 @@ Scheduler::~Scheduler() = default;
 
 asio::awaitable<RunOutcome> Scheduler::run() { return m_impl->run(); }
 
+void Scheduler::download_to(download::Downloader& downloader, std::filesystem::path dir) {
+    m_impl->state.downloader = &downloader;
+    m_impl->state.output_dir = std::move(dir);
+}
+
 void Scheduler::stop() {
+    if (m_impl->state.downloader != nullptr) {
+        m_impl->state.downloader->stop();
+    }
     m_impl->state.interrupted = true;
     m_impl->state.stop_submitting("interrupted; run the same command again to resume", false);
 }

@@ -6,7 +6,8 @@ Usage: crash_resume.py BIN SCENARIO [--seed N] [--kills N] [--jobs N]
   SCENARIO keys:      the simulator honours idempotency keys (optionally cutting connections
                       after creates): no job is created twice, every job completes, and the
                       ledger's task ids equal the simulator's.
-  SCENARIO cut:       the same with --cut-after-create-ratio 0.1.
+  SCENARIO cut:       the same with --cut-after-create-ratio 0.15, and downloads cut halfway.
+  In both, every result file is on disk with the size served and the hash the ledger recorded.
   SCENARIO forgetful: the simulator ignores keys (--no-idempotency), connections are cut after
                       creates, and the manifest's idempotency window is 0 (no key is trusted,
                       so nothing is re-POSTed): jobs cut off end uncertain, a second run does
@@ -17,6 +18,7 @@ Bounded: at most --kills kills, every run capped in time, the whole test well un
 Exits non-zero with the reason on failure.
 """
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -27,6 +29,7 @@ import tempfile
 import time
 
 RUN_LIMIT_S = 60  # one uninterrupted run of the batch takes a few seconds
+SIM_FILE_BYTES = 1 << 20  # `evobatch sim --file-bytes` default
 
 
 def fail(reason):
@@ -47,6 +50,8 @@ def start_simulator(binary, work, scenario, env):
             "--seed", "7"]
     if scenario in ("cut", "forgetful"):
         args += ["--cut-after-create-ratio", "0.15"]
+    if scenario == "cut":
+        args += ["--cut-file-ratio", "0.3"]  # downloads cut halfway continue with Range
     if scenario == "forgetful":
         args += ["--no-idempotency"]
     sim = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
@@ -158,6 +163,23 @@ def check(o, work, ledger, final, kills):
         if ledger_tasks != sim_tasks:
             fail(f"ledger and simulator disagree: only in ledger {ledger_tasks - sim_tasks}, "
                  f"only in simulator {sim_tasks - ledger_tasks}")
+        # Every result is on disk, whole, with the hash its `downloaded` event recorded.
+        downloaded = {e["job"]: e for e in events if e["ev"] == "downloaded"}
+        missing = sorted(set(job_of_video.values()) - set(downloaded))
+        if missing:
+            fail(f"results never downloaded: {missing}")
+        for job, e in downloaded.items():
+            try:
+                with open(e["file"], "rb") as f:
+                    data = f.read()
+            except OSError as error:
+                fail(f"{job}: {error}")
+            if len(data) != SIM_FILE_BYTES or len(data) != e["bytes"]:
+                fail(f"{job}: {len(data)} bytes on disk, {e['bytes']} recorded, {SIM_FILE_BYTES} served")
+            if hashlib.sha256(data).hexdigest() != e["sha256"]:
+                fail(f"{job}: the file's hash differs from the ledger's")
+            if os.path.exists(e["file"] + ".part"):
+                fail(f"{job}: a .part file was left beside the result")
     else:
         uncertain = sorted(job for job, s in states.items() if s == "uncertain")
         if code != 1 or not uncertain:

@@ -97,12 +97,17 @@ cat >"$work/small.yaml" <<'YAML'
 version: 1
 limits: {requests_per_second: 50, burst: 10, max_in_flight: 10, max_credits: 1000}
 defaults: {prompt: Make it cinematic}
+output: {dir: results}
 videos: [https://cdn.example.com/a.mp4, https://cdn.example.com/b.mp4, https://cdn.example.com/c.mp4]
 YAML
 run "$bin" run --simulate --time-scale 0.002 --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "run --simulate completes (0)" test "$rc" -eq 0
 check "run prints a summary" grep -q "Completed 3 of 3 jobs" <<<"$err"
 check "run writes the ledger" test "$(grep -c '"ev":"completed"' "$work/small.ledger.jsonl")" -eq 3
+check "run downloads each result into output.dir" test "$(ls "$work/results")" = "$(printf 'a.mp4\nb.mp4\nc.mp4')"
+check "each download is in the ledger with its hash" \
+  test "$(grep '"ev":"downloaded"' "$work/small.ledger.jsonl" | grep -c '"sha256":"[0-9a-f]\{64\}"')" -eq 3
+check "the summary names the results folder" grep -q "Results: 3 files.*results" <<<"$err"
 run "$bin" run --simulate --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "run --simulate refuses a ledger of an earlier simulator (2)" test "$rc" -eq 2
 check "the refusal says why and what to do" grep -q "new simulator.*--ledger" <<<"$err"

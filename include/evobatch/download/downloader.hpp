@@ -63,6 +63,10 @@ public:
     // throws for network, HTTP or file errors: they are in the result.
     boost::asio::awaitable<DownloadResult> fetch(std::string url, std::filesystem::path target);
 
+    // Ends every fetch soon (within one piece of a body) and refuses new ones: an interrupted
+    // run must not wait for large files. Their .part files stay for the next run.
+    void stop();
+
     [[nodiscard]] DownloadStats stats() const noexcept;
 
 private:

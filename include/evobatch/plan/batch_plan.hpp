@@ -15,6 +15,7 @@ inline constexpr std::chrono::seconds k_typical_task_time{300};
 // What the ledger says about the manifest's jobs; all zero when there is no ledger yet.
 struct LedgerCounts {
     std::size_t resend = 0, poll = 0, retry = 0, done = 0, failed = 0, uncertain = 0, changed = 0;
+    std::size_t download = 0, expired = 0, expiring_soon = 0; // completed jobs whose files are missing
     std::int64_t credits_reserved = 0; // by earlier runs' tasks: completed, running, uncertain at the most
 };
 

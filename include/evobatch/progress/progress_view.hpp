@@ -25,6 +25,10 @@ struct Snapshot {
     std::optional<std::chrono::seconds> eta;                // nothing: not known yet
     std::chrono::seconds elapsed{0};
     std::string paused_reason; // empty when submitting is not paused (breaker, Retry-After, 402...)
+    bool downloads = false;    // results are downloaded in this run: show the figures below
+    std::size_t downloading = 0, downloaded = 0; // result files in transfer / safely on disk
+    std::uint64_t download_bytes = 0;             // received so far
+    double download_rate = 0;                     // bytes a second, last 10 s
 };
 
 // Something that happened to one job. Events: submitted, completed, failed, uncertain,
@@ -45,6 +49,10 @@ struct Summary {
     std::string ledger;      // the ledger's path
     int exit_code = 0;       // design.md: 0 done, 1 failed/uncertain, 3 unfinished, 4 stopped by the API
     std::string stop_reason; // why the run stopped early (exit 3/4); empty otherwise
+    bool downloads = false;  // results were downloaded in this run
+    std::size_t downloaded = 0, download_failed = 0, expired = 0; // result files
+    std::uint64_t download_bytes = 0;
+    std::string output_dir;
 };
 
 class ProgressView {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <string_view>
@@ -39,17 +40,28 @@ struct ResumeOptions {
     bool resubmit_all_uncertain = false;   // run --resubmit-uncertain without ids
     std::set<std::string> resubmit_uncertain; // run --resubmit-uncertain JOB...
     std::int64_t now_ms = 0;               // UTC ms, as the ledger's `t`
+    bool downloads = false;                // output.download: completed jobs need their files
+    std::filesystem::path output_dir;      // where the files go
 };
+
+// Result links live about this long after the task completed (api.md).
+inline constexpr std::chrono::hours k_result_validity{24};
+// `plan` and `status` warn about links that expire sooner than this.
+inline constexpr std::chrono::hours k_expiry_warning{2};
 
 struct ResumeDecision {
     ResumeAction action = ResumeAction::submit;
     int attempt = 1;      // the attempt the action sends or polls
     bool changed = false; // the ledger knows this id with another request: handled as a new job
     std::string why;      // for people: the reason behind uncertain/failed/resend
+    bool download = false; // done, but some result file is not on disk yet: download it
+    bool expired = false;  // ... and its links are older than k_result_validity: reported, not tried
+    bool expiring_soon = false; // to download, and its links expire within k_expiry_warning
 };
 
 // `history` is the ledger's record of the job (nullptr: never seen); `request_digest` is the
-// job's normalized request now.
+// job's normalized request now. With options.downloads, looks at the output folder: a result
+// counts as downloaded when the ledger says so and its file is there with the recorded size.
 ResumeDecision decide_resume(ledger::JobHistory const* history, std::string_view job_id,
                              std::string_view request_digest, ResumeOptions const& options);
 
@@ -63,6 +75,7 @@ struct JobStart {
 struct ResumePlan {
     std::vector<JobStart> starts;      // one per manifest job, in order
     std::size_t submit = 0, resend = 0, poll = 0, retry = 0, done = 0, failed = 0, uncertain = 0;
+    std::size_t download = 0, expired = 0, expiring_soon = 0; // among `done`
     std::size_t changed = 0;           // known with another request: new jobs now
     std::size_t not_in_manifest = 0;   // jobs the ledger knows that the manifest no longer has
     std::int64_t credits_reserved = 0; // by tasks that completed or run, plus uncertain ones at the most a task costs

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@
 namespace evobatch::api {
 class ApiClient;
 } // namespace evobatch::api
+namespace evobatch::download {
+class Downloader;
+} // namespace evobatch::download
 namespace evobatch::ledger {
 class LedgerWriter;
 } // namespace evobatch::ledger
@@ -57,6 +61,10 @@ struct RunOutcome {
     bool api_stopped = false;    // 401/402/403: the API refused to go on
     std::string stop_reason;     // words for the summary
     std::uint64_t api_requests = 0;
+    std::size_t downloaded = 0;      // result files safely on disk after this run (earlier runs' included)
+    std::size_t download_failed = 0; // not downloaded this time: the next run tries again
+    std::size_t expired = 0;         // result files whose links had expired
+    std::uint64_t download_bytes = 0;
     // From the start to the last create sent, and the requests sent by then: while jobs wait to
     // be submitted the rate limit should be the only bottleneck (bench/batch_run.cpp).
     std::chrono::duration<double> submit_phase{0};
@@ -79,6 +87,10 @@ public:
     // Runs the batch to the end: every job completed, failed or uncertain, or submission
     // stopped (API refusal, credit ceiling, stop()) with nothing left in flight to wait for.
     boost::asio::awaitable<RunOutcome> run();
+
+    // Downloads each completed task's results into `dir` while the batch goes on (and the ones
+    // `starts` mark as missing). Call before run(); `downloader` must outlive the run.
+    void download_to(download::Downloader& downloader, std::filesystem::path dir);
 
     // First SIGINT: stop submitting, let creates in flight record their answers, then end the
     // run as interrupted (tasks still running are polled by the next run). Io thread only.

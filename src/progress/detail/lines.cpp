@@ -58,6 +58,17 @@ struct Part {
 constexpr int k_kept = 100;          // never dropped
 constexpr int k_pause_priority = 65; // above the figures, below the counts
 
+std::string bytes_text(std::uint64_t bytes) {
+    constexpr double k_mib = 1024.0 * 1024.0;
+    return bytes < 1024 * 1024 ? fmt::format("{} KiB", (bytes + 1023) / 1024)
+                               : fmt::format("{:.1f} MiB", static_cast<double>(bytes) / k_mib);
+}
+
+std::string bytes_rate_text(Snapshot const& s) {
+    return fmt::format("{}, {}/s", bytes_text(s.download_bytes),
+                       bytes_text(static_cast<std::uint64_t>(std::max(0.0, s.download_rate))));
+}
+
 std::string bar_cells(Snapshot const& s, std::size_t inner, bool color) {
     std::size_t const filled =
         s.total == 0 ? 0 : std::min(inner, inner * std::min(finished(s), s.total) / s.total);
@@ -82,6 +93,9 @@ BarLine bar_line(Snapshot const& s, std::size_t width, bool color) {
     }
     if (s.waiting_retry > 0) {
         parts.push_back({fmt::format("{} retrying", s.waiting_retry), {}, 20});
+    }
+    if (s.downloads) {
+        parts.push_back({fmt::format("{} files {}", s.downloaded, bytes_rate_text(s)), {}, 50});
     }
     parts.push_back({"credits " + credits_text(s), {}, 60});
     parts.push_back({rate_text(s.request_rate) + " req/s", {}, 55});
@@ -172,6 +186,10 @@ std::string plain_line(Snapshot const& s) {
     if (s.waiting_retry > 0) {
         line += fmt::format(", {} retrying", s.waiting_retry);
     }
+    if (s.downloads) {
+        line += fmt::format(", {} files downloaded ({} downloading, {})", s.downloaded, s.downloading,
+                            bytes_rate_text(s));
+    }
     line += fmt::format(", credits {}, {} req/s, ETA {}, elapsed {}", credits_text(s),
                         rate_text(s.request_rate), eta_text(s), format_duration(s.elapsed));
     if (!s.paused_reason.empty()) {
@@ -191,6 +209,10 @@ std::string progress_json(Snapshot const& s) {
         s.stale, s.waiting_retry, s.credits_reserved, s.credits_ceiling, rate_text(s.request_rate), eta);
     if (!s.paused_reason.empty()) {
         line += R"(,"paused":)" + json_quote(s.paused_reason);
+    }
+    if (s.downloads) {
+        line += fmt::format(R"(,"downloading":{},"downloaded":{},"download_bytes":{},"download_rate":{:.0f})",
+                            s.downloading, s.downloaded, s.download_bytes, s.download_rate);
     }
     line += "}";
     return line;
@@ -223,6 +245,17 @@ std::string summary_text(Summary const& s, bool color) {
                     paint(fmt::format("{} uncertain", s.uncertain), s.uncertain > 0 ? k_yellow : "", color),
                     s.unsubmitted);
     text += fmt::format("Credits used: {}. Wall time: {}.\n", s.credits, format_duration(s.wall));
+    if (s.downloads) {
+        text += fmt::format("Results: {} files ({}) in {}", s.downloaded, bytes_text(s.download_bytes),
+                            clean_text(s.output_dir));
+        if (s.download_failed > 0) {
+            text += paint(fmt::format("; {} not downloaded yet (run again)", s.download_failed), k_yellow, color);
+        }
+        if (s.expired > 0) {
+            text += paint(fmt::format("; {} expired (links last about 24 h)", s.expired), k_red, color);
+        }
+        text += ".\n";
+    }
     if (!s.ledger.empty()) {
         text += fmt::format("Ledger: {}\n", clean_text(s.ledger));
     }
@@ -253,9 +286,11 @@ std::string summary_text(Summary const& s, bool color) {
 std::string summary_json(Summary const& s) {
     return fmt::format(
         R"({{"ev":"summary","total":{},"completed":{},"failed":{},"uncertain":{},"unsubmitted":{},)"
-        R"("credits":{},"wall_s":{},"ledger":{},"exit_code":{},"stop_reason":{}}})",
+        R"("credits":{},"wall_s":{},"ledger":{},"exit_code":{},"stop_reason":{},"downloaded":{},)"
+        R"("download_failed":{},"expired":{},"download_bytes":{}}})",
         s.total, s.completed, s.failed, s.uncertain, s.unsubmitted, s.credits, s.wall.count(),
-        json_quote(s.ledger), s.exit_code, json_quote(s.stop_reason));
+        json_quote(s.ledger), s.exit_code, json_quote(s.stop_reason), s.downloaded, s.download_failed, s.expired,
+        s.download_bytes);
 }
 
 } // namespace evobatch::progress::detail

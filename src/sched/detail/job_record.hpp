@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace evobatch::manifest {
 struct Job;
@@ -45,6 +46,9 @@ struct JobRecord {
     int progress = 0;
     int polls = 0;
     bool status_unknown = false;
+    std::vector<std::string> results; // result URLs of the completed task
+    std::int64_t completed_ms = 0;    // when the task completed (UTC ms): its links last ~24 h
+    bool needs_download = false;      // completed in an earlier run, files not all on disk
     bool stale_noted = false;
     TimePoint submitted_at{};
     TimePoint progress_seen_at{};

@@ -21,8 +21,13 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <deque>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+namespace evobatch::download {
+class Downloader;
+} // namespace evobatch::download
 
 namespace evobatch::sched::detail {
 
@@ -53,6 +58,10 @@ struct RunState {
     // Called holding a token for its first request (submit_all takes it, in turn with polls).
     boost::asio::awaitable<void> submit_job(std::size_t index);
 
+    // ---- downloading (download.cpp)
+    void start_download(JobRecord& r); // spawns download_results when downloads are on
+    boost::asio::awaitable<void> download_results(std::size_t index);
+
     // ---- polling (poll.cpp)
     boost::asio::awaitable<void> poll_loop();
     boost::asio::awaitable<void> poll_batch(std::vector<std::size_t> indexes);
@@ -80,6 +89,14 @@ struct RunState {
     Signal poll_wake; // a task is due before poll_wake_at, a poll group ended, or the run ends
     TimePoint poll_wake_at = TimePoint::max();
     FifoTurn token_turn; // requests wait for rate-limiter tokens one at a time, in order
+
+    download::Downloader* downloader = nullptr; // null: output.download is off
+    std::filesystem::path output_dir;
+    std::size_t downloads_running = 0;   // jobs whose files are being fetched
+    std::size_t files_downloaded = 0;    // this run and earlier ones (resumed jobs whose files are there)
+    std::size_t download_failed = 0;
+    std::size_t expired = 0;
+    mutable std::deque<std::pair<TimePoint, std::uint64_t>> recent_bytes; // for the download rate shown
 
     std::size_t in_flight = 0;  // submitting + running
     std::size_t submitting = 0;
