@@ -14,6 +14,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
@@ -218,6 +219,9 @@ struct HttpsClient::Impl {
             co_return std::pair{std::move(outcome), keep_alive && parser.is_done()};
         }
         std::vector<char> chunk(k_stream_chunk_bytes);
+        if (auto const length = parser.content_length(); length && !parser.chunked()) {
+            co_return co_await stream_sized_body(connection, *length, chunk, sink, idle, std::move(outcome), keep_alive);
+        }
         while (!parser.is_done()) {
             parser.get().body().data = chunk.data();
             parser.get().body().size = chunk.size();
@@ -238,6 +242,50 @@ struct HttpsClient::Impl {
                     outcome.detail = sink_error.message();
                     co_return std::pair{std::move(outcome), false};
                 }
+            }
+        }
+        connection.tcp().expires_never();
+        ++connection.served;
+        co_return std::pair{std::move(outcome), keep_alive};
+    }
+
+    // A body of known length: the bytes already buffered behind the head, then straight from
+    // the stream in large reads (a parser step per TLS record would cost several times the
+    // decryption), each read bounded by the idle timeout.
+    asio::awaitable<std::pair<HttpOutcome, bool>> stream_sized_body(detail::Connection& connection, std::uint64_t length,
+                                                                    std::vector<char>& chunk, BodySink& sink,
+                                                                    std::chrono::milliseconds idle, HttpOutcome outcome,
+                                                                    bool keep_alive) {
+        auto fail = [&](error_code ec, std::string detail) {
+            connection.tcp().expires_never();
+            outcome.error = ec;
+            outcome.detail = std::move(detail);
+            return std::pair{std::move(outcome), false};
+        };
+        std::uint64_t left = length;
+        auto buffered = connection.buffer.data();
+        std::size_t const ahead = static_cast<std::size_t>(std::min<std::uint64_t>(buffered.size(), left));
+        if (ahead > 0) {
+            if (auto const sink_error = sink.on_body(std::string_view(static_cast<char const*>(buffered.data()), ahead))) {
+                co_return fail(sink_error, sink_error.message());
+            }
+            connection.buffer.consume(ahead);
+            left -= ahead;
+        }
+        while (left > 0) {
+            std::size_t const want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+            connection.tcp().expires_after(idle);
+            auto [read_error, got] = co_await connection.with_stream([&](auto& stream) {
+                return asio::async_read(stream, asio::buffer(chunk.data(), want), use_nothrow);
+            });
+            if (got > 0) {
+                if (auto const sink_error = sink.on_body(std::string_view(chunk.data(), got))) {
+                    co_return fail(sink_error, sink_error.message());
+                }
+                left -= got;
+            }
+            if (read_error) {
+                co_return fail(classify_exchange_error(read_error), read_error.message());
             }
         }
         connection.tcp().expires_never();
