@@ -69,3 +69,17 @@ CLI::App* add_status_command(CLI::App& app, StatusOptions& options);
 int run_status(StatusOptions const& options);
 
 } // namespace evobatch::cli
+
+namespace evobatch::cli {
+
+// `evobatch report` (cmd_report.cpp).
+struct ReportOptions {
+    std::string manifest;
+    std::string format; // csv, json or html; empty: from the output file's extension
+    std::string output; // empty: stdout
+    std::string ledger; // overrides output.ledger
+};
+CLI::App* add_report_command(CLI::App& app, ReportOptions& options);
+int run_report(ReportOptions const& options);
+
+} // namespace evobatch::cli

@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
     StatusOptions status;
     auto* status_cmd = add_status_command(app, status);
 
+    ReportOptions report;
+    auto* report_cmd = add_report_command(app, report);
+
     sim::SimOptions sim_options;
     auto* sim_cmd = add_sim_command(app, sim_options);
 
@@ -100,6 +103,9 @@ int main(int argc, char** argv) {
         }
         if (status_cmd->parsed()) {
             return run_status(status);
+        }
+        if (report_cmd->parsed()) {
+            return run_report(report);
         }
         if (sim_cmd->parsed()) {
             return run_sim(sim_options);

@@ -1,0 +1,78 @@
+#include "evobatch/report/render.hpp"
+
+#include <fmt/format.h>
+
+namespace evobatch::report {
+
+namespace {
+
+// Durations in seconds with millisecond precision, trailing zeros dropped ("42.5", "300").
+std::string seconds_text(double s) {
+    std::string text = fmt::format("{:.3f}", s);
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') {
+        text.pop_back();
+    }
+    return text;
+}
+
+std::string join(std::vector<ResultFile> const& files, std::string (*field)(ResultFile const&)) {
+    std::string out;
+    for (ResultFile const& f : files) {
+        out += out.empty() ? "" : ";";
+        out += field(f);
+    }
+    return out;
+}
+
+} // namespace
+
+std::string csv_text_field(std::string_view text) {
+    std::string cell;
+    cell.reserve(text.size() + 3);
+    // OWASP "CSV Injection": spreadsheets run cells starting with these as formulas; a leading
+    // apostrophe makes them text. Error messages come from a server, so never trust them.
+    if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                          text[0] == '\t' || text[0] == '\r')) {
+        cell += '\'';
+    }
+    cell += text;
+    if (cell.find_first_of(",\"\r\n") == std::string::npos) {
+        return cell;
+    }
+    std::string quoted = "\"";
+    for (char c : cell) {
+        quoted += c;
+        if (c == '"') {
+            quoted += '"';
+        }
+    }
+    quoted += '"';
+    return quoted;
+}
+
+std::string render_csv(Report const& report) {
+    std::string out =
+        "id,state,task,attempts,credits,submitted_at,finished_at,actual_s,estimated_s,file,bytes,sha256,"
+        "error_code,error_message\r\n";
+    for (Row const& r : report.rows) {
+        out += csv_text_field(r.id);
+        out += ',' + csv_text_field(r.state);
+        out += ',' + csv_text_field(r.task);
+        out += ',' + (r.attempts > 0 ? std::to_string(r.attempts) : std::string());
+        out += ',' + (r.state != "new" ? std::to_string(r.credits) : std::string());
+        out += ',' + (r.submitted_t_ms > 0 ? iso8601_utc(r.submitted_t_ms) : std::string());
+        out += ',' + (r.finished_t_ms > 0 ? iso8601_utc(r.finished_t_ms) : std::string());
+        out += ',' + (r.actual_s ? seconds_text(*r.actual_s) : std::string());
+        out += ',' + (r.estimated_s ? std::to_string(*r.estimated_s) : std::string());
+        out += ',' + csv_text_field(join(r.files, [](ResultFile const& f) { return f.file; }));
+        out += ',' + join(r.files, [](ResultFile const& f) { return std::to_string(f.bytes); });
+        out += ',' + csv_text_field(join(r.files, [](ResultFile const& f) { return f.sha256; }));
+        out += ',' + csv_text_field(r.error ? r.error->code : std::string());
+        out += ',' + csv_text_field(r.error ? r.error->message : std::string());
+        out += "\r\n";
+    }
+    return out;
+}
+
+} // namespace evobatch::report

@@ -1,0 +1,448 @@
+// The report: rows and totals from a manifest and a hand-built replay (states, durations,
+// changed entries, failure reasons), and the three writers: CSV quoting and its formula guard,
+// the JSON fields, HTML escaping of hostile server text, one SVG bar per task.
+
+#include "evobatch/report/render.hpp"
+#include "evobatch/report/report_model.hpp"
+
+#include "evobatch/ledger/replay.hpp"
+#include "evobatch/manifest/loader.hpp"
+#include "evobatch/sched/request_of.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using namespace evobatch;
+using report::Report;
+
+constexpr std::int64_t k_t0 = 1'767'225'600'000; // 2026-01-01T00:00:00Z
+
+constexpr std::string_view k_manifest = R"(version: 1
+defaults:
+  prompt: Make it blue
+output:
+  ledger: l.jsonl
+  dir: out
+jobs:
+  - id: done
+    video: https://cdn.example.com/done.mp4
+  - id: broken
+    video: https://cdn.example.com/broken.mp4
+  - id: busy
+    video: https://cdn.example.com/busy.mp4
+  - id: fresh
+    video: https://cdn.example.com/fresh.mp4
+  - id: edited
+    video: https://cdn.example.com/edited.mp4
+  - id: lost
+    video: https://cdn.example.com/lost.mp4
+  - id: broken-too
+    video: https://cdn.example.com/broken-too.mp4
+)";
+
+manifest::Manifest load() {
+    auto loaded = manifest::load_manifest_text(k_manifest, "m.yaml", ".");
+    BOOST_TEST_REQUIRE(loaded.ok());
+    return *loaded.manifest;
+}
+
+std::string digest_of(manifest::Manifest const& m, std::string_view id) {
+    for (manifest::Job const& j : m.jobs) {
+        if (j.id == id) {
+            return sched::request_digest(sched::request_of(j));
+        }
+    }
+    throw std::logic_error("test bug: no job " + std::string(id));
+}
+
+ledger::JobHistory history(manifest::Manifest const& m, std::string const& id, ledger::JobPhase phase) {
+    ledger::JobHistory h;
+    h.job = id;
+    h.req = digest_of(m, id);
+    h.phase = phase;
+    h.first_t_ms = k_t0;
+    h.last_t_ms = k_t0;
+    return h;
+}
+
+void add(ledger::Replay& r, ledger::JobHistory h) {
+    r.index[h.job] = r.jobs.size();
+    r.jobs.push_back(std::move(h));
+}
+
+// done: completed in 42.5 s (estimate 300 s), one file; broken/broken-too: failed tasks; busy:
+// running; fresh: not in the ledger; edited: ledger request differs; lost: uncertain, no task.
+ledger::Replay sample_replay(manifest::Manifest const& m, std::string const& hostile = "bad input") {
+    ledger::Replay r;
+    r.events = 20;
+    r.batches.push_back(ledger::BatchStart{k_t0 - 500, "m.yaml", "abc"});
+
+    auto done = history(m, "done", ledger::JobPhase::completed);
+    done.task = "task-1";
+    done.submitted_t_ms = k_t0 + 1'000;
+    done.finished_t_ms = k_t0 + 43'500;
+    done.last_t_ms = k_t0 + 45'000;
+    done.eta_s = 300;
+    done.credits = 28;
+    done.downloads.push_back(ledger::Download{"out/done.mp4", 1024, std::string(64, 'a'), k_t0 + 45'000});
+    add(r, done);
+
+    auto broken = history(m, "broken", ledger::JobPhase::failed);
+    broken.task = "task-2";
+    broken.attempt = 3;
+    broken.submitted_t_ms = k_t0 + 2'000;
+    broken.finished_t_ms = k_t0 + 12'000;
+    broken.last_t_ms = broken.finished_t_ms;
+    broken.eta_s = 120;
+    broken.credits = 40; // reserved by `submitted`, refunded when the task failed
+    broken.error = ledger::EventError{"content_policy_violation", hostile};
+    add(r, broken);
+
+    auto busy = history(m, "busy", ledger::JobPhase::running);
+    busy.task = "task-3";
+    busy.submitted_t_ms = k_t0 + 3'000;
+    busy.last_t_ms = k_t0 + 50'000;
+    busy.credits = 30;
+    add(r, busy);
+
+    auto edited = history(m, "edited", ledger::JobPhase::completed);
+    edited.req = "an-older-request";
+    edited.task = "task-4";
+    edited.submitted_t_ms = k_t0 + 4'000;
+    edited.finished_t_ms = k_t0 + 9'000;
+    edited.credits = 10;
+    add(r, edited);
+
+    auto lost = history(m, "lost", ledger::JobPhase::uncertain);
+    lost.error = ledger::EventError{"no_answer", "the create was sent, its answer lost"};
+    add(r, lost);
+
+    auto broken_too = history(m, "broken-too", ledger::JobPhase::failed);
+    broken_too.task = "task-5";
+    broken_too.submitted_t_ms = k_t0 + 5'000;
+    broken_too.finished_t_ms = k_t0 + 6'000;
+    broken_too.error = ledger::EventError{"content_policy_violation", "=cmd|' /C calc'!A0"};
+    add(r, broken_too);
+    return r;
+}
+
+Report sample_report(std::string const& hostile = "bad input") {
+    auto const m = load();
+    return report::build_report(m, sample_replay(m, hostile), "l.jsonl", k_t0 + 60'000);
+}
+
+report::Row const& row(Report const& r, std::string_view id) {
+    for (auto const& row : r.rows) {
+        if (row.id == id) {
+            return row;
+        }
+    }
+    throw std::logic_error("test bug: no row " + std::string(id));
+}
+
+std::size_t count(std::string_view text, std::string_view needle) {
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
+// A strict RFC 4180 reader: records of fields, CRLF between records.
+std::vector<std::vector<std::string>> parse_csv(std::string_view text) {
+    std::vector<std::vector<std::string>> records(1, std::vector<std::string>(1));
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        std::string& field = records.back().back();
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == '"') {
+            BOOST_TEST_REQUIRE(field.empty()); // a quote only opens a field
+            quoted = true;
+        } else if (c == ',') {
+            records.back().emplace_back();
+        } else if (c == '\r') {
+            BOOST_TEST_REQUIRE(text.substr(i, 2) == "\r\n");
+            ++i;
+            records.emplace_back(1);
+        } else {
+            BOOST_TEST_REQUIRE(c != '\n'); // a bare LF outside quotes is not RFC 4180
+            field += c;
+        }
+    }
+    BOOST_TEST_REQUIRE(!quoted);
+    BOOST_TEST_REQUIRE(records.back() == std::vector<std::string>(1)); // ends with CRLF
+    records.pop_back();
+    return records;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(report_model)
+
+BOOST_AUTO_TEST_CASE(states_follow_the_ledger_and_the_manifest) {
+    Report const r = sample_report();
+    BOOST_TEST(r.rows.size() == 7u);
+    std::vector<std::string> ids;
+    std::vector<std::string> states;
+    for (auto const& row : r.rows) {
+        ids.push_back(row.id);
+        states.push_back(row.state);
+    }
+    std::vector<std::string> const want_ids{"done",   "broken", "busy",      "fresh",
+                                            "edited", "lost",   "broken-too"};
+    std::vector<std::string> const want_states{"completed", "failed",    "running", "new",
+                                               "changed",   "uncertain", "failed"};
+    BOOST_TEST(ids == want_ids, boost::test_tools::per_element());
+    BOOST_TEST(states == want_states, boost::test_tools::per_element());
+    BOOST_TEST(row(r, "fresh").attempts == 0);
+    BOOST_TEST(row(r, "fresh").task.empty());
+    BOOST_TEST(row(r, "broken").attempts == 3);
+    BOOST_TEST(row(r, "broken").credits == 0);     // failed tasks are refunded
+    BOOST_TEST(row(r, "edited").task == "task-4"); // a changed entry keeps what was paid for
+}
+
+BOOST_AUTO_TEST_CASE(durations_are_finish_minus_submit_for_finished_tasks) {
+    Report const r = sample_report();
+    BOOST_TEST(row(r, "done").actual_s.value() == 42.5);
+    BOOST_TEST(row(r, "done").estimated_s.value() == 300);
+    BOOST_TEST(row(r, "broken").actual_s.value() == 10.0);
+    BOOST_TEST(!row(r, "busy").actual_s.has_value());
+    BOOST_TEST(row(r, "busy").finished_t_ms == 0);
+    BOOST_TEST(!row(r, "lost").actual_s.has_value());
+    BOOST_TEST(!row(r, "fresh").actual_s.has_value());
+
+    // A running task's bar reaches the ledger's last event; a row without a task has none.
+    std::int64_t s = 0;
+    std::int64_t e = 0;
+    BOOST_TEST(report::task_span(row(r, "busy"), r.totals, s, e));
+    BOOST_TEST(s == k_t0 + 3'000);
+    BOOST_TEST(e == k_t0 + 50'000);
+    BOOST_TEST(report::task_span(row(r, "done"), r.totals, s, e));
+    BOOST_TEST(e - s == 42'500);
+    BOOST_TEST(!report::task_span(row(r, "lost"), r.totals, s, e));
+    BOOST_TEST(!report::task_span(row(r, "fresh"), r.totals, s, e));
+}
+
+BOOST_AUTO_TEST_CASE(totals) {
+    Report const r = sample_report();
+    auto const& t = r.totals;
+    BOOST_TEST(t.jobs == 7u);
+    BOOST_TEST(t.tasks == 5u);
+    BOOST_TEST(t.credits == 28 + 30 + 10);
+    BOOST_TEST(t.first_t_ms == k_t0 - 500); // the batch event
+    BOOST_TEST(t.last_t_ms == k_t0 + 50'000);
+    BOOST_TEST(t.wall_s == 50.5);
+    BOOST_TEST(t.files == 1u);
+    BOOST_TEST(t.bytes == 1024u);
+    using Count = std::pair<std::string, std::size_t>;
+    std::vector<Count> const reasons{{"content_policy_violation", 2}, {"no_answer", 1}};
+    BOOST_TEST((t.failure_reasons == reasons));
+    std::vector<Count> const states{{"new", 1},    {"running", 1},   {"completed", 1},
+                                    {"failed", 2}, {"uncertain", 1}, {"changed", 1}};
+    BOOST_TEST((t.states == states));
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_ledger_makes_new_rows_and_zero_totals) {
+    auto const m = load();
+    Report const r = report::build_report(m, ledger::Replay{}, "l.jsonl", k_t0);
+    BOOST_TEST(r.rows.size() == 7u);
+    BOOST_TEST(r.totals.tasks == 0u);
+    BOOST_TEST(r.totals.wall_s == 0.0);
+    BOOST_TEST(r.totals.states.size() == 1u);
+    BOOST_TEST(count(report::render_html(r), "<rect class=\"bar") == 0u);
+    BOOST_TEST(report::render_html(r).find("No task submitted yet") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(iso8601) {
+    BOOST_TEST(report::iso8601_utc(0) == "1970-01-01T00:00:00.000Z");
+    BOOST_TEST(report::iso8601_utc(k_t0) == "2026-01-01T00:00:00.000Z");
+    BOOST_TEST(report::iso8601_utc(951'782'400'000 + 86'399'999) == "2000-02-29T23:59:59.999Z"); // leap day
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(report_csv)
+
+BOOST_AUTO_TEST_CASE(fields_are_quoted_as_rfc_4180_says) {
+    BOOST_TEST(report::csv_text_field("plain text") == "plain text");
+    BOOST_TEST(report::csv_text_field("") == "");
+    BOOST_TEST(report::csv_text_field("a,b") == "\"a,b\"");
+    BOOST_TEST(report::csv_text_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+    BOOST_TEST(report::csv_text_field("two\nlines") == "\"two\nlines\"");
+    BOOST_TEST(report::csv_text_field("cr\rhere") == "\"cr\rhere\"");
+}
+
+BOOST_AUTO_TEST_CASE(formula_starts_get_an_apostrophe) {
+    BOOST_TEST(report::csv_text_field("=1+2") == "'=1+2");
+    BOOST_TEST(report::csv_text_field("+1") == "'+1");
+    BOOST_TEST(report::csv_text_field("-1") == "'-1");
+    BOOST_TEST(report::csv_text_field("@SUM(A1)") == "'@SUM(A1)");
+    BOOST_TEST(report::csv_text_field("\tx") == "'\tx");
+    BOOST_TEST(report::csv_text_field("=HYPERLINK(\"http://x\",\"y\")") ==
+               "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+    BOOST_TEST(report::csv_text_field("a=b") == "a=b"); // only the first character matters
+}
+
+BOOST_AUTO_TEST_CASE(one_record_per_job_after_the_header) {
+    Report const r = sample_report("line one,\n\"quoted\" line two");
+    auto const records = parse_csv(report::render_csv(r));
+    BOOST_TEST_REQUIRE(records.size() == 8u);
+    std::vector<std::string> const header{
+        "id",       "state",       "task", "attempts", "credits", "submitted_at", "finished_at",
+        "actual_s", "estimated_s", "file", "bytes",    "sha256",  "error_code",   "error_message"};
+    BOOST_TEST(records[0] == header, boost::test_tools::per_element());
+    for (auto const& rec : records) {
+        BOOST_TEST(rec.size() == header.size());
+    }
+    auto const& done = records[1];
+    BOOST_TEST(done[0] == "done");
+    BOOST_TEST(done[1] == "completed");
+    BOOST_TEST(done[2] == "task-1");
+    BOOST_TEST(done[4] == "28");
+    BOOST_TEST(done[5] == "2026-01-01T00:00:01.000Z");
+    BOOST_TEST(done[6] == "2026-01-01T00:00:43.500Z");
+    BOOST_TEST(done[7] == "42.5");
+    BOOST_TEST(done[8] == "300");
+    BOOST_TEST(done[9] == "out/done.mp4");
+    BOOST_TEST(done[10] == "1024");
+    BOOST_TEST(done[11] == std::string(64, 'a'));
+    BOOST_TEST(records[2][7] == "10");
+    BOOST_TEST(records[2][13] == "line one,\n\"quoted\" line two"); // survives quoting whole
+    BOOST_TEST(records[4][1] == "new");
+    BOOST_TEST(records[4][4] == ""); // nothing known, not zero
+    BOOST_TEST(records[7][0] == "broken-too");
+    BOOST_TEST(records[7][13] == "'=cmd|' /C calc'!A0"); // a server's formula stays text
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(report_json)
+
+BOOST_AUTO_TEST_CASE(document_fields) {
+    auto const doc = boost::json::parse(report::render_json(sample_report())).as_object();
+    BOOST_TEST(doc.at("manifest").as_string() == "m.yaml");
+    BOOST_TEST(doc.at("ledger").as_string() == "l.jsonl");
+    BOOST_TEST(doc.at("generated_at").as_string() == "2026-01-01T00:01:00.000Z");
+    BOOST_TEST(doc.at("events").to_number<int>() == 20);
+    auto const& totals = doc.at("totals").as_object();
+    BOOST_TEST(totals.at("jobs").to_number<int>() == 7);
+    BOOST_TEST(totals.at("tasks").to_number<int>() == 5);
+    BOOST_TEST(totals.at("credits").to_number<int>() == 68);
+    BOOST_TEST(totals.at("wall_s").to_number<double>() == 50.5);
+    BOOST_TEST(totals.at("first_event_at").as_string() == "2025-12-31T23:59:59.500Z");
+    BOOST_TEST(totals.at("failure_reasons").at("content_policy_violation").to_number<int>() == 2);
+    BOOST_TEST(totals.at("states").at("failed").to_number<int>() == 2);
+
+    auto const& jobs = doc.at("jobs").as_array();
+    BOOST_TEST_REQUIRE(jobs.size() == 7u);
+    auto const& done = jobs[0].as_object();
+    BOOST_TEST(done.at("id").as_string() == "done");
+    BOOST_TEST(done.at("state").as_string() == "completed");
+    BOOST_TEST(done.at("task").as_string() == "task-1");
+    BOOST_TEST(done.at("attempts").to_number<int>() == 1);
+    BOOST_TEST(done.at("credits").to_number<int>() == 28);
+    BOOST_TEST(done.at("submitted_at").as_string() == "2026-01-01T00:00:01.000Z");
+    BOOST_TEST(done.at("finished_at").as_string() == "2026-01-01T00:00:43.500Z");
+    BOOST_TEST(done.at("actual_s").to_number<double>() == 42.5);
+    BOOST_TEST(done.at("estimated_s").to_number<int>() == 300);
+    BOOST_TEST(done.at("files").at(0).at("file").as_string() == "out/done.mp4");
+    BOOST_TEST(done.at("files").at(0).at("sha256").as_string() == std::string(64, 'a'));
+    BOOST_TEST(done.at("error").is_null());
+    auto const& fresh = jobs[3].as_object();
+    BOOST_TEST(fresh.at("state").as_string() == "new");
+    BOOST_TEST(fresh.at("task").is_null());
+    BOOST_TEST(fresh.at("submitted_at").is_null());
+    BOOST_TEST(fresh.at("actual_s").is_null());
+    BOOST_TEST(jobs[1].at("error").at("code").as_string() == "content_policy_violation");
+}
+
+BOOST_AUTO_TEST_CASE(hostile_text_round_trips) {
+    std::string const hostile = "</script>\"\\\n\x01 caf\xc3\xa9";
+    auto const doc = boost::json::parse(report::render_json(sample_report(hostile))).as_object();
+    BOOST_TEST(doc.at("jobs").at(1).at("error").at("message").as_string() == hostile);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(report_html)
+
+BOOST_AUTO_TEST_CASE(escape) {
+    BOOST_TEST(report::html_escape("a<b>&\"c\"'d'") == "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;");
+    BOOST_TEST(report::html_escape("caf\xc3\xa9") == "caf\xc3\xa9");
+}
+
+BOOST_AUTO_TEST_CASE(hostile_server_text_is_escaped) {
+    std::string const hostile = "<script>alert(\"x\")</script><img src=x onerror='y'> & more";
+    auto const m = load();
+    auto replay = sample_replay(m, hostile);
+    replay.jobs[2].task = "\"><svg onload=alert(1)>"; // a task id is server text too
+    std::string const html = report::render_html(report::build_report(m, replay, "l.jsonl", k_t0 + 60'000));
+    BOOST_TEST(html.find("<script") == std::string::npos);
+    BOOST_TEST(html.find("<img") == std::string::npos);
+    BOOST_TEST(html.find("<svg onload") == std::string::npos);
+    BOOST_TEST(
+        html.find("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=&#39;y&#39;&gt; "
+                  "&amp; more") != std::string::npos);
+    BOOST_TEST(html.find("&quot;&gt;&lt;svg onload=alert(1)&gt;") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(self_contained) {
+    std::string const html = report::render_html(sample_report());
+    BOOST_TEST(html.starts_with("<!DOCTYPE html>"));
+    BOOST_TEST(html.find("default-src 'none'") != std::string::npos);
+    for (std::string_view fetches : {"<script", "<link", "<img", "src=", "href=", "url(", "@import"}) {
+        BOOST_TEST(html.find(fetches) == std::string::npos, fetches);
+    }
+    // The only URL is the SVG namespace name, which is never fetched.
+    BOOST_TEST(count(html, "http://") + count(html, "https://") == 1u);
+    BOOST_TEST(count(html, "http://www.w3.org/2000/svg") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(one_bar_per_task_one_row_per_job) {
+    Report const r = sample_report();
+    std::string const html = report::render_html(r);
+    BOOST_TEST(count(html, "<rect class=\"bar") == r.totals.tasks);
+    BOOST_TEST(count(html, "<rect class=\"bar") == 5u);
+    BOOST_TEST(count(html, "<tr class=\"job\"") == 7u);
+    BOOST_TEST(count(html, "<tr class=\"job\" id=\"job-fresh\" data-job=\"fresh\" data-state=\"new\"") == 1u);
+    BOOST_TEST(count(html, "<rect class=\"bar s-running\" data-job=\"busy\" data-state=\"running\"") == 1u);
+    BOOST_TEST(count(html, "data-job=\"lost\"") == 1u); // its row, no bar
+    BOOST_TEST(html.find("<title>done: completed, task task-1, 2026-01-01T00:00:01.000Z to "
+                         "2026-01-01T00:00:43.500Z (42.5s)</title>") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(many_tasks_get_thin_bars_without_labels) {
+    auto const m = load();
+    auto replay = sample_replay(m);
+    Report r = report::build_report(m, replay, "l.jsonl", k_t0 + 60'000);
+    report::Row const base = row(r, "done");
+    r.rows.clear();
+    for (int i = 0; i < 500; ++i) {
+        report::Row copy = base;
+        copy.id = "job-" + std::to_string(i);
+        copy.submitted_t_ms += i * 100;
+        copy.finished_t_ms += i * 100;
+        r.rows.push_back(copy);
+    }
+    std::string const html = report::render_html(r);
+    BOOST_TEST(count(html, "<rect class=\"bar") == 500u);
+    BOOST_TEST(count(html, "text-anchor=\"end\"") == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
