@@ -307,6 +307,9 @@ void Service::serve_file(Route const& r, Request const& request, Now now, Reply&
     if (!method_is(request, "GET", reply)) {
         return;
     }
+    if (!request.authorization.empty()) {
+        ++m_stats.file_requests_with_key; // media hosts must never see the API key
+    }
     if (!m_book.completed(r.id, now.steady)) {
         set_error(reply, 404, "file_not_found", fmt::format("no result file for {}", r.id));
         return;

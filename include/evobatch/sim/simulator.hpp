@@ -77,6 +77,7 @@ struct SimStats {
     std::int64_t credits_refunded = 0;     // released by failed tasks
     std::uint64_t file_bytes_sent = 0;
     std::uint64_t cut_downloads = 0; // file answers cut off halfway (cut_file_ratio)
+    std::uint64_t file_requests_with_key = 0; // GET /files/... carrying an Authorization header: a leak
 
     [[nodiscard]] std::uint64_t count(unsigned status) const; // status_counts[status], 0 if absent
     [[nodiscard]] std::uint64_t count_5xx() const;

@@ -86,6 +86,8 @@ BOOST_AUTO_TEST_CASE(a_result_file_lands_whole_with_its_hash_and_no_part_file) {
     BOOST_TEST(!result.resumed);
     BOOST_TEST(file_text(target) == sim::expected_file_bytes(task, k_file_bytes));
     BOOST_TEST(!std::filesystem::exists(target.string() + ".part"));
+    BOOST_TEST(f.simulator.stats().file_requests_with_key == 0u); // the API key never goes to the media host
+    BOOST_TEST(f.simulator.stats().file_requests == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_download_cut_halfway_continues_with_a_range_request) {

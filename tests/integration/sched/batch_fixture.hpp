@@ -6,6 +6,7 @@
 #include "integration/net/run_coro.hpp"
 
 #include "evobatch/api/api_client.hpp"
+#include "evobatch/download/downloader.hpp"
 #include "evobatch/ledger/event.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
 #include "evobatch/manifest/manifest.hpp"
@@ -14,6 +15,7 @@
 #include "evobatch/progress/progress_view.hpp"
 #include "evobatch/sched/scheduler.hpp"
 #include "evobatch/sim/simulator.hpp"
+#include "evobatch/util/sha256.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -21,6 +23,8 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +53,7 @@ struct BatchRun {
     std::vector<ledger::Event> events; // the whole ledger, parsed
     sim::SimStats stats;
     std::vector<std::string> sim_log; // one line per task the simulator created
+    std::map<std::string, std::string> file_sha256; // result files on disk (name -> sha256), with downloads
 };
 
 struct BatchOptions {
@@ -62,6 +67,7 @@ struct BatchOptions {
         limits.poll_interval_scale = 0.1; // tasks last 1-3 s: poll 10 times faster than for real ones
     }
     std::vector<sched::JobStart> starts; // where each job resumes (empty: all new)
+    bool downloads = false;              // download results into <temp>/out while the batch goes on
     // Called once the run has started, with the scheduler (e.g. to stop() it later).
     std::function<void(boost::asio::io_context&, sched::Scheduler&)> during;
 };
@@ -85,6 +91,10 @@ inline BatchRun run_batch(BatchOptions options) {
     std::FILE* sink = std::tmpfile();
     progress::ProgressView view(progress::Mode::quiet, sink, false);
     sched::Scheduler scheduler(io.get_executor(), client, writer, view, jobs, options.limits, options.starts);
+    download::Downloader downloader(io.get_executor(), tls, pool, download::DownloadOptions{});
+    if (options.downloads) {
+        scheduler.download_to(downloader, dir.path() / "out");
+    }
     if (options.during) {
         options.during(io, scheduler);
     }
@@ -108,6 +118,13 @@ inline BatchRun run_batch(BatchOptions options) {
         auto event = ledger::parse_json_line(line);
         BOOST_REQUIRE_MESSAGE(event, "ledger line does not parse: " << line);
         result.events.push_back(std::move(*event));
+    }
+    if (std::filesystem::exists(dir.path() / "out")) {
+        for (auto const& entry : std::filesystem::directory_iterator(dir.path() / "out")) {
+            std::ifstream file(entry.path(), std::ios::binary);
+            std::string const bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+            result.file_sha256[entry.path().filename().string()] = util::sha256_hex(bytes);
+        }
     }
     std::ifstream log(dir.path() / "sim.log");
     for (std::string line; std::getline(log, line);) {

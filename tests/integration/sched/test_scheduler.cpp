@@ -3,12 +3,14 @@
 #include "integration/sched/batch_fixture.hpp"
 
 #include "evobatch/ledger/replay.hpp"
+#include "evobatch/sim/file_content.hpp"
 #include "evobatch/sched/task_errors.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
 #include <map>
 #include <set>
 
@@ -212,6 +214,40 @@ BOOST_AUTO_TEST_CASE(stop_ends_the_run_as_interrupted_with_a_consistent_ledger) 
     }
     BOOST_TEST(ledger_tasks.size() == run.stats.tasks_created);
     BOOST_TEST(count_events(run, EventType::submitting) == run.stats.tasks_created);
+}
+
+BOOST_AUTO_TEST_CASE(results_are_downloaded_while_the_batch_goes_on) {
+    BatchOptions o;
+    o.jobs = 30;
+    o.sim.file_bytes = 200 * 1024;
+    o.limits.requests_per_second = 10; // submitting takes ~3 s; the first tasks finish before that
+    o.limits.max_in_flight = 30;
+    o.limits.max_credits = 1'000'000;
+    o.downloads = true;
+    auto const run = run_batch(o);
+    BOOST_TEST(run.outcome.completed == 30u);
+    BOOST_TEST(run.outcome.downloaded == 30u);
+    BOOST_TEST(run.outcome.exit_code == 0);
+    BOOST_TEST(run.file_sha256.size() == 30u);
+    std::int64_t first_download = std::numeric_limits<std::int64_t>::max();
+    std::int64_t last_submit = 0;
+    std::map<std::string, std::string> task_of;
+    for (auto const& e : run.events) {
+        if (e.type == EventType::submitted) {
+            last_submit = std::max(last_submit, e.t_ms);
+            task_of[e.job] = *e.task;
+        } else if (e.type == EventType::downloaded) {
+            first_download = std::min(first_download, e.t_ms);
+            BOOST_TEST_INFO(e.job);
+            auto const name = std::filesystem::path(*e.file).filename().string();
+            BOOST_TEST(name == e.job + ".mp4");
+            BOOST_TEST(*e.bytes == 200u * 1024u);
+            BOOST_TEST(*e.sha256 == run.file_sha256.at(name)); // the ledger's hash is the file's
+            BOOST_TEST(*e.sha256 == sim::expected_file_sha256(task_of.at(e.job), 200 * 1024)); // and the server's bytes
+        }
+    }
+    BOOST_TEST(first_download < last_submit); // not at the end: as soon as a task completes
+    BOOST_TEST(run.stats.file_requests_with_key == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_resumed_task_the_server_does_not_know_is_reported_never_resubmitted) {
