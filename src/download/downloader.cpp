@@ -189,11 +189,8 @@ private:
     bool const& m_stopped;
 };
 
-// fsync, then SHA-256 of what is on disk: the hash describes the bytes we keep. Pool thread.
-std::string sync_and_hash(int fd) {
-    if (::fsync(fd) != 0) {
-        throw std::system_error(errno, std::generic_category(), "fsync");
-    }
+// SHA-256 of a whole file, read through `fd`. Pool thread.
+std::string hash_file(int fd) {
     util::Sha256 hash;
     std::vector<char> buffer(k_hash_chunk);
     off_t offset = 0;
@@ -211,6 +208,14 @@ std::string sync_and_hash(int fd) {
         hash.update(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
         offset += n;
     }
+}
+
+// fsync, then SHA-256 of what is on disk: the hash describes the bytes we keep. Pool thread.
+std::string sync_and_hash(int fd) {
+    if (::fsync(fd) != 0) {
+        throw std::system_error(errno, std::generic_category(), "fsync");
+    }
+    return hash_file(fd);
 }
 
 // rename() then fsync of the folder, so the new name survives a power loss. Pool thread.
@@ -410,6 +415,19 @@ asio::awaitable<DownloadResult> Downloader::fetch(std::string url, fs::path targ
 }
 
 DownloadStats Downloader::stats() const noexcept { return m_impl->stats; }
+
+asio::awaitable<bool> Downloader::intact(fs::path file, std::string sha256) {
+    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        co_return false;
+    }
+    int const raw = fd.get();
+    try {
+        co_return co_await util::offload(m_impl->pool, [raw] { return hash_file(raw); }) == sha256;
+    } catch (std::exception const&) {
+        co_return false;
+    }
+}
 
 void Downloader::stop() {
     m_impl->stopped = true;

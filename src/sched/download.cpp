@@ -53,4 +53,26 @@ asio::awaitable<void> RunState::download_results(std::size_t index) {
     changed.notify_all();
 }
 
+asio::awaitable<void> RunState::verify_earlier_downloads() {
+    // One job at a time: the batch's new downloads need the disk and the pool more.
+    for (JobRecord& r : records) {
+        if (r.files_to_verify.empty() || done) {
+            continue;
+        }
+        bool all_intact = true;
+        for (auto const& [file, sha256] : r.files_to_verify) {
+            all_intact = all_intact && co_await downloader->intact(file, sha256);
+        }
+        if (!all_intact) {
+            files_downloaded -= r.files_to_verify.size();
+            view.note({r.job->id, "warning", r.task, "a result file changed on disk since it was downloaded; "
+                                                     "downloading it again"});
+            start_download(r);
+        }
+        r.files_to_verify.clear();
+    }
+    verifying = false;
+    changed.notify_all();
+}
+
 } // namespace evobatch::sched::detail

@@ -23,7 +23,8 @@ bool worth_a_new_attempt(std::string_view code) {
 }
 
 // Every result URL has a `downloaded` event naming its file, and that file is there with the
-// recorded size (hashing every file again at each resume would cost more than it guards).
+// recorded size. (Cheap enough for `plan` and `status`; `run` also checks each file's hash in the
+// background and downloads a changed one again.)
 bool all_results_on_disk(ledger::JobHistory const& h, std::filesystem::path const& dir) {
     for (std::size_t i = 0; i < h.results.size(); ++i) {
         auto const path = download::path_inside(dir, download::result_file_name(h.job, h.results[i], i + 1));

@@ -91,7 +91,10 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
         if (d.expired) {
             expired += h->results.size();
         } else if (!d.download) {
-            files_downloaded += h->downloads.size();
+            files_downloaded += h->downloads.size(); // until a hash says otherwise
+            for (ledger::Download const& f : h->downloads) {
+                r.files_to_verify.emplace_back(f.file, f.sha256);
+            }
         }
         break;
     case ResumeAction::failed: r.state = JobState::failed; break;

@@ -52,7 +52,7 @@ struct Scheduler::Impl {
         if (state.interrupted) {
             return true; // downloads in progress end too (Downloader::stop): .part files resume
         }
-        return state.in_flight == 0 && state.downloads_running == 0 &&
+        return state.in_flight == 0 && state.downloads_running == 0 && !state.verifying &&
                (state.queue.empty() || state.submission_stopped);
     }
 
@@ -63,6 +63,10 @@ struct Scheduler::Impl {
             if (r.needs_download) {
                 state.start_download(r); // completed in an earlier run, files still missing
             }
+        }
+        if (state.downloader != nullptr) {
+            state.verifying = true;
+            state.spawn(state.verify_earlier_downloads());
         }
         co_await state.submit_all();
         while (!finished()) {

@@ -7,7 +7,9 @@ Usage: crash_resume.py BIN SCENARIO [--seed N] [--kills N] [--jobs N]
                       after creates): no job is created twice, every job completes, and the
                       ledger's task ids equal the simulator's.
   SCENARIO cut:       the same with --cut-after-create-ratio 0.15, and downloads cut halfway.
-  In both, every result file is on disk with the size served and the hash the ledger recorded.
+  SCENARIO files:     a finished batch whose result files were tampered with and deleted: a
+                      second run creates no task and downloads exactly those files again.
+  In all three, every result file is on disk with the size served and the hash the ledger recorded.
   SCENARIO forgetful: the simulator ignores keys (--no-idempotency), connections are cut after
                       creates, and the manifest's idempotency window is 0 (no key is trusted,
                       so nothing is re-POSTed): jobs cut off end uncertain, a second run does
@@ -76,13 +78,13 @@ def write_manifest(path, jobs, window):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
-    parser.add_argument("scenario", choices=["keys", "cut", "forgetful"])
+    parser.add_argument("scenario", choices=["keys", "cut", "forgetful", "files"])
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=40)
     o = parser.parse_args()
-    if o.scenario == "forgetful":
-        o.kills = 0  # a kill between `submitting` and the POST would leave an uncertain job with no task
+    if o.scenario in ("forgetful", "files"):
+        o.kills = 0  # forgetful: a kill between `submitting` and the POST would leave an uncertain job with no task
     rng = random.Random(o.seed)
     env = dict(os.environ, CRASH_SIM_KEY="crash-test-key-0123456789", EVOLINK_API_KEY="crash-test-key-0123456789")
 
@@ -124,6 +126,8 @@ def main():
                                        timeout=RUN_LIMIT_S)
                 if again.returncode != 1 or len(read_jsonl(f"{work}/sim.log")) != before:
                     fail(f"resuming re-POSTed uncertain jobs (exit {again.returncode})")
+            if o.scenario == "files":
+                final = damage_files_and_resume(run, env, ledger, work)
             check(o, work, ledger, final, kills)
         finally:
             sim.send_signal(signal.SIGINT)
@@ -131,6 +135,27 @@ def main():
                 sim.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 sim.kill()
+
+
+def damage_files_and_resume(run, env, ledger, work):
+    """After a finished batch: one result file loses a byte's worth of meaning (same size), one
+    is deleted. Running again must create no task and download exactly those two again."""
+    files = sorted(e["file"] for e in read_jsonl(ledger) if e["ev"] == "downloaded")
+    tampered, deleted = files[0], files[1]
+    with open(tampered, "r+b") as f:
+        first = f.read(1)
+        f.seek(0)
+        f.write(bytes([first[0] ^ 0xFF]))
+    os.remove(deleted)
+    tasks_before = len(read_jsonl(f"{work}/sim.log"))
+    downloads_before = len([e for e in read_jsonl(ledger) if e["ev"] == "downloaded"])
+    again = subprocess.run(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, timeout=RUN_LIMIT_S)
+    if len(read_jsonl(f"{work}/sim.log")) != tasks_before:
+        fail("resuming a finished batch created tasks")
+    new = [e["file"] for e in read_jsonl(ledger) if e["ev"] == "downloaded"][downloads_before:]
+    if sorted(new) != sorted([tampered, deleted]):
+        fail(f"expected the changed and the deleted file to be downloaded again, got {new}")
+    return again.returncode, again.stderr.decode(errors="replace")
 
 
 def check(o, work, ledger, final, kills):
@@ -149,7 +174,7 @@ def check(o, work, ledger, final, kills):
             last[e["job"]] = e["ev"]
     states = {job: last.get(job) for job in job_of_video.values()}
 
-    if o.scenario in ("keys", "cut"):
+    if o.scenario in ("keys", "cut", "files"):
         if code != 0:
             fail(f"the last run exited {code}, expected 0; stderr: {stderr[-400:]}")
         twice = {v: t for v, t in by_video.items() if len(t) > 1}
@@ -164,7 +189,7 @@ def check(o, work, ledger, final, kills):
             fail(f"ledger and simulator disagree: only in ledger {ledger_tasks - sim_tasks}, "
                  f"only in simulator {sim_tasks - ledger_tasks}")
         # Every result is on disk, whole, with the hash its `downloaded` event recorded.
-        downloaded = {e["job"]: e for e in events if e["ev"] == "downloaded"}
+        downloaded = {e["job"]: e for e in events if e["ev"] == "downloaded"}  # the last one per job
         missing = sorted(set(job_of_video.values()) - set(downloaded))
         if missing:
             fail(f"results never downloaded: {missing}")

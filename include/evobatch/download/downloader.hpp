@@ -63,6 +63,10 @@ public:
     // throws for network, HTTP or file errors: they are in the result.
     boost::asio::awaitable<DownloadResult> fetch(std::string url, std::filesystem::path target);
 
+    // Whether `file` holds exactly the bytes whose SHA-256 is `sha256` (hashed on the worker
+    // pool): a result downloaded by an earlier run is kept only when it is still intact.
+    boost::asio::awaitable<bool> intact(std::filesystem::path file, std::string sha256);
+
     // Ends every fetch soon (within one piece of a body) and refuses new ones: an interrupted
     // run must not wait for large files. Their .part files stay for the next run.
     void stop();

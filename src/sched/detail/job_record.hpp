@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace evobatch::manifest {
@@ -49,6 +50,7 @@ struct JobRecord {
     std::vector<std::string> results; // result URLs of the completed task
     std::int64_t completed_ms = 0;    // when the task completed (UTC ms): its links last ~24 h
     bool needs_download = false;      // completed in an earlier run, files not all on disk
+    std::vector<std::pair<std::string, std::string>> files_to_verify; // earlier downloads: file, sha256
     bool stale_noted = false;
     TimePoint submitted_at{};
     TimePoint progress_seen_at{};

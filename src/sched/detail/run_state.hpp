@@ -61,6 +61,8 @@ struct RunState {
     // ---- downloading (download.cpp)
     void start_download(JobRecord& r); // spawns download_results when downloads are on
     boost::asio::awaitable<void> download_results(std::size_t index);
+    // Hashes the files earlier runs downloaded; a job whose file changed is downloaded again.
+    boost::asio::awaitable<void> verify_earlier_downloads();
 
     // ---- polling (poll.cpp)
     boost::asio::awaitable<void> poll_loop();
@@ -93,6 +95,7 @@ struct RunState {
     download::Downloader* downloader = nullptr; // null: output.download is off
     std::filesystem::path output_dir;
     std::size_t downloads_running = 0;   // jobs whose files are being fetched
+    bool verifying = false;              // verify_earlier_downloads() is at work
     std::size_t files_downloaded = 0;    // this run and earlier ones (resumed jobs whose files are there)
     std::size_t download_failed = 0;
     std::size_t expired = 0;
