@@ -1,23 +1,17 @@
 #include "evobatch/ledger/event.hpp"
 
-#include "evobatch/ledger/error.hpp"
-#include "evobatch/util/utf8.hpp"
+#include "line_parser.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
+#include "evobatch/util/utf8.hpp"
 
 #include <array>
 #include <charconv>
 #include <chrono>
 #include <cstddef>
-#include <limits>
 #include <utility>
 
 namespace evobatch::ledger {
 
-namespace json = boost::json;
-using boost::system::error_code;
 using boost::system::result;
 
 namespace {
@@ -30,6 +24,7 @@ constexpr std::array k_event_names{
     std::pair{EventType::completed, std::string_view("completed")},
     std::pair{EventType::failed, std::string_view("failed")},
     std::pair{EventType::uncertain, std::string_view("uncertain")},
+    std::pair{EventType::unsent, std::string_view("unsent")},
     std::pair{EventType::downloaded, std::string_view("downloaded")},
 };
 
@@ -115,195 +110,6 @@ template <class Int> void append_field(std::string_view key, std::optional<Int> 
     }
 }
 
-// ---- parsing -------------------------------------------------------------------------------
-
-error_code fail(LedgerErrc e) {
-    return make_error_code(e);
-}
-
-json::value const* find(json::object const& o, std::string_view key) {
-    auto const* v = o.if_contains(key);
-    return v == nullptr || v->is_null() ? nullptr : v;
-}
-
-// Integers only: our writer never writes 7.0 or "7", so those mean someone else wrote the line.
-template <class Int> error_code read_integer(json::value const& v, Int& out) {
-    if (auto const* i = v.if_int64()) {
-        if (!std::in_range<Int>(*i)) {
-            return fail(LedgerErrc::out_of_range);
-        }
-        out = static_cast<Int>(*i);
-        return {};
-    }
-    if (auto const* u = v.if_uint64()) {
-        if (!std::in_range<Int>(*u)) {
-            return fail(LedgerErrc::out_of_range);
-        }
-        out = static_cast<Int>(*u);
-        return {};
-    }
-    return fail(LedgerErrc::wrong_type);
-}
-
-template <class Int> error_code read(json::object const& o, std::string_view key, std::optional<Int>& out) {
-    auto const* v = find(o, key);
-    if (v == nullptr) {
-        return {};
-    }
-    Int value{};
-    if (auto ec = read_integer(*v, value)) {
-        return ec;
-    }
-    out = value;
-    return {};
-}
-
-error_code read_string(json::value const& v, std::string& out) {
-    auto const* s = v.if_string();
-    if (s == nullptr) {
-        return fail(LedgerErrc::wrong_type);
-    }
-    out.assign(s->data(), s->size());
-    return {};
-}
-
-error_code read(json::object const& o, std::string_view key, std::optional<std::string>& out) {
-    auto const* v = find(o, key);
-    if (v == nullptr) {
-        return {};
-    }
-    return read_string(*v, out.emplace());
-}
-
-error_code read_required(json::object const& o, std::string_view key, std::string& out) {
-    auto const* v = find(o, key);
-    return v == nullptr ? fail(LedgerErrc::missing_field) : read_string(*v, out);
-}
-
-error_code read_optional_string(json::object const& o, std::string_view key, std::string& out) {
-    auto const* v = find(o, key);
-    return v == nullptr ? error_code() : read_string(*v, out);
-}
-
-error_code read_results(json::object const& o, std::vector<std::string>& out) {
-    auto const* v = find(o, "results");
-    if (v == nullptr) {
-        return {};
-    }
-    auto const* a = v->if_array();
-    if (a == nullptr) {
-        return fail(LedgerErrc::wrong_type);
-    }
-    out.reserve(a->size());
-    for (auto const& item : *a) {
-        if (auto ec = read_string(item, out.emplace_back())) {
-            return ec;
-        }
-    }
-    return {};
-}
-
-error_code read_error(json::object const& o, std::optional<EventError>& out) {
-    auto const* v = find(o, "error");
-    if (v == nullptr) {
-        return {};
-    }
-    auto const* e = v->if_object();
-    if (e == nullptr) {
-        return fail(LedgerErrc::wrong_type);
-    }
-    auto& error = out.emplace();
-    for (auto const& [key, field] : {std::pair{"code", &error.code}, std::pair{"message", &error.message}}) {
-        if (auto const* s = find(*e, key)) {
-            if (auto ec = read_string(*s, *field)) {
-                return ec;
-            }
-        }
-    }
-    return {};
-}
-
-// `v`, `t`, `ev` (and `job`, `req` for job events): what every consumer of a line relies on.
-error_code read_header(json::object const& o, Event& event) {
-    auto const* v = find(o, "v");
-    if (v == nullptr) {
-        return fail(LedgerErrc::missing_field);
-    }
-    int version = 0;
-    if (auto ec = read_integer(*v, version)) {
-        return ec == LedgerErrc::out_of_range ? fail(LedgerErrc::unsupported_version) : ec;
-    }
-    if (version != k_format_version) {
-        return fail(LedgerErrc::unsupported_version);
-    }
-    auto const* t = find(o, "t");
-    auto const* ev = find(o, "ev");
-    if (t == nullptr || ev == nullptr) {
-        return fail(LedgerErrc::missing_field);
-    }
-    if (auto ec = read_integer(*t, event.t_ms)) {
-        return ec;
-    }
-    auto const* name = ev->if_string();
-    if (name == nullptr) {
-        return fail(LedgerErrc::wrong_type);
-    }
-    auto const type = parse_event_type(std::string_view(name->data(), name->size()));
-    if (!type) {
-        return fail(LedgerErrc::unknown_event);
-    }
-    event.type = *type;
-    if (event.type == EventType::batch) {
-        return {};
-    }
-    if (auto ec = read_required(o, "job", event.job)) {
-        return ec;
-    }
-    return read_required(o, "req", event.req);
-}
-
-error_code read_event(json::object const& o, Event& event) {
-    if (auto ec = read_header(o, event)) {
-        return ec;
-    }
-    error_code ec;
-    if (event.type == EventType::batch) {
-        // A batch line has no job fields by contract, but reading them when present is harmless.
-        ec = read_optional_string(o, "job", event.job);
-        if (!ec) {
-            ec = read_optional_string(o, "req", event.req);
-        }
-    }
-    for (auto const& [key, field] :
-         {std::pair{"task", &event.task}, std::pair{"key", &event.key}, std::pair{"rid", &event.rid},
-          std::pair{"file", &event.file}, std::pair{"sha256", &event.sha256},
-          std::pair{"manifest", &event.manifest}, std::pair{"digest", &event.digest}}) {
-        if (!ec) {
-            ec = read(o, key, *field);
-        }
-    }
-    for (auto const& [key, field] :
-         {std::pair{"attempt", &event.attempt}, std::pair{"progress", &event.progress},
-          std::pair{"eta_s", &event.eta_s}}) {
-        if (!ec) {
-            ec = read(o, key, *field);
-        }
-    }
-    if (!ec) {
-        ec = read(o, "credits", event.credits);
-    }
-    if (!ec) {
-        ec = read(o, "bytes", event.bytes);
-    }
-    if (!ec) {
-        ec = read_results(o, event.results);
-    }
-    if (!ec) {
-        ec = read_error(o, event.error);
-    }
-    return ec;
-}
-
 } // namespace
 
 std::string_view to_string(EventType type) noexcept {
@@ -380,23 +186,36 @@ std::string to_json_line(Event const& event) {
 }
 
 result<Event> parse_json_line(std::string_view line) {
-    // The parsed tree lives only until it is converted: a stack arena avoids a heap allocation
-    // per node, which matters when replay reads a ledger of a million lines.
-    alignas(std::max_align_t) unsigned char buffer[4096];
-    json::monotonic_resource arena(buffer, sizeof buffer);
-    error_code ec;
-    json::value const v = json::parse(line, ec, json::storage_ptr(&arena));
-    if (ec) {
+    // The same parser replay reuses line after line; here it lives for one line.
+    detail::LineParser parser;
+    if (auto ec = parser.parse(line)) {
         return ec;
     }
-    auto const* o = v.if_object();
-    if (o == nullptr) {
-        return fail(LedgerErrc::not_an_object);
-    }
+    detail::EventView const& v = parser.view();
+    auto const copy = [](std::optional<std::string_view> s) {
+        return s ? std::optional<std::string>(*s) : std::nullopt;
+    };
     Event event;
-    if (auto read_ec = read_event(*o, event)) {
-        return read_ec;
+    event.type = v.type;
+    event.t_ms = v.t_ms;
+    event.job = v.job;
+    event.req = v.req;
+    event.task = copy(v.task);
+    event.key = copy(v.key);
+    event.rid = copy(v.rid);
+    event.attempt = v.attempt;
+    event.progress = v.progress;
+    event.eta_s = v.eta_s;
+    event.credits = v.credits;
+    event.results.assign(v.results.begin(), v.results.end());
+    if (v.has_error) {
+        event.error = EventError{std::string(v.error_code), std::string(v.error_message)};
     }
+    event.file = copy(v.file);
+    event.sha256 = copy(v.sha256);
+    event.bytes = v.bytes;
+    event.manifest = copy(v.manifest);
+    event.digest = copy(v.digest);
     return event;
 }
 

@@ -15,7 +15,19 @@ namespace evobatch::ledger {
 
 inline constexpr int k_format_version = 1;
 
-enum class EventType { batch, submitting, submitted, progress, completed, failed, uncertain, downloaded };
+// The events (design.md "Ledger"), in their usual order for one job.
+enum class EventType {
+    batch,      // a run started (no job): manifest path and digest
+    submitting, // the attempt's idempotency key, durable before the POST leaves
+    submitted,  // the create answered: a task exists
+    progress,   // the task's progress changed
+    completed,
+    failed,
+    uncertain,  // the create may have made a task that the ledger cannot name
+    unsent,     // the create under this key was refused (429, 401, 402, 403) or never left: no task
+                // exists, so resume re-POSTs the same key rather than treating the job as uncertain
+    downloaded, // a result file saved
+};
 
 // The `ev` spelling of each event ("batch", "submitting", ...).
 std::string_view to_string(EventType type) noexcept;

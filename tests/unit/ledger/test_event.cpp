@@ -12,6 +12,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <limits>
+#include <random>
 #include <string>
 
 namespace evobatch::ledger {
@@ -33,7 +36,7 @@ using namespace evobatch::ledger;
 
 constexpr std::array k_all_types{EventType::batch,     EventType::submitting, EventType::submitted,
                                  EventType::progress,  EventType::completed,  EventType::failed,
-                                 EventType::uncertain, EventType::downloaded};
+                                 EventType::uncertain, EventType::unsent,     EventType::downloaded};
 
 // Every field set: round trips must keep each one.
 Event full_event(EventType type) {
@@ -135,6 +138,8 @@ BOOST_AUTO_TEST_CASE(event_names) {
     for (auto const type : k_all_types) {
         BOOST_TEST((parse_event_type(to_string(type)) == type));
     }
+    BOOST_TEST(to_string(EventType::unsent) == "unsent");
+    BOOST_TEST((parse_event_type("unsent") == EventType::unsent));
     BOOST_TEST(!parse_event_type("Completed").has_value());
     BOOST_TEST(!parse_event_type("").has_value());
 }
@@ -259,6 +264,84 @@ BOOST_AUTO_TEST_CASE(error_fields_default_to_empty) {
     BOOST_TEST_REQUIRE(parsed->error.has_value());
     BOOST_TEST(parsed->error->code == "server_error");
     BOOST_TEST(parsed->error->message.empty());
+}
+
+BOOST_AUTO_TEST_CASE(our_own_lines_read_by_hand_as_the_json_parser_reads_them) {
+    // Lines exactly as we write them take a hand-written path; a space after the `{` sends the
+    // same line through the JSON parser. Both must read the same event, for every mix of
+    // fields and the integers at their limits (out of range: both must refuse alike).
+    std::mt19937 rng(20261125);
+    auto const pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    std::array<std::string, 9> const texts{"",  "a",        "clip-007", "}",          "],[",
+                                           ":", ",\"x\":1", "\x7f",     "caf\xc3\xa9"};
+    std::array<std::int64_t, 5> const longs{0, -1, 1'767'225'600'123,
+                                            std::numeric_limits<std::int64_t>::max(),
+                                            std::numeric_limits<std::int64_t>::min()};
+    std::array<int, 5> const ints{0, 7, -3, std::numeric_limits<int>::max(), std::numeric_limits<int>::min()};
+    for (int i = 0; i < 3000; ++i) {
+        Event e;
+        e.type = k_all_types.at(pick(k_all_types.size()));
+        e.t_ms = longs.at(pick(longs.size()));
+        if (e.type != EventType::batch) {
+            e.job = texts.at(pick(texts.size()));
+            e.req = texts.at(pick(texts.size()));
+        }
+        for (auto* field : {&e.task, &e.key, &e.rid, &e.file, &e.sha256, &e.manifest, &e.digest}) {
+            if (pick(2) == 0) {
+                *field = texts.at(pick(texts.size()));
+            }
+        }
+        for (auto* field : {&e.attempt, &e.progress, &e.eta_s}) {
+            if (pick(2) == 0) {
+                *field = ints.at(pick(ints.size()));
+            }
+        }
+        if (pick(2) == 0) {
+            e.credits = longs.at(pick(longs.size()));
+        }
+        if (pick(2) == 0) {
+            e.bytes = pick(2) == 0 ? std::numeric_limits<std::uint64_t>::max() : 18'000'000U;
+        }
+        for (std::size_t r = pick(3); r > 0; --r) {
+            e.results.push_back(texts.at(pick(texts.size())));
+        }
+        if (pick(2) == 0) {
+            e.error = EventError{texts.at(pick(texts.size())), texts.at(pick(texts.size()))};
+        }
+        std::string const line = to_json_line(e);
+        auto const by_hand = parse_json_line(line);
+        auto const by_json = parse_json_line("{ " + line.substr(1));
+        BOOST_TEST_CONTEXT(line) {
+            BOOST_TEST_REQUIRE(by_hand.has_value());
+            BOOST_TEST_REQUIRE(by_json.has_value());
+            BOOST_TEST(*by_hand == e);
+            BOOST_TEST(*by_json == e);
+        }
+    }
+    // Near misses of our form go to the JSON parser, which refuses or accepts them as JSON does.
+    std::string const good = R"({"v":1,"t":5,"job":"j","req":"r","ev":"progress","attempt":3})";
+    BOOST_TEST(parse_json_line(good).has_value());
+    auto const& json_category = boost::json::make_error_code(boost::json::error::syntax).category();
+    for (std::string_view const bad : {R"({"v":1,"t":05,"job":"j","req":"r","ev":"progress"})",
+                                       R"({"v":1,"t":5,"job":"j","req":"r","ev":"progress","attempt":3,})",
+                                       R"({"v":1,"t":5,"job":"j","req":"r","ev":"progress","attempt":+3})",
+                                       R"({"v":1,"t":5,"job":"j","req":"r","ev":"progress"}})"}) {
+        BOOST_TEST((parse_error(bad).category() == json_category), bad);
+    }
+    BOOST_TEST(parse_error(R"({"v":1,"t":5,"job":"j","req":"r","ev":"progress","attempt":3.0})") ==
+               LedgerErrc::wrong_type);
+    auto const minus_zero =
+        parse_json_line(R"({"v":1,"t":5,"job":"j","req":"r","ev":"progress","attempt":-0})");
+    BOOST_TEST_REQUIRE(minus_zero.has_value()); // JSON reads -0 as the integer 0
+    BOOST_TEST((minus_zero->attempt == std::optional<int>(0)));
+    auto const dup =
+        parse_json_line(R"({"v":1,"t":5,"job":"j","req":"r","ev":"progress","attempt":3,"attempt":4})");
+    BOOST_TEST_REQUIRE(dup.has_value()); // a JSON object keeps the last of duplicate keys
+    BOOST_TEST((dup->attempt == std::optional<int>(4)));
+    auto const batch_with_job = parse_json_line(R"({"v":1,"t":5,"job":"j","req":"r","ev":"batch"})");
+    BOOST_TEST_REQUIRE(batch_with_job.has_value());
+    BOOST_TEST(batch_with_job->job == "j");
+    BOOST_TEST(parse_error(R"({"v":1,"t":5,"ev":"progress"})") == LedgerErrc::missing_field);
 }
 
 BOOST_AUTO_TEST_CASE(now_is_utc_milliseconds) {

@@ -1,0 +1,599 @@
+#include "line_parser.hpp"
+
+#include "evobatch/ledger/error.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/error.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
+
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace evobatch::ledger::detail {
+
+namespace json = boost::json;
+using boost::system::error_code;
+
+namespace {
+
+enum class Field : std::uint8_t {
+    v,
+    t,
+    ev,
+    job,
+    req,
+    task,
+    key,
+    rid,
+    file,
+    sha256,
+    manifest,
+    digest,
+    attempt,
+    progress,
+    eta_s,
+    credits,
+    bytes,
+    results, // the first field that is not a scalar
+    error,
+    unknown,
+};
+
+constexpr std::array<std::string_view, static_cast<std::size_t>(Field::unknown)> k_field_names{
+    "v",        "t",      "ev",      "job",      "req",   "task",    "key",   "rid",     "file",  "sha256",
+    "manifest", "digest", "attempt", "progress", "eta_s", "credits", "bytes", "results", "error",
+};
+constexpr auto k_scalar_fields = static_cast<std::size_t>(Field::results);
+
+// Called for every key of every line: the size and a letter or two pick the one name to compare.
+Field field_of(std::string_view key) noexcept {
+    auto candidate = Field::unknown;
+    char const c = key.empty() ? '\0' : key[0];
+    switch (key.size()) {
+    case 1:
+        candidate = c == 'v' ? Field::v : Field::t;
+        break;
+    case 2:
+        candidate = Field::ev;
+        break;
+    case 3:
+        candidate = c == 'j' ? Field::job : c == 'k' ? Field::key : key[2] == 'q' ? Field::req : Field::rid;
+        break;
+    case 4:
+        candidate = c == 't' ? Field::task : Field::file;
+        break;
+    case 5:
+        candidate = c == 'b' ? Field::bytes : key[1] == 't' ? Field::eta_s : Field::error;
+        break;
+    case 6:
+        candidate = c == 's' ? Field::sha256 : Field::digest;
+        break;
+    case 7:
+        candidate = c == 'a' ? Field::attempt : c == 'c' ? Field::credits : Field::results;
+        break;
+    case 8:
+        candidate = c == 'm' ? Field::manifest : Field::progress;
+        break;
+    default:
+        return Field::unknown;
+    }
+    return k_field_names[static_cast<std::size_t>(candidate)] == key ? candidate : Field::unknown;
+}
+
+error_code fail(LedgerErrc e) {
+    return make_error_code(e);
+}
+
+// What the line says about one scalar field. A JSON object keeps the last of duplicate keys,
+// so each occurrence overwrites the one before; null reads as absent.
+struct Scalar {
+    enum class Kind : std::uint8_t { absent, string, int64, uint64, other };
+    Kind kind = Kind::absent;
+    std::int64_t i = 0;
+    std::uint64_t u = 0;
+    std::string s; // reused from line to line: no allocation once it has grown
+
+    // Integers only: our writer never writes 7.0 or "7", so those mean someone else wrote the line.
+    template <class Int> error_code read(std::optional<Int>& out) const {
+        if (kind == Kind::absent) {
+            return {};
+        }
+        if (kind == Kind::int64 && std::in_range<Int>(i)) {
+            out = static_cast<Int>(i);
+            return {};
+        }
+        if (kind == Kind::uint64 && std::in_range<Int>(u)) {
+            out = static_cast<Int>(u);
+            return {};
+        }
+        return fail(kind == Kind::int64 || kind == Kind::uint64 ? LedgerErrc::out_of_range
+                                                                : LedgerErrc::wrong_type);
+    }
+
+    error_code read(std::optional<std::string_view>& out) const {
+        if (kind == Kind::absent) {
+            return {};
+        }
+        if (kind != Kind::string) {
+            return fail(LedgerErrc::wrong_type);
+        }
+        out = s;
+        return {};
+    }
+
+    error_code read_required(std::string_view& out) const {
+        std::optional<std::string_view> v;
+        auto ec = read(v);
+        if (!ec && !v) {
+            ec = fail(LedgerErrc::missing_field);
+        }
+        out = v.value_or(std::string_view());
+        return ec;
+    }
+};
+
+// `results` and `error`: absent, of the wrong JSON type, or the container we expect.
+enum class Shape : std::uint8_t { absent, wrong, container };
+
+// Boost.JSON SAX handler (the interface of boost/json/basic_parser.hpp). It never stops the
+// parse: like the JSON tree parse_json_line used to build, a line that is not JSON reports
+// the JSON error even when a field before the damage has the wrong type.
+class Handler {
+public:
+    // The limits of the tree parser (boost/json/detail/handler.hpp), for the same errors.
+    static constexpr std::size_t max_object_size = json::object::max_size();
+    static constexpr std::size_t max_array_size = json::array::max_size();
+    static constexpr std::size_t max_key_size = json::string::max_size();
+    static constexpr std::size_t max_string_size = json::string::max_size();
+
+    void reset() noexcept {
+        m_depth = 0;
+        m_top = Shape::absent;
+        m_current = Field::unknown;
+        for (auto& f : m_fields) {
+            f.kind = Scalar::Kind::absent;
+        }
+        m_results = Shape::absent;
+        m_results_count = 0;
+        m_results_bad = false;
+        m_error = Shape::absent;
+        m_code.kind = Scalar::Kind::absent;
+        m_message.kind = Scalar::Kind::absent;
+        m_error_field = nullptr;
+        m_part.clear();
+    }
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_object_begin(error_code&) { return begin(true); }
+    bool on_object_end(std::size_t, error_code&) { return end(); }
+    bool on_array_begin(error_code&) { return begin(false); }
+    bool on_array_end(std::size_t, error_code&) { return end(); }
+    bool on_key_part(json::string_view s, std::size_t, error_code&) { return part(s); }
+    bool on_key(json::string_view s, std::size_t, error_code&) {
+        key(whole(s));
+        m_part.clear();
+        return true;
+    }
+    bool on_string_part(json::string_view s, std::size_t, error_code&) { return part(s); }
+    bool on_string(json::string_view s, std::size_t, error_code&) {
+        scalar(Scalar::Kind::string, whole(s));
+        m_part.clear();
+        return true;
+    }
+    bool on_number_part(json::string_view, error_code&) { return true; }
+    bool on_int64(std::int64_t i, json::string_view, error_code&) {
+        return scalar(Scalar::Kind::int64, {}, i, 0);
+    }
+    bool on_uint64(std::uint64_t u, json::string_view, error_code&) {
+        return scalar(Scalar::Kind::uint64, {}, 0, u);
+    }
+    bool on_double(double, json::string_view, error_code&) { return scalar(Scalar::Kind::other); }
+    bool on_bool(bool, error_code&) { return scalar(Scalar::Kind::other); }
+    bool on_null(error_code&) { return scalar(Scalar::Kind::absent); }
+    bool on_comment_part(json::string_view, error_code&) { return true; }
+    bool on_comment(json::string_view, error_code&) { return true; }
+
+    // The checks parse_json_line has always made, in its order, so that a line with several
+    // problems reports the same one.
+    error_code finish(EventView& out, std::vector<std::string_view>& results) const {
+        if (m_top != Shape::container) {
+            return fail(LedgerErrc::not_an_object);
+        }
+        out = EventView{};
+        std::optional<int> version;
+        if (field(Field::v).kind == Scalar::Kind::absent) {
+            return fail(LedgerErrc::missing_field);
+        }
+        if (auto ec = field(Field::v).read(version)) {
+            return ec == LedgerErrc::out_of_range ? fail(LedgerErrc::unsupported_version) : ec;
+        }
+        if (version != k_format_version) {
+            return fail(LedgerErrc::unsupported_version);
+        }
+        if (field(Field::t).kind == Scalar::Kind::absent || field(Field::ev).kind == Scalar::Kind::absent) {
+            return fail(LedgerErrc::missing_field);
+        }
+        std::optional<std::int64_t> t;
+        if (auto ec = field(Field::t).read(t)) {
+            return ec;
+        }
+        out.t_ms = *t;
+        if (field(Field::ev).kind != Scalar::Kind::string) {
+            return fail(LedgerErrc::wrong_type);
+        }
+        auto const type = parse_event_type(field(Field::ev).s);
+        if (!type) {
+            return fail(LedgerErrc::unknown_event);
+        }
+        out.type = *type;
+        error_code ec;
+        if (out.type == EventType::batch) {
+            // A batch line has no job fields by contract, but reading them when present is harmless.
+            std::optional<std::string_view> job, req;
+            ec = field(Field::job).read(job);
+            if (!ec) {
+                ec = field(Field::req).read(req);
+            }
+            out.job = job.value_or(std::string_view());
+            out.req = req.value_or(std::string_view());
+        } else {
+            ec = field(Field::job).read_required(out.job);
+            if (!ec) {
+                ec = field(Field::req).read_required(out.req);
+            }
+        }
+        for (auto const& [f, dest] :
+             {std::pair{Field::task, &out.task}, std::pair{Field::key, &out.key},
+              std::pair{Field::rid, &out.rid}, std::pair{Field::file, &out.file},
+              std::pair{Field::sha256, &out.sha256}, std::pair{Field::manifest, &out.manifest},
+              std::pair{Field::digest, &out.digest}}) {
+            if (!ec) {
+                ec = field(f).read(*dest);
+            }
+        }
+        for (auto const& [f, dest] :
+             {std::pair{Field::attempt, &out.attempt}, std::pair{Field::progress, &out.progress},
+              std::pair{Field::eta_s, &out.eta_s}}) {
+            if (!ec) {
+                ec = field(f).read(*dest);
+            }
+        }
+        if (!ec) {
+            ec = field(Field::credits).read(out.credits);
+        }
+        if (!ec) {
+            ec = field(Field::bytes).read(out.bytes);
+        }
+        if (!ec && (m_results == Shape::wrong || m_results_bad)) {
+            ec = fail(LedgerErrc::wrong_type);
+        }
+        if (!ec && m_results == Shape::container) {
+            results.assign(m_results_list.begin(),
+                           m_results_list.begin() + static_cast<std::ptrdiff_t>(m_results_count));
+            out.results = results;
+        }
+        if (!ec && m_error != Shape::absent) {
+            ec = read_error(out);
+        }
+        return ec;
+    }
+
+private:
+    Scalar const& field(Field f) const { return m_fields[static_cast<std::size_t>(f)]; }
+
+    error_code read_error(EventView& out) const {
+        if (m_error == Shape::wrong) {
+            return fail(LedgerErrc::wrong_type);
+        }
+        std::optional<std::string_view> code, message;
+        if (auto ec = m_code.read(code)) {
+            return ec;
+        }
+        if (auto ec = m_message.read(message)) {
+            return ec;
+        }
+        out.has_error = true;
+        out.error_code = code.value_or(std::string_view());
+        out.error_message = message.value_or(std::string_view());
+        return {};
+    }
+
+    bool part(json::string_view s) {
+        m_part.append(s.data(), s.size());
+        return true;
+    }
+
+    // A key or string that came in parts (escapes, or a long one) is whole in m_part.
+    std::string_view whole(json::string_view s) {
+        if (m_part.empty()) {
+            return {s.data(), s.size()};
+        }
+        m_part.append(s.data(), s.size());
+        return m_part;
+    }
+
+    void key(std::string_view k) {
+        if (m_top != Shape::container) {
+            return;
+        }
+        if (m_depth == 1) {
+            m_current = field_of(k);
+        } else if (m_depth == 2 && m_current == Field::error && m_error == Shape::container) {
+            m_error_field = k == "code" ? &m_code : k == "message" ? &m_message : nullptr;
+        }
+    }
+
+    // Depth counts the containers open: 1 inside the line's object, 2 inside a field's value.
+    bool begin(bool object) {
+        if (m_depth == 0) {
+            m_top = object ? Shape::container : Shape::wrong;
+        } else if (m_top == Shape::container && m_depth == 1) {
+            if (m_current == Field::results) {
+                m_results = object ? Shape::wrong : Shape::container;
+                m_results_count = 0;
+                m_results_bad = false;
+            } else if (m_current == Field::error) {
+                m_error = object ? Shape::container : Shape::wrong;
+                m_code.kind = Scalar::Kind::absent;
+                m_message.kind = Scalar::Kind::absent;
+                m_error_field = nullptr;
+            } else if (m_current != Field::unknown) {
+                m_fields[static_cast<std::size_t>(m_current)].kind = Scalar::Kind::other;
+            }
+        } else if (m_top == Shape::container && m_depth == 2) {
+            if (m_current == Field::results && m_results == Shape::container) {
+                m_results_bad = true;
+            } else if (m_current == Field::error && m_error == Shape::container && m_error_field != nullptr) {
+                m_error_field->kind = Scalar::Kind::other;
+            }
+        }
+        ++m_depth;
+        return true;
+    }
+
+    bool end() {
+        --m_depth;
+        return true;
+    }
+
+    bool scalar(Scalar::Kind kind, std::string_view s = {}, std::int64_t i = 0, std::uint64_t u = 0) {
+        Scalar* target = nullptr;
+        if (m_depth == 0) {
+            m_top = Shape::wrong;
+        } else if (m_top != Shape::container) {
+            // Inside a line that is not an object: nothing to read.
+        } else if (m_depth == 1) {
+            if (m_current == Field::results) {
+                m_results = kind == Scalar::Kind::absent ? Shape::absent : Shape::wrong;
+            } else if (m_current == Field::error) {
+                m_error = kind == Scalar::Kind::absent ? Shape::absent : Shape::wrong;
+            } else if (m_current != Field::unknown) {
+                target = &m_fields[static_cast<std::size_t>(m_current)];
+            }
+        } else if (m_depth == 2 && m_current == Field::results && m_results == Shape::container) {
+            if (kind != Scalar::Kind::string) {
+                m_results_bad = true; // null too: a result is a URL
+            } else if (m_results_count < m_results_list.size()) {
+                m_results_list[m_results_count++].assign(s);
+            } else {
+                m_results_list.emplace_back(s);
+                ++m_results_count;
+            }
+        } else if (m_depth == 2 && m_current == Field::error && m_error == Shape::container) {
+            target = m_error_field;
+        }
+        if (target != nullptr) {
+            target->kind = kind;
+            target->i = i;
+            target->u = u;
+            if (kind == Scalar::Kind::string) {
+                target->s.assign(s);
+            }
+        }
+        return true;
+    }
+
+    int m_depth = 0;
+    Shape m_top = Shape::absent;      // container: the line is a JSON object
+    Field m_current = Field::unknown; // the line's field whose value is being read
+    std::array<Scalar, k_scalar_fields> m_fields;
+    Shape m_results = Shape::absent;
+    std::vector<std::string> m_results_list; // the first m_results_count are this line's
+    std::size_t m_results_count = 0;
+    bool m_results_bad = false; // an element is not a string
+    Shape m_error = Shape::absent;
+    Scalar m_code, m_message;
+    Scalar* m_error_field = nullptr; // &m_code, &m_message, or nullptr for another key
+    std::string m_part;
+};
+
+// Lines exactly as append_json_line writes them: its fields in its order, no spaces, strings
+// with neither escapes nor bytes beyond ASCII (so no UTF-8 to check), integers in range. Read
+// by hand, such a line costs a third of the SAX parse, and replay reads little else. Anything
+// else, valid or not, is left to the SAX parser, which has the last word on every line.
+class FastLine {
+public:
+    explicit FastLine(std::string_view line) : m_rest(line) {
+        if (m_rest.ends_with('\n')) {
+            m_rest.remove_suffix(1);
+        }
+    }
+
+    // True when the line is in our exact form: `out` is then what the SAX parser would say.
+    bool read(EventView& out, std::vector<std::string_view>& results) {
+        if (!plain(m_rest)) {
+            return false;
+        }
+        out = EventView{};
+        if (!skip("{\"v\":1,\"t\":") || !integer(out.t_ms)) {
+            return false;
+        }
+        bool const has_job = skip(",\"job\":");
+        if (has_job && (!string(out.job) || !skip(",\"req\":") || !string(out.req))) {
+            return false;
+        }
+        std::string_view ev;
+        if (!skip(",\"ev\":") || !string(ev)) {
+            return false;
+        }
+        auto const type = parse_event_type(ev);
+        if (!type || (*type == EventType::batch) == has_job) {
+            return false;
+        }
+        out.type = *type;
+        if (!field(",\"task\":", out.task) || !field(",\"attempt\":", out.attempt) ||
+            !field(",\"key\":", out.key) || !field(",\"rid\":", out.rid) ||
+            !field(",\"progress\":", out.progress) || !field(",\"eta_s\":", out.eta_s) ||
+            !field(",\"credits\":", out.credits)) {
+            return false;
+        }
+        if (skip(",\"results\":[")) {
+            results.clear();
+            do {
+                if (!string(results.emplace_back())) {
+                    return false;
+                }
+            } while (skip(","));
+            if (!skip("]")) {
+                return false;
+            }
+            out.results = results;
+        }
+        if (skip(",\"error\":{\"code\":")) {
+            if (!string(out.error_code) || !skip(",\"message\":") || !string(out.error_message) ||
+                !skip("}")) {
+                return false;
+            }
+            out.has_error = true;
+        }
+        if (!field(",\"file\":", out.file) || !field(",\"bytes\":", out.bytes) ||
+            !field(",\"sha256\":", out.sha256) || !field(",\"manifest\":", out.manifest) ||
+            !field(",\"digest\":", out.digest)) {
+            return false;
+        }
+        return skip("}") && m_rest.empty();
+    }
+
+private:
+    // No control character, backslash or byte beyond ASCII: then every string in the line is
+    // its own JSON text, and valid UTF-8. Eight bytes at a time (the classic bit tricks: a
+    // byte below 0x20 borrows into its top bit, one equal to '\\' becomes 0 and borrows).
+    static bool plain(std::string_view line) {
+        constexpr std::uint64_t k_ones = 0x0101010101010101U;
+        constexpr std::uint64_t k_tops = 0x8080808080808080U;
+        std::uint64_t odd = 0;
+        std::size_t i = 0;
+        for (; i + 8 <= line.size(); i += 8) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, line.data() + i, 8);
+            std::uint64_t const backslash = word ^ (k_ones * '\\');
+            odd |= word | (word - k_ones * 0x20U) | ((backslash - k_ones) & ~backslash);
+        }
+        for (; i < line.size(); ++i) {
+            auto const c = static_cast<unsigned char>(line[i]);
+            odd |= c < 0x20U || c == '\\' ? 0x80U : c;
+        }
+        // A borrow only crosses into the next byte from a byte already found odd.
+        return (odd & k_tops) == 0;
+    }
+
+    bool skip(std::string_view text) {
+        if (!m_rest.starts_with(text)) {
+            return false;
+        }
+        m_rest.remove_prefix(text.size());
+        return true;
+    }
+
+    bool string(std::string_view& out) {
+        if (!skip("\"")) {
+            return false;
+        }
+        auto const end = m_rest.find('"');
+        if (end == std::string_view::npos) {
+            return false;
+        }
+        out = m_rest.substr(0, end);
+        m_rest.remove_prefix(end + 1);
+        return true;
+    }
+
+    // JSON's integers only (no leading zeros, no "-0", no fraction or exponent), in range.
+    template <class Int> bool integer(Int& out) {
+        char const* const first = m_rest.data();
+        char const* const last = first + m_rest.size();
+        char const* const digit = first != last && *first == '-' ? first + 1 : first;
+        if (digit == last || *digit < '0' || *digit > '9' ||
+            (*digit == '0' &&
+             (digit != first || (digit + 1 != last && digit[1] >= '0' && digit[1] <= '9')))) {
+            return false;
+        }
+        auto const [end, ec] = std::from_chars(first, last, out);
+        if (ec != std::errc() || end == last || (*end != ',' && *end != '}')) {
+            return false;
+        }
+        m_rest.remove_prefix(static_cast<std::size_t>(end - first));
+        return true;
+    }
+
+    template <class T> bool field(std::string_view key, std::optional<T>& out) {
+        if (!skip(key)) {
+            return true;
+        }
+        T value{};
+        if constexpr (std::is_same_v<T, std::string_view>) {
+            if (!string(value)) {
+                return false;
+            }
+        } else if (!integer(value)) {
+            return false;
+        }
+        out = value;
+        return true;
+    }
+
+    std::string_view m_rest;
+};
+
+} // namespace
+
+class LineParser::Impl {
+public:
+    json::basic_parser<Handler> parser{json::parse_options()};
+    EventView view;
+    std::vector<std::string_view> results; // what view.results shows
+};
+
+LineParser::LineParser() : m_impl(std::make_unique<Impl>()) {}
+LineParser::~LineParser() = default;
+
+error_code LineParser::parse(std::string_view line) {
+    if (FastLine(line).read(m_impl->view, m_impl->results)) {
+        return {};
+    }
+    auto& parser = m_impl->parser;
+    parser.reset();
+    parser.handler().reset();
+    error_code ec;
+    std::size_t const used = parser.write_some(false, line.data(), line.size(), ec);
+    if (ec) {
+        return ec;
+    }
+    if (used < line.size()) {
+        return json::error::extra_data; // as boost::json::parse says of "{} {}"
+    }
+    return parser.handler().finish(m_impl->view, m_impl->results);
+}
+
+EventView const& LineParser::view() const noexcept {
+    return m_impl->view;
+}
+
+} // namespace evobatch::ledger::detail
