@@ -10,7 +10,12 @@ std::optional<ledger::Replay> read_ledger(std::filesystem::path const& path) {
     try {
         return ledger::replay_file(path);
     } catch (ledger::ReplayError const& e) {
-        fmt::print(stderr, "{}:{}: error: {}\n", path.string(), e.line(), e.what());
+        // The message names the line (and byte) itself; the prefix makes it clickable.
+        if (e.line() > 0) {
+            fmt::print(stderr, "{}:{}: error: {}\n", path.string(), e.line(), e.what());
+        } else {
+            fmt::print(stderr, "{}: error: {}\n", path.string(), e.what());
+        }
         return std::nullopt;
     }
 }

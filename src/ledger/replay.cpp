@@ -152,6 +152,9 @@ private:
             // A new POST (a new attempt, or the same key sent again): what the last one left is void.
             h.phase = JobPhase::submitting;
             h.attempt = e.attempt.value_or(1);
+            if (h.key != e.key.value_or("") || h.key_first_sent_t_ms == 0) {
+                h.key_first_sent_t_ms = e.t_ms; // a server keeps a key from its first use
+            }
             h.key = e.key.value_or("");
             h.task.clear();
             h.submitting_t_ms = e.t_ms;

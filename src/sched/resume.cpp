@@ -82,7 +82,9 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     case JobPhase::running: return {ResumeAction::poll, h->attempt, false, {}};
     case JobPhase::unsent: return {ResumeAction::resend, h->attempt, false, "its create made no task"};
     case JobPhase::submitting: {
-        auto const age = std::chrono::milliseconds(options.now_ms - h->submitting_t_ms);
+        // From the key's first use: each resend writes a new `submitting`, but a server forgets
+        // a key counting from when it first saw it.
+        auto const age = std::chrono::milliseconds(options.now_ms - h->key_first_sent_t_ms);
         if (age < options.idempotency_window) {
             return {ResumeAction::resend, h->attempt, false, "its create got no answer; the server still knows the key"};
         }

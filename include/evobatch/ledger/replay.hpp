@@ -47,6 +47,8 @@ struct JobHistory {
     std::string task;   // the current attempt's task id; empty before `submitted`
     std::int64_t first_t_ms = 0;      // the first event of this request
     std::int64_t submitting_t_ms = 0; // the current attempt's latest `submitting`
+    std::int64_t key_first_sent_t_ms = 0; // the first `submitting` with the current key: the
+                                          // idempotency window counts from there, not from a resend
     std::int64_t submitted_t_ms = 0;  // its `submitted`; 0 before
     std::int64_t finished_t_ms = 0;   // its `completed`/`failed`/`uncertain`; 0 before
     std::int64_t last_t_ms = 0;       // the latest event of any kind

@@ -98,9 +98,10 @@ std::string text_of(std::vector<Event> const& events) {
 // shows which differ.
 std::string describe(JobHistory const& h) {
     std::string out = fmt::format(
-        "job={} req={} phase={} attempt={} key={} task={}\nfirst={} submitting={} submitted={} finished={} "
-        "last={}\nprogress={} eta_s={} credits={} superseded={}\nresults=[{}]\n",
+        "job={} req={} phase={} attempt={} key={} task={}\nfirst={} submitting={} key_first_sent={} submitted={} "
+        "finished={} last={}\nprogress={} eta_s={} credits={} superseded={}\nresults=[{}]\n",
         h.job, h.req, to_string(h.phase), h.attempt, h.key, h.task, h.first_t_ms, h.submitting_t_ms,
+        h.key_first_sent_t_ms,
         h.submitted_t_ms, h.finished_t_ms, h.last_t_ms, h.progress,
         h.eta_s ? std::to_string(*h.eta_s) : "none", h.credits, h.superseded_events,
         fmt::join(h.results, ", "));
@@ -203,6 +204,17 @@ BOOST_AUTO_TEST_CASE(an_unreadable_file_is_line_0_with_the_reason) {
         BOOST_TEST(what.starts_with("cannot read " + dir.path().string() + ": "));
         BOOST_TEST(what.find("directory") != std::string::npos, what);
     }
+}
+
+BOOST_AUTO_TEST_CASE(the_key_counts_from_its_first_use_not_from_a_resend) {
+    auto const r = replay_text(text_of({submitting("j", k_t0), submitting("j", k_t0 + 500), // same key again
+                                        submitting("j", k_t0 + 900, 2)}));                 // a new attempt's key
+    auto const& h = history(r, "j");
+    BOOST_TEST(h.submitting_t_ms == k_t0 + 900);
+    BOOST_TEST(h.key_first_sent_t_ms == k_t0 + 900);
+    auto const resent = replay_text(text_of({submitting("j", k_t0), submitting("j", k_t0 + 500)}));
+    BOOST_TEST(history(resent, "j").submitting_t_ms == k_t0 + 500);
+    BOOST_TEST(history(resent, "j").key_first_sent_t_ms == k_t0);
 }
 
 BOOST_AUTO_TEST_CASE(submitting_starts_an_attempt_from_nothing) {

@@ -30,6 +30,7 @@ ledger::JobHistory history(JobPhase phase, int attempt = 1) {
     h.attempt = attempt;
     h.key = "evb-key-of-attempt";
     h.submitting_t_ms = k_now - 60'000; // a minute ago
+    h.key_first_sent_t_ms = h.submitting_t_ms;
     return h;
 }
 
@@ -68,13 +69,13 @@ BOOST_AUTO_TEST_CASE(a_lost_answer_is_resent_under_its_key_only_inside_the_windo
     auto d = decide(h);
     BOOST_TEST((d.action == ResumeAction::resend));
     BOOST_TEST(d.attempt == 2); // the same attempt, so the same key
-    h.submitting_t_ms = k_now - 16 * 60'000;
+    h.key_first_sent_t_ms = k_now - 16 * 60'000;
     d = decide(h);
-    BOOST_TEST((d.action == ResumeAction::uncertain));
+    BOOST_TEST((d.action == ResumeAction::uncertain)); // a resend a minute ago does not restart the window
     BOOST_TEST(d.why.find("idempotency_window") != std::string::npos);
     auto o = options();
     o.idempotency_window = std::chrono::seconds(0); // a server trusted with no key at all
-    h.submitting_t_ms = k_now;
+    h.key_first_sent_t_ms = k_now;
     BOOST_TEST((decide(h, o).action == ResumeAction::uncertain));
 }
 
