@@ -127,19 +127,11 @@ int run_report(ReportOptions const& options) {
             return exit_bad_input;
         }
     }
-    manifest::LoadResult loaded = manifest::load_manifest(options.manifest);
-    if (!loaded.ok()) {
-        print_diagnostics(loaded.diagnostics, 100);
-        fmt::print(stderr, "{}: the manifest has errors\n", options.manifest);
+    auto const batch = load_batch(options.manifest, options.ledger);
+    if (!batch) {
         return exit_bad_input;
     }
-    manifest::Manifest const& m = *loaded.manifest;
-    fs::path const ledger_path = options.ledger.empty() ? m.output.ledger : fs::path(options.ledger);
-    auto const replay = read_ledger(ledger_path);
-    if (!replay) {
-        return exit_bad_input;
-    }
-    report::Report const r = report::build_report(m, *replay, ledger_path, ledger::now_ms());
+    report::Report const r = report::build_report(batch->manifest, batch->replay, batch->ledger, ledger::now_ms());
     std::string const text = format == "csv"    ? report::render_csv(r)
                              : format == "json" ? report::render_json(r)
                                                 : report::render_html(r);

@@ -145,18 +145,13 @@ CLI::App* add_status_command(CLI::App& app, StatusOptions& o) {
 }
 
 int run_status(StatusOptions const& options) {
-    manifest::LoadResult loaded = manifest::load_manifest(options.manifest);
-    if (!loaded.ok()) {
-        print_diagnostics(loaded.diagnostics, 100);
-        fmt::print(stderr, "{}: the manifest has errors\n", options.manifest);
+    auto const batch = load_batch(options.manifest, options.ledger);
+    if (!batch) {
         return exit_bad_input;
     }
-    manifest::Manifest const& m = *loaded.manifest;
-    std::filesystem::path const path = options.ledger.empty() ? m.output.ledger : std::filesystem::path(options.ledger);
-    auto const replay = read_ledger(path);
-    if (!replay) {
-        return exit_bad_input;
-    }
+    manifest::Manifest const& m = batch->manifest;
+    std::filesystem::path const& path = batch->ledger;
+    ledger::Replay const* replay = &batch->replay;
     std::int64_t const now = ledger::now_ms();
     std::vector<Row> const rows = rows_of(m, *replay, now);
     std::map<std::string, std::size_t> counts;

@@ -1,5 +1,8 @@
 #include "ledger_state.hpp"
 
+#include "report_diagnostics.hpp"
+
+#include "evobatch/manifest/loader.hpp"
 #include "evobatch/manifest/manifest.hpp"
 
 #include <fmt/format.h>
@@ -18,6 +21,22 @@ std::optional<ledger::Replay> read_ledger(std::filesystem::path const& path) {
         }
         return std::nullopt;
     }
+}
+
+std::optional<Batch> load_batch(std::string const& manifest_path, std::string const& ledger_override) {
+    manifest::LoadResult loaded = manifest::load_manifest(manifest_path);
+    print_diagnostics(loaded.diagnostics, 100); // errors, or warnings worth seeing
+    if (!loaded.ok()) {
+        fmt::print(stderr, "{}: the manifest has errors\n", manifest_path);
+        return std::nullopt;
+    }
+    std::filesystem::path ledger_path =
+        ledger_override.empty() ? loaded.manifest->output.ledger : std::filesystem::path(ledger_override);
+    auto replay = read_ledger(ledger_path);
+    if (!replay) {
+        return std::nullopt;
+    }
+    return Batch{std::move(*loaded.manifest), std::move(ledger_path), std::move(*replay)};
 }
 
 sched::ResumeOptions resume_options(manifest::Manifest const& manifest) {

@@ -3,19 +3,29 @@
 // compiler style, `ledger:line: error: ...`) and the resume rules the manifest sets.
 
 #include "evobatch/ledger/replay.hpp"
+#include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/resume.hpp"
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
-namespace evobatch::manifest {
-struct Manifest;
-} // namespace evobatch::manifest
 
 namespace evobatch::cli {
 
 // The replayed ledger (empty when the file does not exist), or nothing after printing why not.
 std::optional<ledger::Replay> read_ledger(std::filesystem::path const& path);
+
+// A manifest with its replayed ledger, as `status` and `report` read them.
+struct Batch {
+    manifest::Manifest manifest;
+    std::filesystem::path ledger; // output.ledger, or the --ledger override
+    ledger::Replay replay;
+};
+
+// Loads the manifest (its problems printed) and replays its ledger (`ledger_override` when not
+// empty); nothing when either fails.
+std::optional<Batch> load_batch(std::string const& manifest_path, std::string const& ledger_override);
 
 // The manifest's resume settings (idempotency window, attempts), as of now.
 sched::ResumeOptions resume_options(manifest::Manifest const& manifest);

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <variant>
 #include <vector>
 
 namespace evobatch::net {
@@ -101,14 +102,22 @@ struct HttpsClient::Impl {
         return endpoint;
     }
 
-    asio::awaitable<HttpOutcome> send(HttpRequest request) {
-        clock::time_point const deadline = clock::now() + options.request_timeout;
+    // A request ready to go: its checked endpoint, its bytes and a pooled connection for them.
+    struct Ready {
+        detail::Endpoint endpoint;
+        std::string text;
+        detail::Lease lease;
+    };
+
+    // Checks the URL and headers and takes a connection (within `deadline`); when any of that
+    // fails, the outcome of a request that was never sent.
+    asio::awaitable<std::variant<Ready, HttpOutcome>> get_ready(HttpRequest const& request, clock::time_point deadline) {
         error_code ec;
-        auto const endpoint = endpoint_for(request.url, ec);
+        auto endpoint = endpoint_for(request.url, ec);
         if (!endpoint) {
             co_return failure(Delivery::not_sent, ec, ec.message());
         }
-        auto const text = detail::request_text(*endpoint, request, options.user_agent);
+        auto text = detail::request_text(*endpoint, request, options.user_agent);
         if (!text) {
             co_return failure(Delivery::not_sent, NetErrc::bad_header, "a header name is not a token, or a value holds CR, LF or NUL");
         }
@@ -121,8 +130,18 @@ struct HttpsClient::Impl {
         if (lease.connection->served > 0) {
             ++stats.connections_reused;
         }
-        auto [outcome, keep_alive] = co_await exchange(*lease.connection, *text, deadline);
-        pool.release(*endpoint, std::move(lease.connection), outcome.answered() && keep_alive);
+        co_return Ready{std::move(*endpoint), std::move(*text), std::move(lease)};
+    }
+
+    asio::awaitable<HttpOutcome> send(HttpRequest request) {
+        clock::time_point const deadline = clock::now() + options.request_timeout;
+        auto ready = co_await get_ready(request, deadline);
+        if (auto* not_sent = std::get_if<HttpOutcome>(&ready)) {
+            co_return std::move(*not_sent);
+        }
+        auto& r = std::get<Ready>(ready);
+        auto [outcome, keep_alive] = co_await exchange(*r.lease.connection, r.text, deadline);
+        pool.release(r.endpoint, std::move(r.lease.connection), outcome.answered() && keep_alive);
         co_return outcome;
     }
 
@@ -165,24 +184,13 @@ struct HttpsClient::Impl {
 
     asio::awaitable<HttpOutcome> stream(HttpRequest request, BodySink& sink, std::chrono::milliseconds idle_timeout) {
         // Connecting keeps the usual deadline; reading the body has only the idle timeout.
-        clock::time_point const deadline = clock::now() + options.request_timeout;
-        error_code ec;
-        auto const endpoint = endpoint_for(request.url, ec);
-        if (!endpoint) {
-            co_return failure(Delivery::not_sent, ec, ec.message());
+        auto ready = co_await get_ready(request, clock::now() + options.request_timeout);
+        if (auto* not_sent = std::get_if<HttpOutcome>(&ready)) {
+            co_return std::move(*not_sent);
         }
-        auto const text = detail::request_text(*endpoint, request, options.user_agent);
-        if (!text) {
-            co_return failure(Delivery::not_sent, NetErrc::bad_header, "a header name is not a token, or a value holds CR, LF or NUL");
-        }
-        ++stats.requests;
-        detail::Lease lease =
-            co_await pool.acquire(*endpoint, {deadline, options.connect_timeout, options.handshake_timeout});
-        if (!lease.connection) {
-            co_return failure(Delivery::not_sent, lease.error, lease.detail);
-        }
-        auto [outcome, reusable] = co_await stream_exchange(*lease.connection, *text, sink, idle_timeout);
-        pool.release(*endpoint, std::move(lease.connection), reusable);
+        auto& r = std::get<Ready>(ready);
+        auto [outcome, reusable] = co_await stream_exchange(*r.lease.connection, r.text, sink, idle_timeout);
+        pool.release(r.endpoint, std::move(r.lease.connection), reusable);
         co_return outcome;
     }
 
