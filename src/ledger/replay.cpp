@@ -302,7 +302,7 @@ std::string_view to_string(JobPhase phase) noexcept {
 }
 
 JobHistory const* Replay::find(std::string_view job) const {
-    auto const it = index.find(std::string(job));
+    auto const it = index.find(job);
     return it == index.end() ? nullptr : &jobs[it->second];
 }
 

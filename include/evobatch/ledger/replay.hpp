@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -76,7 +77,12 @@ struct Replay {
     // The job's history, or nullptr when the ledger never mentions it.
     [[nodiscard]] JobHistory const* find(std::string_view job) const;
 
-    std::unordered_map<std::string, std::size_t> index; // job id -> position in `jobs`
+    // Looks up by std::string_view without building a string (heterogeneous lookup).
+    struct IdHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+    };
+    std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>> index; // job id -> position in `jobs`
 };
 
 // A line other than a torn last one that is not an event: never skipped silently.
