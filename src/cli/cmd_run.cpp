@@ -106,6 +106,12 @@ std::optional<Setup> prepare(RunOptions const& o) {
     if (!o.ledger.empty()) {
         s.manifest.output.ledger = o.ledger;
     }
+    if (!o.output_dir.empty()) {
+        s.manifest.output.dir = o.output_dir;
+    }
+    if (o.no_download) {
+        s.manifest.output.download = false;
+    }
     if (o.simulate) {
         s.key = random_key();
         return s;
@@ -234,6 +240,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     cmd->add_option("--max-credits", o.max_credits,
                     "Credit ceiling for the batch, earlier runs of the ledger included (overrides limits.max_credits)");
     cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger)");
+    cmd->add_option("--output-dir", o.output_dir, "Folder for the result files (overrides output.dir)");
+    cmd->add_flag("--no-download", o.no_download, "Do not download results (overrides output.download)");
     cmd->add_flag("--allow-overdraft", o.allow_overdraft, "Start even when the credit ceiling is above the balance");
     cmd->add_flag("--retry-failed", o.retry_failed, "Give every failed job a new attempt (new key), attempts used or not");
     cmd->add_option("--resubmit-uncertain", o.resubmit_uncertain,

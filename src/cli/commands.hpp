@@ -49,6 +49,8 @@ struct RunOptions {
     std::size_t max_in_flight = 0;
     long long max_credits = 0;
     std::string ledger;
+    std::string output_dir; // overrides output.dir
+    bool no_download = false;
     bool allow_overdraft = false;
     bool retry_failed = false;
     std::vector<std::string> resubmit_uncertain; // job ids, or "all"

@@ -114,6 +114,10 @@ check "the refusal says why and what to do" grep -q "new simulator.*--ledger" <<
 run "$bin" run --simulate --resubmit-uncertain=no-such-job --ledger "$work/fresh.ledger.jsonl" "$work/small.yaml"
 check "--resubmit-uncertain with an unknown job id is refused (2)" test "$rc" -eq 2
 check "the refusal names the id" grep -q "'no-such-job', which is no job" <<<"$err"
+run "$bin" run --simulate --time-scale 0.002 --no-download --ledger "$work/nodl.ledger.jsonl" "$work/small.yaml"
+check "--no-download completes without result files" test "$rc" -eq 0 -a "$(grep -c '"ev":"downloaded"' "$work/nodl.ledger.jsonl")" -eq 0
+run "$bin" run --simulate --time-scale 0.002 --output-dir "$work/elsewhere" --ledger "$work/dir.ledger.jsonl" "$work/small.yaml"
+check "--output-dir puts the results there" test -f "$work/elsewhere/a.mp4"
 run "$bin" status --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "status reads the ledger (0)" test "$rc" -eq 0
 check "status counts the completed jobs" grep -q "3 jobs: 3 completed" <<<"$out"
