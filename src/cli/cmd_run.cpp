@@ -307,6 +307,7 @@ int run_run(RunOptions const& options) {
     // Result files come from the media host: their own client, connections and limit, no key.
     download::DownloadOptions download_options;
     download_options.user_agent = client_options.user_agent;
+    download_options.concurrency = setup->manifest.limits.max_downloads;
     download::Downloader downloader(io.get_executor(), *tls, pool, download_options);
     if (setup->manifest.output.download) {
         scheduler.download_to(downloader, setup->manifest.output.dir);

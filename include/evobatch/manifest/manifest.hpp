@@ -26,8 +26,9 @@ struct Limits {
     std::uint32_t burst = 5;
     std::uint32_t max_in_flight = 20;
     std::uint32_t max_connections = 4;
-    std::int64_t max_credits = 500; // a ceiling on credits reserved in one run: no surprise bills
+    std::int64_t max_credits = 500; // a ceiling on credits reserved by the batch's ledger: no surprise bills
     std::uint32_t max_attempts = 3;
+    std::uint32_t max_downloads = 4; // result files downloaded at once (outside the API's rate limit)
 };
 
 struct Output {

@@ -101,6 +101,7 @@ void read_limits(NodeReader& reader, YamlNode const& node, Limits& limits) {
     read_count("max_in_flight", limits.max_in_flight, 100'000);
     read_count("max_connections", limits.max_connections, 256);
     read_count("max_attempts", limits.max_attempts, 10);
+    read_count("max_downloads", limits.max_downloads, 64);
     if (auto const* v = NodeReader::find(node, "max_credits")) {
         if (auto n = reader.integer(*v, "limits.max_credits", 1, 1'000'000'000)) {
             limits.max_credits = *n;

@@ -11,8 +11,9 @@
 namespace evobatch::manifest::detail {
 
 inline constexpr std::array<std::string_view, 4> k_api_keys{"base_url", "key_env", "idempotency_window", "ca_file"};
-inline constexpr std::array<std::string_view, 6> k_limits_keys{"requests_per_second", "burst",       "max_in_flight",
-                                                               "max_connections",     "max_credits", "max_attempts"};
+inline constexpr std::array<std::string_view, 7> k_limits_keys{"requests_per_second", "burst",       "max_in_flight",
+                                                               "max_connections",     "max_credits", "max_attempts",
+                                                               "max_downloads"};
 inline constexpr std::array<std::string_view, 3> k_output_keys{"ledger", "dir", "download"};
 
 void read_api(NodeReader& reader, YamlNode const& node, ApiSettings& api, std::filesystem::path const& base_dir);

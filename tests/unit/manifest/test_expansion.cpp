@@ -131,6 +131,7 @@ limits:
   max_connections: 3
   max_credits: 123
   max_attempts: 5
+  max_downloads: 8
 output:
   ledger: state/run.jsonl
   dir: /tmp/evobatch-results
@@ -152,6 +153,7 @@ defaults: {prompt: p}
     BOOST_TEST(m.limits.max_connections == 3u);
     BOOST_TEST(m.limits.max_credits == 123);
     BOOST_TEST(m.limits.max_attempts == 5u);
+    BOOST_TEST(m.limits.max_downloads == 8u);
     BOOST_TEST(m.output.ledger == dir.path() / "sub/state/run.jsonl");
     BOOST_TEST(m.output.dir == fs::path("/tmp/evobatch-results"));
     BOOST_TEST(m.output.download == false);

@@ -71,6 +71,7 @@ std::vector<Case> const k_cases{
     {"burst_fraction", one_job("limits:\n  burst: 1.5\n"), "1.5", "whole number"},
     {"in_flight_negative", one_job("limits:\n  max_in_flight: -1\n"), "-1", "between 1 and 100000"},
     {"too_many_connections", one_job("limits:\n  max_connections: 1000\n"), "1000", "between 1 and 256"},
+    {"too_many_downloads", one_job("limits:\n  max_downloads: 65\n"), "65", "between 1 and 64"},
     {"credits_zero", one_job("limits:\n  max_credits: 0\n"), "0\n", "between 1 and"},
     {"credits_huge", one_job("limits:\n  max_credits: 99999999999999999999999\n"), "9999", "out of range"},
     {"attempts_too_many", one_job("limits:\n  max_attempts: 11\n"), "11", "between 1 and 10"},
