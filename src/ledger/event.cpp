@@ -2,7 +2,7 @@
 
 #include "line_parser.hpp"
 
-#include "evobatch/util/utf8.hpp"
+#include "evobatch/util/json_text.hpp"
 
 #include <array>
 #include <charconv>
@@ -30,59 +30,7 @@ constexpr std::array k_event_names{
 
 // ---- writing -------------------------------------------------------------------------------
 
-constexpr std::string_view k_replacement_char = "\xEF\xBF\xBD"; // U+FFFD
-
-void append_escaped_valid(std::string_view text, std::string& out) {
-    constexpr std::string_view k_hex = "0123456789abcdef";
-    std::size_t run = 0; // start of the pending run of bytes that need no escape
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto const c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20U && c != '"' && c != '\\') {
-            continue;
-        }
-        out.append(text.substr(run, i - run));
-        run = i + 1;
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            out += "\\u00";
-            out += k_hex[c >> 4U];
-            out += k_hex[c & 0xFU];
-        }
-    }
-    out.append(text.substr(run));
-}
-
-// A JSON string literal. Bytes that are not well-formed UTF-8 would make the whole line
-// unparseable (Boost.JSON validates UTF-8), so each becomes U+FFFD.
-void append_string(std::string_view text, std::string& out) {
-    out += '"';
-    while (!text.empty()) {
-        auto const bad = util::find_invalid_utf8(text);
-        if (!bad) {
-            append_escaped_valid(text, out);
-            break;
-        }
-        append_escaped_valid(text.substr(0, *bad), out);
-        out += k_replacement_char;
-        text.remove_prefix(*bad + 1);
-    }
-    out += '"';
-}
+void append_string(std::string_view text, std::string& out) { util::append_json_string(text, out); }
 
 template <class Int> void append_integer(Int value, std::string& out) {
     std::array<char, 24> digits{};

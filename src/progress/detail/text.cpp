@@ -1,5 +1,6 @@
 #include "text.hpp"
 
+#include "evobatch/util/json_text.hpp"
 #include "evobatch/util/utf8.hpp"
 
 #include <fmt/format.h>
@@ -87,37 +88,9 @@ std::string cut_to_columns(std::string_view clean, std::size_t columns) {
 }
 
 std::string json_quote(std::string_view text) {
-    std::string const valid = repair_utf8(text);
     std::string out;
-    out.reserve(valid.size() + 2);
-    out.push_back('"');
-    for (char const ch : valid) {
-        auto const c = static_cast<unsigned char>(ch);
-        switch (ch) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (c < 0x20) {
-                out += fmt::format("\\u{:04x}", c);
-            } else {
-                out.push_back(ch);
-            }
-        }
-    }
-    out.push_back('"');
+    out.reserve(text.size() + 2);
+    util::append_json_string(text, out);
     return out;
 }
 
