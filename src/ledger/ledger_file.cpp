@@ -1,4 +1,5 @@
 #include "ledger_file.hpp"
+#include "torn_tail.hpp"
 
 #include "evobatch/ledger/error.hpp"
 #include "evobatch/ledger/event.hpp"
@@ -23,10 +24,6 @@ namespace evobatch::ledger::detail {
 
 namespace {
 
-// A torn tail is one partly written line; ours are a few hundred bytes. A last line longer than
-// this without a '\n' is not something we wrote.
-constexpr std::size_t k_max_tail = std::size_t{1} << 20U;
-constexpr std::string_view k_line_start = "{\"v\":";
 
 [[noreturn]] void throw_errno(int err, std::string_view what, std::filesystem::path const& path) {
     throw std::runtime_error(fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
@@ -142,7 +139,7 @@ void LedgerFile::repair_tail(std::filesystem::path const& path) {
     if (size == 0) {
         return;
     }
-    std::size_t const window = std::min(size, k_max_tail + 1);
+    std::size_t const window = std::min(size, k_max_torn_tail + 1);
     std::vector<char> buffer(window);
     auto const window_start = static_cast<off_t>(size - window);
     if (read_at(m_fd, buffer.data(), window, window_start, path) != window) {
@@ -157,11 +154,11 @@ void LedgerFile::repair_tail(std::filesystem::path const& path) {
         throw std::runtime_error(fmt::format("ledger {} ends in a line of over {} bytes without a newline: "
                                              "not an evobatch ledger; refusing to "
                                              "append to it",
-                                             path.string(), k_max_tail));
+                                             path.string(), k_max_torn_tail));
     }
     std::size_t const tail_offset = newline == std::string_view::npos ? 0 : newline + 1;
     std::string_view const tail = text.substr(tail_offset);
-    if (!tail.starts_with(k_line_start) && !k_line_start.starts_with(tail)) {
+    if (!could_be_our_line(tail)) {
         throw std::runtime_error(fmt::format(
             "ledger {} ends in a line that is not a ledger event: not an evobatch ledger; refusing to "
             "append to it",

@@ -1,6 +1,7 @@
 #include "evobatch/ledger/replay.hpp"
 
 #include "line_parser.hpp"
+#include "torn_tail.hpp"
 
 #include <fmt/format.h>
 
@@ -16,11 +17,6 @@ namespace evobatch::ledger {
 
 namespace {
 
-// As LedgerFile's tail repair (src/ledger/ledger_file.cpp) decides: a torn tail of ours starts
-// like every line we write and is far shorter than this. Anything else is not our torn line,
-// and the writer refuses to append to such a file rather than cut it.
-constexpr std::string_view k_line_start = "{\"v\":";
-constexpr std::size_t k_max_tail = std::size_t{1} << 20U;
 constexpr std::size_t k_chunk = std::size_t{1} << 20U; // replay_file's read size
 
 // The start of a bad line, printable: enough to recognise it, never a whole 1 MiB line.
@@ -246,8 +242,7 @@ public:
         auto const ec = m_parser.parse(tail);
         if (!ec) {
             m_builder.apply(m_parser.view()); // only its '\n' was lost
-        } else if ((tail.starts_with(k_line_start) || k_line_start.starts_with(tail)) &&
-                   tail.size() <= k_max_tail) {
+        } else if (detail::could_be_our_line(tail)) { // as LedgerFile's tail repair decides
             // Never reported durable (its fdatasync never returned): no job relied on it.
             m_builder.replay().torn_tail_bytes = tail.size();
         } else {
@@ -255,7 +250,7 @@ public:
                 m_line, m_offset, tail,
                 fmt::format("{}, and as the last line without a newline it is not one cut "
                             "short by a crash either (those start with {} and are shorter than 1 MiB)",
-                            ec.message(), k_line_start));
+                            ec.message(), detail::k_line_start));
         }
         return m_builder.finish();
     }
