@@ -1,5 +1,7 @@
 #include "evobatch/download/downloader.hpp"
 
+#include "part_file.hpp"
+
 #include "evobatch/net/error.hpp"
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/util/offload.hpp"
@@ -13,7 +15,6 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,34 +34,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr auto k_max_backoff = std::chrono::seconds(10);
-constexpr std::size_t k_hash_chunk = 1 << 20;
-
-error_code last_errno() { return {errno, boost::system::system_category()}; }
-
-// An open file descriptor, closed once.
-class Fd {
-public:
-    explicit Fd(int fd = -1) noexcept : m_fd(fd) {}
-    ~Fd() { reset(); }
-    Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            m_fd = std::exchange(other.m_fd, -1);
-        }
-        return *this;
-    }
-    [[nodiscard]] int get() const noexcept { return m_fd; }
-    void reset() noexcept {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-            m_fd = -1;
-        }
-    }
-
-private:
-    int m_fd;
-};
 
 // "bytes 100-199/1000" -> {100, 1000}; the total may be "*" (unknown).
 std::optional<std::pair<std::uint64_t, std::optional<std::uint64_t>>> parse_content_range(std::string_view v) {
@@ -111,24 +84,25 @@ std::optional<std::string> redirect_target(std::string const& from, std::string_
 // continue the part (206 at its end) or replace it (200).
 class PartSink final : public net::BodySink {
 public:
-    PartSink(int fd, std::uint64_t on_disk, std::uint64_t max_bytes, std::uint64_t& counter, bool const& stopped)
-        : m_fd(fd), m_size(on_disk), m_max(max_bytes), m_counter(counter), m_stopped(stopped) {}
+    PartSink(detail::PartFile& part, std::uint64_t max_bytes, std::uint64_t& counter, bool const& stopped)
+        : m_part(part), m_max(max_bytes), m_counter(counter), m_stopped(stopped) {}
 
     bool on_head(net::HttpResponse const& head) override {
         status = head.status;
         if (head.status == 200) {
-            if (m_size > 0 && ::ftruncate(m_fd, 0) != 0) {
-                failure = last_errno();
-                return false;
+            if (m_part.size() > 0) {
+                failure = m_part.truncate();
+                if (failure) {
+                    return false;
+                }
             }
-            m_size = 0;
             expected = parse_length(head.header("content-length"));
             return fits(expected);
         }
         if (head.status == 206) {
             auto const range = head.header("content-range");
             auto const parsed = range ? parse_content_range(*range) : std::nullopt;
-            if (!parsed || parsed->first != m_size) {
+            if (!parsed || parsed->first != m_part.size()) {
                 misplaced_range = true; // not where our part ends: start over
                 return false;
             }
@@ -142,29 +116,16 @@ public:
         return false;
     }
 
-    error_code on_body(std::string_view piece) override {
+    asio::awaitable<error_code> on_body(std::vector<char>& buffer, std::size_t size) override {
         if (m_stopped) {
-            return boost::asio::error::operation_aborted;
+            co_return boost::asio::error::operation_aborted;
         }
-        if (m_size + piece.size() > m_max) {
-            return net::NetErrc::body_too_large;
+        if (m_part.size() + size > m_max) {
+            co_return net::NetErrc::body_too_large;
         }
-        while (!piece.empty()) {
-            ssize_t const n = ::pwrite(m_fd, piece.data(), piece.size(), static_cast<off_t>(m_size));
-            if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                return last_errno();
-            }
-            m_size += static_cast<std::uint64_t>(n);
-            m_counter += static_cast<std::uint64_t>(n);
-            piece.remove_prefix(static_cast<std::size_t>(n));
-        }
-        return {};
+        m_counter += size;
+        co_return co_await m_part.append(buffer, size);
     }
-
-    [[nodiscard]] std::uint64_t size() const noexcept { return m_size; }
 
     int status = 0;
     std::optional<std::uint64_t> expected; // the whole file's size, when the head said
@@ -182,46 +143,16 @@ private:
         return accepted;
     }
 
-    int m_fd;
-    std::uint64_t m_size;
+    detail::PartFile& m_part;
     std::uint64_t m_max;
     std::uint64_t& m_counter;
     bool const& m_stopped;
 };
 
-// SHA-256 of a whole file, read through `fd`. Pool thread.
-std::string hash_file(int fd) {
-    util::Sha256 hash;
-    std::vector<char> buffer(k_hash_chunk);
-    off_t offset = 0;
-    for (;;) {
-        ssize_t const n = ::pread(fd, buffer.data(), buffer.size(), offset);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw std::system_error(errno, std::generic_category(), "read back");
-        }
-        if (n == 0) {
-            return hash.hex_digest();
-        }
-        hash.update(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-        offset += n;
-    }
-}
-
-// fsync, then SHA-256 of what is on disk: the hash describes the bytes we keep. Pool thread.
-std::string sync_and_hash(int fd) {
-    if (::fsync(fd) != 0) {
-        throw std::system_error(errno, std::generic_category(), "fsync");
-    }
-    return hash_file(fd);
-}
-
 // rename() then fsync of the folder, so the new name survives a power loss. Pool thread.
 void publish(fs::path const& part, fs::path const& target) {
     fs::rename(part, target);
-    Fd dir(::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    detail::Fd dir(::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
         throw std::system_error(errno, std::generic_category(), "fsync of " + target.parent_path().string());
     }
@@ -285,9 +216,10 @@ struct Downloader::Impl {
         std::error_code fs_error;
         fs::create_directories(target.parent_path(), fs_error);
         fs::path const part = fs::path(target).concat(".part");
-        Fd fd(::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-        if (fd.get() < 0) {
-            result.error = fmt::format("cannot open {}: {}", part.string(), last_errno().message());
+        error_code open_error;
+        auto const part_file = detail::PartFile::open(part, executor, pool, open_error);
+        if (!part_file) {
+            result.error = fmt::format("cannot open {}: {}", part.string(), open_error.message());
             co_return result;
         }
         int failures = 0;
@@ -298,17 +230,19 @@ struct Downloader::Impl {
                 result.error = "stopped; the partial file is kept for the next run";
                 co_return result;
             }
-            struct stat st {};
-            ::fstat(fd.get(), &st);
-            auto const on_disk = static_cast<std::uint64_t>(st.st_size);
+            auto const on_disk = part_file->size();
             net::HttpRequest request;
             request.url = url;
             if (on_disk > 0) {
                 request.headers.emplace_back("range", fmt::format("bytes={}-", on_disk));
             }
-            PartSink sink(fd.get(), on_disk, options.max_bytes, stats.bytes, stopped);
+            PartSink sink(*part_file, options.max_bytes, stats.bytes, stopped);
             ++stats.attempts;
-            auto const outcome = co_await client.stream(std::move(request), sink, options.idle_timeout);
+            auto outcome = co_await client.stream(std::move(request), sink, options.idle_timeout);
+            if (auto const write_error = co_await part_file->settle(); write_error && !sink.failure) {
+                sink.failure = write_error;
+                outcome.error = write_error; // the body is not whole on disk
+            }
             if (!outcome.answered()) {
                 why = outcome.detail;
                 if (outcome.error == net::NetErrc::insecure_url || outcome.error == net::NetErrc::bad_url) {
@@ -319,16 +253,19 @@ struct Downloader::Impl {
             }
             int const status = sink.status;
             if (sink.accepted && !outcome.error) {
-                if (sink.expected && sink.size() != *sink.expected) {
-                    why = fmt::format("got {} bytes, expected {}", sink.size(), *sink.expected);
-                    ::ftruncate(fd.get(), 0);
+                if (sink.expected && part_file->size() != *sink.expected) {
+                    why = fmt::format("got {} bytes, expected {}", part_file->size(), *sink.expected);
+                    if (auto const error = part_file->truncate()) {
+                        result.error = fmt::format("cannot empty {}: {}", part.string(), error.message());
+                        co_return result;
+                    }
                     co_await pause(++failures);
                     continue;
                 }
                 result.resumed = result.resumed || sink.resumed;
                 stats.resumes += sink.resumed ? 1 : 0;
-                result.bytes = sink.size();
-                co_await finish(fd, part, target, result);
+                result.bytes = part_file->size();
+                co_await finish(*part_file, part, target, result);
                 co_return result;
             }
             if (sink.too_large || outcome.error == net::NetErrc::body_too_large) {
@@ -345,7 +282,10 @@ struct Downloader::Impl {
                 continue;
             }
             if (sink.misplaced_range || status == 416) {
-                ::ftruncate(fd.get(), 0); // the part does not fit the file any more: start over
+                if (auto const error = part_file->truncate()) { // the part does not fit the file any more: start over
+                    result.error = fmt::format("cannot empty {}: {}", part.string(), error.message());
+                    co_return result;
+                }
                 why = "the server did not continue where the partial file ends";
                 co_await pause(++failures);
                 continue;
@@ -379,11 +319,11 @@ struct Downloader::Impl {
     // Makes the finished part the result file: durable, hashed, renamed. Everything by
     // reference: the caller's frame outlives this one (and GCC 12 mishandles class-type
     // by-value parameters of coroutines called inside co_await expressions).
-    asio::awaitable<void> finish(Fd& fd, fs::path const& part, fs::path const& target, DownloadResult& result) {
+    asio::awaitable<void> finish(detail::PartFile& part_file, fs::path const& part, fs::path const& target,
+                                 DownloadResult& result) {
         try {
-            int const raw = fd.get();
-            result.sha256 = co_await util::offload(pool, [raw] { return sync_and_hash(raw); });
-            fd.reset();
+            result.sha256 = co_await part_file.seal();
+            part_file.close();
             co_await util::offload(pool, [&part, &target] { publish(part, target); });
         } catch (std::exception const& e) {
             result.error = fmt::format("cannot keep {}: {}", target.string(), e.what());
@@ -417,13 +357,17 @@ asio::awaitable<DownloadResult> Downloader::fetch(std::string url, fs::path targ
 DownloadStats Downloader::stats() const noexcept { return m_impl->stats; }
 
 asio::awaitable<bool> Downloader::intact(fs::path file, std::string sha256) {
-    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    detail::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
         co_return false;
     }
     int const raw = fd.get();
     try {
-        co_return co_await util::offload(m_impl->pool, [raw] { return hash_file(raw); }) == sha256;
+        co_return co_await util::offload(m_impl->pool, [raw] {
+            util::Sha256 hash;
+            detail::hash_from(raw, 0, hash);
+            return hash.hex_digest();
+        }) == sha256;
     } catch (std::exception const&) {
         co_return false;
     }

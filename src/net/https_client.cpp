@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <variant>
 #include <vector>
 
@@ -34,7 +35,9 @@ namespace {
 
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t k_max_header_bytes = 64 * 1024;
-constexpr std::size_t k_stream_chunk_bytes = 256 * 1024; // per read of a streamed body
+// Per read of a streamed body: a download sink hands each piece to the worker pool, and at
+// 1 MiB the wake-ups of pool threads cost a quarter of what they did at 256 KiB.
+constexpr std::size_t k_stream_chunk_bytes = 1024 * 1024;
 
 // Failures after the request began to leave, in our terms.
 error_code classify_exchange_error(error_code const& ec) {
@@ -244,7 +247,7 @@ struct HttpsClient::Impl {
             }
             std::size_t const got = chunk.size() - parser.get().body().size;
             if (got > 0) {
-                if (auto const sink_error = sink.on_body(std::string_view(chunk.data(), got))) {
+                if (auto const sink_error = co_await sink.on_body(chunk, got)) {
                     connection.tcp().expires_never();
                     outcome.error = sink_error;
                     outcome.detail = sink_error.message();
@@ -271,14 +274,16 @@ struct HttpsClient::Impl {
             return std::pair{std::move(outcome), false};
         };
         std::uint64_t left = length;
-        auto buffered = connection.buffer.data();
-        std::size_t const ahead = static_cast<std::size_t>(std::min<std::uint64_t>(buffered.size(), left));
-        if (ahead > 0) {
-            if (auto const sink_error = sink.on_body(std::string_view(static_cast<char const*>(buffered.data()), ahead))) {
-                co_return fail(sink_error, sink_error.message());
-            }
+        // The bytes that came with the head first.
+        while (left > 0 && connection.buffer.size() > 0) {
+            std::size_t const ahead = static_cast<std::size_t>(
+                std::min<std::uint64_t>({connection.buffer.size(), left, chunk.size()}));
+            std::memcpy(chunk.data(), connection.buffer.data().data(), ahead);
             connection.buffer.consume(ahead);
             left -= ahead;
+            if (auto const sink_error = co_await sink.on_body(chunk, ahead)) {
+                co_return fail(sink_error, sink_error.message());
+            }
         }
         while (left > 0) {
             std::size_t const want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
@@ -287,7 +292,7 @@ struct HttpsClient::Impl {
                 return asio::async_read(stream, asio::buffer(chunk.data(), want), use_nothrow);
             });
             if (got > 0) {
-                if (auto const sink_error = sink.on_body(std::string_view(chunk.data(), got))) {
+                if (auto const sink_error = co_await sink.on_body(chunk, got)) {
                     co_return fail(sink_error, sink_error.message());
                 }
                 left -= got;

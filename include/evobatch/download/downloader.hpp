@@ -1,9 +1,9 @@
 #pragma once
 // Result downloads (issue "Results"): each file streams to `<target>.part`, an interrupted one
-// continues with a Range request, the size is checked, the bytes are fsync'ed and hashed from
-// disk, and only then renamed into place. Requests go to the media host with our User-Agent
-// and never an Authorization header; their own concurrency limit keeps them out of the API's
-// rate limit. Coroutines on the io thread; fsync and hashing run on the worker pool.
+// continues with a Range request, the size is checked, the bytes are hashed as they are
+// written (on the worker pool) and fsync'ed, and only then renamed into place. Requests go to
+// the media host with our User-Agent and never an Authorization header; their own concurrency
+// limit keeps them out of the API's rate limit. Coroutines on the io thread; writes, hashing and fsync run on the worker pool.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -38,7 +38,7 @@ struct DownloadResult {
     bool expired = false; // the host says the file is gone (403, 404, 410): links last about 24 h
     std::filesystem::path file;
     std::uint64_t bytes = 0;
-    std::string sha256;   // of the bytes on disk, lowercase hex
+    std::string sha256;   // of the bytes written to disk, lowercase hex
     bool resumed = false; // continued an earlier .part with a Range request (206)
     std::string error;    // for people, when not ok
 };

@@ -2,6 +2,7 @@
 // A request to send and what became of it. The outcome always says whether the request could
 // have reached the server, because for a paid POST that decides between "retry" and "uncertain".
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <optional>
@@ -58,8 +59,11 @@ public:
     // Status and headers (the response's body stays empty). False: the body is not wanted (an
     // error status, a redirect); the connection is then closed rather than drained.
     virtual bool on_head(HttpResponse const& head) = 0;
-    // The next piece of the body. An error stops the transfer and becomes the outcome's error.
-    virtual boost::system::error_code on_body(std::string_view piece) = 0;
+    // The next `size` bytes of the body, at the front of `buffer`. The sink may keep the buffer
+    // (to write it out while the next piece arrives) by swapping in another one at least as
+    // large; the client takes buffer.data() afresh for every read. An error stops the transfer
+    // and becomes the outcome's error.
+    virtual boost::asio::awaitable<boost::system::error_code> on_body(std::vector<char>& buffer, std::size_t size) = 0;
 };
 
 } // namespace evobatch::net

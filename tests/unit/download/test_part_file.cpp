@@ -1,0 +1,149 @@
+#include "download/part_file.hpp"
+
+#include "common/temp_dir.hpp"
+#include "evobatch/util/sha256.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+using namespace evobatch;
+using download::detail::PartFile;
+namespace asio = boost::asio;
+
+namespace {
+
+std::string read_all(std::filesystem::path const& file) {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Pieces of `text` appended through `part` in buffers of `piece` bytes; the sealed hash.
+asio::awaitable<std::string> append_all(PartFile& part, std::string_view text, std::size_t piece) {
+    std::vector<char> buffer(piece);
+    for (std::size_t at = 0; at < text.size(); at += piece) {
+        std::size_t const n = std::min(piece, text.size() - at);
+        std::copy_n(text.data() + at, n, buffer.begin());
+        char const* const handed = buffer.data();
+        auto const error = co_await part.append(buffer, n);
+        BOOST_TEST(!error);
+        BOOST_TEST(buffer.size() >= piece);          // a spare at least as large came back
+        BOOST_TEST(buffer.data() != handed);         // and it is not the one in flight
+    }
+    BOOST_TEST(!co_await part.settle());
+    co_return co_await part.seal();
+}
+
+struct Fixture {
+    test::TempDir dir;
+    asio::io_context io;
+    asio::thread_pool pool{2};
+    ~Fixture() { pool.join(); }
+
+    std::shared_ptr<PartFile> open(std::string const& name) {
+        boost::system::error_code error;
+        auto part = PartFile::open(dir.path() / name, io.get_executor(), pool, error);
+        BOOST_TEST_REQUIRE(part != nullptr);
+        BOOST_TEST(!error);
+        return part;
+    }
+};
+
+std::string text_of(std::size_t n) {
+    std::string text(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) {
+        text[i] = static_cast<char>('a' + (i * 7 + i / 13) % 26);
+    }
+    return text;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(part_file, Fixture)
+
+BOOST_AUTO_TEST_CASE(pieces_are_written_in_order_and_hashed_while_they_arrive) {
+    std::string const text = text_of(100'003);
+    auto part = open("a.part");
+    std::string digest;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> { digest = co_await append_all(*part, text, 4096); },
+                   asio::detached);
+    io.run();
+    BOOST_TEST(part->size() == text.size());
+    BOOST_TEST(digest == util::sha256_hex(text));
+    part->close();
+    BOOST_TEST(read_all(dir.path() / "a.part") == text);
+}
+
+BOOST_AUTO_TEST_CASE(bytes_an_earlier_run_left_are_read_back_into_the_hash) {
+    std::string const text = text_of(50'000);
+    dir.write("b.part", text.substr(0, 12'345)); // what a killed run kept
+    auto part = open("b.part");
+    BOOST_TEST(part->size() == 12'345u);
+    std::string digest;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        digest = co_await append_all(*part, std::string_view(text).substr(12'345), 1000);
+    }, asio::detached);
+    io.run();
+    BOOST_TEST(digest == util::sha256_hex(text));
+    BOOST_TEST(read_all(dir.path() / "b.part") == text);
+}
+
+BOOST_AUTO_TEST_CASE(a_part_sealed_without_new_bytes_hashes_what_is_on_disk) {
+    std::string const text = text_of(3000);
+    dir.write("c.part", text);
+    auto part = open("c.part");
+    std::string digest;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> { digest = co_await part->seal(); }, asio::detached);
+    io.run();
+    BOOST_TEST(digest == util::sha256_hex(text));
+}
+
+BOOST_AUTO_TEST_CASE(truncating_starts_the_file_and_its_hash_over) {
+    auto part = open("d.part");
+    std::string const first = text_of(9000);
+    std::string const second = "the whole file, sent again";
+    std::string digest;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        std::vector<char> buffer(first.begin(), first.end());
+        BOOST_TEST(!co_await part->append(buffer, first.size()));
+        BOOST_TEST(!co_await part->settle());
+        BOOST_TEST(!part->truncate());
+        BOOST_TEST(part->size() == 0u);
+        digest = co_await append_all(*part, second, 7);
+    }, asio::detached);
+    io.run();
+    BOOST_TEST(digest == util::sha256_hex(second));
+    BOOST_TEST(read_all(dir.path() / "d.part") == second);
+}
+
+BOOST_AUTO_TEST_CASE(a_part_that_cannot_be_opened_says_why) {
+    boost::system::error_code error;
+    auto part = PartFile::open(dir.path() / "missing-folder" / "e.part", io.get_executor(), pool, error);
+    BOOST_TEST(part == nullptr);
+    BOOST_TEST(error == boost::system::errc::no_such_file_or_directory);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_write_is_reported_and_stops_later_pieces) {
+    boost::system::error_code error;
+    auto part = PartFile::open("/dev/full", io.get_executor(), pool, error); // every write: ENOSPC
+    BOOST_TEST_REQUIRE(part != nullptr);
+    boost::system::error_code settled;
+    boost::system::error_code next;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        std::vector<char> buffer(100, 'x');
+        BOOST_TEST(!co_await part->append(buffer, buffer.size())); // queued: the pool finds out
+        settled = co_await part->settle();
+        next = co_await part->append(buffer, buffer.size());
+    }, asio::detached);
+    io.run();
+    BOOST_TEST(settled == boost::system::errc::no_space_on_device);
+    BOOST_TEST(next == boost::system::errc::no_space_on_device);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
