@@ -116,9 +116,15 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, st
     if (strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) {
         return std::nullopt;
     }
-    auto const at = std::chrono::system_clock::from_time_t(timegm(&tm));
-    auto const delta = std::chrono::duration_cast<std::chrono::seconds>(at - now);
-    return std::chrono::seconds(std::clamp<long long>(delta.count(), 0, 86'400));
+    // In whole seconds: a date centuries away (the fuzzer sent the year 1013) overflows the
+    // clock's nanoseconds.
+    long long const at = timegm(&tm);
+    long long const now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    long long delta = 0;
+    if (__builtin_sub_overflow(at, now_s, &delta)) {
+        delta = at < now_s ? 0 : 86'400;
+    }
+    return std::chrono::seconds(std::clamp<long long>(delta, 0, 86'400));
 }
 
 std::string request_id_of(net::HttpResponse const& response, std::string_view message) {

@@ -18,6 +18,7 @@
 #include "evobatch/sched/resume.hpp"
 #include "evobatch/sched/scheduler.hpp"
 #include "evobatch/sim/simulator.hpp"
+#include "evobatch/util/core_dumps.hpp"
 #include "evobatch/util/sha256.hpp"
 #include "evobatch/version.hpp"
 
@@ -115,6 +116,9 @@ std::optional<Setup> prepare(RunOptions const& o) {
     if (o.simulate) {
         s.key = random_key();
         return s;
+    }
+    if (!util::disable_core_dumps()) {
+        fmt::print(stderr, "evobatch: warning: could not disable core dumps; a crash could write the API key to disk\n");
     }
     char const* key = std::getenv(s.manifest.api.key_env.c_str());
     if (key == nullptr || *key == '\0') {

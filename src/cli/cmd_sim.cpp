@@ -6,6 +6,7 @@
 #include "exit_code.hpp"
 
 #include "evobatch/sim/simulator.hpp"
+#include "evobatch/util/core_dumps.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -61,11 +62,16 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
     cmd->add_option("--host", o.host, "IP address to listen on (127.0.0.1 or ::1)")->capture_default_str();
     cmd->add_option("--port", o.port, "Port to listen on (0: any free port)")->capture_default_str();
     cmd->add_option_function<std::string>(
-        "--key", [&o](std::string const& key) { o.key = key; },
+        "--key",
+        [&o](std::string const& key) {
+            util::disable_core_dumps();
+            o.key = key;
+        },
         "Require this API key as a bearer token (prefer --key-env: a command line is visible to others)");
     cmd->add_option_function<std::string>(
         "--key-env",
         [&o](std::string const& name) {
+            util::disable_core_dumps(); // the simulator holds a key too
             char const* value = std::getenv(name.c_str());
             if (value == nullptr || *value == '\0') {
                 throw CLI::ValidationError("--key-env", "environment variable " + name + " is not set");
@@ -142,8 +148,10 @@ int run_sim(sim::SimOptions const& options) {
     simulator.stop();
     sim::SimStats const s = simulator.stats();
     fmt::print(stderr,
-               "evobatch sim: {} connections, {} API requests, {} tasks created ({} replays), {} 429s\n",
-               s.connections_accepted, s.api_requests, s.tasks_created, s.replays, s.count(429));
+               "evobatch sim: {} connections, {} API requests, {} tasks created ({} replays), {} 429s, {} 5xx, "
+               "{} connections cut after a create, {} tasks failed, {} downloads cut, {} file requests with a key\n",
+               s.connections_accepted, s.api_requests, s.tasks_created, s.replays, s.count(429), s.count_5xx(),
+               s.cut_connections, s.tasks_failed, s.cut_downloads, s.file_requests_with_key);
     return exit_ok;
 }
 

@@ -432,6 +432,10 @@ error_code LineParser::parse(std::string_view line) {
     if (read_fast_line(line, m_impl->view, m_impl->results)) {
         return {};
     }
+    return parse_without_fast_path(line);
+}
+
+error_code LineParser::parse_without_fast_path(std::string_view line) {
     auto& parser = m_impl->parser;
     parser.reset();
     parser.handler().reset();

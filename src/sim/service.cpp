@@ -118,7 +118,9 @@ Reply Service::handle(Request const& request, Now now) {
         } else {
             m_accepted.add(now.steady);
             if (!authorized(request)) {
-                set_error(reply, 401, "invalid_api_key", "invalid or missing API key");
+                // Echoes what was presented, as careless servers do: clients must not print it.
+                set_error(reply, 401, "invalid_api_key",
+                          "invalid or missing API key: '" + std::string(request.authorization) + "'");
             } else if (draw(m_options.error_ratio)) {
                 constexpr std::array<std::pair<unsigned, std::string_view>, 3> k_faults = {
                     {{500, "internal_error"}, {502, "bad_gateway"}, {503, "service_unavailable"}}};

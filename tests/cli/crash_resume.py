@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 
+import simproc
+
 RUN_LIMIT_S = 60  # one uninterrupted run of the batch takes a few seconds
 SIM_FILE_BYTES = 1 << 20  # `evobatch sim --file-bytes` default
 
@@ -48,20 +50,17 @@ def read_jsonl(path):
 
 
 def start_simulator(binary, work, scenario, env):
-    args = [binary, "sim", "--key-env", "CRASH_SIM_KEY", "--time-scale", "0.01", "--log", f"{work}/sim.log",
-            "--seed", "7"]
+    args = ["--key-env", "CRASH_SIM_KEY", "--time-scale", "0.01", "--log", f"{work}/sim.log", "--seed", "7"]
     if scenario in ("cut", "forgetful"):
         args += ["--cut-after-create-ratio", "0.15"]
     if scenario == "cut":
         args += ["--cut-file-ratio", "0.3"]  # downloads cut halfway continue with Range
     if scenario == "forgetful":
         args += ["--no-idempotency"]
-    sim = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-    line = sim.stdout.readline().split()
-    if len(line) != 3 or line[0] != "listening":
-        sim.kill()
-        fail(f"the simulator did not start: {line}")
-    return sim, line[1], line[2].removeprefix("ca=")
+    try:
+        return simproc.start_simulator(binary, args, env)
+    except RuntimeError as e:
+        fail(str(e))
 
 
 def write_manifest(path, jobs, window):

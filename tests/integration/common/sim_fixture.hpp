@@ -27,7 +27,7 @@
 #include <filesystem>
 #include <list>
 #include <memory>
-#include <source_location>
+#include <boost/assert/source_location.hpp> // std::source_location needs clang 15 (the sanitizer build uses 14)
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -59,7 +59,7 @@ struct SimFixture {
     // line. An exception from the coroutine is rethrown here.
     template <class T>
     T run(boost::asio::awaitable<T> coro, std::chrono::steady_clock::duration limit = k_sim_test_timeout,
-          std::source_location where = std::source_location::current()) {
+          boost::source_location where = BOOST_CURRENT_LOCATION) {
         // The bookkeeping lives in the fixture, not on this stack: a coroutine that overran its
         // deadline may still complete later (when the simulator stops) and must find it alive.
         Run& state = m_runs.emplace_back();

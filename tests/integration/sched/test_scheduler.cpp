@@ -12,6 +12,7 @@
 
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 
 using namespace evobatch;
@@ -195,13 +196,13 @@ BOOST_AUTO_TEST_CASE(stop_ends_the_run_as_interrupted_with_a_consistent_ledger) 
     o.jobs = 200;
     o.limits.requests_per_second = 20;
     o.limits.max_credits = 1'000'000;
-    boost::asio::steady_timer* stopper = nullptr;
     o.during = [&](boost::asio::io_context& io, sched::Scheduler& s) {
-        stopper = new boost::asio::steady_timer(io, std::chrono::milliseconds(700));
-        stopper->async_wait([&s](boost::system::error_code) { s.stop(); });
+        // The handler owns its timer, which must go before the io_context does (ASan+UBSan
+        // caught a timer deleted after it).
+        auto stopper = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(700));
+        stopper->async_wait([&s, stopper](boost::system::error_code) { s.stop(); });
     };
     auto const run = run_batch(o);
-    delete stopper;
     BOOST_TEST(run.outcome.exit_code == 3);
     BOOST_TEST(run.outcome.interrupted);
     BOOST_TEST(run.outcome.unsubmitted > 0u);

@@ -15,7 +15,7 @@
 
 #include <chrono>
 #include <optional>
-#include <source_location>
+#include <boost/assert/source_location.hpp> // std::source_location needs clang 15 (the sanitizer build uses 14)
 #include <stdexcept>
 #include <string>
 
@@ -51,7 +51,7 @@ inline HttpCall with_bearer(HttpCall c, std::string const& key) {
 // One request that must get an answer (any status); fails the test at the caller's line if not.
 inline boost::asio::awaitable<HttpReply>
 exchange(HttpsTestClient& client, HttpCall call,
-         std::source_location where = std::source_location::current()) {
+         boost::source_location where = BOOST_CURRENT_LOCATION) {
     std::string const what = call.method + " " + call.target;
     auto reply = co_await client.send(std::move(call));
     BOOST_REQUIRE_MESSAGE(reply.has_value(), where.file_name()
@@ -63,7 +63,7 @@ exchange(HttpsTestClient& client, HttpCall call,
 // The error envelope of api.md, with the request id both in the header and the message.
 inline void check_error(HttpReply const& r, unsigned status, std::string const& code,
                         std::string const& param = {},
-                        std::source_location where = std::source_location::current()) {
+                        boost::source_location where = BOOST_CURRENT_LOCATION) {
     BOOST_TEST_CONTEXT(where.file_name() << ":" << where.line() << " body " << r.body) {
         BOOST_TEST(r.status == status);
         auto const body = api::parse_error_body(r.body);
@@ -79,7 +79,7 @@ inline void check_error(HttpReply const& r, unsigned status, std::string const& 
 }
 
 inline api::Task parse_task_or_fail(HttpReply const& r,
-                                    std::source_location where = std::source_location::current()) {
+                                    boost::source_location where = BOOST_CURRENT_LOCATION) {
     auto task = api::parse_task(r.body);
     BOOST_REQUIRE_MESSAGE(r.status == 200 && task.has_value(), where.file_name()
                                                                    << ":" << where.line() << ": not a task ("

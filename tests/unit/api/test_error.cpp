@@ -97,6 +97,10 @@ BOOST_AUTO_TEST_CASE(retry_after_as_seconds_or_date) {
     // 1700000000 is Tue, 14 Nov 2023 22:13:20 GMT.
     BOOST_TEST(parse_retry_after("Tue, 14 Nov 2023 22:13:50 GMT", now).value() == seconds(30));
     BOOST_TEST(parse_retry_after("Tue, 14 Nov 2023 22:00:00 GMT", now).value() == seconds(0));
+    // Dates centuries away (found by fuzz_api_response: UB in the clock's nanoseconds) clamp.
+    BOOST_TEST(parse_retry_after("Wed, 25 Nov 1013 18:00:00 GMT", now).value() == seconds(0));
+    BOOST_TEST(parse_retry_after("Wed, 25 Nov 1013 18:00:00 GMT", system_clock::time_point{}).value() == seconds(0));
+    BOOST_TEST(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).value() == seconds(86'400));
     auto const e = classify_error(answer(429, R"({"error": {"code": "rate_limit_exceeded"}})", {{"retry-after", "3"}}),
                                   now);
     BOOST_TEST(e.retry_after.value() == seconds(3));

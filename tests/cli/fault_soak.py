@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Fault soak: a 1,000-job batch against a separate `evobatch sim` with every fault on at once,
+then the ledger reconciled with the simulator's log of the tasks it created.
+
+Usage: fault_soak.py BIN [--jobs N] [--seed N]
+Faults: 5% of API requests answered 5xx, 2% of creates cut after the task was made, 5% of
+tasks failed, 200 ms before every answer, 10% of downloads cut halfway, and 429 bursts from a
+simulator rate limit (15/s, burst 5) below evobatch's (40/s, burst 20).
+Checks:
+  - nothing created twice: no idempotency key made two tasks, and every job has at most as
+    many tasks as attempts (new keys) in the ledger;
+  - the ledger and the simulator know the same tasks (no task paid for and forgotten);
+  - every job ended completed (its result on disk with the recorded hash), or failed with a
+    reason, or uncertain; exit code 0 when all completed, else 1;
+  - the faults really happened (the simulator's counts of 429s, 5xx, cut creates and
+    downloads, failed tasks) and no download carried the API key.
+Bounded: the run has a deadline (RUN_LIMIT_S) and the test stops by itself.
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+
+RUN_LIMIT_S = 300  # the batch takes about a minute on a 2-core machine
+FILE_BYTES = 4096
+
+
+def fail(reason):
+    print(f"fault_soak: {reason}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f.read().split("\n") if line]
+
+
+def write_manifest(path, jobs):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("version: 1\n")
+        f.write("limits: {requests_per_second: 40, burst: 20, max_in_flight: 300, max_credits: 10000000}\n")
+        f.write("defaults: {prompt: Make it cinematic}\n")
+        f.write("jobs:\n")
+        for i in range(jobs):
+            f.write(f"  - id: clip-{i:04}\n    video: https://cdn.example.com/soak/clip-{i:04}.mp4\n")
+
+
+def stop(sim):
+    """SIGINT, then the simulator's closing counts from its stderr."""
+    sim.send_signal(signal.SIGINT)
+    try:
+        _, err = sim.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        sim.kill()
+        fail("the simulator did not stop")
+    return err
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binary")
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=5)
+    o = parser.parse_args()
+    env = dict(os.environ, SOAK_KEY="soak-test-key-0123456789", EVOLINK_API_KEY="soak-test-key-0123456789")
+
+    with tempfile.TemporaryDirectory() as work:
+        sim_args = ["--key-env", "SOAK_KEY", "--time-scale", "0.01", "--log", f"{work}/sim.log",
+                    "--seed", str(o.seed), "--error-ratio", "0.05", "--cut-after-create-ratio", "0.02",
+                    "--fail-ratio", "0.05", "--latency-ms", "200", "--rps", "15", "--burst", "5",
+                    "--cut-file-ratio", "0.1", "--file-bytes", str(FILE_BYTES)]
+        sim = subprocess.Popen([o.binary, "sim", *sim_args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=env, text=True)
+        first = sim.stdout.readline().split()
+        if len(first) != 3 or first[0] != "listening":
+            sim.kill()
+            fail(f"the simulator did not start: {first}")
+        url, ca = first[1], first[2].removeprefix("ca=")
+        manifest, ledger = f"{work}/soak.yaml", f"{work}/soak.ledger.jsonl"
+        write_manifest(manifest, o.jobs)
+        started = time.monotonic()
+        try:
+            run = subprocess.run([o.binary, "run", "--quiet", "--base-url", url, "--ca-file", ca, "--ledger", ledger,
+                                  "--output-dir", f"{work}/results", manifest],
+                                 capture_output=True, text=True, env=env, timeout=RUN_LIMIT_S)
+        except subprocess.TimeoutExpired:
+            sim.kill()
+            fail(f"the batch did not finish within {RUN_LIMIT_S} s")
+        wall = time.monotonic() - started
+        closing = stop(sim)
+
+        counts = re.search(r"(\d+) tasks created \((\d+) replays\), (\d+) 429s, (\d+) 5xx, (\d+) connections cut "
+                           r"after a create, (\d+) tasks failed, (\d+) downloads cut, (\d+) file requests with a key",
+                           closing)
+        if not counts:
+            fail(f"no closing counts from the simulator: {closing[-500:]}")
+        created_n, replays, n429, n5xx, cut, failed_n, cut_files, keyed = map(int, counts.groups())
+        for name, n in (("429 answers", n429), ("5xx answers", n5xx), ("creates cut", cut),
+                        ("failed tasks", failed_n), ("downloads cut", cut_files)):
+            if n == 0:
+                fail(f"no {name}: the fault was not exercised; the simulator said: {closing.strip()[-600:]}")
+        if keyed:
+            fail(f"{keyed} file downloads carried the API key")
+
+        created = read_jsonl(f"{work}/sim.log")
+        events = read_jsonl(ledger)
+        by_key = {}
+        tasks_of_video = {}
+        for line in created:
+            by_key.setdefault(line["key"], []).append(line["task"])
+            tasks_of_video.setdefault(line["video"], []).append(line["task"])
+        twice = {k: t for k, t in by_key.items() if len(t) > 1}
+        if twice:
+            fail(f"idempotency keys that made two tasks: {twice}")
+
+        keys_of_job, final, reason = {}, {}, {}
+        for e in events:
+            job = e.get("job")
+            if not job:
+                continue
+            if e.get("key"):
+                keys_of_job.setdefault(job, set()).add(e["key"])
+            if e["ev"] not in ("progress", "downloaded"):
+                final[job] = e["ev"]
+                reason[job] = e.get("error")
+        for i in range(o.jobs):
+            job, video = f"clip-{i:04}", f"https://cdn.example.com/soak/clip-{i:04}.mp4"
+            if len(tasks_of_video.get(video, [])) > len(keys_of_job.get(job, ())):
+                fail(f"{job}: {len(tasks_of_video[video])} tasks for {len(keys_of_job.get(job, ()))} attempts")
+
+        ledger_tasks = {e["task"] for e in events if e["ev"] == "submitted"}
+        sim_tasks = {line["task"] for line in created}
+        if ledger_tasks != sim_tasks:
+            fail(f"ledger and simulator disagree: only in the ledger {sorted(ledger_tasks - sim_tasks)[:5]}, "
+                 f"only in the simulator {sorted(sim_tasks - ledger_tasks)[:5]}")
+
+        states = {}
+        for i in range(o.jobs):
+            job = f"clip-{i:04}"
+            state = final.get(job)
+            states[state] = states.get(state, 0) + 1
+            if state == "failed" and not (reason[job] or {}).get("code"):
+                fail(f"{job} failed without a reason")
+            if state not in ("completed", "failed", "uncertain"):
+                fail(f"{job} ended {state}")
+        downloaded = {e["job"]: e for e in events if e["ev"] == "downloaded"}
+        for job, state in final.items():
+            if state != "completed":
+                continue
+            e = downloaded.get(job)
+            if e is None:
+                fail(f"{job} completed but its result was never downloaded")
+            with open(e["file"], "rb") as f:
+                data = f.read()
+            if len(data) != FILE_BYTES or hashlib.sha256(data).hexdigest() != e["sha256"]:
+                fail(f"{job}: the result on disk is not what the ledger recorded")
+        expected_exit = 0 if states.get("completed", 0) == o.jobs else 1
+        if run.returncode != expected_exit:
+            fail(f"exit {run.returncode} with {states}, expected {expected_exit}: {run.stderr[-800:]}")
+
+        print(f"fault_soak: {o.jobs} jobs in {wall:.0f} s: {states}; simulator: {created_n} tasks "
+              f"({replays} replays of cut creates), {n429} 429s, {n5xx} 5xx, {cut} creates cut, "
+              f"{failed_n} tasks failed, {cut_files} downloads cut; nothing created twice, ledger == simulator")
+
+
+if __name__ == "__main__":
+    main()
