@@ -31,12 +31,14 @@ a scaled clock, results are served with Range support, and limits and faults are
 on demand. It makes its own CA; the first line on stdout is exactly
   listening https://127.0.0.1:PORT ca=PATH
 so a client points at that URL and trusts PATH. It runs until SIGINT (Ctrl-C) or SIGTERM,
-then stops cleanly with exit code 0. The API key is never printed or logged.
+then stops cleanly with exit code 0. It never prints or logs a key; its 401 answers echo the
+key presented, as careless servers do, so that clients' redaction gets tested.
 
 Examples:
   evobatch sim --time-scale 0.01
   evobatch sim --port 8443 --key-env SIM_KEY --rps 5 --credits 200 --cert-dir /tmp/sim-ca
-  evobatch sim --fail-ratio 0.1 --error-ratio 0.05 --cut-after-create-ratio 0.02 --log tasks.jsonl)";
+  evobatch sim --fail-ratio 0.1 --error-ratio 0.05 --cut-after-create-ratio 0.02 --log tasks.jsonl
+  evobatch sim --garbage-ratio 0.02 --garbage-kinds truncated,stalled)";
 
 // Says what is on without the key itself.
 void print_settings(sim::SimOptions const& o) {
@@ -47,10 +49,12 @@ void print_settings(sim::SimOptions const& o) {
     fmt::print(stderr, "evobatch sim: key {}; {}; credits {}; time scale {}\n",
                o.key ? "required" : "not checked", limits,
                o.credits ? fmt::format("{}", *o.credits) : std::string("unlimited"), o.time_scale);
-    if (o.fail_ratio > 0 || o.error_ratio > 0 || o.cut_after_create_ratio > 0 || o.latency.count() > 0) {
+    if (o.fail_ratio > 0 || o.error_ratio > 0 || o.cut_after_create_ratio > 0 || o.latency.count() > 0 ||
+        o.garbage_ratio > 0) {
         fmt::print(stderr,
-                   "evobatch sim: faults: {} failed tasks, {} server errors, {} cut creates, {} ms latency\n",
-                   o.fail_ratio, o.error_ratio, o.cut_after_create_ratio, o.latency.count());
+                   "evobatch sim: faults: {} failed tasks, {} server errors, {} cut creates, {} ms latency, {} "
+                   "malformed answers\n",
+                   o.fail_ratio, o.error_ratio, o.cut_after_create_ratio, o.latency.count(), o.garbage_ratio);
     }
 }
 
@@ -109,6 +113,24 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
     cmd->add_option("--cut-file-ratio", o.cut_file_ratio,
                     "Share of whole-file downloads cut off halfway (clients should resume with Range)")
         ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--garbage-ratio", o.garbage_ratio,
+                    "Share of successful API answers replaced, after their effect, by a malformed one")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option_function<std::vector<std::string>>(
+           "--garbage-kinds",
+           [&o](std::vector<std::string> const& names) {
+               o.garbage_kinds.clear();
+               for (auto const& name : names) {
+                   auto const kind = sim::parse_garbage(name);
+                   if (!kind) {
+                       throw CLI::ValidationError("--garbage-kinds", "unknown kind " + name);
+                   }
+                   o.garbage_kinds.push_back(*kind);
+               }
+           },
+           "Malformed answers to draw from (default all): truncated, wrong-types, missing-fields, huge, "
+           "stalled, short-body")
+        ->delimiter(',');
     cmd->add_flag_callback(
         "--no-idempotency", [&o] { o.idempotency = false; },
         "Ignore Idempotency-Key, like a server that forgot it");
@@ -149,9 +171,10 @@ int run_sim(sim::SimOptions const& options) {
     sim::SimStats const s = simulator.stats();
     fmt::print(stderr,
                "evobatch sim: {} connections, {} API requests, {} tasks created ({} replays), {} 429s, {} 5xx, "
-               "{} connections cut after a create, {} tasks failed, {} downloads cut, {} file requests with a key\n",
+               "{} connections cut after a create, {} tasks failed, {} downloads cut, {} malformed answers, {} file "
+               "requests with a key\n",
                s.connections_accepted, s.api_requests, s.tasks_created, s.replays, s.count(429), s.count_5xx(),
-               s.cut_connections, s.tasks_failed, s.cut_downloads, s.file_requests_with_key);
+               s.cut_connections, s.tasks_failed, s.cut_downloads, s.garbage_answers, s.file_requests_with_key);
     return exit_ok;
 }
 

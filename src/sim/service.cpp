@@ -129,6 +129,9 @@ Reply Service::handle(Request const& request, Now now) {
                 set_error(reply, status, code, "simulated server error");
             } else {
                 dispatch(r, request, now, reply);
+                if (reply.status == 200 && !reply.cut && draw(m_options.garbage_ratio)) {
+                    garble(reply); // after the effect: a create's task exists all the same
+                }
             }
         }
     }
@@ -349,6 +352,34 @@ bool Service::authorized(Request const& request) const {
 }
 
 // Draws only when the fault is enabled, so turning one fault on does not reshuffle the others.
+void Service::garble(Reply& reply) {
+    auto const& kinds = m_options.garbage_kinds;
+    if (kinds.empty()) {
+        return;
+    }
+    Garbage const kind = kinds[std::uniform_int_distribution<std::size_t>(0, kinds.size() - 1)(m_rng)];
+    ++m_stats.garbage_answers;
+    reply.garbage = kind;
+    switch (kind) {
+    case Garbage::truncated:
+        reply.body.resize(reply.body.size() / 2);
+        break;
+    case Garbage::wrong_types:
+        reply.body = R"({"id":42,"status":["completed"],"progress":"half","created":"yesterday",)"
+                     R"("results":"https://cdn.example.com/x.mp4","task_info":7,"usage":[],"data":"none"})";
+        break;
+    case Garbage::missing_fields:
+        reply.body = R"({"object":"video.generation.task","model":"kling-o1-video-edit-fast"})";
+        break;
+    case Garbage::huge:
+        reply.body.insert(0, std::string(std::size_t{16} << 20, ' '));
+        break;
+    case Garbage::stalled:
+    case Garbage::short_body:
+        break; // the session sends a part of the body and stops
+    }
+}
+
 bool Service::draw(double ratio) {
     return ratio > 0 && std::uniform_real_distribution<double>(0, 1)(m_rng) < ratio;
 }

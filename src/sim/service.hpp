@@ -51,6 +51,7 @@ struct Reply {
     std::vector<std::pair<std::string, std::string>> headers;
     std::chrono::milliseconds delay{0}; // wait this long before answering (latency)
     bool cut = false;                   // close the connection without answering
+    std::optional<Garbage> garbage;     // stalled and short_body are the session's to act out
     std::optional<FileSlice> file;      // the body is file bytes instead of `body`
 };
 
@@ -78,6 +79,7 @@ private:
     static Route route(std::string_view path) noexcept;
 
     void dispatch(Route const& r, Request const& request, Now now, Reply& reply);
+    void garble(Reply& reply);
     void create(Request const& request, Now now, Reply& reply);
     void read_task(Route const& r, Request const& request, Now now, Reply& reply);
     void read_batch(Request const& request, Now now, Reply& reply);

@@ -51,6 +51,7 @@ constexpr auto k_handshake_timeout = 10s;
 constexpr auto k_idle_timeout = 60s;
 constexpr auto k_write_timeout = 30s;
 constexpr auto k_shutdown_timeout = 2s;
+constexpr auto k_stall = 300s; // a stalled answer waits this long at most for the client to give up
 constexpr std::uint32_t k_header_limit = 16 * 1024;
 constexpr std::size_t k_file_chunk = 256 * 1024;
 constexpr std::uint64_t k_max_drain = 16 << 20;
@@ -113,6 +114,34 @@ asio::awaitable<bool> write_reply(Stream& stream, Reply& reply, bool keep_alive)
     beast::get_lowest_layer(stream).expires_after(k_write_timeout);
     auto const [ec, n] = co_await http::async_write(stream, res, use_nothrow);
     co_return !ec;
+}
+
+// Garbage::stalled and short_body: a head announcing more than will come, a part of the body,
+// then a stall until the client gives up (or k_stall), or a closed connection. Never reused.
+asio::awaitable<void> write_broken_reply(Stream& stream, Reply const& reply) {
+    bool const stall = *reply.garbage == Garbage::stalled;
+    http::response<http::empty_body> res;
+    set_headers(res, reply, false);
+    res.content_length(reply.body.size() + (stall ? 0 : 64));
+    http::response_serializer<http::empty_body> serializer(res);
+    auto& tcp = beast::get_lowest_layer(stream);
+    tcp.expires_after(k_write_timeout);
+    if (auto const [ec, n] = co_await http::async_write_header(stream, serializer, use_nothrow); ec) {
+        co_return;
+    }
+    std::string_view const sent = stall ? std::string_view(reply.body).substr(0, reply.body.size() / 2)
+                                        : std::string_view(reply.body);
+    if (auto const [ec, n] = co_await asio::async_write(stream, asio::buffer(sent), use_nothrow); ec) {
+        co_return;
+    }
+    if (stall) {
+        tcp.expires_after(k_stall);
+        char byte = 0;
+        co_await stream.async_read_some(asio::buffer(&byte, 1), use_nothrow); // ends when the client closes
+    }
+    error_code ignored;
+    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    tcp.close();
 }
 
 void set_cork(asio::ip::tcp::socket& socket, bool on) noexcept {
@@ -297,6 +326,10 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ssl::contex
             error_code ignored;
             tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
             tcp.close(); // the task exists, the client never hears of it
+            co_return;
+        }
+        if (reply.garbage == Garbage::stalled || reply.garbage == Garbage::short_body) {
+            co_await write_broken_reply(stream, reply);
             co_return;
         }
         bool const keep_alive = req.keep_alive();

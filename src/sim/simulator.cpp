@@ -247,4 +247,31 @@ SimStats Simulator::stats() const {
     return m_impl->service ? m_impl->service->stats(std::chrono::steady_clock::now()) : SimStats{};
 }
 
+std::string_view to_string(Garbage g) noexcept {
+    switch (g) {
+    case Garbage::truncated:
+        return "truncated";
+    case Garbage::wrong_types:
+        return "wrong-types";
+    case Garbage::missing_fields:
+        return "missing-fields";
+    case Garbage::huge:
+        return "huge";
+    case Garbage::stalled:
+        return "stalled";
+    case Garbage::short_body:
+        return "short-body";
+    }
+    return "?";
+}
+
+std::optional<Garbage> parse_garbage(std::string_view name) noexcept {
+    for (Garbage const g : k_all_garbage) {
+        if (to_string(g) == name) {
+            return g;
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace evobatch::sim

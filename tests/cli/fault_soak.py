@@ -4,7 +4,8 @@ then the ledger reconciled with the simulator's log of the tasks it created.
 
 Usage: fault_soak.py BIN [--jobs N] [--seed N]
 Faults: 5% of API requests answered 5xx, 2% of creates cut after the task was made, 5% of
-tasks failed, 200 ms before every answer, 10% of downloads cut halfway, and 429 bursts from a
+tasks failed, 200 ms before every answer, 10% of downloads cut halfway, 2% of successful
+answers malformed (truncated, wrong types, missing fields, 16 MiB, short body), and 429 bursts from a
 simulator rate limit (15/s, burst 5) below evobatch's (40/s, burst 20).
 Checks:
   - nothing created twice: no idempotency key made two tasks, and every job has at most as
@@ -75,7 +76,11 @@ def main():
         sim_args = ["--key-env", "SOAK_KEY", "--time-scale", "0.01", "--log", f"{work}/sim.log",
                     "--seed", str(o.seed), "--error-ratio", "0.05", "--cut-after-create-ratio", "0.02",
                     "--fail-ratio", "0.05", "--latency-ms", "200", "--rps", "15", "--burst", "5",
-                    "--cut-file-ratio", "0.1", "--file-bytes", str(FILE_BYTES)]
+                    "--cut-file-ratio", "0.1", "--file-bytes", str(FILE_BYTES),
+                    # Stalled answers are left to the integration tests: each costs the client's
+                    # 60 s request timeout.
+                    "--garbage-ratio", "0.02",
+                    "--garbage-kinds", "truncated,wrong-types,missing-fields,huge,short-body"]
         sim = subprocess.Popen([o.binary, "sim", *sim_args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=env, text=True)
         first = sim.stdout.readline().split()
@@ -97,13 +102,14 @@ def main():
         closing = stop(sim)
 
         counts = re.search(r"(\d+) tasks created \((\d+) replays\), (\d+) 429s, (\d+) 5xx, (\d+) connections cut "
-                           r"after a create, (\d+) tasks failed, (\d+) downloads cut, (\d+) file requests with a key",
+                           r"after a create, (\d+) tasks failed, (\d+) downloads cut, (\d+) malformed answers, "
+                           r"(\d+) file requests with a key",
                            closing)
         if not counts:
             fail(f"no closing counts from the simulator: {closing[-500:]}")
-        created_n, replays, n429, n5xx, cut, failed_n, cut_files, keyed = map(int, counts.groups())
+        created_n, replays, n429, n5xx, cut, failed_n, cut_files, garbage, keyed = map(int, counts.groups())
         for name, n in (("429 answers", n429), ("5xx answers", n5xx), ("creates cut", cut),
-                        ("failed tasks", failed_n), ("downloads cut", cut_files)):
+                        ("failed tasks", failed_n), ("downloads cut", cut_files), ("malformed answers", garbage)):
             if n == 0:
                 fail(f"no {name}: the fault was not exercised; the simulator said: {closing.strip()[-600:]}")
         if keyed:
@@ -167,7 +173,7 @@ def main():
 
         print(f"fault_soak: {o.jobs} jobs in {wall:.0f} s: {states}; simulator: {created_n} tasks "
               f"({replays} replays of cut creates), {n429} 429s, {n5xx} 5xx, {cut} creates cut, "
-              f"{failed_n} tasks failed, {cut_files} downloads cut; nothing created twice, ledger == simulator")
+              f"{failed_n} tasks failed, {cut_files} downloads cut, {garbage} malformed answers; nothing created twice, ledger == simulator")
 
 
 if __name__ == "__main__":

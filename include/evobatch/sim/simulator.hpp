@@ -11,12 +11,28 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace evobatch::sim {
+
+// Malformed answers (SimOptions::garbage_ratio), after the request had its effect.
+enum class Garbage : std::uint8_t {
+    truncated,      // the JSON cut in the middle (Content-Length fits the cut body)
+    wrong_types,    // well-formed JSON whose fields have the wrong types
+    missing_fields, // well-formed JSON without id, status or data
+    huge,           // 16 MiB of JSON whitespace before the real answer
+    stalled,        // half the body, then nothing (until the client gives up or the simulator stops)
+    short_body,     // a Content-Length larger than the body, then the connection closes
+};
+inline constexpr Garbage k_all_garbage[] = {Garbage::truncated, Garbage::wrong_types, Garbage::missing_fields,
+                                            Garbage::huge,      Garbage::stalled,     Garbage::short_body};
+std::string_view to_string(Garbage g) noexcept;
+std::optional<Garbage> parse_garbage(std::string_view name) noexcept;
 
 struct SimOptions {
     std::string host = "127.0.0.1";    // an IP literal: 127.0.0.1 or ::1
@@ -33,6 +49,8 @@ struct SimOptions {
     std::chrono::milliseconds latency{0}; // added before every /v1 answer
     std::uint64_t file_bytes = 1 << 20;   // size of each result file
     double cut_file_ratio = 0;            // share of whole-file downloads cut off halfway (tests Range resumes)
+    double garbage_ratio = 0;             // share of successful /v1 answers replaced by a malformed one
+    std::vector<Garbage> garbage_kinds{std::begin(k_all_garbage), std::end(k_all_garbage)}; // drawn from
     bool idempotency = true;              // false: ignore Idempotency-Key, like a server that forgot it
     bool batch_read = true;               // false: POST /v1/tasks/batch answers 404
     std::uint64_t seed = 1;               // seeds the one PRNG behind every random choice
@@ -77,6 +95,7 @@ struct SimStats {
     std::int64_t credits_refunded = 0;     // released by failed tasks
     std::uint64_t file_bytes_sent = 0;
     std::uint64_t cut_downloads = 0; // file answers cut off halfway (cut_file_ratio)
+    std::uint64_t garbage_answers = 0; // malformed answers sent (garbage_ratio)
     std::uint64_t file_requests_with_key = 0; // GET /files/... carrying an Authorization header: a leak
 
     [[nodiscard]] std::uint64_t count(unsigned status) const; // status_counts[status], 0 if absent

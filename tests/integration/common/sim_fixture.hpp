@@ -15,6 +15,7 @@
 
 #include "evobatch/sim/simulator.hpp"
 
+#include <boost/assert/source_location.hpp> // std::source_location needs clang 15 (the sanitizer build uses 14)
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -27,7 +28,6 @@
 #include <filesystem>
 #include <list>
 #include <memory>
-#include <boost/assert/source_location.hpp> // std::source_location needs clang 15 (the sanitizer build uses 14)
 #include <string>
 #include <type_traits>
 #include <utility>

@@ -8,6 +8,7 @@
 #include "evobatch/api/json.hpp"
 #include "evobatch/api/types.hpp"
 
+#include <boost/assert/source_location.hpp> // std::source_location needs clang 15 (the sanitizer build uses 14)
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,7 +16,6 @@
 
 #include <chrono>
 #include <optional>
-#include <boost/assert/source_location.hpp> // std::source_location needs clang 15 (the sanitizer build uses 14)
 #include <stdexcept>
 #include <string>
 
