@@ -222,6 +222,15 @@ struct Downloader::Impl {
             result.error = fmt::format("cannot open {}: {}", part.string(), open_error.message());
             co_return result;
         }
+        // The part cannot be continued (wrong size, or the server will not resume it): empty it
+        // for the next attempt; false (with the reason in the result) when even that fails.
+        auto const emptied = [&] {
+            if (auto const error = part_file->truncate()) {
+                result.error = fmt::format("cannot empty {}: {}", part.string(), error.message());
+                return false;
+            }
+            return true;
+        };
         int failures = 0;
         int redirects = 0;
         std::string why;
@@ -255,8 +264,7 @@ struct Downloader::Impl {
             if (sink.accepted && !outcome.error) {
                 if (sink.expected && part_file->size() != *sink.expected) {
                     why = fmt::format("got {} bytes, expected {}", part_file->size(), *sink.expected);
-                    if (auto const error = part_file->truncate()) {
-                        result.error = fmt::format("cannot empty {}: {}", part.string(), error.message());
+                    if (!emptied()) {
                         co_return result;
                     }
                     co_await pause(++failures);
@@ -282,8 +290,7 @@ struct Downloader::Impl {
                 continue;
             }
             if (sink.misplaced_range || status == 416) {
-                if (auto const error = part_file->truncate()) { // the part does not fit the file any more: start over
-                    result.error = fmt::format("cannot empty {}: {}", part.string(), error.message());
+                if (!emptied()) { // the part does not fit the file any more: start over
                     co_return result;
                 }
                 why = "the server did not continue where the partial file ends";

@@ -63,15 +63,8 @@ def start_simulator(binary, work, scenario, env):
         fail(str(e))
 
 
-def write_manifest(path, jobs, window):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("version: 1\n")
-        f.write(f"api: {{idempotency_window: {window}}}\n")
-        f.write("limits: {requests_per_second: 40, burst: 10, max_in_flight: 8, max_credits: 100000}\n")
-        f.write("defaults: {prompt: Make it cinematic}\n")
-        f.write("jobs:\n")
-        for i in range(jobs):
-            f.write(f"  - id: clip-{i:03}\n    video: https://cdn.example.com/crash/clip-{i:03}.mp4\n")
+def crash_jobs(n):
+    return [(f"clip-{i:03}", f"https://cdn.example.com/crash/clip-{i:03}.mp4") for i in range(n)]
 
 
 def main():
@@ -91,7 +84,9 @@ def main():
         sim, url, ca = start_simulator(o.binary, work, o.scenario, env)
         try:
             manifest, ledger = f"{work}/batch.yaml", f"{work}/batch.ledger.jsonl"
-            write_manifest(manifest, o.jobs, "0s" if o.scenario == "forgetful" else "15m")
+            simproc.write_manifest(manifest, crash_jobs(o.jobs),
+                                   "requests_per_second: 40, burst: 10, max_in_flight: 8, max_credits: 100000",
+                                   api=f"idempotency_window: {'0s' if o.scenario == 'forgetful' else '15m'}")
             run = [o.binary, "run", "--quiet", "--base-url", url, "--ca-file", ca, "--ledger", ledger, manifest]
             kills = 0
             final = None
@@ -129,11 +124,7 @@ def main():
                 final = damage_files_and_resume(run, env, ledger, work)
             check(o, work, ledger, final, kills)
         finally:
-            sim.send_signal(signal.SIGINT)
-            try:
-                sim.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                sim.kill()
+            simproc.stop_simulator(sim, timeout=10)
 
 
 def damage_files_and_resume(run, env, ledger, work):
@@ -164,7 +155,7 @@ def check(o, work, ledger, final, kills):
     by_video = {}
     for line in created:
         by_video.setdefault(line["video"], []).append(line["task"])
-    job_of_video = {f"https://cdn.example.com/crash/clip-{i:03}.mp4": f"clip-{i:03}" for i in range(o.jobs)}
+    job_of_video = {video: job for job, video in crash_jobs(o.jobs)}
     ledger_tasks = {e["task"] for e in events if e["ev"] == "submitted"}
     sim_tasks = {line["task"] for line in created}
     last = {}

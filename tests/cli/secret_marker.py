@@ -29,16 +29,6 @@ def fail(reason):
     sys.exit(1)
 
 
-def write_manifest(path, jobs):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("version: 1\n")
-        f.write("limits: {requests_per_second: 60, burst: 20, max_in_flight: 10, max_credits: 100000}\n")
-        f.write("defaults: {prompt: Make it cinematic}\n")
-        f.write("jobs:\n")
-        for i in range(jobs):
-            f.write(f"  - id: clip-{i:03}\n    video: https://cdn.example.com/secret/clip-{i:03}.mp4\n")
-
-
 def core_limit(pid):
     """The `Max core file size` soft and hard limits of a running process, as text."""
     with open(f"/proc/{pid}/limits", encoding="utf-8") as f:
@@ -64,7 +54,9 @@ def main():
             "--cut-file-ratio", "0.2", "--rps", "40", "--burst", "10"], env)
         try:
             manifest = os.path.join(work, "batch.yaml")
-            write_manifest(manifest, 30)
+            simproc.write_manifest(
+                manifest, [(f"clip-{i:03}", f"https://cdn.example.com/secret/clip-{i:03}.mp4") for i in range(30)],
+                "requests_per_second: 60, burst: 20, max_in_flight: 10, max_credits: 100000")
             common = ["--base-url", url, "--ca-file", ca]
 
             run = subprocess.Popen([binary, "run", "--json", *common, "--ledger", f"{work}/batch.ledger.jsonl",
@@ -112,8 +104,7 @@ def main():
                 fail(f"a refused key should stop the run with exit 4, got {refused.returncode}: {refused.stderr}")
             outputs += [("refused run stdout", refused.stdout), ("refused run stderr", refused.stderr)]
         finally:
-            sim.kill()
-            sim.wait()
+            simproc.stop_simulator(sim)
 
         markers = [key.encode(), wrong_key.encode(), key.split("-")[-1].encode(), wrong_key.split("-")[-1].encode()]
         searched = 0

@@ -1,16 +1,41 @@
-"""A separate `evobatch sim` process for the black-box tests: started with the given options,
-it prints `listening URL ca=FILE` on its first line; the caller stops it (kill, then wait)."""
+"""Shared by the black-box tests: a separate `evobatch sim` process (it prints
+`listening URL ca=FILE` on its first line) and the manifests they run against it."""
+import signal
 import subprocess
 
 
 def start_simulator(binary, args, env):
-    """Starts `binary sim ARGS`; returns (process, base URL, CA file). Raises RuntimeError when
+    """Starts `binary sim ARGS`; returns (process, base URL, CA file). Its stderr is kept for
+    stop_simulator(), which returns the simulator's closing counts. Raises RuntimeError when
     it does not say it is listening."""
-    sim = subprocess.Popen([binary, "sim", *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+    sim = subprocess.Popen([binary, "sim", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                            text=True)
     line = sim.stdout.readline().split()
     if len(line) != 3 or line[0] != "listening":
-        sim.kill()
-        sim.wait()
+        stop_simulator(sim)
         raise RuntimeError(f"the simulator did not start: {line}")
     return sim, line[1], line[2].removeprefix("ca=")
+
+
+def stop_simulator(sim, timeout=20):
+    """SIGINT, then its stderr (the closing counts); killed when it does not stop in time."""
+    sim.send_signal(signal.SIGINT)
+    try:
+        _, err = sim.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        sim.kill()
+        _, err = sim.communicate()
+    return err
+
+
+def write_manifest(path, jobs, limits, api=None):
+    """A manifest of `jobs` [(id, video URL)] with the `limits` (and `api`) mappings, in flow style."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("version: 1\n")
+        if api:
+            f.write(f"api: {{{api}}}\n")
+        f.write(f"limits: {{{limits}}}\n")
+        f.write("defaults: {prompt: Make it cinematic}\n")
+        f.write("jobs:\n")
+        for job, video in jobs:
+            f.write(f"  - id: {job}\n    video: {video}\n")
