@@ -135,9 +135,10 @@ private:
                                           ? fmt::format("job '{}': ", id->value)
                                           : fmt::format("job #{}: ", index);
             JobFields fields = detail::read_job_fields(m_reader, item, label, false);
-            bool const explicit_id = fields.id.present;
+            JobId job_id = id_of(fields);
             Mark const at = item.mark;
-            add_job(detail::merge_job(m_reader, m_defaults, std::move(fields), label), explicit_id, m_reader, 0, at);
+            add_job(detail::merge_job(m_reader, m_defaults, std::move(fields), label), std::move(job_id),
+                    m_reader, 0, at);
         }
     }
 
@@ -164,7 +165,10 @@ private:
             if (file.problem->at) {
                 m_diagnostics.error(display, file.problem->at->line, file.problem->at->column, file.problem->message);
             } else {
-                m_reader.error(node.mark, fmt::format("video_list '{}' {}", display, file.problem->message));
+                m_reader.error(node.mark,
+                               fmt::format("video_list '{}': {} (a relative path starts at the manifest's "
+                                           "folder)",
+                                           display, file.problem->message));
             }
             return;
         }
@@ -203,38 +207,63 @@ private:
         fields.video_url.value = detail::check_video_url(reader, std::move(url), at, "");
         fields.video_url.failed = !fields.video_url.value;
         fields.invalid = fields.video_url.failed;
-        add_job(detail::merge_job(reader, m_defaults, std::move(fields), ""), false, reader, file, at);
+        JobId id = id_of(fields);
+        add_job(detail::merge_job(reader, m_defaults, std::move(fields), ""), std::move(id), reader, file,
+                at);
     }
 
-    // Records the job under its id; without an explicit id, the video file's stem is the id.
-    void add_job(std::optional<Job> job, bool explicit_id, NodeReader& reader, std::uint32_t file, Mark at) {
+    // The id a job will have (explicit, or its video file's stem), known from its own fields even
+    // when some other field is wrong: a duplicate id is then reported in the same pass as the
+    // job's other problems, not after they are fixed.
+    struct JobId {
+        std::optional<std::string> value; // none: the id itself is wrong (reported) or there is no video
+        bool explicit_id = false;
+        std::string video; // the video it was taken from, when not explicit
+    };
+
+    JobId id_of(JobFields const& fields) const {
+        if (fields.id.present) {
+            return {fields.id.value, true, {}};
+        }
+        auto const& video = fields.video_url.present ? fields.video_url : m_defaults.video_url;
+        if (!video.value) {
+            return {};
+        }
+        return {detail::id_from_stem(detail::file_stem_of(*video.value)), false, *video.value};
+    }
+
+    // Claims the job's id (even for a job with errors, so its duplicates are found) and records
+    // the job when it is valid and its id is free.
+    void add_job(std::optional<Job> job, JobId id, NodeReader& reader, std::uint32_t file, Mark at) {
         ++m_job_count;
-        if (!job) {
+        if (!id.value) {
             return;
         }
-        if (!explicit_id) {
-            job->id = detail::id_from_stem(detail::file_stem_of(job->video_url));
-            if (job->id.empty()) {
-                reader.error(at, fmt::format("cannot name this job after its video '{}'; give it an `id:`",
-                                             job->video_url));
-                return;
-            }
+        if (id.value->empty()) {
+            reader.error(
+                at, fmt::format("cannot name this job after its video '{}'; give it an `id:`", id.video));
+            return;
         }
-        job->origin = {file, at.line, at.column};
-        auto const [it, inserted] = m_ids.try_emplace(job->id, m_manifest.jobs.size());
+        Origin const origin{file, at.line, at.column};
+        auto const [it, inserted] = m_ids.try_emplace(*id.value, origin);
         if (!inserted) {
-            Origin const& first = m_manifest.jobs[it->second].origin;
+            Origin const& first = it->second;
             std::string const where = first.file == file ? fmt::format("line {}", first.line)
                                                          : fmt::format("{}:{}", m_manifest.files[first.file], first.line);
-            reader.error(at, explicit_id
-                                 ? fmt::format("job id '{}' is already used by the job at {}; ids must be unique",
-                                               job->id, where)
-                                 : fmt::format("job id '{}' (taken from the video file name) is already used by the "
-                                               "job at {}; give these jobs explicit ids (`- id: ...` under `jobs:`)",
-                                               job->id, where));
+            reader.error(
+                at, id.explicit_id
+                        ? fmt::format("job id '{}' is already used by the job at {}; ids must be unique",
+                                      *id.value, where)
+                        : fmt::format("job id '{}' (taken from the video file name) is already used by the "
+                                      "job at {}; give these jobs explicit ids (`- id: ...` under `jobs:`)",
+                                      *id.value, where));
             return;
         }
-        m_manifest.jobs.push_back(std::move(*job));
+        if (job) {
+            job->id = std::move(*id.value);
+            job->origin = origin;
+            m_manifest.jobs.push_back(std::move(*job));
+        }
     }
 
     util::Diagnostics& m_diagnostics;
@@ -242,7 +271,7 @@ private:
     fs::path m_base_dir;
     Manifest m_manifest;
     JobFields m_defaults;
-    std::unordered_map<std::string, std::size_t> m_ids;
+    std::unordered_map<std::string, Origin> m_ids; // where each id was first used
     std::size_t m_job_count = 0; // jobs declared, valid or not
 };
 

@@ -63,7 +63,8 @@ public:
         for (;;) {
             ev.reset();
             if (yaml_parser_parse(&handle.parser, &ev.event) == 0) {
-                stop(to_mark(handle.parser.problem_mark), parser_error_message(handle.parser, m_text));
+                stop(to_mark(handle.parser.problem_mark), parser_error_message(handle.parser, m_text) +
+                                                              unclosed_flow_hint(handle.parser.problem_mark));
                 return std::move(m_result);
             }
             ev.live = true;
@@ -80,6 +81,7 @@ private:
     struct Open {
         YamlNode node;
         std::string anchor;
+        bool flow = false; // written `[...]` or `{...}`
     };
     struct Anchored {
         YamlNode node;
@@ -87,6 +89,24 @@ private:
         std::size_t depth = 0; // height of the subtree, so aliases cannot nest past max_depth
     };
 
+    // libyaml reports a `[` or `{` left open where the input ends, which may be hundreds of
+    // lines below it: name where it was opened.
+    std::string unclosed_flow_hint(yaml_mark_t const& problem) const {
+        std::string_view const rest =
+            problem.index < m_text.size() ? m_text.substr(problem.index) : std::string_view{};
+        if (rest.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+            return {};
+        }
+        auto const open =
+            std::find_if(m_stack.rbegin(), m_stack.rend(), [](Open const& o) { return o.flow; });
+        if (open == m_stack.rend()) {
+            return {};
+        }
+        bool const list = open->node.kind == NodeKind::sequence;
+        return fmt::format("; the {} opened with '{}' at line {}, column {} is never closed (add '{}')",
+                           list ? "list" : "mapping", list ? '[' : '{', open->node.mark.line,
+                           open->node.mark.column, list ? ']' : '}');
+    }
 
     bool stop(Mark mark, std::string message) {
         m_result.root.reset();
@@ -178,6 +198,9 @@ private:
             open.node.kind = e.type == YAML_SEQUENCE_START_EVENT ? NodeKind::sequence : NodeKind::mapping;
             open.anchor = anchor_of(e.type == YAML_SEQUENCE_START_EVENT ? e.data.sequence_start.anchor
                                                                          : e.data.mapping_start.anchor);
+            open.flow = e.type == YAML_SEQUENCE_START_EVENT
+                            ? e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+                            : e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
             m_stack.push_back(std::move(open));
             return true;
         }

@@ -18,6 +18,7 @@ struct ApiSettings {
     std::string base_url = "https://api.evolink.ai";
     std::string key_env = "EVOLINK_API_KEY"; // the name of the variable; the key is never in a manifest
     std::chrono::seconds idempotency_window{15 * 60};
+    std::chrono::seconds request_timeout{60}; // one API request, all in: a stalled server costs this much
     std::optional<std::filesystem::path> ca_file;
 };
 

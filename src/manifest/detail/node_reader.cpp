@@ -150,9 +150,14 @@ std::optional<double> NodeReader::number(YamlNode const& node, std::string_view 
 }
 
 std::optional<std::chrono::seconds> NodeReader::duration(YamlNode const& node, std::string_view what,
-                                                         std::chrono::seconds max) {
+                                                         std::chrono::seconds max, std::chrono::seconds min) {
     if (node.kind == NodeKind::scalar) {
         if (auto const d = util::parse_duration(node.value)) {
+            if (*d < min) {
+                error(node.mark,
+                      fmt::format("{} is {}; it must be at least {}s", what, node.value, min.count()));
+                return std::nullopt;
+            }
             if (*d > max) {
                 error(node.mark, fmt::format("{} is {}; it can be at most {}s ({}h)", what, node.value, max.count(),
                                              max.count() / 3600));

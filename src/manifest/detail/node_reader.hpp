@@ -38,7 +38,8 @@ public:
                                         std::int64_t max);
     std::optional<double> number(YamlNode const& node, std::string_view what, double above, double max);
     std::optional<std::chrono::seconds> duration(YamlNode const& node, std::string_view what,
-                                                 std::chrono::seconds max);
+                                                 std::chrono::seconds max,
+                                                 std::chrono::seconds min = std::chrono::seconds(0));
     // A list of text items; each item's position is kept for later messages.
     std::optional<std::vector<std::pair<std::string, Mark>>> text_list(YamlNode const& node, std::string_view what);
 

@@ -68,6 +68,12 @@ void read_api(NodeReader& reader, YamlNode const& node, ApiSettings& api, fs::pa
             api.idempotency_window = *window;
         }
     }
+    if (auto const* v = NodeReader::find(node, "request_timeout")) {
+        using std::chrono::seconds;
+        if (auto timeout = reader.duration(*v, "api.request_timeout", seconds(600), seconds(1))) {
+            api.request_timeout = *timeout;
+        }
+    }
     if (auto const* v = NodeReader::find(node, "ca_file")) {
         if (auto path = read_path(reader, *v, "api.ca_file", base_dir)) {
             std::error_code ec;

@@ -21,7 +21,7 @@ TextFile read_text_file(fs::path const& path) {
     std::error_code ec;
     auto const status = fs::status(path, ec);
     if (ec || !fs::exists(status)) {
-        return fail("no such file; check the path (relative paths start at the manifest's folder)");
+        return fail("no such file; check the path");
     }
     if (fs::is_directory(status)) {
         return fail("is a directory, not a file");

@@ -15,7 +15,7 @@ namespace evobatch::manifest::detail {
 inline constexpr std::size_t k_max_input_bytes = std::size_t{256} << 20;
 
 struct TextProblem {
-    std::string message;                     // e.g. "no such file; check the path ..."
+    std::string message;                     // e.g. "no such file; check the path"
     std::optional<util::TextPosition> at;    // set for a problem inside the text (a bad byte)
 };
 

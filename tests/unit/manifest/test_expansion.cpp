@@ -123,6 +123,7 @@ api:
   base_url: http://127.0.0.1:8443
   key_env: MY_EVOLINK_KEY
   idempotency_window: 1h30m
+  request_timeout: 2m
   ca_file: ../certs/ca.pem
 limits:
   requests_per_second: 2.5
@@ -146,6 +147,7 @@ defaults: {prompt: p}
     BOOST_TEST(m.api.base_url == "http://127.0.0.1:8443");
     BOOST_TEST(m.api.key_env == "MY_EVOLINK_KEY");
     BOOST_TEST(m.api.idempotency_window.count() == 5400);
+    BOOST_TEST(m.api.request_timeout.count() == 120);
     BOOST_TEST(m.api.ca_file.value() == (dir.path() / "certs/ca.pem"));
     BOOST_TEST(m.limits.requests_per_second == 2.5);
     BOOST_TEST(m.limits.burst == 7u);
@@ -167,6 +169,7 @@ BOOST_AUTO_TEST_CASE(defaults_for_settings_are_safe) {
     BOOST_TEST(m.api.base_url == "https://api.evolink.ai");
     BOOST_TEST(m.api.key_env == "EVOLINK_API_KEY");
     BOOST_TEST(m.api.idempotency_window.count() == 900);
+    BOOST_TEST(m.api.request_timeout.count() == 60);
     BOOST_TEST(!m.api.ca_file.has_value());
     BOOST_TEST(m.limits.max_credits == 500);
     BOOST_TEST(m.output.ledger == fs::path("jobs/night.ledger.jsonl"));

@@ -38,7 +38,8 @@ std::string callback(std::string_view url) { return one_job("    callback_url: "
 
 std::vector<Case> const k_cases{
     // ---- document and top level
-    {"missing_version", "jobs:\n  - id: a\n    prompt: p\n    video: https://h.example/a.mp4\n", "jobs", "no `version:`"},
+    {"missing_version", "jobs:\n  - id: a\n    prompt: p\n    video: https://h.example/a.mp4\n", "jobs",
+     "no `version:`"},
     {"unsupported_version", "version: 2\njobs: []\n", "2", "version 2 is not supported"},
     {"quoted_version", "version: \"1\"\nvideos: [https://h.example/a.mp4]\ndefaults: {prompt: p}\n", "\"1\"",
      "drop the quotes"},
@@ -50,17 +51,25 @@ std::vector<Case> const k_cases{
     {"comments_only_is_empty", "# nothing here\n", "", "the manifest is empty"},
     {"no_jobs", "version: 1\n", "version", "has no jobs"},
     {"jobs_not_a_list", "version: 1\njobs: {id: a}\n", "{id", "jobs must be a list"},
-    {"job_is_a_plain_url", "version: 1\njobs:\n  - https://h.example/a.mp4\n", "https", "a job must be a mapping"},
-    {"unterminated_flow_list", "version: 1\nvideos: [https://h.example/a.mp4\n", "", "invalid YAML", 1},
+    {"job_is_a_plain_url", "version: 1\njobs:\n  - https://h.example/a.mp4\n", "https",
+     "a job must be a mapping"},
+    {"unterminated_flow_list", "version: 1\nvideos: [https://h.example/a.mp4\n", "",
+     "the list opened with '[' at line 2, column 9 is never closed", 1},
     {"tab_indentation", "version: 1\njobs:\n\t- id: a\n", "\t", "tabs"},
     {"second_document", one_job("---\nversion: 1\n"), "---", "second YAML document"},
     {"undefined_alias", "version: 1\ndefaults: *base\n", "*base", "names no anchor"},
     // ---- api
-    {"http_base_url_not_loopback", one_job("api:\n  base_url: http://api.evolink.ai\n"), "http://api", "must use https"},
-    {"base_url_with_query", one_job("api:\n  base_url: https://api.evolink.ai/?x=1\n"), "https://api", "query"},
+    {"http_base_url_not_loopback", one_job("api:\n  base_url: http://api.evolink.ai\n"), "http://api",
+     "must use https"},
+    {"base_url_with_query", one_job("api:\n  base_url: https://api.evolink.ai/?x=1\n"), "https://api",
+     "query"},
     {"base_url_not_a_url", one_job("api:\n  base_url: not a url\n"), "not a url", "not a valid URL"},
-    {"api_key_misspelt", one_job("api:\n  base-url: https://api.evolink.ai\n"), "base-url", "did you mean 'base_url'?"},
-    {"window_not_a_duration", one_job("api:\n  idempotency_window: forever\n"), "forever", "must be a duration"},
+    {"api_key_misspelt", one_job("api:\n  base-url: https://api.evolink.ai\n"), "base-url",
+     "did you mean 'base_url'?"},
+    {"window_not_a_duration", one_job("api:\n  idempotency_window: forever\n"), "forever",
+     "must be a duration"},
+    {"request_timeout_zero", one_job("api:\n  request_timeout: 0s\n"), "0s", "at least 1s"},
+    {"request_timeout_too_long", one_job("api:\n  request_timeout: 1h\n"), "1h", "at most 600s"},
     {"window_too_long", one_job("api:\n  idempotency_window: 48h\n"), "48h", "at most 86400s"},
     {"ca_file_missing", one_job("api:\n  ca_file: no-such-ca.pem\n"), "no-such-ca.pem", "is not a file"},
     // ---- limits
@@ -76,21 +85,23 @@ std::vector<Case> const k_cases{
     {"credits_huge", one_job("limits:\n  max_credits: 99999999999999999999999\n"), "9999", "out of range"},
     {"attempts_too_many", one_job("limits:\n  max_attempts: 11\n"), "11", "between 1 and 10"},
     {"limits_not_a_mapping", one_job("limits: 5\n"), "5", "must be a mapping"},
-    {"limits_key_misspelt", one_job("limits:\n  max_credit: 5\n"), "max_credit", "did you mean 'max_credits'?"},
+    {"limits_key_misspelt", one_job("limits:\n  max_credit: 5\n"), "max_credit",
+     "did you mean 'max_credits'?"},
     // ---- output
     {"download_not_bool", one_job("output:\n  download: maybe\n"), "maybe", "true or false"},
     {"download_quoted", one_job("output:\n  download: \"true\"\n"), "\"true\"", "drop the quotes"},
     {"ledger_empty", one_job("output:\n  ledger: \"\"\n"), "\"\"", "is empty"},
     // ---- defaults
     {"id_in_defaults", one_job("defaults:\n  id: x\n"), "id: x", "ids belong to each job"},
-    {"defaults_bad_image", one_job("defaults:\n  image_urls: [https://h.example/a.gif]\n"), "https://h.example/a.gif",
-     "image URL"},
+    {"defaults_bad_image", one_job("defaults:\n  image_urls: [https://h.example/a.gif]\n"),
+     "https://h.example/a.gif", "image URL"},
     {"defaults_not_a_mapping", one_job("defaults: [a]\n"), "[a]", "must be a mapping"},
     // ---- prompt
-    {"prompt_too_long", one_job("    prompt: " + repeat("a", 5001) + "\n", false), "aaa", "prompt has 5001 characters; "
-                                                                                            "the limit is 5000"},
-    {"prompt_too_long_multibyte", one_job("    prompt: " + repeat("\xC3\xA9", 5001) + "\n", false), "\xC3\xA9",
-     "prompt has 5001 characters"},
+    {"prompt_too_long", one_job("    prompt: " + repeat("a", 5001) + "\n", false), "aaa",
+     "prompt has 5001 characters; "
+     "the limit is 5000"},
+    {"prompt_too_long_multibyte", one_job("    prompt: " + repeat("\xC3\xA9", 5001) + "\n", false),
+     "\xC3\xA9", "prompt has 5001 characters"},
     {"prompt_empty", one_job("    prompt: \"\"\n", false), "\"\"", "prompt is empty"},
     {"prompt_blank", one_job("    prompt: \"   \"\n", false), "\"   \"", "prompt is empty"},
     {"prompt_null", one_job("    prompt:\n", false), "prompt:", "prompt is empty"},
@@ -99,11 +110,14 @@ std::vector<Case> const k_cases{
     {"model_not_offered", one_job("    model: kling-v2\n"), "kling-v2", "is not offered"},
     // ---- video
     {"video_missing", one_job("", true, false), "id: j", "has no video"},
-    {"video_and_video_urls", one_job("    video_urls: [https://h.example/b.mp4]\n"), "[https", "either `video` or"},
+    {"video_and_video_urls", one_job("    video_urls: [https://h.example/b.mp4]\n"), "[https",
+     "either `video` or"},
     {"video_urls_empty", one_job("    video_urls: []\n", true, false), "[]", "video_urls is empty"},
-    {"video_urls_two", one_job("    video_urls: [https://h.example/a.mp4, https://h.example/b.mp4]\n", true, false),
+    {"video_urls_two",
+     one_job("    video_urls: [https://h.example/a.mp4, https://h.example/b.mp4]\n", true, false),
      "https://h.example/b.mp4", "has 2 URLs"},
-    {"video_wrong_extension", one_job("    video: https://h.example/a.avi\n", true, false), "https", ".mp4/.mov"},
+    {"video_wrong_extension", one_job("    video: https://h.example/a.avi\n", true, false), "https",
+     ".mp4/.mov"},
     {"video_no_extension", one_job("    video: https://h.example/mp4\n", true, false), "https", ".mp4/.mov"},
     {"video_ftp", one_job("    video: ftp://h.example/a.mp4\n", true, false), "ftp", "http or https"},
     {"video_no_host", one_job("    video: https:///a.mp4\n", true, false), "https", "no host"},
@@ -111,8 +125,9 @@ std::vector<Case> const k_cases{
      "not a valid URL"},
     {"video_not_text", one_job("    video: {url: x}\n", true, false), "{url", "must be text"},
     // ---- images
-    {"five_images", one_job("    image_urls: [https://h.example/1.jpg, https://h.example/2.png, "
-                            "https://h.example/3.webp, https://h.example/4.jpeg, https://h.example/5.jpg]\n"),
+    {"five_images",
+     one_job("    image_urls: [https://h.example/1.jpg, https://h.example/2.png, "
+             "https://h.example/3.webp, https://h.example/4.jpeg, https://h.example/5.jpg]\n"),
      "https://h.example/5.jpg", "has 5 URLs; the limit is 4"},
     {"images_empty", one_job("    image_urls: []\n"), "[]", "image_urls is empty"},
     {"image_gif", one_job("    image_urls: [https://h.example/a.gif]\n"), "https://h.example/a.gif",
@@ -126,7 +141,8 @@ std::vector<Case> const k_cases{
     // ---- callback
     {"callback_http", callback("http://hooks.example.com/x"), "http://", "must use https"},
     {"callback_localhost", callback("https://localhost/x"), "https://localhost", "internal address"},
-    {"callback_localhost_upper_dot", callback("https://LOCALHOST./x"), "https://LOCALHOST", "internal address"},
+    {"callback_localhost_upper_dot", callback("https://LOCALHOST./x"), "https://LOCALHOST",
+     "internal address"},
     {"callback_sub_localhost", callback("https://app.localhost/x"), "https://app", "internal address"},
     {"callback_loopback", callback("https://127.0.0.1/x"), "https://127", "internal address"},
     {"callback_loopback_short", callback("https://127.1/x"), "https://127", "internal address"},
@@ -147,36 +163,51 @@ std::vector<Case> const k_cases{
      "has 2049 characters; the limit is 2048"},
     {"callback_not_url", callback("\"https://hooks example.com/\""), "\"https", "not a valid URL"},
     // ---- ids
-    {"id_with_space", "version: 1\njobs:\n  - id: a b\n    prompt: p\n    video: https://h.example/a.mp4\n", "a b",
-     "not a valid job id"},
-    {"id_too_long", "version: 1\ndefaults: {prompt: p}\njobs:\n  - id: " + repeat("x", 129) +
-                        "\n    video: https://h.example/a.mp4\n",
+    {"id_with_space", "version: 1\njobs:\n  - id: a b\n    prompt: p\n    video: https://h.example/a.mp4\n",
+     "a b", "not a valid job id"},
+    {"id_too_long",
+     "version: 1\ndefaults: {prompt: p}\njobs:\n  - id: " + repeat("x", 129) +
+         "\n    video: https://h.example/a.mp4\n",
      "xxx", "not a valid job id"},
-    {"id_null", "version: 1\ndefaults: {prompt: p}\njobs:\n  - id:\n    video: https://h.example/a.mp4\n", "id:\n",
-     "must be text", 1},
-    {"duplicate_explicit_ids", "version: 1\ndefaults: {prompt: p}\njobs:\n  - id: a\n    video: https://h.example/a.mp4\n"
-                               "  - id: a\n    video: https://h.example/b.mp4\n",
+    {"id_null", "version: 1\ndefaults: {prompt: p}\njobs:\n  - id:\n    video: https://h.example/a.mp4\n",
+     "id:\n", "must be text", 1},
+    {"duplicate_explicit_ids",
+     "version: 1\ndefaults: {prompt: p}\njobs:\n  - id: a\n    video: https://h.example/a.mp4\n"
+     "  - id: a\n    video: https://h.example/b.mp4\n",
      "id: a", "already used by the job at line 4", 2},
-    {"duplicate_derived_ids", "version: 1\ndefaults: {prompt: p}\nvideos:\n  - https://h.example/x/clip.mp4\n"
-                              "  - https://h.example/y/clip.mov\n",
+    {"duplicate_derived_ids",
+     "version: 1\ndefaults: {prompt: p}\nvideos:\n  - https://h.example/x/clip.mp4\n"
+     "  - https://h.example/y/clip.mov\n",
      "https://h.example/y", "taken from the video file name"},
-    {"derived_id_collides_with_explicit", "version: 1\ndefaults: {prompt: p}\njobs:\n  - id: clip\n"
-                                          "    video: https://h.example/a.mp4\nvideos: [https://h.example/clip.mp4]\n",
+    {"derived_id_collides_with_explicit",
+     "version: 1\ndefaults: {prompt: p}\njobs:\n  - id: clip\n"
+     "    video: https://h.example/a.mp4\nvideos: [https://h.example/clip.mp4]\n",
      "https://h.example/clip.mp4", "already used by the job at line 4"},
+    {"duplicate_id_of_a_job_with_errors",
+     "version: 1\ndefaults: {prompt: p}\njobs:\n  - id: a\n"
+     "    video: https://h.example/a.avi\n  - id: a\n    video: https://h.example/b.mp4\n",
+     "id: a", "already used by the job at line 4", 2, 2},
+    {"derived_id_of_a_job_with_errors",
+     "version: 1\ndefaults: {prompt: p}\njobs:\n  - video: https://h.example/x/clip.mp4\n    prompt: ''\n"
+     "videos: [https://h.example/clip.mov]\n",
+     "https://h.example/clip.mov", "already used by the job at line 4", 1, 2},
     {"job_key_misspelt", one_job("    promt: x\n"), "promt", "did you mean 'prompt'?"},
     {"job_key_twice", one_job("    prompt: again\n"), "prompt", "given twice", 2},
     {"job_unknown_key_no_near_match", one_job("    colour: red\n"), "colour", "the keys here are"},
     // ---- videos
     {"videos_not_a_list", "version: 1\ndefaults: {prompt: p}\nvideos: https://h.example/a.mp4\n", "https",
      "must be a list"},
-    {"videos_item_mapping", "version: 1\ndefaults: {prompt: p}\nvideos:\n  - {url: https://h.example/a.mp4}\n", "{url",
+    {"videos_item_mapping",
+     "version: 1\ndefaults: {prompt: p}\nvideos:\n  - {url: https://h.example/a.mp4}\n", "{url",
      "each item must be text"},
-    {"videos_bad_url", "version: 1\ndefaults: {prompt: p}\nvideos:\n  - https://h.example/a.mp4\n"
-                       "  - https://h.example/b.mkv\n",
+    {"videos_bad_url",
+     "version: 1\ndefaults: {prompt: p}\nvideos:\n  - https://h.example/a.mp4\n"
+     "  - https://h.example/b.mkv\n",
      "https://h.example/b.mkv", ".mp4/.mov"},
     {"videos_need_a_prompt", "version: 1\nvideos:\n  - https://h.example/a.mp4\n", "https", "has no prompt"},
     // ---- nesting
-    {"nesting_too_deep", "version: 1\nx: " + repeat("[", 70) + repeat("]", 70) + "\n", "[", "deeper than 64", 64},
+    {"nesting_too_deep", "version: 1\nx: " + repeat("[", 70) + repeat("]", 70) + "\n", "[", "deeper than 64",
+     64},
 };
 
 } // namespace

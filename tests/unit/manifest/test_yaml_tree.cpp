@@ -95,6 +95,22 @@ BOOST_AUTO_TEST_CASE(reports_syntax_errors_with_a_position) {
     BOOST_TEST(p.error->message.find("mapping values are not allowed") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(names_where_an_unclosed_flow_collection_was_opened) {
+    auto const list = parse_yaml("a: 1\nb: [x, y,\n\n  z\n\n");
+    BOOST_REQUIRE(list.error);
+    BOOST_TEST(
+        list.error->message.find("the list opened with '[' at line 2, column 4 is never closed (add ']')") !=
+        std::string::npos);
+    auto const mapping = parse_yaml("a: [1]\nb: {c: [2], d: 3\n");
+    BOOST_REQUIRE(mapping.error);
+    BOOST_TEST(mapping.error->message.find(
+                   "the mapping opened with '{' at line 2, column 4 is never closed") != std::string::npos);
+    // An error inside a list that goes on is about that place, not about the list.
+    auto const inside = parse_yaml("a: [x, {y: 1}}, z]\nb: 1\n");
+    BOOST_REQUIRE(inside.error);
+    BOOST_TEST(inside.error->message.find("never closed") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(empty_input_has_no_root) {
     auto const p = parse_yaml("");
     BOOST_TEST(!p.root);
