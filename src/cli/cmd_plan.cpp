@@ -142,9 +142,7 @@ int run_plan(PlanOptions const& options) {
         if (!replay) {
             return exit_bad_input;
         }
-        auto const r = sched::plan_resume(m.jobs, *replay, resume_options(m));
-        counts = {r.resend, r.poll, r.retry, r.done, r.failed, r.uncertain, r.changed,
-                  r.download, r.expired, r.expiring_soon, r.credits_reserved};
+        counts = ledger_counts(sched::plan_resume(m.jobs, *replay, resume_options(m)));
     }
     plan::BatchPlan const p = plan::plan_batch(m, counts);
     if (options.json) {

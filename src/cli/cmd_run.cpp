@@ -8,12 +8,14 @@
 #include "report_diagnostics.hpp"
 
 #include "evobatch/api/api_client.hpp"
+#include "evobatch/api/pricing.hpp"
 #include "evobatch/download/downloader.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/net/tls_context.hpp"
+#include "evobatch/plan/batch_plan.hpp"
 #include "evobatch/progress/progress_view.hpp"
 #include "evobatch/sched/resume.hpp"
 #include "evobatch/sched/scheduler.hpp"
@@ -96,6 +98,7 @@ std::optional<Setup> prepare(RunOptions const& o) {
     s.limits.burst = o.burst > 0 ? o.burst : static_cast<double>(limits.burst);
     s.limits.max_in_flight = o.max_in_flight > 0 ? o.max_in_flight : limits.max_in_flight;
     s.limits.max_credits = o.max_credits > 0 ? o.max_credits : limits.max_credits;
+    s.manifest.limits.max_credits = s.limits.max_credits; // what plan_batch reads
     s.limits.max_attempts = static_cast<int>(limits.max_attempts);
     s.limits.idempotency_window = s.manifest.api.idempotency_window;
     s.base_url = o.base_url.empty() ? s.manifest.api.base_url : o.base_url;
@@ -246,7 +249,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger)");
     cmd->add_option("--output-dir", o.output_dir, "Folder for the result files (overrides output.dir)");
     cmd->add_flag("--no-download", o.no_download, "Do not download results (overrides output.download)");
-    cmd->add_flag("--allow-overdraft", o.allow_overdraft, "Start even when the credit ceiling is above the balance");
+    cmd->add_flag("--allow-overdraft", o.allow_overdraft,
+                  "Start even when what the run may reserve is above the balance");
     cmd->add_flag("--retry-failed", o.retry_failed, "Give every failed job a new attempt (new key), attempts used or not");
     cmd->add_option("--resubmit-uncertain", o.resubmit_uncertain,
                     "Send uncertain jobs again under their same key: 'all' or job ids (comma-separated). A server "
@@ -297,6 +301,7 @@ int run_run(RunOptions const& options) {
     }
     net::ClientOptions client_options;
     client_options.max_connections_per_host = setup->manifest.limits.max_connections;
+    client_options.request_timeout = setup->manifest.api.request_timeout;
     client_options.user_agent = fmt::format("evobatch/{}", k_version);
     net::HttpsClient http(io.get_executor(), *tls, client_options);
     api::ApiClient api(http, setup->base_url, api::Secret(setup->key));
@@ -335,6 +340,9 @@ int run_run(RunOptions const& options) {
     };
     signals.async_wait(on_signal);
 
+    // Against the balance: what this run can add, not the ceiling: earlier runs' tasks are paid
+    // for already, and a small batch cannot reach a large ceiling.
+    plan::BatchPlan const batch_plan = plan::plan_batch(setup->manifest, ledger_counts(resume->plan));
     auto const started = std::chrono::steady_clock::now();
     std::optional<sched::RunOutcome> outcome;
     int early_exit = 0;
@@ -343,12 +351,21 @@ int run_run(RunOptions const& options) {
         if (balance.ok()) {
             auto const& credits = *balance.value;
             if (!credits.unlimited) {
-                fmt::print(stderr, "balance: {:.0f} credits; this run may reserve up to {}\n", credits.remaining,
-                           setup->limits.max_credits);
-                if (static_cast<double>(setup->limits.max_credits) > credits.remaining && !options.allow_overdraft) {
-                    fmt::print(stderr, "evobatch: error: the ceiling ({} credits) is above the balance ({:.0f}); lower "
-                                       "limits.max_credits or pass --allow-overdraft\n",
-                               setup->limits.max_credits, credits.remaining);
+                std::int64_t const at_most = batch_plan.credits_at_most;
+                fmt::print(
+                    stderr,
+                    "balance: {:.0f} credits; this run may reserve up to {} ({} jobs to submit at up to "
+                    "{} each, within limits.max_credits = {}{})\n",
+                    credits.remaining, at_most, batch_plan.to_submit, api::k_max_credits_per_task,
+                    batch_plan.credits_ceiling,
+                    batch_plan.credits_reserved > 0
+                        ? fmt::format(" of which earlier runs reserved {}", batch_plan.credits_reserved)
+                        : std::string());
+                if (static_cast<double>(at_most) > credits.remaining && !options.allow_overdraft) {
+                    fmt::print(stderr,
+                               "evobatch: error: what this run may reserve ({} credits) is above the balance "
+                               "({:.0f}); lower limits.max_credits, top up, or pass --allow-overdraft\n",
+                               at_most, credits.remaining);
                     early_exit = exit_bad_input;
                 }
             }

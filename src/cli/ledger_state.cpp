@@ -49,4 +49,9 @@ sched::ResumeOptions resume_options(manifest::Manifest const& manifest) {
     return o;
 }
 
+plan::LedgerCounts ledger_counts(sched::ResumePlan const& r) {
+    return {r.resend,  r.poll,     r.retry,   r.done,          r.failed,          r.uncertain,
+            r.changed, r.download, r.expired, r.expiring_soon, r.credits_reserved};
+}
+
 } // namespace evobatch::cli

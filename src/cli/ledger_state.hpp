@@ -4,6 +4,7 @@
 
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
+#include "evobatch/plan/batch_plan.hpp"
 #include "evobatch/sched/resume.hpp"
 
 #include <filesystem>
@@ -29,5 +30,8 @@ std::optional<Batch> load_batch(std::string const& manifest_path, std::string co
 
 // The manifest's resume settings (idempotency window, attempts), as of now.
 sched::ResumeOptions resume_options(manifest::Manifest const& manifest);
+
+// What a resume plan found in the ledger, as `plan::plan_batch` counts it.
+plan::LedgerCounts ledger_counts(sched::ResumePlan const& resume);
 
 } // namespace evobatch::cli

@@ -198,6 +198,19 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         }
         case ApiErrc::server_error:
             breaker.on_failure(now);
+            if (limits.idempotency_window.count() == 0) {
+                // A 5xx (a gateway's 502 above all) may come after the task was made, and a
+                // server not trusted with keys would make another: the job is uncertain.
+                auto e = event(ledger::EventType::uncertain, r);
+                e.error =
+                    ledger::EventError{error.code.empty() ? std::to_string(error.http_status) : error.code,
+                                       api::describe(error)};
+                e.rid = error.request_id;
+                co_await record(std::move(e));
+                finish_job(r, JobState::uncertain); // its worst case stays counted: it may exist
+                view.note({r.job->id, "uncertain", {}, api::describe(error)});
+                co_return;
+            }
             if (++server_errors >= k_max_server_errors || submission_stopped) {
                 // Left for the next run, which re-sends the same key (no double charge).
                 finish_job(r, JobState::unsubmitted);

@@ -42,7 +42,7 @@ struct RunLimits {
     int max_attempts = 3;
     bool batch_reads = true; // try POST /v1/tasks/batch; falls back to GET on 404/405 by itself
     // How long the server is trusted to keep idempotency keys (api.idempotency_window). Zero:
-    // a create that got no answer is not even re-sent at once; the job is uncertain.
+    // a create that got no answer, or a 5xx, is not re-sent at all; the job is uncertain.
     std::chrono::seconds idempotency_window{15 * 60};
     // Multiplies the poll planner's fixed intervals (2 s before the first poll, 5 s between late
     // polls, ...): 1 for the real API; a simulator whose clock runs faster passes its time scale.

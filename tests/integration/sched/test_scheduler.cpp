@@ -182,6 +182,23 @@ BOOST_AUTO_TEST_CASE(cut_connections_after_create_leave_no_duplicate_task) {
     BOOST_TEST(run.stats.tasks_created == 60u);
 }
 
+BOOST_AUTO_TEST_CASE(without_an_idempotency_window_a_create_answered_5xx_is_never_sent_again) {
+    BatchOptions o;
+    o.jobs = 40;
+    o.sim.error_ratio = 0.3;
+    o.sim.idempotency = false;
+    o.limits.idempotency_window = std::chrono::seconds(0);
+    o.limits.max_credits = 1'000'000;
+    o.limits.max_in_flight = 40;
+    auto const run = run_batch(o);
+    BOOST_TEST(run.stats.count_5xx() > 0u);
+    BOOST_TEST(run.stats.create_requests == 40u); // one POST per job, however it was answered
+    BOOST_TEST(run.outcome.uncertain > 0u);
+    BOOST_TEST(run.outcome.completed + run.outcome.uncertain == 40u);
+    BOOST_TEST(count_events(run, EventType::uncertain) == run.outcome.uncertain);
+    BOOST_TEST(run.stats.tasks_created == run.outcome.completed);
+}
+
 BOOST_AUTO_TEST_CASE(polling_works_without_batch_reads) {
     BatchOptions o;
     o.jobs = 30;
