@@ -1,3 +1,4 @@
+#include "account.hpp"
 #include "commands.hpp"
 #include "exit_code.hpp"
 #include "ledger_state.hpp"
@@ -111,7 +112,74 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, bool ledg
                plan::k_typical_task_time.count());
     fmt::print("  ledger     {}\n", m.output.ledger.string());
     fmt::print("  results    {}{}\n", m.output.dir.string(), m.output.download ? "" : " (download: false)");
-    fmt::print("nothing was sent.\n");
+}
+
+// `plan --balance`: the balance, and whether `run` would start. Nothing when it was not asked.
+struct BalanceAnswer {
+    std::optional<api::Credits> credits;
+    std::string problem; // why it could not be read
+    int exit_code = exit_ok;
+};
+
+std::optional<BalanceAnswer> read_balance(PlanOptions const& options, manifest::Manifest const& m) {
+    if (!options.balance) {
+        return BalanceAnswer{};
+    }
+    auto key = read_api_key(m.api, "plan without --balance");
+    if (!key) {
+        return std::nullopt;
+    }
+    std::optional<std::filesystem::path> ca_file = m.api.ca_file;
+    if (!options.ca_file.empty()) {
+        ca_file = options.ca_file;
+    }
+    std::string const& base_url = options.base_url.empty() ? m.api.base_url : options.base_url;
+    api::ApiResult<api::Credits> result;
+    try {
+        result =
+            read_credits_once(base_url, ca_file, api::Secret(std::move(*key)),
+                              std::chrono::duration_cast<std::chrono::milliseconds>(m.api.request_timeout));
+    } catch (std::exception const& e) {
+        fmt::print(stderr, "evobatch: error: {}\n", e.what());
+        return std::nullopt;
+    }
+    BalanceAnswer answer;
+    if (result.ok()) {
+        answer.credits = *result.value;
+    } else if (result.api_error &&
+               (result.api_error->http_status == 401 || result.api_error->http_status == 403)) {
+        answer.problem = "the API refused the key: " + result.detail;
+        answer.exit_code = exit_api_stopped;
+    } else {
+        answer.problem = fmt::format("could not read the balance from {}: {}", base_url, result.detail);
+        answer.exit_code = exit_interrupted;
+    }
+    return answer;
+}
+
+boost::json::object balance_to_json(BalanceAnswer const& b, plan::BatchPlan const& p) {
+    if (!b.credits) {
+        return {{"error", b.problem}};
+    }
+    return {{"remaining", b.credits->remaining},
+            {"unlimited", b.credits->unlimited},
+            {"may_reserve", p.credits_at_most},
+            {"fits", !above_balance(*b.credits, p)}};
+}
+
+void print_balance(BalanceAnswer const& b, plan::BatchPlan const& p) {
+    if (!b.credits) {
+        fmt::print(stderr, "evobatch: error: {}\n", b.problem);
+        return;
+    }
+    fmt::print("{}\n", balance_line(*b.credits, p));
+    if (above_balance(*b.credits, p)) {
+        fmt::print(
+            "  that is above the balance: `run` would refuse to start; lower limits.max_credits, top up, or "
+            "pass --allow-overdraft to run\n");
+    } else if (!b.credits->unlimited) {
+        fmt::print("  within the balance: `run` would start\n");
+    }
 }
 
 } // namespace
@@ -145,16 +213,28 @@ int run_plan(PlanOptions const& options) {
         counts = ledger_counts(sched::plan_resume(m.jobs, *replay, resume_options(m)));
     }
     plan::BatchPlan const p = plan::plan_batch(m, counts);
+    auto const balance = read_balance(options, m);
+    if (!balance) {
+        return exit_bad_input;
+    }
     if (options.json) {
         boost::json::object out = plan_to_json(m, p, ledger_exists);
         out["ok"] = true;
         out["diagnostics"] = diagnostics_to_json(result.diagnostics);
+        if (options.balance) {
+            out["balance"] = balance_to_json(*balance, p);
+        }
         fmt::print("{}\n", boost::json::serialize(out));
     } else {
         print_diagnostics(result.diagnostics, options.max_errors);
         print_plan(m, p, ledger_exists);
+        if (options.balance) {
+            print_balance(*balance, p);
+        }
+        fmt::print("{}\n", options.balance ? "only the balance was read; nothing was submitted."
+                                           : "nothing was sent.");
     }
-    return exit_ok;
+    return balance->exit_code;
 }
 
 } // namespace evobatch::cli

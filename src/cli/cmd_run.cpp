@@ -2,13 +2,13 @@
 // (locked), reads the balance, then runs the Scheduler on one io_context until the batch ends
 // or a signal stops it.
 
+#include "account.hpp"
 #include "commands.hpp"
 #include "exit_code.hpp"
 #include "ledger_state.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/api/api_client.hpp"
-#include "evobatch/api/pricing.hpp"
 #include "evobatch/download/downloader.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
 #include "evobatch/ledger/replay.hpp"
@@ -20,7 +20,6 @@
 #include "evobatch/sched/resume.hpp"
 #include "evobatch/sched/scheduler.hpp"
 #include "evobatch/sim/simulator.hpp"
-#include "evobatch/util/core_dumps.hpp"
 #include "evobatch/util/sha256.hpp"
 #include "evobatch/version.hpp"
 
@@ -120,17 +119,11 @@ std::optional<Setup> prepare(RunOptions const& o) {
         s.key = random_key();
         return s;
     }
-    if (!util::disable_core_dumps()) {
-        fmt::print(stderr, "evobatch: warning: could not disable core dumps; a crash could write the API key to disk\n");
-    }
-    char const* key = std::getenv(s.manifest.api.key_env.c_str());
-    if (key == nullptr || *key == '\0') {
-        fmt::print(stderr, "evobatch: error: the API key is not set: put it in the environment variable {} (named by "
-                           "api.key_env), or try the batch with --simulate\n",
-                   s.manifest.api.key_env);
+    auto key = read_api_key(s.manifest.api, "try the batch with --simulate");
+    if (!key) {
         return std::nullopt;
     }
-    s.key = key;
+    s.key = std::move(*key);
     return s;
 }
 
@@ -350,24 +343,14 @@ int run_run(RunOptions const& options) {
         auto balance = co_await api.credits();
         if (balance.ok()) {
             auto const& credits = *balance.value;
-            if (!credits.unlimited) {
-                std::int64_t const at_most = batch_plan.credits_at_most;
+            fmt::print(stderr, "{}\n", balance_line(credits, batch_plan));
+            if (above_balance(credits, batch_plan) && !options.allow_overdraft) {
                 fmt::print(
                     stderr,
-                    "balance: {:.0f} credits; this run may reserve up to {} ({} jobs to submit at up to "
-                    "{} each, within limits.max_credits = {}{})\n",
-                    credits.remaining, at_most, batch_plan.to_submit, api::k_max_credits_per_task,
-                    batch_plan.credits_ceiling,
-                    batch_plan.credits_reserved > 0
-                        ? fmt::format(" of which earlier runs reserved {}", batch_plan.credits_reserved)
-                        : std::string());
-                if (static_cast<double>(at_most) > credits.remaining && !options.allow_overdraft) {
-                    fmt::print(stderr,
-                               "evobatch: error: what this run may reserve ({} credits) is above the balance "
-                               "({:.0f}); lower limits.max_credits, top up, or pass --allow-overdraft\n",
-                               at_most, credits.remaining);
-                    early_exit = exit_bad_input;
-                }
+                    "evobatch: error: what this run may reserve ({} credits) is above the balance ({:.0f}); "
+                    "lower limits.max_credits, top up, or pass --allow-overdraft\n",
+                    batch_plan.credits_at_most, credits.remaining);
+                early_exit = exit_bad_input;
             }
         } else if (balance.api_error && (balance.api_error->http_status == 401 || balance.api_error->http_status == 403)) {
             fmt::print(stderr, "evobatch: error: the API refused the key: {}\n", balance.detail);

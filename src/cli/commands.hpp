@@ -16,6 +16,9 @@ struct ValidateOptions {
 struct PlanOptions {
     std::string manifest;
     std::string ledger; // overrides output.ledger
+    bool balance = false; // read GET /v1/credits (the only request plan ever sends)
+    std::string base_url; // overrides api.base_url, with --balance
+    std::string ca_file;  // overrides api.ca_file, with --balance
     bool json = false;
     std::size_t max_errors = 100;
 };

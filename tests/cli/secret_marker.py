@@ -85,14 +85,15 @@ def main():
                 fail("no task failed: the failure paths (error messages) were not exercised")
             outputs += [("run stdout", stdout), ("run stderr", stderr)]
 
-            for args in (["plan", *common], ["status"], ["status", "--json"],
+            for args in (["plan", "--balance", *common], ["plan", "--balance", "--json", *common], ["status"],
+                         ["status", "--json"],
                          ["report", "--format", "csv", "-o", f"{work}/report.csv"],
                          ["report", "--format", "json", "-o", f"{work}/report.json"],
                          ["report", "--format", "html", "-o", f"{work}/report.html"]):
                 done = subprocess.run([binary, *args, "--ledger", f"{work}/batch.ledger.jsonl", manifest],
                                       capture_output=True, text=True, env=env, timeout=RUN_LIMIT_S)
                 outputs += [(f"{args[0]} stdout", done.stdout), (f"{args[0]} stderr", done.stderr)]
-                if args[0] == "report" and done.returncode != 0:
+                if args[0] in ("plan", "report") and done.returncode != 0:
                     fail(f"`{' '.join(args)}` exited {done.returncode}: {done.stderr}")
 
             # A refused key: the simulator's 401 message carries it.
@@ -103,6 +104,13 @@ def main():
             if refused.returncode != 4:
                 fail(f"a refused key should stop the run with exit 4, got {refused.returncode}: {refused.stderr}")
             outputs += [("refused run stdout", refused.stdout), ("refused run stderr", refused.stderr)]
+            refused = subprocess.run([binary, "plan", "--balance", "--json", *common, "--ledger",
+                                      f"{work}/refused.ledger.jsonl", manifest],
+                                     capture_output=True, text=True, env=wrong_env, timeout=RUN_LIMIT_S)
+            if refused.returncode != 4 or "refused the key" not in refused.stdout:
+                fail(f"plan --balance with a refused key should say so and exit 4, got {refused.returncode}: "
+                     f"{refused.stdout} {refused.stderr}")
+            outputs += [("refused plan stdout", refused.stdout), ("refused plan stderr", refused.stderr)]
         finally:
             simproc.stop_simulator(sim)
 

@@ -152,11 +152,26 @@ for _ in $(seq 100); do grep -q '^listening' "$work/sim.out" && break; sleep 0.0
 sim_url=$(sed -n 's/^listening \([^ ]*\) ca=.*/\1/p' "$work/sim.out")
 sim_ca=$(sed -n 's/^listening [^ ]* ca=//p' "$work/sim.out")
 check "the simulator process is listening" test -n "$sim_url"
+printf 'version: 1\ndefaults: {prompt: p}\nvideos: [https://cdn.example.com/x1.mp4, https://cdn.example.com/x2.mp4]\n' >"$work/two.yaml"
+sim_flags=(--base-url "$sim_url" --ca-file "$sim_ca")
+run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" plan --balance "${sim_flags[@]}" --ledger "$work/two.ledger.jsonl" "$work/two.yaml"
+check "plan --balance reads the balance (0)" test "$rc" -eq 0
+check "plan --balance: two jobs fit in 40 credits" grep -q "balance: 40 credits; this run may reserve up to 30" <<<"$out"
+check "plan --balance says run would start" grep -q "run. would start" <<<"$out"
+run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" plan --balance --json "${sim_flags[@]}" --ledger "$work/bal.ledger.jsonl" "$work/small.yaml"
+check "plan --balance --json: three jobs (45) do not fit in 40" test "$(json_get 'd["balance"]["remaining"], d["balance"]["may_reserve"], d["balance"]["fits"]')" = "40.0 45 False"
+run env EVOLINK_API_KEY=wrong-key-0123456789 "$bin" plan --balance "${sim_flags[@]}" --ledger "$work/two.ledger.jsonl" "$work/two.yaml"
+check "plan --balance with a refused key (4)" test "$rc" -eq 4
+check "plan --balance never prints the refused key" bash -c '! grep -q wrong-key "$1" "$2"' _ "$work/out" "$work/err"
+run env -u EVOLINK_API_KEY "$bin" plan --balance "${sim_flags[@]}" "$work/two.yaml"
+check "plan --balance without a key is bad input (2)" test "$rc" -eq 2
+run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" plan --balance --base-url https://127.0.0.1:1 --ca-file "$sim_ca" "$work/two.yaml"
+check "plan --balance with the API out of reach (3), the plan still printed" test "$rc" -eq 3 -a -n "$out"
+check "plan --balance sends no create" test ! -s "$work/sim.log"
 run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --ledger "$work/bal.ledger.jsonl" "$work/small.yaml"
 check "a ceiling above the balance is refused (2)" test "$rc" -eq 2
 check "the refusal names the balance and the way out" grep -q "above the balance (40).*--allow-overdraft" <<<"$err"
 check "the refusal creates no task" test ! -s "$work/sim.log"
-printf 'version: 1\ndefaults: {prompt: p}\nvideos: [https://cdn.example.com/x1.mp4, https://cdn.example.com/x2.mp4]\n' >"$work/two.yaml"
 run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --no-download --ledger "$work/two.ledger.jsonl" "$work/two.yaml"
 check "two jobs (at most 30 credits) run on a balance of 40 under the default ceiling of 500 (0)" test "$rc" -eq 0
 check "the balance line says what the run may reserve" grep -q "may reserve up to 30 (2 jobs" <<<"$err"
