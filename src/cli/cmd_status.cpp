@@ -27,8 +27,9 @@ constexpr char const* k_status_footer = R"(
 Reads only the ledger: no key, no network, safe while a run is going on. States: new (not
 submitted yet), submitting (create sent, answer not recorded), running (stale: running
 past 3x its estimate), completed, failed, uncertain (the create may have made a task the
-ledger cannot name; see `run --resubmit-uncertain`), unsent (its create made no task),
-changed (the manifest entry changed since: a new job for the next run).
+ledger cannot name; `run` sends it again under its key inside api.idempotency_window, after
+that only with --resubmit-uncertain), unsent (its create made no task), changed (the
+manifest entry changed since: a new job for the next run).
 
 Examples:
   evobatch status jobs/demo.yaml

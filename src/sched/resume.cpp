@@ -67,6 +67,10 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     }
     bool const resubmit_asked =
         options.resubmit_all_uncertain || options.resubmit_uncertain.count(std::string(job_id)) > 0;
+    // From the key's first use: each resend writes a new `submitting`, but a server forgets a
+    // key counting from when it first saw it.
+    auto const key_age = std::chrono::milliseconds(options.now_ms - h->key_first_sent_t_ms);
+    bool const key_remembered = h->key_first_sent_t_ms > 0 && key_age < options.idempotency_window;
     switch (h->phase) {
     case JobPhase::completed: {
         ResumeDecision d{ResumeAction::done, h->attempt, false, {}};
@@ -82,24 +86,29 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     case JobPhase::running: return {ResumeAction::poll, h->attempt, false, {}};
     case JobPhase::unsent: return {ResumeAction::resend, h->attempt, false, "its create made no task"};
     case JobPhase::submitting: {
-        // From the key's first use: each resend writes a new `submitting`, but a server forgets
-        // a key counting from when it first saw it.
-        auto const age = std::chrono::milliseconds(options.now_ms - h->key_first_sent_t_ms);
-        if (age < options.idempotency_window) {
+        if (key_remembered) {
             return {ResumeAction::resend, h->attempt, false, "its create got no answer; the server still knows the key"};
         }
         if (resubmit_asked) {
             return {ResumeAction::resend, h->attempt, false, "asked with --resubmit-uncertain"};
         }
-        return {ResumeAction::uncertain, h->attempt, false,
-                fmt::format("its create got no answer {} ago, longer than api.idempotency_window ({}): the server may "
-                            "have forgotten the key",
-                            util::format_duration(std::chrono::duration_cast<std::chrono::seconds>(age)),
-                            util::format_duration(options.idempotency_window))};
+        return {
+            ResumeAction::uncertain, h->attempt, false,
+            fmt::format(
+                "its create got no answer {} ago, longer than api.idempotency_window ({}): the server may "
+                "have forgotten the key",
+                util::format_duration(std::chrono::duration_cast<std::chrono::seconds>(key_age)),
+                util::format_duration(options.idempotency_window))};
     }
     case JobPhase::uncertain:
         if (resubmit_asked) {
             return {ResumeAction::resend, h->attempt, false, "asked with --resubmit-uncertain"};
+        }
+        // An earlier run gave up on the answer (twice lost, or a 5xx with no window), but
+        // inside the window the same key still finds the task if it was made.
+        if (key_remembered) {
+            return {ResumeAction::resend, h->attempt, false,
+                    "its create got no answer in an earlier run; the server still knows the key"};
         }
         return {ResumeAction::uncertain, h->attempt, false,
                 h->error ? h->error->message : std::string("the create got no answer")};

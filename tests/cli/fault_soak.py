@@ -5,15 +5,18 @@ then the ledger reconciled with the simulator's log of the tasks it created.
 Usage: fault_soak.py BIN [--jobs N] [--seed N]
 Faults: 5% of API requests answered 5xx, 2% of creates cut after the task was made, 5% of
 tasks failed, 200 ms before every answer, 10% of downloads cut halfway, 2% of successful
-answers malformed (truncated, wrong types, missing fields, 16 MiB, short body), and 429 bursts from a
-simulator rate limit (15/s, burst 5) below evobatch's (40/s, burst 20).
-Checks:
+answers malformed (truncated, wrong types, missing fields, 16 MiB, stalled, short body), and 429
+bursts from a simulator rate limit (15/s, burst 5) below evobatch's (40/s, burst 20). The
+manifest's api.request_timeout is 5 s, so a stalled answer costs that much.
+The first run is checked on its own (exit code); then the same command runs again (at most
+RESUMES times) while the ledger has uncertain jobs: inside the idempotency window they are sent
+again under their key and resolve to the task the simulator made, never a second one.
+Checks, on the final ledger:
   - nothing created twice: no idempotency key made two tasks, and every job has at most as
     many tasks as attempts (new keys) in the ledger;
-  - the ledger and the simulator know the same tasks (no task paid for and forgotten), but for
-    jobs the ledger itself calls uncertain (one unnamed task each at most);
+  - the ledger and the simulator know the same tasks (no task paid for and forgotten);
   - every job ended completed (its result on disk with the recorded hash), or failed with a
-    reason, or uncertain; exit code 0 when all completed, else 1;
+    reason; none is left uncertain;
   - the faults really happened (the simulator's counts of 429s, 5xx, cut creates and
     downloads, failed tasks) and no download carried the API key.
 Bounded: the run has a deadline (RUN_LIMIT_S) and the test stops by itself.
@@ -31,7 +34,8 @@ import time
 import simproc
 
 
-RUN_LIMIT_S = 300  # the batch takes about a minute on a 2-core machine
+RUN_LIMIT_S = 300  # the batch takes about two minutes on a 2-core machine
+RESUMES = 3  # each resend is lost again with a few % chance only
 FILE_BYTES = 4096
 
 
@@ -43,6 +47,25 @@ def fail(reason):
 def read_jsonl(path):
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f.read().split("\n") if line]
+
+
+def final_events(events):
+    """({job: its last event but progress/downloaded}, {job: that event's error})."""
+    final, reason = {}, {}
+    for e in events:
+        job = e.get("job")
+        if job and e["ev"] not in ("progress", "downloaded"):
+            final[job] = e["ev"]
+            reason[job] = e.get("error")
+    return final, reason
+
+
+def count_states(final_and_reason, jobs):
+    final, _ = final_and_reason
+    states = {}
+    for job, _ in jobs:
+        states[final.get(job)] = states.get(final.get(job), 0) + 1
+    return states
 
 
 def soak_jobs(n):
@@ -62,10 +85,8 @@ def main():
                     "--seed", str(o.seed), "--error-ratio", "0.05", "--cut-after-create-ratio", "0.02",
                     "--fail-ratio", "0.05", "--latency-ms", "200", "--rps", "15", "--burst", "5",
                     "--cut-file-ratio", "0.1", "--file-bytes", str(FILE_BYTES),
-                    # Stalled answers are left to the integration tests: each costs the client's
-                    # 60 s request timeout.
                     "--garbage-ratio", "0.02",
-                    "--garbage-kinds", "truncated,wrong-types,missing-fields,huge,short-body"]
+                    "--garbage-kinds", "truncated,wrong-types,missing-fields,huge,stalled,short-body"]
         try:
             sim, url, ca = simproc.start_simulator(o.binary, sim_args, env)
         except RuntimeError as e:
@@ -73,16 +94,33 @@ def main():
         manifest, ledger = f"{work}/soak.yaml", f"{work}/soak.ledger.jsonl"
         jobs = soak_jobs(o.jobs)
         simproc.write_manifest(manifest, jobs,
-                               "requests_per_second: 40, burst: 20, max_in_flight: 300, max_credits: 10000000")
+                               "requests_per_second: 40, burst: 20, max_in_flight: 300, max_credits: 10000000",
+                               api="request_timeout: 5s")
+        command = [o.binary, "run", "--quiet", "--base-url", url, "--ca-file", ca, "--ledger", ledger,
+                   "--output-dir", f"{work}/results", manifest]
+
+        def run_batch():
+            try:
+                return subprocess.run(command, capture_output=True, text=True, env=env, timeout=RUN_LIMIT_S)
+            except subprocess.TimeoutExpired:
+                simproc.stop_simulator(sim)
+                fail(f"a run did not finish within {RUN_LIMIT_S} s")
+
         started = time.monotonic()
-        try:
-            run = subprocess.run([o.binary, "run", "--quiet", "--base-url", url, "--ca-file", ca, "--ledger", ledger,
-                                  "--output-dir", f"{work}/results", manifest],
-                                 capture_output=True, text=True, env=env, timeout=RUN_LIMIT_S)
-        except subprocess.TimeoutExpired:
-            simproc.stop_simulator(sim)
-            fail(f"the batch did not finish within {RUN_LIMIT_S} s")
+        run = run_batch()
         wall = time.monotonic() - started
+        first_states = count_states(final_events(read_jsonl(ledger)), jobs)
+        expected_exit = 0 if first_states.get("completed", 0) == o.jobs else 1
+        if run.returncode != expected_exit:
+            simproc.stop_simulator(sim)
+            fail(f"exit {run.returncode} with {first_states}, expected {expected_exit}: {run.stderr[-800:]}")
+        resumes = 0
+        while resumes < RESUMES and "uncertain" in final_events(read_jsonl(ledger))[0].values():
+            resumes += 1
+            again = run_batch()
+            if again.returncode not in (0, 1):
+                simproc.stop_simulator(sim)
+                fail(f"the resumed run exited {again.returncode}: {again.stderr[-800:]}")
         closing = simproc.stop_simulator(sim)
 
         counts = re.search(r"(\d+) tasks created \((\d+) replays\), (\d+) 429s, (\d+) 5xx, (\d+) connections cut "
@@ -110,43 +148,35 @@ def main():
         if twice:
             fail(f"idempotency keys that made two tasks: {twice}")
 
-        keys_of_job, final, reason = {}, {}, {}
+        final, reason = final_events(events)
+        keys_of_job = {}
         for e in events:
-            job = e.get("job")
-            if not job:
-                continue
-            if e.get("key"):
-                keys_of_job.setdefault(job, set()).add(e["key"])
-            if e["ev"] not in ("progress", "downloaded"):
-                final[job] = e["ev"]
-                reason[job] = e.get("error")
+            if e.get("job") and e.get("key"):
+                keys_of_job.setdefault(e["job"], set()).add(e["key"])
         for job, video in jobs:
             if len(tasks_of_video.get(video, [])) > len(keys_of_job.get(job, ())):
                 fail(f"{job}: {len(tasks_of_video[video])} tasks for {len(keys_of_job.get(job, ()))} attempts")
 
-        # Every task the simulator made is in the ledger, but for jobs the ledger calls uncertain:
-        # their create's answer was lost and the job was not resent, so the ledger cannot name
-        # the task, and says so (at most one such task per uncertain job).
+        # Every task the simulator made is in the ledger: the resumed runs found the tasks of the
+        # creates whose answers were lost by sending their keys again.
         ledger_tasks = {e["task"] for e in events if e["ev"] == "submitted"}
         sim_tasks = {line["task"] for line in created}
         if ledger_tasks - sim_tasks:
             fail(f"tasks in the ledger the simulator never made: {sorted(ledger_tasks - sim_tasks)[:5]}")
         job_of_video = {video: job for job, video in jobs}
-        unnamed = [job_of_video[line["video"]] for line in created if line["task"] not in ledger_tasks]
-        for job in unnamed:
-            if final.get(job) != "uncertain" or unnamed.count(job) > 1:
-                trail = [(e["ev"], e.get("key", "")[-6:], e.get("error")) for e in events if e.get("job") == job]
-                fail(f"the simulator made a task for {job} that the ledger does not name, and {job} ended "
-                     f"{final.get(job)}: {trail}")
+        for job in {job_of_video[line["video"]] for line in created if line["task"] not in ledger_tasks}:
+            trail = [(e["ev"], e.get("key", "")[-6:], e.get("error")) for e in events if e.get("job") == job]
+            fail(f"the simulator made a task for {job} that the ledger does not name; {job} ended "
+                 f"{final.get(job)}: {trail}")
 
-        states = {}
+        states = count_states((final, reason), jobs)
         for job, _ in jobs:
             state = final.get(job)
-            states[state] = states.get(state, 0) + 1
             if state == "failed" and not (reason[job] or {}).get("code"):
                 fail(f"{job} failed without a reason")
-            if state not in ("completed", "failed", "uncertain"):
-                fail(f"{job} ended {state}")
+            if state not in ("completed", "failed"):
+                trail = [(e["ev"], e.get("key", "")[-6:], e.get("error")) for e in events if e.get("job") == job]
+                fail(f"{job} ended {state} after {resumes} resumed runs: {trail}")
         downloaded = {e["job"]: e for e in events if e["ev"] == "downloaded"}
         for job, state in final.items():
             if state != "completed":
@@ -158,14 +188,11 @@ def main():
                 data = f.read()
             if len(data) != FILE_BYTES or hashlib.sha256(data).hexdigest() != e["sha256"]:
                 fail(f"{job}: the result on disk is not what the ledger recorded")
-        expected_exit = 0 if states.get("completed", 0) == o.jobs else 1
-        if run.returncode != expected_exit:
-            fail(f"exit {run.returncode} with {states}, expected {expected_exit}: {run.stderr[-800:]}")
 
-        print(f"fault_soak: {o.jobs} jobs in {wall:.0f} s: {states}; simulator: {created_n} tasks "
-              f"({replays} replays of cut creates), {n429} 429s, {n5xx} 5xx, {cut} creates cut, "
-              f"{failed_n} tasks failed, {cut_files} downloads cut, {garbage} malformed answers; nothing created twice, "
-              f"ledger == simulator but for {len(unnamed)} uncertain jobs")
+        print(f"fault_soak: {o.jobs} jobs in {wall:.0f} s: {first_states}; after {resumes} resumed runs: {states}; "
+              f"simulator: {created_n} tasks ({replays} replays), {n429} 429s, {n5xx} 5xx, {cut} creates cut, "
+              f"{failed_n} tasks failed, {cut_files} downloads cut, {garbage} malformed answers; nothing created "
+              f"twice, ledger == simulator")
 
 
 if __name__ == "__main__":

@@ -264,10 +264,10 @@ std::string summary_text(Summary const& s, bool color) {
     }
     switch (s.exit_code) {
     case 1:
-        text +=
-            "Next: `evobatch status` lists the failed and uncertain jobs; `evobatch run --retry-failed` "
-            "submits failed ones again, `--resubmit-uncertain` re-sends uncertain ones with their original "
-            "idempotency key.\n";
+        text += "Next: `evobatch status` lists the failed and uncertain jobs; `evobatch run --retry-failed` "
+                "submits failed ones again. Running again sends uncertain ones again under their original "
+                "idempotency key while the server still knows it (api.idempotency_window); after that, only "
+                "`--resubmit-uncertain` does.\n";
         break;
     case 3:
         text += "Next: run the same command again to resume; the ledger records every task already paid for, "

@@ -79,8 +79,22 @@ BOOST_AUTO_TEST_CASE(a_lost_answer_is_resent_under_its_key_only_inside_the_windo
     BOOST_TEST((decide(h, o).action == ResumeAction::uncertain));
 }
 
+BOOST_AUTO_TEST_CASE(a_job_an_earlier_run_called_uncertain_is_resent_under_its_key_inside_the_window) {
+    auto h = history(JobPhase::uncertain, 2);
+    auto d = decide(h);
+    BOOST_TEST((d.action == ResumeAction::resend));
+    BOOST_TEST(d.attempt == 2); // the same attempt, so the same key
+    h.key_first_sent_t_ms = k_now - 16 * 60'000;
+    BOOST_TEST((decide(h).action == ResumeAction::uncertain));
+    auto o = options();
+    o.idempotency_window = std::chrono::seconds(0); // no key trusted: it stays uncertain at any age
+    h.key_first_sent_t_ms = k_now;
+    BOOST_TEST((decide(h, o).action == ResumeAction::uncertain));
+}
+
 BOOST_AUTO_TEST_CASE(uncertain_jobs_are_resent_only_when_asked_by_id_or_all) {
-    auto const h = history(JobPhase::uncertain);
+    auto h = history(JobPhase::uncertain);
+    h.key_first_sent_t_ms = k_now - 16 * 60'000; // outside the window
     BOOST_TEST((decide(h).action == ResumeAction::uncertain));
     auto o = options();
     o.resubmit_uncertain = {"other-job"};
