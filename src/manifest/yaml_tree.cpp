@@ -38,9 +38,9 @@ struct EventHandle {
     }
 };
 
-std::string parser_error_message(yaml_parser_t const& p, std::string_view text) {
+std::string parser_error_message(yaml_parser_t const& p, std::string_view text, bool with_context) {
     std::string message = p.problem != nullptr ? p.problem : "malformed YAML";
-    if (p.context != nullptr) {
+    if (p.context != nullptr && with_context) {
         message += fmt::format(" {} that starts at line {}, column {}", p.context, p.context_mark.line + 1,
                                p.context_mark.column + 1);
     }
@@ -63,8 +63,11 @@ public:
         for (;;) {
             ev.reset();
             if (yaml_parser_parse(&handle.parser, &ev.event) == 0) {
-                stop(to_mark(handle.parser.problem_mark), parser_error_message(handle.parser, m_text) +
-                                                              unclosed_flow_hint(handle.parser.problem_mark));
+                // libyaml's own context ("while parsing a flow node that starts at ...") points
+                // at the end of the input too; the hint names the real place instead.
+                std::string const hint = unclosed_flow_hint(handle.parser.problem_mark);
+                stop(to_mark(handle.parser.problem_mark),
+                     parser_error_message(handle.parser, m_text, hint.empty()) + hint);
                 return std::move(m_result);
             }
             ev.live = true;
