@@ -44,10 +44,10 @@ std::string balance_line(api::Credits const& credits, plan::BatchPlan const& pla
         return "balance: unlimited credits for this key";
     }
     return fmt::format(
-        "balance: {:.0f} credits; this run may reserve up to {} ({} jobs to submit at up to {} each, "
+        "balance: {:.0f} credits; this run may reserve up to {} ({} job{} to submit at up to {} each, "
         "within limits.max_credits = {}{})",
-        credits.remaining, plan.credits_at_most, plan.to_submit, api::k_max_credits_per_task,
-        plan.credits_ceiling,
+        credits.remaining, plan.credits_at_most, plan.to_submit, plan.to_submit == 1 ? "" : "s",
+        api::k_max_credits_per_task, plan.credits_ceiling,
         plan.credits_reserved > 0 ? fmt::format(" of which earlier runs reserved {}", plan.credits_reserved)
                                   : std::string());
 }

@@ -219,7 +219,7 @@ int run_plan(PlanOptions const& options) {
     }
     if (options.json) {
         boost::json::object out = plan_to_json(m, p, ledger_exists);
-        out["ok"] = true;
+        out["ok"] = balance->exit_code == exit_ok;
         out["diagnostics"] = diagnostics_to_json(result.diagnostics);
         if (options.balance) {
             out["balance"] = balance_to_json(*balance, p);
@@ -231,8 +231,9 @@ int run_plan(PlanOptions const& options) {
         if (options.balance) {
             print_balance(*balance, p);
         }
-        fmt::print("{}\n", options.balance ? "only the balance was read; nothing was submitted."
-                                           : "nothing was sent.");
+        fmt::print("{}\n", !options.balance   ? "nothing was sent."
+                           : balance->credits ? "only the balance was read; nothing was submitted."
+                                              : "nothing was submitted.");
     }
     return balance->exit_code;
 }

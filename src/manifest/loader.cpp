@@ -135,7 +135,8 @@ private:
                                           ? fmt::format("job '{}': ", id->value)
                                           : fmt::format("job #{}: ", index);
             JobFields fields = detail::read_job_fields(m_reader, item, label, false);
-            JobId job_id = id_of(fields);
+            // An item that is not a mapping has no fields of its own to name it by.
+            JobId job_id = item.kind == NodeKind::mapping ? id_of(fields) : JobId{};
             Mark const at = item.mark;
             add_job(detail::merge_job(m_reader, m_defaults, std::move(fields), label), std::move(job_id),
                     m_reader, 0, at);

@@ -1,10 +1,13 @@
 #include "evobatch/manifest/yaml_tree.hpp"
 
+#include "evobatch/util/utf8.hpp"
+
 #include <yaml.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -65,7 +68,7 @@ public:
             if (yaml_parser_parse(&handle.parser, &ev.event) == 0) {
                 // libyaml's own context ("while parsing a flow node that starts at ...") points
                 // at the end of the input too; the hint names the real place instead.
-                std::string const hint = unclosed_flow_hint(handle.parser.problem_mark);
+                std::string const hint = unclosed_flow_hint(handle.parser);
                 stop(to_mark(handle.parser.problem_mark),
                      parser_error_message(handle.parser, m_text, hint.empty()) + hint);
                 return std::move(m_result);
@@ -94,10 +97,16 @@ private:
 
     // libyaml reports a `[` or `{` left open where the input ends, which may be hundreds of
     // lines below it: name where it was opened.
-    std::string unclosed_flow_hint(yaml_mark_t const& problem) const {
-        std::string_view const rest =
-            problem.index < m_text.size() ? m_text.substr(problem.index) : std::string_view{};
-        if (rest.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    std::string unclosed_flow_hint(yaml_parser_t const& parser) const {
+        // Only a parser error (a scanner error such as an open quote is its own cause), and
+        // only where nothing but white space follows. Marks count characters, not bytes.
+        std::size_t const last = m_text.find_last_not_of(" \t\r\n");
+        if (parser.error != YAML_PARSER_ERROR || last == std::string_view::npos) {
+            return {};
+        }
+        util::TextPosition const end = util::position_of(m_text, last);
+        Mark const at = to_mark(parser.problem_mark);
+        if (std::tie(at.line, at.column) <= std::tie(end.line, end.column)) {
             return {};
         }
         auto const open =

@@ -4,12 +4,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace evobatch::sched {
 
 std::string idempotency_key(std::string_view job_id, std::string_view request_digest, int attempt) {
     // The separator cannot occur in a job id or a hex digest, so no two inputs collide.
     std::string const material = fmt::format("{}\n{}\n{}", job_id, request_digest, attempt);
     return "evb-" + util::sha256_hex(material).substr(0, 40);
+}
+
+std::chrono::milliseconds key_trust_span(std::chrono::seconds idempotency_window) noexcept {
+    std::chrono::milliseconds const window = idempotency_window;
+    return window - std::min<std::chrono::milliseconds>(window / 10, std::chrono::minutes(1));
 }
 
 } // namespace evobatch::sched

@@ -90,7 +90,14 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
             return {ResumeAction::resend, h->attempt, false, "its create got no answer; the server still knows the key"};
         }
         if (resubmit_asked) {
-            return {ResumeAction::resend, h->attempt, false, "asked with --resubmit-uncertain"};
+            return {ResumeAction::resend,
+                    h->attempt,
+                    false,
+                    "asked with --resubmit-uncertain",
+                    false,
+                    false,
+                    false,
+                    true};
         }
         return {
             ResumeAction::uncertain, h->attempt, false,
@@ -102,7 +109,14 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     }
     case JobPhase::uncertain:
         if (resubmit_asked) {
-            return {ResumeAction::resend, h->attempt, false, "asked with --resubmit-uncertain"};
+            return {ResumeAction::resend,
+                    h->attempt,
+                    false,
+                    "asked with --resubmit-uncertain",
+                    false,
+                    false,
+                    false,
+                    true};
         }
         // An earlier run gave up on the answer (twice lost, or a 5xx with no window), but
         // inside the window the same key still finds the task if it was made.

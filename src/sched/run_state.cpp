@@ -5,6 +5,7 @@
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/batch_eta.hpp"
+#include "evobatch/sched/idempotency.hpp"
 #include "evobatch/sched/request_of.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -41,10 +42,18 @@ RunState::RunState(asio::any_io_executor ex, api::ApiClient& client, ledger::Led
         if (i < starts.size()) {
             resume(r, starts[i], now);
         }
-        if (r.state == JobState::queued) {
+        records.push_back(std::move(r));
+    }
+    // Same-key resends first: their keys' windows are running out.
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (records[i].state == JobState::queued && !records[i].resend_key.empty()) {
             queue.push_back(i);
         }
-        records.push_back(std::move(r));
+    }
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (records[i].state == JobState::queued && records[i].resend_key.empty()) {
+            queue.push_back(i);
+        }
     }
 }
 
@@ -66,6 +75,9 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
     case ResumeAction::resend:
         r.resend_key = h->key;
         r.key_may_have_task = h->phase != ledger::JobPhase::unsent;
+        if (r.key_may_have_task && !d.forced) {
+            r.key_trusted_until = ago(h->key_first_sent_t_ms) + key_trust_span(limits.idempotency_window);
+        }
         break;
     case ResumeAction::poll:
         r.state = JobState::running;

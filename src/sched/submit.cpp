@@ -7,6 +7,7 @@
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/net/error.hpp"
 #include "evobatch/sched/idempotency.hpp"
+#include "evobatch/util/duration.hpp"
 
 #include <fmt/format.h>
 
@@ -22,6 +23,15 @@ namespace {
 // the job is left for the next run (its `submitting` event makes that run re-POST the same key).
 constexpr int k_max_unsent_attempts = 8;
 constexpr int k_max_server_errors = 8;
+
+ledger::EventError window_passed(std::chrono::seconds window) {
+    return {
+        "key_window_passed",
+        fmt::format(
+            "not sent again: the key's first use is older than api.idempotency_window ({}), so the server "
+            "may have forgotten it; --resubmit-uncertain sends it anyway",
+            util::format_duration(window))};
+}
 
 } // namespace
 
@@ -88,6 +98,7 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
     // Whether a POST under this key may have made a task: a resumed key that went out before,
     // or an answer lost in this run. Only when none can have, the job is marked `unsent`.
     bool may_have_task = r.key_may_have_task;
+    std::string const no_request_id;
     auto leave_unsent_or_unsubmitted = [&](std::string code, std::string message) {
         if (!may_have_task) {
             auto e = event(ledger::EventType::unsent, r);
@@ -100,7 +111,20 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         leave_unsubmitted(); // stopped while this job waited for its token: nothing was sent
         co_return;
     }
-    r.key = r.resend_key.empty() ? idempotency_key(r.job->id, r.digest, r.attempt) : r.resend_key;
+    // A same-key resend is safe only while the server still remembers the key; a resumed job
+    // can wait behind the in-flight cap for longer than that.
+    auto const key_forgotten = [&] { return may_have_task && Clock::now() >= r.key_trusted_until; };
+    if (key_forgotten()) {
+        ledger::EventError const why = window_passed(limits.idempotency_window);
+        co_await end_uncertain(r, why, no_request_id);
+        co_return;
+    }
+    if (r.resend_key.empty()) {
+        r.key = idempotency_key(r.job->id, r.digest, r.attempt);
+        r.key_trusted_until = Clock::now() + key_trust_span(limits.idempotency_window);
+    } else {
+        r.key = r.resend_key;
+    }
     r.resend_key.clear(); // used once: a later attempt gets its own key
     r.task.clear();
     // Write-ahead: the key is durable before any byte of the POST leaves.
@@ -117,6 +141,11 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
             co_await acquire_token(true);
         }
         has_token = false;
+        if (key_forgotten()) {
+            ledger::EventError const why = window_passed(limits.idempotency_window);
+            co_await end_uncertain(r, why, no_request_id);
+            co_return;
+        }
         auto result = co_await api.create(r.request, r.key);
         auto const now = Clock::now();
         if (result.ok()) {
@@ -173,11 +202,8 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
                 resent_same_key = true; // one immediate retry with the same key: a server that
                 continue;               // keeps keys answers with the task it made, if any
             }
-            auto e = event(ledger::EventType::uncertain, r);
-            e.error = ledger::EventError{"no_answer", result.detail};
-            co_await record(std::move(e));
-            finish_job(r, JobState::uncertain); // its worst case stays counted: it may exist
-            view.note({r.job->id, "uncertain", {}, result.detail});
+            ledger::EventError const why{"no_answer", result.detail};
+            co_await end_uncertain(r, why, no_request_id);
             co_return;
         }
         api::ApiError const& error = *result.api_error;
@@ -201,14 +227,10 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
             if (limits.idempotency_window.count() == 0) {
                 // A 5xx (a gateway's 502 above all) may come after the task was made, and a
                 // server not trusted with keys would make another: the job is uncertain.
-                auto e = event(ledger::EventType::uncertain, r);
-                e.error =
-                    ledger::EventError{error.code.empty() ? std::to_string(error.http_status) : error.code,
-                                       api::describe(error)};
-                e.rid = error.request_id;
-                co_await record(std::move(e));
-                finish_job(r, JobState::uncertain); // its worst case stays counted: it may exist
-                view.note({r.job->id, "uncertain", {}, api::describe(error)});
+                ledger::EventError const why{error.code.empty() ? std::to_string(error.http_status)
+                                                                : error.code,
+                                             api::describe(error)};
+                co_await end_uncertain(r, why, error.request_id);
                 co_return;
             }
             if (++server_errors >= k_max_server_errors || submission_stopped) {
@@ -243,6 +265,18 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         }
         }
     }
+}
+
+asio::awaitable<void> RunState::end_uncertain(JobRecord& r, ledger::EventError const& error,
+                                              std::string const& request_id) {
+    auto e = event(ledger::EventType::uncertain, r);
+    e.error = error;
+    if (!request_id.empty()) {
+        e.rid = request_id;
+    }
+    co_await record(std::move(e));
+    finish_job(r, JobState::uncertain); // its worst case stays counted: it may exist
+    view.note({r.job->id, "uncertain", {}, error.message});
 }
 
 } // namespace evobatch::sched::detail

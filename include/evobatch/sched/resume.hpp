@@ -54,6 +54,7 @@ struct ResumeDecision {
     int attempt = 1;      // the attempt the action sends or polls
     bool changed = false; // the ledger knows this id with another request: handled as a new job
     std::string why;      // for people: the reason behind uncertain/failed/resend
+    bool forced = false;  // a resend asked for with --resubmit-uncertain: sent however old its key
     bool download = false; // done, but some result file is not on disk yet: download it
     bool expired = false;  // ... and its links are older than k_result_validity: reported, not tried
     bool expiring_soon = false; // to download, and its links expire within k_expiry_warning

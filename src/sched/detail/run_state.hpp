@@ -57,6 +57,12 @@ struct RunState {
     boost::asio::awaitable<void> submit_all();
     // Called holding a token for its first request (submit_all takes it, in turn with polls).
     boost::asio::awaitable<void> submit_job(std::size_t index);
+    // Ends a job whose create may have made a task the ledger cannot name: `uncertain`, durable,
+    // its worst case left in the budget (the task may exist and be billed). References, not
+    // values: GCC 12 destroys class-type by-value arguments of a coroutine called in a
+    // co_await expression twice; callers pass named locals, which outlive the call.
+    boost::asio::awaitable<void> end_uncertain(JobRecord& r, ledger::EventError const& error,
+                                               std::string const& request_id);
 
     // ---- downloading (download.cpp)
     void start_download(JobRecord& r); // spawns download_results when downloads are on

@@ -272,6 +272,40 @@ BOOST_AUTO_TEST_CASE(results_are_downloaded_while_the_batch_goes_on) {
     BOOST_TEST(run.stats.file_requests_with_key == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_resend_whose_key_the_server_may_have_forgotten_is_sent_only_when_forced) {
+    // 14.5 min since the keys' first use: inside a 15 min window, but past its 14 min of trust
+    // (a resumed job can also get there waiting behind the in-flight cap).
+    std::int64_t const first_use = ledger::now_ms() - (14 * 60 + 30) * 1000;
+    std::vector<ledger::JobHistory> lost(2);
+    for (std::size_t i = 0; i < lost.size(); ++i) {
+        lost[i].job = "job-" + std::to_string(i);
+        lost[i].phase = ledger::JobPhase::submitting;
+        lost[i].key = "evb-lost-key-of-job-" + std::to_string(i) + "-0123456789";
+        lost[i].key_first_sent_t_ms = first_use;
+        lost[i].submitting_t_ms = first_use;
+    }
+    sched::ResumeDecision resend{sched::ResumeAction::resend, 1, false, "its create got no answer"};
+    sched::ResumeDecision forced = resend;
+    forced.forced = true; // --resubmit-uncertain
+    BatchOptions o;
+    o.jobs = 2;
+    o.limits.max_credits = 1'000'000;
+    o.limits.idempotency_window = std::chrono::minutes(15);
+    o.starts = {{resend, &lost[0]}, {forced, &lost[1]}};
+    auto const run = run_batch(o);
+    BOOST_TEST(run.stats.create_requests == 1u); // job-1's only
+    BOOST_TEST(run.outcome.uncertain == 1u);
+    BOOST_TEST(run.outcome.completed == 1u);
+    std::vector<EventType> job0;
+    for (auto const& e : run.events) {
+        if (e.job == "job-0") {
+            job0.push_back(e.type);
+            BOOST_TEST((e.error && e.error->code == "key_window_passed"));
+        }
+    }
+    BOOST_TEST((job0 == std::vector<EventType>{EventType::uncertain})); // no `submitting`: nothing was sent
+}
+
 BOOST_AUTO_TEST_CASE(a_resumed_task_the_server_does_not_know_is_reported_never_resubmitted) {
     ledger::JobHistory known;
     known.job = "job-0";

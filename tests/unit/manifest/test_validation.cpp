@@ -191,6 +191,10 @@ std::vector<Case> const k_cases{
      "version: 1\ndefaults: {prompt: p}\njobs:\n  - video: https://h.example/x/clip.mp4\n    prompt: ''\n"
      "videos: [https://h.example/clip.mov]\n",
      "https://h.example/clip.mov", "already used by the job at line 4", 1, 2},
+    {"a_job_that_is_a_list_claims_no_id",
+     "version: 1\ndefaults: {prompt: p, video: https://h.example/clip.mp4}\n"
+     "jobs:\n  - [x]\n  - id: clip\n    video: https://h.example/b.mp4\n",
+     "[x]", "must be a mapping"},
     {"job_key_misspelt", one_job("    promt: x\n"), "promt", "did you mean 'prompt'?"},
     {"job_key_twice", one_job("    prompt: again\n"), "prompt", "given twice", 2},
     {"job_unknown_key_no_near_match", one_job("    colour: red\n"), "colour", "the keys here are"},

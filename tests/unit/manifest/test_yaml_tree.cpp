@@ -105,6 +105,17 @@ BOOST_AUTO_TEST_CASE(names_where_an_unclosed_flow_collection_was_opened) {
     BOOST_REQUIRE(mapping.error);
     BOOST_TEST(mapping.error->message.find(
                    "the mapping opened with '{' at line 2, column 4 is never closed") != std::string::npos);
+    // After text that is not ASCII (marks count characters, offsets bytes).
+    auto const wide =
+        parse_yaml("prompt: Bildqualit\xC3\xA4t verbessern \xE2\x9C\xA8\nvideos: [a.mp4,\n  b.mp4\n");
+    BOOST_REQUIRE(wide.error);
+    BOOST_TEST(wide.error->message.find("opened with '[' at line 2, column 9 is never closed") !=
+               std::string::npos);
+    // An open quote at the end is the scanner's own error: libyaml's words stand.
+    auto const quote = parse_yaml("videos: [a.mp4,\n  \"b.mp4, c.mp4]\n");
+    BOOST_REQUIRE(quote.error);
+    BOOST_TEST(quote.error->message.find("never closed") == std::string::npos);
+    BOOST_TEST(quote.error->message.find("quoted scalar") != std::string::npos);
     // An error inside a list that goes on is about that place, not about the list.
     auto const inside = parse_yaml("a: [x, {y: 1}}, z]\nb: 1\n");
     BOOST_REQUIRE(inside.error);

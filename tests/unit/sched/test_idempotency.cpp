@@ -46,4 +46,12 @@ BOOST_AUTO_TEST_CASE(the_digest_follows_the_request_not_the_id) {
     BOOST_TEST(sched::request_digest(sched::request_of(changed)) != digest);
 }
 
+BOOST_AUTO_TEST_CASE(a_key_is_trusted_for_its_window_less_a_margin_of_at_most_a_minute) {
+    using namespace std::chrono;
+    BOOST_TEST(sched::key_trust_span(minutes(15)).count() == milliseconds(minutes(14)).count());
+    BOOST_TEST(sched::key_trust_span(minutes(5)).count() == milliseconds(seconds(270)).count());
+    BOOST_TEST(sched::key_trust_span(hours(24)).count() == milliseconds(hours(24) - minutes(1)).count());
+    BOOST_TEST(sched::key_trust_span(seconds(0)).count() == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
