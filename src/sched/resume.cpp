@@ -4,6 +4,7 @@
 #include "evobatch/download/result_file.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
+#include "evobatch/sched/idempotency.hpp"
 #include "evobatch/sched/request_of.hpp"
 #include "evobatch/sched/task_errors.hpp"
 #include "evobatch/util/duration.hpp"
@@ -16,6 +17,13 @@
 namespace evobatch::sched {
 
 namespace {
+
+// A resend the user asked for (--resubmit-uncertain): sent however old its key.
+ResumeDecision forced_resend(int attempt) {
+    ResumeDecision d{ResumeAction::resend, attempt, false, "asked with --resubmit-uncertain"};
+    d.forced = true;
+    return d;
+}
 
 // Failure codes that no new attempt of the same request can fix, beyond the task's own codes.
 bool worth_a_new_attempt(std::string_view code) {
@@ -70,7 +78,9 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     // From the key's first use: each resend writes a new `submitting`, but a server forgets a
     // key counting from when it first saw it.
     auto const key_age = std::chrono::milliseconds(options.now_ms - h->key_first_sent_t_ms);
-    bool const key_remembered = h->key_first_sent_t_ms > 0 && key_age < options.idempotency_window;
+    // Less a margin, as the run itself trusts the key (key_trust_span): plan and run agree.
+    bool const key_remembered =
+        h->key_first_sent_t_ms > 0 && key_age < key_trust_span(options.idempotency_window);
     switch (h->phase) {
     case JobPhase::completed: {
         ResumeDecision d{ResumeAction::done, h->attempt, false, {}};
@@ -90,33 +100,19 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
             return {ResumeAction::resend, h->attempt, false, "its create got no answer; the server still knows the key"};
         }
         if (resubmit_asked) {
-            return {ResumeAction::resend,
-                    h->attempt,
-                    false,
-                    "asked with --resubmit-uncertain",
-                    false,
-                    false,
-                    false,
-                    true};
+            return forced_resend(h->attempt);
         }
         return {
             ResumeAction::uncertain, h->attempt, false,
             fmt::format(
-                "its create got no answer {} ago, longer than api.idempotency_window ({}): the server may "
-                "have forgotten the key",
+                "its create got no answer {} ago, too close to api.idempotency_window ({}) or past it: the "
+                "server may have forgotten the key",
                 util::format_duration(std::chrono::duration_cast<std::chrono::seconds>(key_age)),
                 util::format_duration(options.idempotency_window))};
     }
     case JobPhase::uncertain:
         if (resubmit_asked) {
-            return {ResumeAction::resend,
-                    h->attempt,
-                    false,
-                    "asked with --resubmit-uncertain",
-                    false,
-                    false,
-                    false,
-                    true};
+            return forced_resend(h->attempt);
         }
         // An earlier run gave up on the answer (twice lost, or a 5xx with no window), but
         // inside the window the same key still finds the task if it was made.

@@ -86,6 +86,8 @@ BOOST_AUTO_TEST_CASE(a_job_an_earlier_run_called_uncertain_is_resent_under_its_k
     BOOST_TEST(d.attempt == 2); // the same attempt, so the same key
     h.key_first_sent_t_ms = k_now - 16 * 60'000;
     BOOST_TEST((decide(h).action == ResumeAction::uncertain));
+    h.key_first_sent_t_ms = k_now - 14 * 60'000 - 30'000; // inside the window, past its last minute of trust
+    BOOST_TEST((decide(h).action == ResumeAction::uncertain));
     auto o = options();
     o.idempotency_window = std::chrono::seconds(0); // no key trusted: it stays uncertain at any age
     h.key_first_sent_t_ms = k_now;
