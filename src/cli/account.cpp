@@ -52,6 +52,11 @@ std::string balance_line(api::Credits const& credits, plan::BatchPlan const& pla
                                   : std::string());
 }
 
+bool key_refused(api::ApiResult<api::Credits> const& result) noexcept {
+    return result.api_error && (result.api_error->kind == api::ApiErrc::unauthorized ||
+                                result.api_error->kind == api::ApiErrc::forbidden);
+}
+
 bool above_balance(api::Credits const& credits, plan::BatchPlan const& plan) {
     return !credits.unlimited && static_cast<double>(plan.credits_at_most) > credits.remaining;
 }
@@ -76,10 +81,12 @@ api::ApiResult<api::Credits> read_credits_once(std::string const& base_url,
             constexpr int k_attempts = 3;
             for (int attempt = 1;; ++attempt) {
                 result = co_await client.credits();
-                bool const refused = result.api_error && result.api_error->http_status >= 400 &&
-                                     result.api_error->http_status < 500 &&
-                                     result.api_error->http_status != 429;
-                if (result.ok() || refused || attempt == k_attempts) {
+                // Not answered, answered unreadably, 429 or 5xx: worth another try; any other
+                // answer (a refused key above all) stays what it is.
+                auto const kind = result.api_error ? result.api_error->kind : api::ApiErrc::server_error;
+                bool const worth_again =
+                    kind == api::ApiErrc::rate_limited || kind == api::ApiErrc::server_error;
+                if (result.ok() || !worth_again || attempt == k_attempts) {
                     co_return;
                 }
                 std::chrono::milliseconds wait = std::chrono::milliseconds(500) * attempt;

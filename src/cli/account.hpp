@@ -22,6 +22,9 @@ std::optional<std::string> read_api_key(manifest::ApiSettings const& api, std::s
 // "balance: 40 credits; this run may reserve up to 30 (2 jobs to submit at up to 15 each, ...)"
 std::string balance_line(api::Credits const& credits, plan::BatchPlan const& plan);
 
+// Whether the API refused the key itself (401/403): nothing more should be sent with it.
+bool key_refused(api::ApiResult<api::Credits> const& result) noexcept;
+
 // Whether the run may reserve more than the balance (never for a key without a limit).
 bool above_balance(api::Credits const& credits, plan::BatchPlan const& plan);
 

@@ -114,17 +114,15 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, bool ledg
     fmt::print("  results    {}{}\n", m.output.dir.string(), m.output.download ? "" : " (download: false)");
 }
 
-// `plan --balance`: the balance, and whether `run` would start. Nothing when it was not asked.
+// `plan --balance`: the balance, and whether `run` would start.
 struct BalanceAnswer {
     std::optional<api::Credits> credits;
     std::string problem; // why it could not be read
     int exit_code = exit_ok;
 };
 
+// Nothing, after printing why, when it cannot even be asked (no key, a bad CA file).
 std::optional<BalanceAnswer> read_balance(PlanOptions const& options, manifest::Manifest const& m) {
-    if (!options.balance) {
-        return BalanceAnswer{};
-    }
     auto key = read_api_key(m.api, "plan without --balance");
     if (!key) {
         return std::nullopt;
@@ -136,9 +134,7 @@ std::optional<BalanceAnswer> read_balance(PlanOptions const& options, manifest::
     std::string const& base_url = options.base_url.empty() ? m.api.base_url : options.base_url;
     api::ApiResult<api::Credits> result;
     try {
-        result =
-            read_credits_once(base_url, ca_file, api::Secret(std::move(*key)),
-                              std::chrono::duration_cast<std::chrono::milliseconds>(m.api.request_timeout));
+        result = read_credits_once(base_url, ca_file, api::Secret(std::move(*key)), m.api.request_timeout);
     } catch (std::exception const& e) {
         fmt::print(stderr, "evobatch: error: {}\n", e.what());
         return std::nullopt;
@@ -146,8 +142,7 @@ std::optional<BalanceAnswer> read_balance(PlanOptions const& options, manifest::
     BalanceAnswer answer;
     if (result.ok()) {
         answer.credits = *result.value;
-    } else if (result.api_error &&
-               (result.api_error->http_status == 401 || result.api_error->http_status == 403)) {
+    } else if (key_refused(result)) {
         answer.problem = "the API refused the key: " + result.detail;
         answer.exit_code = exit_api_stopped;
     } else {
@@ -213,29 +208,33 @@ int run_plan(PlanOptions const& options) {
         counts = ledger_counts(sched::plan_resume(m.jobs, *replay, resume_options(m)));
     }
     plan::BatchPlan const p = plan::plan_batch(m, counts);
-    auto const balance = read_balance(options, m);
-    if (!balance) {
-        return exit_bad_input;
+    std::optional<BalanceAnswer> balance;
+    if (options.balance) {
+        balance = read_balance(options, m);
+        if (!balance) {
+            return exit_bad_input;
+        }
     }
+    int const exit_code = balance ? balance->exit_code : exit_ok;
     if (options.json) {
         boost::json::object out = plan_to_json(m, p, ledger_exists);
-        out["ok"] = balance->exit_code == exit_ok;
+        out["ok"] = exit_code == exit_ok;
         out["diagnostics"] = diagnostics_to_json(result.diagnostics);
-        if (options.balance) {
+        if (balance) {
             out["balance"] = balance_to_json(*balance, p);
         }
         fmt::print("{}\n", boost::json::serialize(out));
     } else {
         print_diagnostics(result.diagnostics, options.max_errors);
         print_plan(m, p, ledger_exists);
-        if (options.balance) {
+        if (balance) {
             print_balance(*balance, p);
         }
-        fmt::print("{}\n", !options.balance   ? "nothing was sent."
+        fmt::print("{}\n", !balance           ? "nothing was sent."
                            : balance->credits ? "only the balance was read; nothing was submitted."
                                               : "nothing was submitted.");
     }
-    return balance->exit_code;
+    return exit_code;
 }
 
 } // namespace evobatch::cli

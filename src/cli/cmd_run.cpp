@@ -352,7 +352,7 @@ int run_run(RunOptions const& options) {
                     batch_plan.credits_at_most, credits.remaining);
                 early_exit = exit_bad_input;
             }
-        } else if (balance.api_error && (balance.api_error->http_status == 401 || balance.api_error->http_status == 403)) {
+        } else if (key_refused(balance)) {
             fmt::print(stderr, "evobatch: error: the API refused the key: {}\n", balance.detail);
             early_exit = exit_api_stopped;
         } else {

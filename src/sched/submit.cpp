@@ -24,6 +24,11 @@ namespace {
 constexpr int k_max_unsent_attempts = 8;
 constexpr int k_max_server_errors = 8;
 
+// The ledger's error for an API error answer: the server's code, else the HTTP status.
+ledger::EventError event_error(api::ApiError const& error) {
+    return {error.code.empty() ? std::to_string(error.http_status) : error.code, api::describe(error)};
+}
+
 ledger::EventError window_passed(std::chrono::seconds window) {
     return {
         "key_window_passed",
@@ -111,9 +116,12 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         leave_unsubmitted(); // stopped while this job waited for its token: nothing was sent
         co_return;
     }
-    // A same-key resend is safe only while the server still remembers the key; a resumed job
-    // can wait behind the in-flight cap for longer than that.
-    auto const key_forgotten = [&] { return may_have_task && Clock::now() >= r.key_trusted_until; };
+    // A create that may have made a task is sent again under its key only while the server is
+    // trusted to remember the key (with a zero window: never); a resumed job can wait behind
+    // the in-flight cap for longer than that.
+    auto const key_forgotten = [&] {
+        return may_have_task && r.key_trusted_until && Clock::now() >= *r.key_trusted_until;
+    };
     if (key_forgotten()) {
         ledger::EventError const why = window_passed(limits.idempotency_window);
         co_await end_uncertain(r, why, no_request_id);
@@ -121,9 +129,12 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
     }
     if (r.resend_key.empty()) {
         r.key = idempotency_key(r.job->id, r.digest, r.attempt);
-        r.key_trusted_until = Clock::now() + key_trust_span(limits.idempotency_window);
+        r.key_trusted_until.reset();
     } else {
         r.key = r.resend_key;
+    }
+    if (!r.key_trusted_until) { // a new key, or one sent again on request: remembered from now
+        r.key_trusted_until = Clock::now() + key_trust_span(limits.idempotency_window);
     }
     r.resend_key.clear(); // used once: a later attempt gets its own key
     r.task.clear();
@@ -137,15 +148,15 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
     bool resent_same_key = false;
     bool has_token = true;
     for (;;) {
-        if (!has_token) {
+        if (!has_token) { // sending again: after the wait for a token, the key must still be trusted
             co_await acquire_token(true);
+            if (key_forgotten()) {
+                ledger::EventError const why = window_passed(limits.idempotency_window);
+                co_await end_uncertain(r, why, no_request_id);
+                co_return;
+            }
         }
         has_token = false;
-        if (key_forgotten()) {
-            ledger::EventError const why = window_passed(limits.idempotency_window);
-            co_await end_uncertain(r, why, no_request_id);
-            co_return;
-        }
         auto result = co_await api.create(r.request, r.key);
         auto const now = Clock::now();
         if (result.ok()) {
@@ -198,7 +209,7 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
             if (result.delivery == Delivery::sent_no_answer) {
                 breaker.on_failure(now);
             }
-            if (!resent_same_key && limits.idempotency_window.count() > 0) {
+            if (!resent_same_key && !key_forgotten()) {
                 resent_same_key = true; // one immediate retry with the same key: a server that
                 continue;               // keeps keys answers with the task it made, if any
             }
@@ -224,12 +235,10 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         }
         case ApiErrc::server_error:
             breaker.on_failure(now);
-            if (limits.idempotency_window.count() == 0) {
+            if (key_forgotten()) {
                 // A 5xx (a gateway's 502 above all) may come after the task was made, and a
-                // server not trusted with keys would make another: the job is uncertain.
-                ledger::EventError const why{error.code.empty() ? std::to_string(error.http_status)
-                                                                : error.code,
-                                             api::describe(error)};
+                // server that forgot the key would make another: the job is uncertain.
+                ledger::EventError const why = event_error(error);
                 co_await end_uncertain(r, why, error.request_id);
                 co_return;
             }
@@ -249,14 +258,13 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         case ApiErrc::forbidden:
         case ApiErrc::insufficient_credits:
             // No task was made; the whole batch stops submitting (design.md), running tasks go on.
-            leave_unsent_or_unsubmitted(error.code.empty() ? std::to_string(error.http_status) : error.code, api::describe(error));
+            leave_unsent_or_unsubmitted(event_error(error).code, api::describe(error));
             stop_submitting("the API refused: " + api::describe(error), true);
             co_return;
         default: {
             budget.release(r.worst_case_credits);
             auto e = event(ledger::EventType::failed, r);
-            e.error = ledger::EventError{error.code.empty() ? std::to_string(error.http_status) : error.code,
-                                         api::describe(error)};
+            e.error = event_error(error);
             e.rid = error.request_id;
             co_await record(std::move(e));
             finish_job(r, JobState::failed);

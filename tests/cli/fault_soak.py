@@ -61,8 +61,8 @@ def final_events(events):
     return final, reason
 
 
-def count_states(final_and_reason, jobs):
-    final, _ = final_and_reason
+def count_states(final, jobs):
+    """{last event: how many jobs ended with it}."""
     states = {}
     for job, _ in jobs:
         states[final.get(job)] = states.get(final.get(job), 0) + 1
@@ -112,7 +112,7 @@ def main():
 
         run = run_batch()
         wall = time.monotonic() - started
-        first_states = count_states(final_events(read_jsonl(ledger)), jobs)
+        first_states = count_states(final_events(read_jsonl(ledger))[0], jobs)
         expected_exit = 0 if first_states.get("completed", 0) == o.jobs else 1
         if run.returncode != expected_exit:
             simproc.stop_simulator(sim)
@@ -172,7 +172,7 @@ def main():
             fail(f"the simulator made a task for {job} that the ledger does not name; {job} ended "
                  f"{final.get(job)}: {trail}")
 
-        states = count_states((final, reason), jobs)
+        states = count_states(final, jobs)
         for job, _ in jobs:
             state = final.get(job)
             if state == "failed" and not (reason[job] or {}).get("code"):

@@ -42,8 +42,9 @@ struct JobRecord {
     bool key_may_have_task = false; // resend_key went out before and may have made a task
     // The server is trusted to remember `key` until then (api.idempotency_window from its
     // first use, less a margin): a create that may have made a task is sent again under it
-    // only before. max: no limit (a new key's first send sets it; --resubmit-uncertain).
-    TimePoint key_trusted_until = TimePoint::max();
+    // only before. Unset: counts from this run's first send of the key (a new key, an `unsent`
+    // one, or one --resubmit-uncertain sends whatever its age).
+    std::optional<TimePoint> key_trusted_until;
     std::string task; // current task id
     std::int64_t worst_case_credits = 0; // held in the budget until the answer
     std::int64_t credits = 0;            // what the server reserved for the current task
