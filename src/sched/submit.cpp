@@ -136,7 +136,8 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
     if (!r.key_trusted_until) { // a new key, or one sent again on request: remembered from now
         r.key_trusted_until = Clock::now() + key_trust_span(limits.idempotency_window);
     }
-    r.resend_key.clear(); // used once: a later attempt gets its own key
+    r.resend_key.clear(); // used once: a later attempt gets its own key, which nothing has used
+    r.key_may_have_task = false;
     r.task.clear();
     // Write-ahead: the key is durable before any byte of the POST leaves.
     if (!co_await record(event(ledger::EventType::submitting, r))) {

@@ -306,6 +306,37 @@ BOOST_AUTO_TEST_CASE(a_resend_whose_key_the_server_may_have_forgotten_is_sent_on
     BOOST_TEST((job0 == std::vector<EventType>{EventType::uncertain})); // no `submitting`: nothing was sent
 }
 
+BOOST_AUTO_TEST_CASE(a_new_attempt_after_a_resent_key_gets_a_new_key_trusted_from_its_own_send) {
+    // Forced resends (--resubmit-uncertain) under a zero window: each key is trusted for its own
+    // send only. Their tasks all fail; a new attempt has a new key that nothing can have used,
+    // so it is sent, never called uncertain for what the resent key might have made.
+    std::vector<ledger::JobHistory> lost(20);
+    for (std::size_t i = 0; i < lost.size(); ++i) {
+        lost[i].job = "job-" + std::to_string(i);
+        lost[i].phase = ledger::JobPhase::uncertain;
+        lost[i].key = "evb-uncertain-key-of-job-" + std::to_string(i) + "-0123456789";
+        lost[i].key_first_sent_t_ms = ledger::now_ms() - 3600'000;
+        lost[i].submitting_t_ms = lost[i].key_first_sent_t_ms;
+    }
+    sched::ResumeDecision forced{sched::ResumeAction::resend, 1, false, "asked with --resubmit-uncertain"};
+    forced.forced = true;
+    BatchOptions o;
+    o.jobs = lost.size();
+    o.sim.fail_ratio = 1.0; // about half with codes worth a new attempt
+    o.limits.idempotency_window = std::chrono::seconds(0);
+    o.limits.max_credits = 1'000'000;
+    for (auto const& h : lost) {
+        o.starts.push_back({forced, &h});
+    }
+    auto const run = run_batch(o);
+    BOOST_TEST(run.outcome.uncertain == 0u);
+    BOOST_TEST(run.outcome.failed == lost.size());
+    auto const new_attempts = std::count_if(run.events.begin(), run.events.end(), [](ledger::Event const& e) {
+        return e.type == EventType::submitting && e.attempt.value_or(1) > 1;
+    });
+    BOOST_TEST(new_attempts > 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_resumed_task_the_server_does_not_know_is_reported_never_resubmitted) {
     ledger::JobHistory known;
     known.job = "job-0";
