@@ -48,7 +48,7 @@ std::string balance_line(api::Credits const& credits, plan::BatchPlan const& pla
         "within limits.max_credits = {}{})",
         credits.remaining, plan.credits_at_most, plan.to_submit, plan.to_submit == 1 ? "" : "s",
         api::k_max_credits_per_task, plan.credits_ceiling,
-        plan.credits_reserved > 0 ? fmt::format(" of which earlier runs reserved {}", plan.credits_reserved)
+        plan.credits_carried > 0 ? fmt::format(", the ledger's tasks using {} of it", plan.credits_carried)
                                   : std::string());
 }
 

@@ -1,3 +1,7 @@
+// `evobatch plan`: what `run` would do with the same flags, what it could cost and how long,
+// computed from the manifest and the ledger by the code `run` starts from. Sends nothing,
+// unless --balance asks for the account's balance.
+
 #include "account.hpp"
 #include "commands.hpp"
 #include "exit_code.hpp"
@@ -7,9 +11,13 @@
 #include "evobatch/api/pricing.hpp"
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/plan/batch_plan.hpp"
+#include "evobatch/sched/credits.hpp"
+#include "evobatch/sched/request_of.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <system_error>
@@ -17,6 +25,26 @@
 namespace evobatch::cli {
 
 namespace {
+
+constexpr char const* k_plan_footer = R"(
+Shows what `run` with the same flags would do now, given the ledger: jobs to submit (new,
+sent again under the same key, new attempts), tasks to poll, jobs to skip, uncertain jobs,
+changed jobs held until --rerun-changed, the API requests that takes, the credits it could
+still reserve and a time estimate. Credits: what the ledger's tasks were charged, hold now
+and had refunded, and what this run may add (each task counted at the most it can cost,
+15, within limits.max_credits less every credit the ledger's tasks were charged or hold).
+Nothing is sent, unless --balance asks for the account's balance: then one GET /v1/credits,
+with the key from api.key_env, says whether `run` would start (it refuses a batch that may
+reserve more than the balance, unless --allow-overdraft).
+
+Exit codes: 0 planned, 2 bad input (manifest, ledger, flags, no key for --balance), 3 the
+balance could not be read, 4 the API refused the key.
+
+Examples:
+  evobatch plan jobs/demo.yaml
+  evobatch plan jobs/demo.yaml --jobs            # every job's request as it will be sent
+  evobatch plan jobs/demo.yaml --max-credits 2000 --rerun-changed --json
+  EVOLINK_API_KEY=... evobatch plan jobs/night.yaml --balance)";
 
 std::string human_duration(std::chrono::seconds s) {
     auto const total = s.count();
@@ -29,7 +57,50 @@ std::string human_duration(std::chrono::seconds s) {
     return fmt::format("{} h {:02} min", total / 3600, (total % 3600 + 59) / 60);
 }
 
-boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan const& p, bool ledger_exists) {
+std::string plural(std::size_t n, std::string_view word) {
+    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+// The ids of the manifest's jobs whose decision is `action`, comma-separated, at most `limit`.
+std::string ids_with(manifest::Manifest const& m, sched::ResumePlan const& r, sched::ResumeAction action,
+                     std::size_t limit = 10) {
+    std::string out;
+    std::size_t shown = 0;
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < m.jobs.size(); ++i) {
+        if (r.starts[i].decision.action != action) {
+            continue;
+        }
+        if (shown < limit) {
+            out += (shown++ == 0 ? "" : ", ") + m.jobs[i].id;
+        }
+        ++total;
+    }
+    if (total > shown) {
+        out += fmt::format(" and {} more", total - shown);
+    }
+    return out;
+}
+
+// The credits a job's decision may add: a create at the most a task costs, else nothing.
+std::int64_t worst_case_of(sched::ResumeAction action) {
+    using sched::ResumeAction;
+    bool const sends = action == ResumeAction::submit || action == ResumeAction::resend ||
+                       action == ResumeAction::retry;
+    return sends ? api::k_max_credits_per_task : 0;
+}
+
+boost::json::object credits_to_json(sched::CreditTotals const& t) {
+    return {{"charged", t.charged},
+            {"reserved_now", t.reserved},
+            {"refunded", t.refunded},
+            {"at_risk", t.at_risk},
+            {"at_risk_creates", t.at_risk_creates},
+            {"against_ceiling", t.against_ceiling()}};
+}
+
+boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan const& p, sched::ResumePlan const& r,
+                                 bool ledger_exists) {
     boost::json::object o;
     o["manifest"] = m.path.string();
     o["ledger"] = m.output.ledger.string();
@@ -48,15 +119,22 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
                     {"skip_completed", l.done},
                     {"skip_failed", l.failed},
                     {"uncertain", l.uncertain},
-                    {"changed", l.changed}};
+                    {"changed", l.changed},
+                    {"held_changed", l.hold},
+                    {"rerun_changed", l.rerun}};
     o["requests"] = {{"create", p.create_requests},
                      {"status_reads_batched", p.status_reads_batched},
                      {"status_reads_single", p.status_reads_single}};
-    o["credits"] = {{"reserved", p.credits_reserved},
+    o["credits"] = {{"ledger", credits_to_json(r.credits)},
+                    {"carried", p.credits_carried},
                     {"worst_case", p.credits_worst_case},
                     {"ceiling", p.credits_ceiling},
                     {"at_most", p.credits_at_most},
+                    {"ceiling_to_cover_all", p.credits_to_cover},
+                    {"rerun_changed_at_most",
+                     static_cast<std::int64_t>(l.hold) * api::k_max_credits_per_task},
                     {"max_per_task", api::k_max_credits_per_task},
+                    {"credits_per_usd", sched::k_default_credits_per_usd},
                     {"jobs_surely_within_ceiling", p.jobs_surely_within_ceiling}};
     o["time"] = {{"submit_s", p.submit_time.count()},
                  {"estimated_s", p.estimated_time.count()},
@@ -64,54 +142,144 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
     return o;
 }
 
-void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, bool ledger_exists) {
+void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, sched::ResumePlan const& r,
+                bool ledger_exists) {
     auto const& limits = m.limits;
-    fmt::print("plan for {}: {} job{}{}\n", m.path.string(), p.jobs, p.jobs == 1 ? "" : "s",
+    double const per_usd = sched::k_default_credits_per_usd;
+    fmt::print("plan for {}: {}{}\n", m.path.string(), plural(p.jobs, "job"),
                ledger_exists ? "" : ", no ledger yet (nothing submitted before)");
     auto const& l = p.ledger;
     std::size_t const fresh = p.to_submit - l.resend - l.retry;
-    fmt::print("  submit     {} job{}{}\n", p.to_submit, p.to_submit == 1 ? "" : "s",
+    fmt::print("  submit     {}{}\n", plural(p.to_submit, "job"),
                l.resend + l.retry == 0
                    ? std::string()
                    : fmt::format(" ({} new, {} sent again under the same key, {} new attempts of failed tasks)", fresh,
                                  l.resend, l.retry));
     if (ledger_exists) {
-        fmt::print("  poll       {} task{} earlier runs left running (never resubmitted)\n", p.to_poll,
-                   p.to_poll == 1 ? "" : "s");
+        fmt::print("  poll       {} earlier runs left running (never resubmitted)\n", plural(p.to_poll, "task"));
         fmt::print("  skip       {} completed, {} failed for good (--retry-failed gives them a new attempt)\n", l.done,
                    l.failed);
         if (l.download + l.expired > 0) {
-            fmt::print("  download   {} completed job{} whose results are not on disk yet{}{}\n", l.download,
-                       l.download == 1 ? "" : "s",
+            fmt::print("  download   {} whose results are not on disk yet{}{}\n", plural(l.download, "completed job"),
                        l.expiring_soon > 0 ? fmt::format("; {} with links expiring within 2 h: run soon", l.expiring_soon)
                                            : std::string(),
                        l.expired > 0 ? fmt::format("; {} expired (links older than 24 h)", l.expired) : std::string());
         }
         if (l.uncertain > 0) {
-            fmt::print("  uncertain  {} job{} whose create got no answer too long ago; listed by `evobatch status`, "
+            fmt::print("  uncertain  {} whose create got no answer too long ago; listed by `evobatch status`, "
                        "sent again only with run --resubmit-uncertain\n",
-                       l.uncertain, l.uncertain == 1 ? "" : "s");
+                       plural(l.uncertain, "job"));
         }
-        if (l.changed > 0) {
-            fmt::print("  changed    {} job{} changed in the manifest since the ledger recorded them: new jobs now\n",
-                       l.changed, l.changed == 1 ? "" : "s");
+        if (l.hold > 0) {
+            std::int64_t const cost = static_cast<std::int64_t>(l.hold) * api::k_max_credits_per_task;
+            fmt::print("  held       {} changed in the manifest after an earlier request was paid for: not sent; "
+                       "--rerun-changed pays up to {} credits ({}) for them again: {}\n",
+                       plural(l.hold, "job"), cost, sched::usd_text(cost, per_usd),
+                       ids_with(m, r, sched::ResumeAction::hold));
+        }
+        if (l.rerun > 0) {
+            fmt::print("  rerun      {} changed since a paid request, paid for again as --rerun-changed asks (both "
+                       "results kept)\n",
+                       plural(l.rerun, "job"));
+        }
+        if (l.changed > l.hold + l.rerun) {
+            fmt::print("  changed    {} changed in the manifest since the ledger recorded them, nothing paid: new "
+                       "jobs now\n",
+                       plural(l.changed - l.hold - l.rerun, "job"));
         }
     }
-    fmt::print("  requests   {} create{} + about {} status reads with batch reads ({} without)\n",
-               p.create_requests, p.create_requests == 1 ? "" : "s", p.status_reads_batched, p.status_reads_single);
-    fmt::print("  credits    at most {} more (up to {} a task; ceiling limits.max_credits = {}{})\n", p.credits_at_most,
-               api::k_max_credits_per_task, p.credits_ceiling,
-               p.credits_reserved > 0 ? fmt::format(", {} reserved by earlier runs", p.credits_reserved) : std::string());
-    if (p.credits_worst_case > p.credits_ceiling) {
+    fmt::print("  requests   {} + about {} status reads with batch reads ({} without)\n",
+               plural(p.create_requests, "create"), p.status_reads_batched, p.status_reads_single);
+    if (ledger_exists) {
+        fmt::print("  ledger's   {} ({})\n", sched::credits_text(r.credits),
+                   sched::usd_text(r.credits.charged, per_usd));
+    }
+    fmt::print("  credits    at most {} more ({}; up to {} a task), ceiling limits.max_credits = {}{}\n",
+               p.credits_at_most, sched::usd_text(p.credits_at_most, per_usd), api::k_max_credits_per_task,
+               p.credits_ceiling,
+               p.credits_carried > 0 ? fmt::format(", of which the ledger's tasks use {}", p.credits_carried)
+                                     : std::string());
+    if (p.credits_worst_case > p.credits_at_most) {
         fmt::print("             the ceiling surely covers {} of {} jobs; the others run only if tasks cost less "
-                   "than the most, else they wait for a larger limits.max_credits\n",
-                   p.jobs_surely_within_ceiling, p.to_submit);
+                   "than the most; --max-credits {} covers them all\n",
+                   p.jobs_surely_within_ceiling, p.to_submit, p.credits_to_cover);
     }
+    fmt::print("  money      approximate, at {} credits to 1 USD (Evolink's own clients' rate)\n", per_usd);
     fmt::print("  time       about {} at {} requests/s with {} tasks in flight, if tasks take ~{} s\n",
                human_duration(p.estimated_time), limits.requests_per_second, limits.max_in_flight,
                plan::k_typical_task_time.count());
     fmt::print("  ledger     {}\n", m.output.ledger.string());
     fmt::print("  results    {}{}\n", m.output.dir.string(), m.output.download ? "" : " (download: false)");
+}
+
+// `plan --jobs`: each job's request as it will be sent, and what the run does with it.
+struct JobLine {
+    manifest::Job const* job;
+    api::CreateRequest request;
+    sched::ResumeDecision const* decision;
+};
+
+std::vector<JobLine> job_lines(manifest::Manifest const& m, sched::ResumePlan const& r) {
+    std::vector<JobLine> lines;
+    lines.reserve(m.jobs.size());
+    for (std::size_t i = 0; i < m.jobs.size(); ++i) {
+        lines.push_back({&m.jobs[i], sched::request_of(m.jobs[i]), &r.starts[i].decision});
+    }
+    return lines;
+}
+
+boost::json::array jobs_to_json(std::vector<JobLine> const& lines) {
+    boost::json::array out;
+    for (JobLine const& l : lines) {
+        api::CreateRequest const& q = l.request;
+        boost::json::object o;
+        o["id"] = l.job->id;
+        o["action"] = sched::to_string(l.decision->action);
+        o["video"] = q.video_urls.empty() ? std::string() : q.video_urls.front();
+        o["images"] = boost::json::value_from(q.image_urls);
+        o["prompt"] = q.prompt;
+        o["keep_original_sound"] = q.keep_original_sound ? boost::json::value(*q.keep_original_sound) : nullptr;
+        o["callback_url"] = q.callback_url ? boost::json::value(*q.callback_url) : nullptr;
+        o["credits_at_most"] = worst_case_of(l.decision->action);
+        if (!l.decision->why.empty()) {
+            o["why"] = l.decision->why;
+        }
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+// A prompt on one line: its newlines shown as ⏎, cut to `width` characters' worth of bytes.
+std::string one_line(std::string text, std::size_t width) {
+    for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at)) {
+        text.replace(at, 1, "\u23CE");
+    }
+    if (text.size() > width) {
+        std::size_t cut = width;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
+            --cut; // not inside a UTF-8 sequence
+        }
+        text = text.substr(0, cut) + "...";
+    }
+    return text;
+}
+
+void print_jobs(std::vector<JobLine> const& lines) {
+    std::size_t id_width = 2;
+    for (JobLine const& l : lines) {
+        id_width = std::max(id_width, l.job->id.size());
+    }
+    fmt::print("{:<{}}  {:<9}  {:>7}  {:<5}  {:<6}  {:<8}  {:<44}  {}\n", "id", id_width, "action", "credits",
+               "sound", "images", "callback", "video", "prompt (as sent)");
+    for (JobLine const& l : lines) {
+        api::CreateRequest const& q = l.request;
+        std::int64_t const cost = worst_case_of(l.decision->action);
+        fmt::print("{:<{}}  {:<9}  {:>7}  {:<5}  {:<6}  {:<8}  {:<44}  \"{}\"\n", l.job->id, id_width,
+                   sched::to_string(l.decision->action), cost > 0 ? fmt::format("<={}", cost) : "0",
+                   !q.keep_original_sound ? "-" : *q.keep_original_sound ? "keep" : "drop", q.image_urls.size(),
+                   q.callback_url ? "yes" : "-", q.video_urls.empty() ? "" : q.video_urls.front(),
+                   one_line(q.prompt, 60));
+    }
 }
 
 // `plan --balance`: the balance, and whether `run` would start.
@@ -122,19 +290,14 @@ struct BalanceAnswer {
 };
 
 // Nothing, after printing why, when it cannot even be asked (no key, a bad CA file).
-std::optional<BalanceAnswer> read_balance(PlanOptions const& options, manifest::Manifest const& m) {
+std::optional<BalanceAnswer> read_balance(manifest::Manifest const& m) {
     auto key = read_api_key(m.api, "plan without --balance");
     if (!key) {
         return std::nullopt;
     }
-    std::optional<std::filesystem::path> ca_file = m.api.ca_file;
-    if (!options.ca_file.empty()) {
-        ca_file = options.ca_file;
-    }
-    std::string const& base_url = options.base_url.empty() ? m.api.base_url : options.base_url;
     api::ApiResult<api::Credits> result;
     try {
-        result = read_credits_once(base_url, ca_file, api::Secret(std::move(*key)), m.api.request_timeout);
+        result = read_credits_once(m.api.base_url, m.api.ca_file, api::Secret(std::move(*key)), m.api.request_timeout);
     } catch (std::exception const& e) {
         fmt::print(stderr, "evobatch: error: {}\n", e.what());
         return std::nullopt;
@@ -146,7 +309,7 @@ std::optional<BalanceAnswer> read_balance(PlanOptions const& options, manifest::
         answer.problem = "the API refused the key: " + result.detail;
         answer.exit_code = exit_api_stopped;
     } else {
-        answer.problem = fmt::format("could not read the balance from {}: {}", base_url, result.detail);
+        answer.problem = fmt::format("could not read the balance from {}: {}", m.api.base_url, result.detail);
         answer.exit_code = exit_interrupted;
     }
     return answer;
@@ -179,8 +342,24 @@ void print_balance(BalanceAnswer const& b, plan::BatchPlan const& p) {
 
 } // namespace
 
+CLI::App* add_plan_command(CLI::App& app, PlanOptions& o) {
+    auto* cmd = app.add_subcommand(
+        "plan", "Show what `run` would do, what it could cost and how long; sends nothing (but --balance)");
+    add_batch_options(*cmd, o.batch);
+    cmd->add_flag("--balance", o.balance,
+                  "Also read the account's balance (GET /v1/credits, with the key) and say whether the batch fits "
+                  "in it");
+    cmd->add_flag("--jobs", o.jobs,
+                  "List every job's request as it will be sent (video, images, prompt, sound, callback) and what "
+                  "the run does with it");
+    cmd->add_flag("--json", o.json, "Print the plan as JSON on stdout");
+    cmd->add_option("--max-errors", o.max_errors, "Show at most N problems (0: all)")->capture_default_str();
+    cmd->footer(k_plan_footer);
+    return cmd;
+}
+
 int run_plan(PlanOptions const& options) {
-    manifest::LoadResult const result = manifest::load_manifest(options.manifest);
+    manifest::LoadResult const result = manifest::load_manifest(options.batch.manifest);
     if (!result.ok()) {
         if (options.json) {
             boost::json::object out;
@@ -189,51 +368,60 @@ int run_plan(PlanOptions const& options) {
             fmt::print("{}\n", boost::json::serialize(out));
         } else {
             print_diagnostics(result.diagnostics, options.max_errors);
-            fmt::print(stderr, "{}: the manifest has errors; nothing was planned or sent\n", options.manifest);
+            fmt::print(stderr, "{}: the manifest has errors; nothing was planned or sent\n", options.batch.manifest);
         }
         return exit_bad_input;
     }
     manifest::Manifest m = *result.manifest;
-    if (!options.ledger.empty()) {
-        m.output.ledger = options.ledger;
+    apply_overrides(m, options.batch);
+    auto const resume = resume_options_for(m, options.batch);
+    if (!resume) {
+        return exit_bad_input;
     }
     std::error_code ec;
     bool const ledger_exists = std::filesystem::exists(m.output.ledger, ec);
-    plan::LedgerCounts counts;
+    ledger::Replay replay;
     if (ledger_exists) {
-        auto const replay = read_ledger(m.output.ledger);
-        if (!replay) {
+        auto read = read_ledger(m.output.ledger);
+        if (!read) {
             return exit_bad_input;
         }
-        counts = ledger_counts(sched::plan_resume(m.jobs, *replay, resume_options(m)));
+        replay = std::move(*read);
     }
-    plan::BatchPlan const p = plan::plan_batch(m, counts);
+    sched::ResumePlan const r = sched::plan_resume(m.jobs, replay, *resume);
+    plan::BatchPlan const p = plan::plan_batch(m, ledger_counts(r));
     std::optional<BalanceAnswer> balance;
     if (options.balance) {
-        balance = read_balance(options, m);
+        balance = read_balance(m);
         if (!balance) {
             return exit_bad_input;
         }
     }
     int const exit_code = balance ? balance->exit_code : exit_ok;
     if (options.json) {
-        boost::json::object out = plan_to_json(m, p, ledger_exists);
+        boost::json::object out = plan_to_json(m, p, r, ledger_exists);
         out["ok"] = exit_code == exit_ok;
         out["diagnostics"] = diagnostics_to_json(result.diagnostics);
         if (balance) {
             out["balance"] = balance_to_json(*balance, p);
         }
-        fmt::print("{}\n", boost::json::serialize(out));
-    } else {
-        print_diagnostics(result.diagnostics, options.max_errors);
-        print_plan(m, p, ledger_exists);
-        if (balance) {
-            print_balance(*balance, p);
+        if (options.jobs) {
+            out["job_requests"] = jobs_to_json(job_lines(m, r));
         }
-        fmt::print("{}\n", !balance           ? "nothing was sent."
-                           : balance->credits ? "only the balance was read; nothing was submitted."
-                                              : "nothing was submitted.");
+        fmt::print("{}\n", boost::json::serialize(out));
+        return exit_code;
     }
+    print_diagnostics(result.diagnostics, options.max_errors);
+    if (options.jobs) {
+        print_jobs(job_lines(m, r));
+    }
+    print_plan(m, p, r, ledger_exists);
+    if (balance) {
+        print_balance(*balance, p);
+    }
+    fmt::print("{}\n", !balance           ? "nothing was sent."
+                       : balance->credits ? "only the balance was read; nothing was submitted."
+                                          : "nothing was submitted.");
     return exit_code;
 }
 

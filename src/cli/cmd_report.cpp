@@ -146,8 +146,8 @@ int run_report(ReportOptions const& options) {
     if (!write_atomically(options.output, text)) {
         return exit_bad_input;
     }
-    fmt::print(stderr, "{}: {} report of {} jobs ({} tasks, {} credits)\n", options.output, format,
-               r.totals.jobs, r.totals.tasks, r.totals.credits);
+    fmt::print(stderr, "{}: {} report of {} jobs ({} tasks; credits: {})\n", options.output, format, r.totals.jobs,
+               r.totals.tasks, sched::credits_text(r.totals.credits));
     return exit_ok;
 }
 

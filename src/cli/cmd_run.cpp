@@ -3,12 +3,16 @@
 // or a signal stops it.
 
 #include "account.hpp"
+#include "next_steps.hpp"
 #include "commands.hpp"
 #include "exit_code.hpp"
 #include "ledger_state.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/api/api_client.hpp"
+#include "evobatch/api/pricing.hpp"
+#include "evobatch/sched/credits.hpp"
+#include "evobatch/sched/task_errors.hpp"
 #include "evobatch/download/downloader.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
 #include "evobatch/ledger/replay.hpp"
@@ -84,37 +88,24 @@ std::string random_key() {
 
 // Manifest values with the command line's overrides; problems are printed, nothing is returned.
 std::optional<Setup> prepare(RunOptions const& o) {
-    manifest::LoadResult loaded = manifest::load_manifest(o.manifest);
+    manifest::LoadResult loaded = manifest::load_manifest(o.batch.manifest);
     if (!loaded.ok()) {
         print_diagnostics(loaded.diagnostics, 100);
-        fmt::print(stderr, "{}: the manifest has errors; nothing was sent\n", o.manifest);
+        fmt::print(stderr, "{}: the manifest has errors; nothing was sent\n", o.batch.manifest);
         return std::nullopt;
     }
     print_diagnostics(loaded.diagnostics, 100); // warnings
     Setup s{std::move(*loaded.manifest), {}, {}, {}, {}};
+    apply_overrides(s.manifest, o.batch);
     auto const& limits = s.manifest.limits;
-    s.limits.requests_per_second = o.rps > 0 ? o.rps : limits.requests_per_second;
-    s.limits.burst = o.burst > 0 ? o.burst : static_cast<double>(limits.burst);
-    s.limits.max_in_flight = o.max_in_flight > 0 ? o.max_in_flight : limits.max_in_flight;
-    s.limits.max_credits = o.max_credits > 0 ? o.max_credits : limits.max_credits;
-    s.manifest.limits.max_credits = s.limits.max_credits; // what plan_batch reads
+    s.limits.requests_per_second = limits.requests_per_second;
+    s.limits.burst = static_cast<double>(limits.burst);
+    s.limits.max_in_flight = limits.max_in_flight;
+    s.limits.max_credits = limits.max_credits;
     s.limits.max_attempts = static_cast<int>(limits.max_attempts);
     s.limits.idempotency_window = s.manifest.api.idempotency_window;
-    s.base_url = o.base_url.empty() ? s.manifest.api.base_url : o.base_url;
-    if (!o.ca_file.empty()) {
-        s.ca_file = fs::path(o.ca_file);
-    } else {
-        s.ca_file = s.manifest.api.ca_file;
-    }
-    if (!o.ledger.empty()) {
-        s.manifest.output.ledger = o.ledger;
-    }
-    if (!o.output_dir.empty()) {
-        s.manifest.output.dir = o.output_dir;
-    }
-    if (o.no_download) {
-        s.manifest.output.download = false;
-    }
+    s.base_url = s.manifest.api.base_url;
+    s.ca_file = s.manifest.api.ca_file;
     if (o.simulate) {
         s.key = random_key();
         return s;
@@ -136,6 +127,7 @@ std::string manifest_digest(fs::path const& path) {
 
 struct Resume {
     ledger::Replay replay; // the plan's starts point into it
+    sched::ResumeOptions options;
     sched::ResumePlan plan;
 };
 
@@ -161,40 +153,36 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
                            "interrupted); it was never reported durable and is ignored\n",
                    torn);
     }
-    sched::ResumeOptions options = resume_options(m);
-    options.retry_failed = o.retry_failed;
-    for (std::string const& id : o.resubmit_uncertain) {
-        if (id == "all") {
-            options.resubmit_all_uncertain = true;
-        } else {
-            options.resubmit_uncertain.insert(id);
-        }
+    auto const options = resume_options_for(m, o.batch);
+    if (!options) {
+        return std::nullopt;
     }
-    for (std::string const& id : options.resubmit_uncertain) {
-        bool const known = std::any_of(m.jobs.begin(), m.jobs.end(), [&](manifest::Job const& j) { return j.id == id; });
-        if (!known) {
-            fmt::print(stderr, "evobatch: error: --resubmit-uncertain names '{}', which is no job of {}; see `evobatch "
-                               "status {}` for the uncertain ones\n",
-                       id, m.path.string(), m.path.string());
-            return std::nullopt;
-        }
-    }
-    resume->plan = sched::plan_resume(m.jobs, resume->replay, options);
+    resume->options = *options;
+    resume->plan = sched::plan_resume(m.jobs, resume->replay, *options);
     auto const& p = resume->plan;
     if (!resume->replay.jobs.empty()) {
         fmt::print(stderr, "resuming from {}: {} completed ({} with results to download), {} to poll, {} to send again "
-                           "(same key), {} to retry, {} new, {} failed, {} uncertain\n",
+                           "(same key), {} to retry, {} new, {} failed, {} uncertain, {} held (changed); ledger's "
+                           "credits: {}\n",
                    writer.path().string(), p.done, p.download, p.poll, p.resend, p.retry, p.submit, p.failed,
-                   p.uncertain);
+                   p.uncertain, p.hold, sched::credits_text(p.credits));
         if (p.expired > 0) {
             fmt::print(stderr, "evobatch: warning: {} completed job{} never downloaded and their result links are older "
                                "than 24 h: reported as expired\n",
                        p.expired, p.expired == 1 ? " was" : "s were");
         }
-        if (p.changed > 0) {
+        if (p.changed > p.hold) {
             fmt::print(stderr, "evobatch: notice: {} job{} changed in the manifest since the ledger recorded them: "
-                               "submitted as new jobs\n",
-                       p.changed, p.changed == 1 ? "" : "s");
+                               "submitted as new requests{}\n",
+                       p.changed - p.hold, p.changed - p.hold == 1 ? "" : "s",
+                       p.rerun > 0 ? fmt::format(" ({} paid for again as --rerun-changed asks; earlier results kept)",
+                                                 p.rerun)
+                                   : std::string());
+        }
+        if (p.hold > 0) {
+            fmt::print(stderr, "evobatch: warning: {} job{} changed in the manifest after an earlier request was paid "
+                               "for: not sent (--rerun-changed pays for them again; `evobatch plan` lists them)\n",
+                       p.hold, p.hold == 1 ? "" : "s");
         }
         if (p.uncertain > 0) {
             fmt::print(stderr, "evobatch: warning: {} job{} uncertain (see `evobatch status`); send them again under "
@@ -205,50 +193,83 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
     return resume;
 }
 
-progress::Summary summary_of(sched::RunOutcome const& o, fs::path const& ledger, std::chrono::seconds wall) {
+// The summary from the ledger the run wrote, by the code `status` and `report` use: credits and
+// files are what the ledger says, earlier runs' included. Counts of jobs come from the run.
+// `failed_fixable` gets the failed jobs whose error a new attempt can fix.
+progress::Summary summary_of(sched::RunOutcome const& o, manifest::Manifest const& m,
+                             sched::ResumeOptions const& options, std::chrono::seconds wall,
+                             std::size_t& failed_fixable) {
     progress::Summary s;
     s.total = o.total;
     s.completed = o.completed;
     s.failed = o.failed;
     s.uncertain = o.uncertain;
+    s.held = o.held;
     s.unsubmitted = o.unsubmitted + o.running;
-    s.credits = o.credits;
     s.wall = wall;
-    s.ledger = ledger.string();
+    s.ledger = m.output.ledger.string();
     s.exit_code = o.exit_code;
     s.stop_reason = o.stop_reason;
-    s.downloaded = o.downloaded;
+    s.downloads = m.output.download;
+    s.output_dir = m.output.dir.string();
     s.download_failed = o.download_failed;
     s.expired = o.expired;
-    s.download_bytes = o.download_bytes;
+    if (auto const replay = read_ledger(m.output.ledger)) {
+        auto const plan = sched::plan_resume(m.jobs, *replay, options);
+        s.credits = plan.credits.charged;
+        s.credits_reserved = plan.credits.reserved;
+        s.credits_refunded = plan.credits.refunded;
+        s.credits_at_risk = plan.credits.at_risk;
+        s.credits_text = fmt::format("{} ({} charged)", sched::credits_text(plan.credits),
+                                     sched::usd_text(plan.credits.charged, sched::k_default_credits_per_usd));
+        for (std::size_t i = 0; i < m.jobs.size(); ++i) {
+            ledger::JobHistory const* h = plan.starts[i].history;
+            if (h != nullptr && h->phase == ledger::JobPhase::failed) {
+                failed_fixable += h->error && !sched::is_retryable_task_error(h->error->code) ? 0 : 1;
+            }
+            if (plan.starts[i].decision.action != sched::ResumeAction::done || h == nullptr) {
+                continue;
+            }
+            for (ledger::Download const* f : sched::files_on_disk(*plan.starts[i].history, m.jobs[i].id)) {
+                ++s.downloaded;
+                s.download_bytes += f->bytes;
+            }
+        }
+    }
     return s;
 }
 
 } // namespace
 
+// How the run ended, for the `Next:` lines. The failed jobs a new attempt can fix and the held
+// ones' cost come from the resume plan the run started from.
+RunEnd run_end(sched::RunOutcome const& o, std::size_t failed_fixable, std::int64_t ceiling) {
+    RunEnd e;
+    e.ceiling = ceiling;
+    e.against_ceiling = o.credits;
+    e.exit_code = o.exit_code;
+    e.interrupted = o.interrupted;
+    e.api_stopped = o.api_stopped;
+    e.ceiling_reached = o.ceiling_reached;
+    // What the ledger's tasks use now, and the rest at the most a task costs.
+    e.ceiling_to_cover = o.credits + static_cast<std::int64_t>(o.unsubmitted) * api::k_max_credits_per_task;
+    e.failed = o.failed;
+    e.failed_fixable = failed_fixable;
+    e.uncertain = o.uncertain;
+    e.held = o.held;
+    e.held_cost = static_cast<std::int64_t>(o.held) * api::k_max_credits_per_task;
+    e.unfinished = o.unsubmitted + o.running + o.download_failed;
+    return e;
+}
+
 CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     auto* cmd = app.add_subcommand("run", "Run the batch: submit, track and record every job in the ledger");
-    cmd->add_option("manifest", o.manifest, "Manifest file (YAML)")->required();
+    add_batch_options(*cmd, o.batch);
     cmd->add_flag("--simulate", o.simulate, "Run against the built-in simulator in this process (no key, no network)");
     cmd->add_option("--time-scale", o.time_scale, "With --simulate: real seconds per simulated second")
         ->capture_default_str();
-    cmd->add_option("--base-url", o.base_url, "API base URL (overrides api.base_url)");
-    cmd->add_option("--ca-file", o.ca_file, "Extra trusted CA file, PEM (overrides api.ca_file)");
-    cmd->add_option("--rps", o.rps, "Requests per second (overrides limits.requests_per_second)");
-    cmd->add_option("--burst", o.burst, "Token bucket size (overrides limits.burst)");
-    cmd->add_option("--max-in-flight", o.max_in_flight, "Tasks submitted and not finished (overrides limits.max_in_flight)");
-    cmd->add_option("--max-credits", o.max_credits,
-                    "Credit ceiling for the batch, earlier runs of the ledger included (overrides limits.max_credits)");
-    cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger)");
-    cmd->add_option("--output-dir", o.output_dir, "Folder for the result files (overrides output.dir)");
-    cmd->add_flag("--no-download", o.no_download, "Do not download results (overrides output.download)");
     cmd->add_flag("--allow-overdraft", o.allow_overdraft,
                   "Start even when what the run may reserve is above the balance");
-    cmd->add_flag("--retry-failed", o.retry_failed, "Give every failed job a new attempt (new key), attempts used or not");
-    cmd->add_option("--resubmit-uncertain", o.resubmit_uncertain,
-                    "Send uncertain jobs again under their same key: 'all' or job ids (comma-separated). A server "
-                    "that forgot the key may then make a second, paid task")
-        ->delimiter(',');
     cmd->add_flag("--json", o.json, "One JSON event per line on stdout, for machines");
     cmd->add_flag("--quiet", o.quiet, "Print only failures and the summary");
     cmd->footer(k_run_footer);
@@ -304,8 +325,9 @@ int run_run(RunOptions const& options) {
     std::FILE* const out = options.json ? stdout : stderr;
     auto const mode = progress::ProgressView::choose(options.json, options.quiet, out);
     progress::ProgressView view(mode, out, tty_color && isatty(fileno(out)) != 0);
+    setup->limits.credits_carried = resume->plan.credits_carried;
     sched::Scheduler scheduler(io.get_executor(), api, *ledger, view, setup->manifest.jobs, setup->limits,
-                               std::move(resume->plan.starts));
+                               resume->plan.starts);
     // Result files come from the media host: their own client, connections and limit, no key.
     download::DownloadOptions download_options;
     download_options.user_agent = client_options.user_agent;
@@ -340,7 +362,7 @@ int run_run(RunOptions const& options) {
     std::optional<sched::RunOutcome> outcome;
     int early_exit = 0;
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        auto balance = co_await api.credits();
+        auto balance = co_await scheduler.read_balance();
         if (balance.ok()) {
             auto const& credits = *balance.value;
             fmt::print(stderr, "{}\n", balance_line(credits, batch_plan));
@@ -388,9 +410,10 @@ int run_run(RunOptions const& options) {
         return early_exit != 0 ? early_exit : exit_interrupted;
     }
     auto const wall = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
-    auto summary = summary_of(*outcome, ledger_path, wall);
-    summary.downloads = setup->manifest.output.download;
-    summary.output_dir = setup->manifest.output.dir.string();
+    std::size_t failed_fixable = 0;
+    auto summary = summary_of(*outcome, setup->manifest, resume->options, wall, failed_fixable);
+    summary.next = next_steps(run_end(*outcome, failed_fixable, setup->limits.max_credits), options.command_line,
+                              options.batch.manifest, options.batch.ledger);
     view.finish(summary);
     return outcome->exit_code;
 }

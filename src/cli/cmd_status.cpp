@@ -8,15 +8,19 @@
 
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/sched/request_of.hpp"
+#include "evobatch/sched/credits.hpp"
 #include "evobatch/util/duration.hpp"
+#include "evobatch/util/suggest.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 namespace evobatch::cli {
@@ -29,7 +33,11 @@ submitted yet), submitting (create sent, answer not recorded), running (stale: r
 past 3x its estimate), completed, failed, uncertain (the create may have made a task the
 ledger cannot name; `run` sends it again under its key inside api.idempotency_window, after
 that only with --resubmit-uncertain), unsent (its create made no task), changed (the
-manifest entry changed since: a new job for the next run).
+manifest entry changed since: the note says whether the next run sends it, or holds it
+until --rerun-changed because an earlier request of it was paid for).
+Credits are the ledger's, earlier requests of changed jobs included: charged (completed
+tasks), reserved now (tasks running), refunded (failed tasks), and creates that may have
+made a task at the most a task costs; `run`, `plan` and `report` count them the same way.
 
 Examples:
   evobatch status jobs/demo.yaml
@@ -39,10 +47,15 @@ Examples:
 // A task running this many times its estimate is flagged stale (as the run's progress does).
 constexpr double k_stale_factor = 3.0;
 
+constexpr std::array<std::string_view, 8> k_states = {"new",       "submitting", "running", "completed",
+                                                      "failed",    "uncertain",  "unsent",  "changed"};
+
 struct Row {
     std::string id;
     std::string state;
     ledger::JobHistory const* history = nullptr;
+    sched::ResumeDecision const* decision = nullptr;
+    sched::CreditTotals credits; // of all its attempts
     bool stale = false;
     std::int64_t age_s = 0;
     std::string results; // for completed jobs: downloaded, to download, expiring, expired
@@ -61,26 +74,23 @@ std::string results_text(sched::ResumeDecision const& d, manifest::Manifest cons
     return d.download ? "to download" : "downloaded";
 }
 
-std::vector<Row> rows_of(manifest::Manifest const& m, ledger::Replay const& replay, std::int64_t now_ms) {
-    auto const resume = sched::plan_resume(m.jobs, replay, resume_options(m));
+std::vector<Row> rows_of(manifest::Manifest const& m, ledger::Replay const& replay,
+                         sched::ResumePlan const& resume, std::int64_t now_ms) {
     std::vector<Row> rows;
     rows.reserve(m.jobs.size());
     for (std::size_t i = 0; i < m.jobs.size(); ++i) {
         manifest::Job const& job = m.jobs[i];
-        Row row{job.id, "new", replay.find(job.id), false, 0, {}};
-        if (resume.starts[i].decision.action == sched::ResumeAction::done) {
-            row.results = results_text(resume.starts[i].decision, m);
+        sched::ResumeDecision const& d = resume.starts[i].decision;
+        ledger::JobHistory const* h = replay.find(job.id);
+        Row row{job.id, std::string(sched::state_name(h, d)), h, &d, {}, false, 0, {}};
+        if (d.action == sched::ResumeAction::done) {
+            row.results = results_text(d, m);
         }
-        if (row.history != nullptr) {
-            ledger::JobHistory const& h = *row.history;
-            row.age_s = std::max<std::int64_t>(0, (now_ms - h.last_t_ms) / 1000);
-            if (h.req != sched::request_digest(sched::request_of(job))) {
-                row.state = "changed";
-            } else {
-                row.state = std::string(ledger::to_string(h.phase));
-                if (h.phase == ledger::JobPhase::running && h.eta_s && *h.eta_s > 0) {
-                    row.stale = static_cast<double>(now_ms - h.submitted_t_ms) > k_stale_factor * *h.eta_s * 1000.0;
-                }
+        if (h != nullptr) {
+            row.credits = sched::credits_of(*h);
+            row.age_s = std::max<std::int64_t>(0, (now_ms - h->last_t_ms) / 1000);
+            if (h->phase == ledger::JobPhase::running && h->eta_s && *h->eta_s > 0) {
+                row.stale = static_cast<double>(now_ms - h->submitted_t_ms) > k_stale_factor * *h->eta_s * 1000.0;
             }
         }
         rows.push_back(std::move(row));
@@ -97,7 +107,8 @@ boost::json::object row_to_json(Row const& r) {
         ledger::JobHistory const& h = *r.history;
         o["task"] = h.task.empty() ? boost::json::value(nullptr) : boost::json::value(h.task);
         o["progress"] = h.progress;
-        o["credits"] = h.credits;
+        o["credits"] = r.credits.charged + r.credits.reserved;
+        o["credits_refunded"] = r.credits.refunded;
         o["attempt"] = h.attempt;
         o["age_s"] = r.age_s;
         if (h.error) {
@@ -108,6 +119,10 @@ boost::json::object row_to_json(Row const& r) {
         }
         if (!r.results.empty()) {
             o["files"] = r.results;
+        }
+        if (r.state == "changed") {
+            o["next_run"] = sched::to_string(r.decision->action);
+            o["why"] = r.decision->why;
         }
     }
     return o;
@@ -123,29 +138,54 @@ void print_table(std::vector<Row const*> const& rows) {
     for (Row const* r : rows) {
         ledger::JobHistory const* h = r->history;
         std::string note = r->stale ? "stale: running past 3x its estimate" : r->results;
-        if (h != nullptr && h->error && r->state != "completed") {
+        if (h != nullptr && h->error && r->state != "completed" && r->state != "changed") {
             note = h->error->code + ": " + h->error->message;
+        }
+        if (r->state == "changed") {
+            note = r->decision->action == sched::ResumeAction::hold ? "held: " + r->decision->why
+                   : r->decision->action == sched::ResumeAction::poll
+                       ? "its earlier request's task is polled to the end first"
+                       : "the next run sends the new request";
         }
         fmt::print("{:<{}}  {:<10}  {:<34}  {:>3}%  {:>7}  {:>7}  {:>6}  {}\n", r->id, id_width, r->state,
                    h != nullptr && !h->task.empty() ? h->task : "-", h != nullptr ? h->progress : 0,
-                   h != nullptr ? h->credits : 0, h != nullptr ? h->attempt : 0,
+                   r->credits.charged + r->credits.reserved, h != nullptr ? h->attempt : 0,
                    h != nullptr ? util::format_duration(std::chrono::seconds(r->age_s)) : "-", note);
     }
 }
 
 } // namespace
 
+// Nothing, after printing what the user may have meant, when a --state is no state.
+bool states_known(std::vector<std::string> const& states) {
+    for (std::string const& s : states) {
+        if (std::find(k_states.begin(), k_states.end(), s) != k_states.end()) {
+            continue;
+        }
+        auto const near = util::closest_match(s, k_states);
+        fmt::print(stderr, "evobatch: error: --state '{}' is no state{}; the states are {}\n", s,
+                   near ? fmt::format(" (did you mean '{}'?)", *near) : std::string(), fmt::join(k_states, ", "));
+        return false;
+    }
+    return true;
+}
+
 CLI::App* add_status_command(CLI::App& app, StatusOptions& o) {
     auto* cmd = app.add_subcommand("status", "Show where a batch stands, from its ledger only (no network)");
     cmd->add_option("manifest", o.manifest, "Manifest file (YAML)")->required();
-    cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger)");
-    cmd->add_option("--state", o.states, "Show only jobs in these states (comma-separated)")->delimiter(',');
+    cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger); it must exist");
+    cmd->add_option("--state", o.states, "Show only jobs in these states (comma-separated): new, submitting, "
+                                          "running, completed, failed, uncertain, unsent, changed")
+        ->delimiter(',');
     cmd->add_flag("--json", o.json, "Print counts and rows as JSON on stdout");
     cmd->footer(k_status_footer);
     return cmd;
 }
 
 int run_status(StatusOptions const& options) {
+    if (!states_known(options.states)) {
+        return exit_bad_input;
+    }
     auto const batch = load_batch(options.manifest, options.ledger);
     if (!batch) {
         return exit_bad_input;
@@ -154,10 +194,10 @@ int run_status(StatusOptions const& options) {
     std::filesystem::path const& path = batch->ledger;
     ledger::Replay const* replay = &batch->replay;
     std::int64_t const now = ledger::now_ms();
-    std::vector<Row> const rows = rows_of(m, *replay, now);
+    sched::ResumePlan const resume = sched::plan_resume(m.jobs, *replay, resume_options(m));
+    std::vector<Row> const rows = rows_of(m, *replay, resume, now);
     std::map<std::string, std::size_t> counts;
     std::size_t stale = 0;
-    std::int64_t credits = 0;
     std::vector<Row const*> shown;
     std::size_t to_download = 0;
     std::size_t expiring = 0;
@@ -168,7 +208,6 @@ int run_status(StatusOptions const& options) {
         expiring += r.results.find("within 2 h") != std::string::npos ? 1 : 0;
         expired += r.results.starts_with("expired") ? 1 : 0;
         stale += r.stale ? 1 : 0;
-        credits += r.history != nullptr && r.state != "changed" ? r.history->credits : 0;
         if (options.states.empty() ||
             std::find(options.states.begin(), options.states.end(), r.state) != options.states.end()) {
             shown.push_back(&r);
@@ -189,7 +228,12 @@ int run_status(StatusOptions const& options) {
         c["expiring_within_2h"] = expiring;
         c["expired"] = expired;
         out["counts"] = std::move(c);
-        out["credits"] = credits;
+        out["credits"] = {{"charged", resume.credits.charged},
+                          {"reserved_now", resume.credits.reserved},
+                          {"refunded", resume.credits.refunded},
+                          {"at_risk", resume.credits.at_risk},
+                          {"at_risk_creates", resume.credits.at_risk_creates},
+                          {"credits_per_usd", sched::k_default_credits_per_usd}};
         boost::json::array jobs;
         for (Row const* r : shown) {
             jobs.push_back(row_to_json(*r));
@@ -202,8 +246,10 @@ int run_status(StatusOptions const& options) {
     for (auto const& [state, n] : counts) {
         summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, state);
     }
-    fmt::print("{}: {} jobs: {}{}; credits {}\n", path.string(), rows.size(), summary,
-               stale > 0 ? fmt::format(" ({} stale)", stale) : std::string(), credits);
+    fmt::print("{}: {} jobs: {}{}\n", path.string(), rows.size(), summary,
+               stale > 0 ? fmt::format(" ({} stale)", stale) : std::string());
+    fmt::print("credits: {} ({} charged)\n", sched::credits_text(resume.credits),
+               sched::usd_text(resume.credits.charged, sched::k_default_credits_per_usd));
     if (to_download + expired > 0) {
         fmt::print("results: {} completed job{} to download{}{}\n", to_download, to_download == 1 ? "" : "s",
                    expiring > 0 ? fmt::format(" ({} with links expiring within 2 h: run soon)", expiring) : std::string(),

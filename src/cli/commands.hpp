@@ -1,6 +1,8 @@
 #pragma once
 // The subcommands, each a function from its parsed options to an exit code.
 
+#include "batch_options.hpp"
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -14,17 +16,14 @@ struct ValidateOptions {
 };
 
 struct PlanOptions {
-    std::string manifest;
-    std::string ledger; // overrides output.ledger
+    BatchOptions batch;   // the same flags as `run`: the plan is of the run they would start
     bool balance = false; // read GET /v1/credits (the only request plan ever sends)
-    std::string base_url; // overrides api.base_url, with --balance
-    std::string ca_file;  // overrides api.ca_file, with --balance
+    bool jobs = false;    // list every job's effective request and what the run does with it
     bool json = false;
     std::size_t max_errors = 100;
 };
 
 int run_validate(ValidateOptions const& options);
-int run_plan(PlanOptions const& options);
 
 } // namespace evobatch::cli
 
@@ -40,25 +39,19 @@ namespace evobatch::cli {
 CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& options);
 int run_sim(sim::SimOptions const& options);
 
+// `evobatch plan` (cmd_plan.cpp).
+CLI::App* add_plan_command(CLI::App& app, PlanOptions& options);
+int run_plan(PlanOptions const& options);
+
 // `evobatch run` (cmd_run.cpp).
 struct RunOptions {
-    std::string manifest;
+    BatchOptions batch;
     bool simulate = false;
     double time_scale = 0.01; // --simulate only: a 300 s task takes about 3 s
-    std::string base_url;     // overrides; empty/unset: the manifest's
-    std::string ca_file;
-    double rps = 0;
-    double burst = 0;
-    std::size_t max_in_flight = 0;
-    long long max_credits = 0;
-    std::string ledger;
-    std::string output_dir; // overrides output.dir
-    bool no_download = false;
     bool allow_overdraft = false;
-    bool retry_failed = false;
-    std::vector<std::string> resubmit_uncertain; // job ids, or "all"
     bool json = false;
     bool quiet = false;
+    std::vector<std::string> command_line; // as typed: the summary's `Next:` lines repeat it
 };
 CLI::App* add_run_command(CLI::App& app, RunOptions& options);
 int run_run(RunOptions const& options);

@@ -32,6 +32,20 @@ std::optional<Batch> load_batch(std::string const& manifest_path, std::string co
     }
     std::filesystem::path ledger_path =
         ledger_override.empty() ? loaded.manifest->output.ledger : std::filesystem::path(ledger_override);
+    std::error_code ec;
+    if (!std::filesystem::exists(ledger_path, ec)) {
+        if (!ledger_override.empty()) {
+            // A ledger named on purpose that is not there: a typo, or another folder. An empty
+            // batch would look like "nothing ran", which is not what happened.
+            fmt::print(stderr, "evobatch: error: the ledger {} (--ledger) does not exist; check the path, or leave "
+                               "--ledger out to read the manifest's own ({})\n",
+                       ledger_path.string(), loaded.manifest->output.ledger.string());
+            return std::nullopt;
+        }
+        fmt::print(stderr, "evobatch: notice: no ledger at {} (output.ledger) yet: no run has recorded anything, so "
+                           "every job is new; a run that used --ledger is read with the same --ledger\n",
+                   ledger_path.string());
+    }
     auto replay = read_ledger(ledger_path);
     if (!replay) {
         return std::nullopt;
@@ -50,8 +64,21 @@ sched::ResumeOptions resume_options(manifest::Manifest const& manifest) {
 }
 
 plan::LedgerCounts ledger_counts(sched::ResumePlan const& r) {
-    return {r.resend,  r.poll,     r.retry,   r.done,          r.failed,          r.uncertain,
-            r.changed, r.download, r.expired, r.expiring_soon, r.credits_reserved};
+    plan::LedgerCounts c;
+    c.resend = r.resend;
+    c.poll = r.poll;
+    c.retry = r.retry;
+    c.done = r.done;
+    c.failed = r.failed;
+    c.uncertain = r.uncertain;
+    c.changed = r.changed;
+    c.hold = r.hold;
+    c.rerun = r.rerun;
+    c.download = r.download;
+    c.expired = r.expired;
+    c.expiring_soon = r.expiring_soon;
+    c.credits_carried = r.credits_carried;
+    return c;
 }
 
 } // namespace evobatch::cli

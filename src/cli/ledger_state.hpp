@@ -25,7 +25,8 @@ struct Batch {
 };
 
 // Loads the manifest (its problems printed) and replays its ledger (`ledger_override` when not
-// empty); nothing when either fails.
+// empty); nothing when either fails, or when `ledger_override` names no file. A manifest's own
+// ledger that does not exist yet is an empty one (with a notice).
 std::optional<Batch> load_batch(std::string const& manifest_path, std::string const& ledger_override);
 
 // The manifest's resume settings (idempotency window, attempts), as of now.

@@ -37,23 +37,6 @@ Examples:
   evobatch validate batches/*.yaml --max-errors 0
   evobatch validate jobs/demo.yaml --json | jq '.manifests[0].errors')";
 
-constexpr char const* k_plan_footer = R"(
-Shows what `run` would do now, given the ledger: jobs to submit (new, sent again under
-the same key, new attempts), tasks to poll, jobs to skip, uncertain jobs, the API
-requests that takes, the credits it could still reserve (each task counted at the most
-it can cost, within limits.max_credits minus what earlier runs reserved) and a time
-estimate. Nothing is sent, unless --balance asks for the account's balance: then one
-GET /v1/credits, with the key from api.key_env, says whether `run` would start (it
-refuses a batch that may reserve more than the balance, unless --allow-overdraft).
-
-Exit codes: 0 planned, 2 bad input (manifest, ledger, no key for --balance), 3 the
-balance could not be read, 4 the API refused the key.
-
-Examples:
-  evobatch plan jobs/demo.yaml
-  evobatch plan jobs/demo.yaml --json
-  EVOLINK_API_KEY=... evobatch plan jobs/night.yaml --balance)";
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -71,24 +54,10 @@ int main(int argc, char** argv) {
     validate_cmd->footer(k_validate_footer);
 
     PlanOptions plan;
-    auto* plan_cmd = app.add_subcommand(
-        "plan", "Show what `run` would do, what it could cost and how long; sends nothing (but --balance)");
-    plan_cmd->add_option("manifest", plan.manifest, "Manifest file (YAML)")->required();
-    plan_cmd->add_option("--ledger", plan.ledger, "Ledger file (overrides output.ledger)");
-    auto* balance_flag = plan_cmd->add_flag("--balance", plan.balance,
-                                            "Also read the account's balance (GET /v1/credits, with the key) "
-                                            "and say whether the batch fits in it");
-    plan_cmd->add_option("--base-url", plan.base_url, "API base URL for --balance (overrides api.base_url)")
-        ->needs(balance_flag);
-    plan_cmd
-        ->add_option("--ca-file", plan.ca_file,
-                     "Extra trusted CA file for --balance, PEM (overrides api.ca_file)")
-        ->needs(balance_flag);
-    plan_cmd->add_flag("--json", plan.json, "Print the plan as JSON on stdout");
-    plan_cmd->add_option("--max-errors", plan.max_errors, "Show at most N problems (0: all)")->capture_default_str();
-    plan_cmd->footer(k_plan_footer);
+    auto* plan_cmd = add_plan_command(app, plan);
 
     RunOptions run;
+    run.command_line.assign(argv, argv + argc);
     auto* run_cmd = add_run_command(app, run);
 
     StatusOptions status;

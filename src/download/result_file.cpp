@@ -9,8 +9,9 @@ namespace {
 
 constexpr std::size_t k_max_extension = 8;
 
-bool is_id_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+// A job id's characters, and the '@' of a later request's files.
+bool is_name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-' || c == '@';
 }
 
 } // namespace
@@ -35,8 +36,11 @@ std::string result_extension(std::string_view url) {
     return clean ? ext : "bin";
 }
 
-std::string result_file_name(std::string_view job_id, std::string_view url, std::size_t index) {
+std::string result_file_name(std::string_view job_id, std::string_view url, std::size_t index, int version) {
     std::string name(job_id);
+    if (version > 1) {
+        name += "@v" + std::to_string(version);
+    }
     if (index > 1) {
         name += '-' + std::to_string(index);
     }
@@ -44,7 +48,7 @@ std::string result_file_name(std::string_view job_id, std::string_view url, std:
 }
 
 std::optional<std::filesystem::path> path_inside(std::filesystem::path const& dir, std::string_view name) {
-    if (name.empty() || name == "." || name == ".." || !std::all_of(name.begin(), name.end(), is_id_char)) {
+    if (name.empty() || name == "." || name == ".." || !std::all_of(name.begin(), name.end(), is_name_char)) {
         return std::nullopt;
     }
     std::filesystem::path const path = dir / std::string(name);

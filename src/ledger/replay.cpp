@@ -69,12 +69,17 @@ public:
         if (count == 0) {
             h.req = e.req; // a job's first event
         } else if (h.req != e.req) {
-            // The manifest changed this job: a new request, whose history starts from nothing.
+            // The manifest changed this job: a new request, whose current attempt starts from
+            // nothing; the earlier request's attempts stay (their credits and files are real).
             std::uint64_t const superseded = h.superseded_events + count;
-            std::string job = std::move(h.job);
-            h = JobHistory{};
-            h.job = std::move(job);
+            int const version = h.version + 1;
+            keep_current_attempt(h);
+            JobHistory next;
+            next.job = std::move(h.job);
+            next.earlier = std::move(h.earlier);
+            h = std::move(next);
             h.req = e.req;
+            h.version = version;
             h.superseded_events = superseded;
             count = 0;
         }
@@ -142,9 +147,20 @@ private:
         }
     }
 
+    // Moves the current attempt to `earlier` when it ever went out (a key or a task): an
+    // attempt that is only a stray event of a new request made nothing.
+    static void keep_current_attempt(JobHistory& h) {
+        if (!h.key.empty() || !h.task.empty()) {
+            h.earlier.push_back(static_cast<Attempt const&>(h));
+        }
+    }
+
     static void apply_to(JobHistory& h, detail::EventView const& e) {
         switch (e.type) {
         case EventType::submitting:
+            if (h.key != e.key.value_or("")) {
+                keep_current_attempt(h); // a new attempt (new key): the last one is history now
+            }
             // A new POST (a new attempt, or the same key sent again): what the last one left is void.
             h.phase = JobPhase::submitting;
             h.attempt = e.attempt.value_or(1);

@@ -25,7 +25,7 @@ BatchPlan plan_batch(manifest::Manifest const& manifest, LedgerCounts const& led
     BatchPlan plan;
     plan.jobs = manifest.jobs.size();
     plan.ledger = ledger;
-    std::size_t const settled = ledger.poll + ledger.done + ledger.failed + ledger.uncertain;
+    std::size_t const settled = ledger.poll + ledger.done + ledger.failed + ledger.uncertain + ledger.hold;
     plan.to_submit = plan.jobs - std::min(plan.jobs, settled); // new jobs, resends and retries
     plan.to_poll = ledger.poll;
     plan.create_requests = plan.to_submit;
@@ -33,11 +33,12 @@ BatchPlan plan_batch(manifest::Manifest const& manifest, LedgerCounts const& led
     plan.status_reads_batched = ceil_times(tracked, k_polls_per_task_batched);
     plan.status_reads_single = ceil_times(tracked, k_polls_per_task_single);
 
-    plan.credits_reserved = ledger.credits_reserved;
+    plan.credits_carried = ledger.credits_carried;
     plan.credits_worst_case = static_cast<std::int64_t>(plan.to_submit) * api::k_max_credits_per_task;
     plan.credits_ceiling = limits.max_credits;
-    std::int64_t const room = std::max<std::int64_t>(0, limits.max_credits - ledger.credits_reserved);
+    std::int64_t const room = std::max<std::int64_t>(0, limits.max_credits - ledger.credits_carried);
     plan.credits_at_most = std::min(plan.credits_worst_case, room);
+    plan.credits_to_cover = ledger.credits_carried + plan.credits_worst_case;
     plan.jobs_surely_within_ceiling =
         std::min(plan.to_submit, static_cast<std::size_t>(room / api::k_max_credits_per_task));
 

@@ -120,16 +120,12 @@ void ProgressView::finish(Summary const& s) {
     case Mode::json:
         write(detail::summary_json(s) + "\n");
         break;
-    case Mode::quiet:
-        if (s.exit_code != 0) {
-            write(detail::summary_text(s, m_color));
-        }
-        break;
     case Mode::tty:
         clear_bar();
         write(detail::summary_text(s, m_color));
         break;
     case Mode::plain:
+    case Mode::quiet:
         write(detail::summary_text(s, m_color));
         break;
     }

@@ -107,7 +107,7 @@ void append_totals(std::string& out, Report const& report) {
     out += "<section id=\"totals\">\n<h2>Totals</h2>\n<dl class=\"cards\">\n";
     append_card(out, "jobs", std::to_string(t.jobs), "total-jobs");
     append_card(out, "tasks", std::to_string(t.tasks), "total-tasks");
-    append_card(out, "credits", std::to_string(t.credits), "total-credits");
+    append_card(out, "credits", sched::credits_text(t.credits), "total-credits");
     append_card(out, "wall time", t.first_t_ms > 0 ? human_seconds(t.wall_s) : "-", "total-wall");
     append_card(out, "files", fmt::format("{} ({:.1f} MB)", t.files, static_cast<double>(t.bytes) / 1e6),
                 "total-files");
@@ -127,10 +127,10 @@ void append_totals(std::string& out, Report const& report) {
     } else {
         out += "<table id=\"failure-reasons\">\n<thead><tr><th>error "
                "code</th><th>jobs</th></tr></thead>\n<tbody>\n";
-        for (auto const& [code, n] : t.failure_reasons) {
+        for (FailureReason const& reason : t.failure_reasons) {
             out +=
                 fmt::format("<tr class=\"reason\"><td><code>{}</code></td><td class=\"num\">{}</td></tr>\n",
-                            html_escape(code), n);
+                            html_escape(reason.code), reason.jobs.size());
         }
         out += "</tbody>\n</table>\n";
     }
@@ -143,12 +143,14 @@ void append_timeline(std::string& out, Report const& report) {
     std::int64_t end = 0;
     std::size_t bars = 0;
     for (Row const& r : report.rows) {
-        std::int64_t s = 0;
-        std::int64_t e = 0;
-        if (task_span(r, report.totals, s, e)) {
-            origin = bars == 0 ? s : std::min(origin, s);
-            end = bars == 0 ? e : std::max(end, e);
-            ++bars;
+        for (TaskRun const& run : r.runs) {
+            std::int64_t s = 0;
+            std::int64_t e = 0;
+            if (task_span(run, report.totals, s, e)) {
+                origin = bars == 0 ? s : std::min(origin, s);
+                end = bars == 0 ? e : std::max(end, e);
+                ++bars;
+            }
         }
     }
     if (bars == 0) {
@@ -186,35 +188,37 @@ void append_timeline(std::string& out, Report const& report) {
     out += "</g>\n<g class=\"bars\">\n";
     double y = k_axis_height;
     for (Row const& r : report.rows) {
-        std::int64_t s = 0;
-        std::int64_t e = 0;
-        if (!task_span(r, report.totals, s, e)) {
-            continue;
-        }
-        std::string const id = html_escape(r.id);
-        double const x0 = x_of(s);
-        double const w = std::max(1.0, x_of(e) - x0);
-        std::string const until =
-            r.finished_t_ms > 0 ? iso8601_utc(e) : "still running at the ledger's last event";
-        if (labels) {
-            out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", left - 6,
-                               y + bar_h - 1, id);
-        }
-        out += fmt::format(
-            "<rect class=\"bar {}\" data-job=\"{}\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" "
-            "width=\"{:.1f}\" height=\"{:.0f}\" rx=\"2\"><title>{}: {}, task {}, {} to {} ({})</title>"
-            "</rect>\n",
-            state_class(r.state), id, html_escape(r.state), x0, y + (row_h - bar_h) / 2, w, bar_h, id,
-            html_escape(r.state), html_escape(r.task), iso8601_utc(s), until,
-            human_seconds(static_cast<double>(e - s) / 1000.0));
-        if (r.estimated_s && labels) {
-            // Where the create answer said the task would end: actual against estimated at a glance.
-            double const xe = std::min(x_of(s + std::int64_t{*r.estimated_s} * 1000), k_chart_width - 1);
+        for (TaskRun const& run : r.runs) {
+            std::int64_t s = 0;
+            std::int64_t e = 0;
+            if (!task_span(run, report.totals, s, e)) {
+                continue;
+            }
+            std::string const id = html_escape(r.id);
+            double const x0 = x_of(s);
+            double const w = std::max(1.0, x_of(e) - x0);
+            std::string const until =
+                run.finished_t_ms > 0 ? iso8601_utc(e) : "still running at the ledger's last event";
+            if (labels) {
+                out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", left - 6,
+                                   y + bar_h - 1, id);
+            }
             out += fmt::format(
-                "<line class=\"eta\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\"/>\n", xe,
-                y + 1, y + row_h - 1);
+                "<rect class=\"bar {}\" data-job=\"{}\" data-state=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" "
+                "width=\"{:.1f}\" height=\"{:.0f}\" rx=\"2\"><title>{}: {}, attempt {}, task {}, {} to {} ({})</title>"
+                "</rect>\n",
+                state_class(run.phase), id, html_escape(run.phase), x0, y + (row_h - bar_h) / 2, w, bar_h, id,
+                html_escape(run.phase), run.attempt, html_escape(run.task), iso8601_utc(s), until,
+                human_seconds(static_cast<double>(e - s) / 1000.0));
+            if (run.estimated_s && labels) {
+                // Where the create answer said the task would end: actual against estimated at a glance.
+                double const xe = std::min(x_of(s + std::int64_t{*run.estimated_s} * 1000), k_chart_width - 1);
+                out += fmt::format(
+                    "<line class=\"eta\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\"/>\n", xe,
+                    y + 1, y + row_h - 1);
+            }
+            y += row_h;
         }
-        y += row_h;
     }
     out += "</g>\n</svg>\n</section>\n";
 }

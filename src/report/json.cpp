@@ -45,15 +45,19 @@ json::object totals_json(Totals const& t) {
         states[state] = n;
     }
     o["states"] = std::move(states);
-    o["credits"] = t.credits;
+    o["credits"] = {{"charged", t.credits.charged},
+                    {"reserved_now", t.credits.reserved},
+                    {"refunded", t.credits.refunded},
+                    {"at_risk", t.credits.at_risk},
+                    {"credits_per_usd", t.credits_per_usd}};
     o["first_event_at"] = time_or_null(t.first_t_ms);
     o["last_event_at"] = time_or_null(t.last_t_ms);
     o["wall_s"] = t.wall_s;
     o["files"] = t.files;
     o["bytes"] = t.bytes;
     json::object reasons;
-    for (auto const& [code, n] : t.failure_reasons) {
-        reasons[code] = n;
+    for (FailureReason const& reason : t.failure_reasons) {
+        reasons[reason.code] = reason.jobs.size();
     }
     o["failure_reasons"] = std::move(reasons);
     return o;

@@ -3,6 +3,7 @@
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/request_of.hpp"
+#include "evobatch/sched/resume.hpp"
 
 #include <fmt/format.h>
 
@@ -19,33 +20,71 @@ namespace {
 constexpr std::array<std::string_view, 8> k_state_order = {"new",    "submitting", "running", "completed",
                                                            "failed", "uncertain",  "unsent",  "changed"};
 
-Row row_of(manifest::Job const& job, ledger::JobHistory const* h) {
+TaskRun run_of(ledger::Attempt const& a, bool current) {
+    TaskRun run;
+    run.version = a.version;
+    run.attempt = a.attempt;
+    run.task = a.task;
+    run.phase = std::string(ledger::to_string(a.phase));
+    run.submitting_t_ms = a.submitting_t_ms;
+    run.estimated_s = a.eta_s;
+    if (!a.task.empty()) {
+        run.submitted_t_ms = a.submitted_t_ms;
+        bool const finished = a.phase == ledger::JobPhase::completed || a.phase == ledger::JobPhase::failed;
+        if (finished && a.finished_t_ms >= a.submitted_t_ms && a.submitted_t_ms > 0) {
+            run.finished_t_ms = a.finished_t_ms;
+            run.actual_s = static_cast<double>(a.finished_t_ms - a.submitted_t_ms) / 1000.0;
+        }
+    }
+    sched::CreditTotals const c = sched::credits_of(a);
+    run.credits = c.charged + c.reserved;
+    run.refunded = c.refunded;
+    run.error = a.error;
+    run.current = current;
+    return run;
+}
+
+void add_files(Row& row, ledger::Attempt const& a) {
+    for (ledger::Download const& d : a.downloads) {
+        row.files.push_back(ResultFile{d.file, d.bytes, d.sha256, a.version});
+    }
+}
+
+Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeDecision const& d) {
     Row row;
     row.id = job.id;
-    row.state = "new";
+    row.state = std::string(sched::state_name(h, d));
+    api::CreateRequest const request = sched::request_of(job);
+    row.prompt = request.prompt;
+    row.video = request.video_urls.empty() ? std::string() : request.video_urls.front();
     if (h == nullptr) {
         return row;
     }
-    // A changed entry keeps what the ledger knows of its earlier request: that task was paid for.
-    row.state = h->req != sched::request_digest(sched::request_of(job)) ? "changed"
-                                                                        : std::string(to_string(h->phase));
+    if (d.changed) {
+        row.note = d.action == sched::ResumeAction::hold ? "held: " + d.why
+                   : d.action == sched::ResumeAction::poll ? d.why
+                                                           : "the next run sends the new request";
+    }
+    for (ledger::Attempt const& a : h->earlier) {
+        row.runs.push_back(run_of(a, false));
+        add_files(row, a);
+    }
+    if (!h->key.empty() || !h->task.empty()) {
+        row.runs.push_back(run_of(*h, true));
+    }
+    add_files(row, *h);
+    sched::CreditTotals const c = sched::credits_of(*h);
+    row.credits = c.charged + c.reserved;
+    row.refunded = c.refunded;
     row.task = h->task;
     row.attempts = h->attempt;
-    // Credits are reserved at submit and settled at the end; failed tasks are refunded (api.md),
-    // though the ledger keeps what their `submitted` reserved.
-    row.credits = h->phase == ledger::JobPhase::failed ? 0 : h->credits;
-    if (!h->task.empty()) {
-        row.submitted_t_ms = h->submitted_t_ms;
-        bool const finished = h->phase == ledger::JobPhase::completed || h->phase == ledger::JobPhase::failed;
-        if (finished && h->finished_t_ms >= h->submitted_t_ms && h->submitted_t_ms > 0) {
-            row.finished_t_ms = h->finished_t_ms;
-            row.actual_s = static_cast<double>(h->finished_t_ms - h->submitted_t_ms) / 1000.0;
-        }
+    if (!row.runs.empty() && row.runs.back().current) {
+        TaskRun const& now = row.runs.back();
+        row.submitted_t_ms = now.submitted_t_ms;
+        row.finished_t_ms = now.finished_t_ms;
+        row.actual_s = now.actual_s;
     }
     row.estimated_s = h->eta_s;
-    for (ledger::Download const& d : h->downloads) {
-        row.files.push_back(ResultFile{d.file, d.bytes, d.sha256});
-    }
     row.error = h->error;
     return row;
 }
@@ -61,20 +100,28 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
     report.events = replay.events;
     report.rows.reserve(manifest.jobs.size());
 
+    sched::ResumeOptions options; // only whether and why a changed job is held matters here
+    options.now_ms = now_ms;
+    options.idempotency_window = manifest.api.idempotency_window;
+    options.max_attempts = static_cast<int>(manifest.limits.max_attempts);
+    sched::ResumePlan const resume = sched::plan_resume(manifest.jobs, replay, options);
     Totals& t = report.totals;
+    t.credits = resume.credits;
     std::map<std::string, std::size_t, std::less<>> states;
-    std::map<std::string, std::size_t> reasons;
-    for (manifest::Job const& job : manifest.jobs) {
-        Row row = row_of(job, replay.find(job.id));
+    std::map<std::string, std::vector<std::string>> reasons;
+    for (std::size_t i = 0; i < manifest.jobs.size(); ++i) {
+        manifest::Job const& job = manifest.jobs[i];
+        Row row = row_of(job, replay.find(job.id), resume.starts[i].decision);
         ++states[row.state];
-        t.tasks += row.task.empty() ? 0 : 1;
-        t.credits += row.credits;
+        for (TaskRun const& run : row.runs) {
+            t.tasks += run.task.empty() ? 0 : 1;
+        }
         t.files += row.files.size();
         for (ResultFile const& f : row.files) {
             t.bytes += f.bytes;
         }
         if ((row.state == "failed" || row.state == "uncertain") && row.error) {
-            ++reasons[row.error->code];
+            reasons[row.error->code].push_back(row.id);
         }
         report.rows.push_back(std::move(row));
     }
@@ -84,9 +131,11 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
             t.states.emplace_back(it->first, it->second);
         }
     }
-    t.failure_reasons.assign(reasons.begin(), reasons.end());
+    for (auto& [code, jobs] : reasons) {
+        t.failure_reasons.push_back(FailureReason{code, std::move(jobs)});
+    }
     std::stable_sort(t.failure_reasons.begin(), t.failure_reasons.end(),
-                     [](auto const& a, auto const& b) { return a.second > b.second; });
+                     [](FailureReason const& a, FailureReason const& b) { return a.jobs.size() > b.jobs.size(); });
 
     // The whole ledger's span, jobs outside the manifest included: the wall time the batch took.
     auto see = [&t](std::int64_t ms) {
@@ -102,6 +151,9 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
     for (ledger::JobHistory const& h : replay.jobs) {
         see(h.first_t_ms);
         see(h.last_t_ms);
+        for (ledger::Attempt const& a : h.earlier) {
+            see(a.submitting_t_ms);
+        }
     }
     t.wall_s = static_cast<double>(t.last_t_ms - t.first_t_ms) / 1000.0;
     return report;
@@ -119,12 +171,12 @@ std::string iso8601_utc(std::int64_t t_ms) {
                        time.subseconds().count());
 }
 
-bool task_span(Row const& row, Totals const& totals, std::int64_t& start_ms, std::int64_t& end_ms) {
-    if (row.task.empty() || row.submitted_t_ms <= 0) {
+bool task_span(TaskRun const& run, Totals const& totals, std::int64_t& start_ms, std::int64_t& end_ms) {
+    if (run.task.empty() || run.submitted_t_ms <= 0) {
         return false;
     }
-    start_ms = row.submitted_t_ms;
-    end_ms = row.finished_t_ms > 0 ? row.finished_t_ms : std::max(totals.last_t_ms, row.submitted_t_ms);
+    start_ms = run.submitted_t_ms;
+    end_ms = run.finished_t_ms > 0 ? run.finished_t_ms : std::max(totals.last_t_ms, run.submitted_t_ms);
     return true;
 }
 

@@ -25,7 +25,7 @@ asio::awaitable<void> RunState::download_results(std::size_t index) {
     JobRecord& r = records[index];
     for (std::size_t i = 0; i < r.results.size(); ++i) {
         std::string const& url = r.results[i];
-        auto const target = download::path_inside(output_dir, download::result_file_name(r.job->id, url, i + 1));
+        auto const target = download::path_inside(output_dir, download::result_file_name(r.job->id, url, i + 1, r.version));
         if (!target) {
             ++download_failed; // cannot happen with our job ids; never write outside output.dir
             view.note({r.job->id, "warning", r.task, "no safe file name for its result; not downloaded"});

@@ -30,26 +30,71 @@ bool worth_a_new_attempt(std::string_view code) {
     return code != "task_not_found" && code != "cancelled" && is_retryable_task_error(code);
 }
 
-// Every result URL has a `downloaded` event naming its file, and that file is there with the
-// recorded size. (Cheap enough for `plan` and `status`; `run` also checks each file's hash in the
-// background and downloads a changed one again.)
-bool all_results_on_disk(ledger::JobHistory const& h, std::filesystem::path const& dir) {
-    for (std::size_t i = 0; i < h.results.size(); ++i) {
-        auto const path = download::path_inside(dir, download::result_file_name(h.job, h.results[i], i + 1));
-        if (!path) {
-            return false;
-        }
-        auto const recorded = std::find_if(h.downloads.begin(), h.downloads.end(),
-                                           [&](ledger::Download const& d) { return d.file == path->string(); });
-        std::error_code ec;
-        if (recorded == h.downloads.end() || std::filesystem::file_size(*path, ec) != recorded->bytes || ec) {
-            return false;
-        }
-    }
-    return true;
+bool all_results_on_disk(ledger::Attempt const& a, std::string_view job) {
+    return files_on_disk(a, job).size() == a.results.size();
 }
 
-} // namespace
+// A job whose manifest entry changed since the ledger recorded it. Its earlier request's task
+// is never dropped: still running, it is polled to the end (with its own request's events and
+// file names) before the new request may be paid for; completed, or maybe made (a create that
+// got no answer), the new request is paid for only when asked.
+ResumeDecision decide_changed(ledger::JobHistory const& h, std::string_view job_id, ResumeOptions const& options) {
+    using ledger::JobPhase;
+    ResumeDecision d{ResumeAction::submit, 1, true, "the manifest entry changed since the ledger recorded it"};
+    bool const asked = options.rerun_all_changed || options.rerun_changed.count(std::string(job_id)) > 0;
+    switch (h.phase) {
+    case JobPhase::running:
+        d.action = ResumeAction::poll;
+        d.attempt = h.attempt;
+        d.why = "the manifest entry changed while its earlier request's task runs: that task is polled to the "
+                "end first (its result kept); the new request waits for a later run with --rerun-changed";
+        return d;
+    case JobPhase::completed:
+        d.rerun = asked;
+        if (!asked) {
+            d.action = ResumeAction::hold;
+            d.why = "the manifest entry changed since its earlier request completed (paid): --rerun-changed pays "
+                    "for the new one; both results are kept";
+        }
+        return d;
+    case JobPhase::submitting:
+    case JobPhase::uncertain:
+        d.rerun = asked;
+        if (!asked) {
+            d.action = ResumeAction::hold;
+            d.why = "the manifest entry changed since its earlier request's create got no answer (it may have "
+                    "made a paid task): --rerun-changed pays for the new one";
+        }
+        return d;
+    case JobPhase::failed:
+    case JobPhase::unsent: return d; // nothing was paid for: the new request goes out as a new job
+    }
+    return d;
+}
+
+} // namespace} // namespace
+
+std::vector<ledger::Download const*> files_on_disk(ledger::Attempt const& a, std::string_view job) {
+    std::vector<ledger::Download const*> files;
+    for (std::size_t i = 0; i < a.results.size(); ++i) {
+        std::string const name = download::result_file_name(job, a.results[i], i + 1, a.version);
+        auto const recorded = std::find_if(a.downloads.rbegin(), a.downloads.rend(), [&](ledger::Download const& d) {
+            return std::filesystem::path(d.file).filename() == name;
+        });
+        std::error_code ec;
+        if (recorded != a.downloads.rend() && std::filesystem::file_size(recorded->file, ec) == recorded->bytes && !ec) {
+            files.push_back(&*recorded);
+        }
+    }
+    return files;
+}
+
+std::string_view state_name(ledger::JobHistory const* h, ResumeDecision const& d) noexcept {
+    if (h == nullptr) {
+        return "new";
+    }
+    return d.changed ? "changed" : ledger::to_string(h->phase);
+}
 
 std::string_view to_string(ResumeAction action) noexcept {
     switch (action) {
@@ -60,6 +105,7 @@ std::string_view to_string(ResumeAction action) noexcept {
     case ResumeAction::done: return "done";
     case ResumeAction::failed: return "failed";
     case ResumeAction::uncertain: return "uncertain";
+    case ResumeAction::hold: return "hold";
     }
     return "?";
 }
@@ -71,7 +117,7 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
         return {};
     }
     if (h->req != request_digest) {
-        return {ResumeAction::submit, 1, true, "the manifest entry changed since the ledger recorded it"};
+        return decide_changed(*h, job_id, options);
     }
     bool const resubmit_asked =
         options.resubmit_all_uncertain || options.resubmit_uncertain.count(std::string(job_id)) > 0;
@@ -84,7 +130,7 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     switch (h->phase) {
     case JobPhase::completed: {
         ResumeDecision d{ResumeAction::done, h->attempt, false, {}};
-        if (options.downloads && !all_results_on_disk(*h, options.output_dir)) {
+        if (options.downloads && !all_results_on_disk(*h, h->job)) {
             auto const age = std::chrono::milliseconds(options.now_ms - h->finished_t_ms);
             d.expired = age > k_result_validity;
             d.download = !d.expired;
@@ -125,7 +171,10 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     case JobPhase::failed: {
         std::string const code = h->error ? h->error->code : std::string();
         std::string const why = h->error ? code + ": " + h->error->message : std::string("failed");
-        if (options.retry_failed) {
+        // Named by id: whatever the error (the user changed something we cannot see, say the
+        // source file). `all`: not the input errors, which the same request meets again.
+        bool const named = options.retry_failed.count(std::string(job_id)) > 0;
+        if (named || (options.retry_all_failed && is_retryable_task_error(code))) {
             return {ResumeAction::retry, h->attempt + 1, false, why};
         }
         if (worth_a_new_attempt(code) && h->attempt < options.max_attempts) {
@@ -141,6 +190,8 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
                        ResumeOptions const& options) {
     ResumePlan plan;
     plan.starts.reserve(jobs.size());
+    plan.credits = credits_of(replay);
+    plan.credits_carried = plan.credits.against_ceiling();
     std::unordered_set<std::string_view> in_manifest;
     for (manifest::Job const& job : jobs) {
         in_manifest.insert(job.id);
@@ -148,28 +199,32 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
         ResumeDecision d = decide_resume(h, job.id, request_digest(request_of(job)), options);
         plan.changed += d.changed ? 1 : 0;
         switch (d.action) {
-        case ResumeAction::submit: ++plan.submit; break;
-        case ResumeAction::resend: ++plan.resend; break;
-        case ResumeAction::poll:
-            ++plan.poll;
-            plan.credits_reserved += h->credits;
+        case ResumeAction::submit:
+            ++plan.submit;
+            plan.rerun += d.rerun ? 1 : 0;
             break;
+        case ResumeAction::resend:
+            ++plan.resend;
+            // Sent again, it reserves its worst case itself: the ledger's at-risk figure for this
+            // create must not count twice.
+            plan.credits_carried -= credits_of(static_cast<ledger::Attempt const&>(*h)).at_risk;
+            break;
+        case ResumeAction::poll: ++plan.poll; break;
         case ResumeAction::retry: ++plan.retry; break;
         case ResumeAction::done:
             ++plan.done;
-            plan.credits_reserved += h->credits;
             plan.download += d.download ? 1 : 0;
             plan.expired += d.expired ? 1 : 0;
             plan.expiring_soon += d.expiring_soon ? 1 : 0;
             break;
         case ResumeAction::failed: ++plan.failed; break;
-        case ResumeAction::uncertain:
-            ++plan.uncertain;
-            plan.credits_reserved += api::k_max_credits_per_task;
-            break;
+        case ResumeAction::uncertain: ++plan.uncertain; break;
+        case ResumeAction::hold: ++plan.hold; break;
         }
-        ledger::JobHistory const* known = d.changed ? nullptr : h;
-        plan.starts.push_back({std::move(d), known});
+        // A changed job sent as new starts from nothing; one held or polled keeps its history.
+        bool const fresh = d.changed && d.action == ResumeAction::submit;
+        int const version = h == nullptr ? 1 : fresh ? h->version + 1 : h->version;
+        plan.starts.push_back({std::move(d), fresh ? nullptr : h, version});
     }
     for (ledger::JobHistory const& h : replay.jobs) {
         plan.not_in_manifest += in_manifest.count(h.job) == 0 ? 1 : 0;

@@ -32,6 +32,9 @@ RunState::RunState(asio::any_io_executor ex, api::ApiClient& client, ledger::Led
       budget(run_limits.max_credits), planner(with_scaled_intervals(PollPlannerOptions{}, run_limits.poll_interval_scale)),
       backoff(std::chrono::milliseconds(250), std::chrono::seconds(30), 0x5eed), batch_reads(run_limits.batch_reads),
       started(Clock::now()) {
+    // Spent or held by the ledger's tasks (plan_resume's credits_carried): they count even
+    // beyond the ceiling, and then nothing new fits.
+    budget.carry(run_limits.credits_carried);
     records.reserve(jobs.size());
     auto const now = Clock::now();
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -61,9 +64,15 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
     ResumeDecision const& d = start.decision;
     ledger::JobHistory const* h = start.history;
     r.attempt = d.attempt;
-    if (h == nullptr || d.changed) {
-        return; // a new job: queued for its first attempt
+    r.version = start.version;
+    if (d.action == ResumeAction::hold) {
+        r.state = JobState::held;
+        return;
     }
+    if (h == nullptr) {
+        return; // a new job (or a changed one sent as new): queued for its first attempt
+    }
+    r.digest = h->req; // the ledger's request: a changed job's earlier task is polled under its own
     // Ledger times are UTC; the run's clock is steady: place the past events before `now`.
     auto const ago = [now](std::int64_t t_ms) {
         auto const age = std::chrono::milliseconds(std::max<std::int64_t>(0, ledger::now_ms() - t_ms));
@@ -84,7 +93,6 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
         r.task = h->task;
         r.key = h->key;
         r.credits = h->credits;
-        budget.carry(h->credits);
         r.estimate = std::chrono::seconds(h->eta_s.value_or(0));
         r.submitted_at = ago(h->submitted_t_ms);
         r.progress = h->progress;
@@ -99,7 +107,6 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
         r.results = h->results;
         r.completed_ms = h->finished_t_ms;
         r.needs_download = d.download;
-        budget.carry(h->credits);
         if (d.expired) {
             expired += h->results.size();
         } else if (!d.download) {
@@ -110,10 +117,8 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
         }
         break;
     case ResumeAction::failed: r.state = JobState::failed; break;
-    case ResumeAction::uncertain:
-        r.state = JobState::uncertain;
-        budget.carry(api::k_max_credits_per_task); // it may exist and be billed
-        break;
+    case ResumeAction::uncertain: r.state = JobState::uncertain; break; // its worst case is carried
+    case ResumeAction::hold: break;
     }
 }
 
@@ -241,7 +246,8 @@ progress::Snapshot RunState::snapshot(TimePoint now) const {
         case JobState::completed: ++s.completed; break;
         case JobState::failed: ++s.failed; break;
         case JobState::uncertain: ++s.uncertain; break;
-        case JobState::unsubmitted: break;
+        case JobState::unsubmitted:
+        case JobState::held: break;
         }
     }
     if (downloader != nullptr) {

@@ -23,7 +23,7 @@ int exit_code_of(RunOutcome const& o) {
     if (o.interrupted || o.unsubmitted > 0 || o.running > 0 || o.download_failed > 0) {
         return 3;
     }
-    return o.failed > 0 || o.uncertain > 0 || o.expired > 0 ? 1 : 0;
+    return o.failed > 0 || o.uncertain > 0 || o.expired > 0 || o.held > 0 ? 1 : 0;
 }
 
 } // namespace
@@ -86,11 +86,13 @@ struct Scheduler::Impl {
         o.completed = state.count(JobState::completed);
         o.failed = state.count(JobState::failed);
         o.uncertain = state.count(JobState::uncertain);
+        o.held = state.count(JobState::held);
         o.unsubmitted = state.count(JobState::unsubmitted) + state.count(JobState::queued);
         o.running = state.count(JobState::running) + state.count(JobState::submitting);
         o.credits = state.budget.committed();
         o.interrupted = state.interrupted;
         o.api_stopped = state.api_stopped;
+        o.ceiling_reached = state.ceiling_reached;
         o.stop_reason = state.stop_reason;
         o.api_requests = state.api_requests;
         o.downloaded = state.files_downloaded;
@@ -116,6 +118,11 @@ Scheduler::Scheduler(asio::any_io_executor executor, api::ApiClient& api, ledger
 Scheduler::~Scheduler() = default;
 
 asio::awaitable<RunOutcome> Scheduler::run() { return m_impl->run(); }
+
+asio::awaitable<api::ApiResult<api::Credits>> Scheduler::read_balance() {
+    co_await m_impl->state.acquire_token(false);
+    co_return co_await m_impl->state.api.credits();
+}
 
 void Scheduler::download_to(download::Downloader& downloader, std::filesystem::path dir) {
     m_impl->state.downloader = &downloader;

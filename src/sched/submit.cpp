@@ -68,9 +68,11 @@ asio::awaitable<void> RunState::submit_all() {
         if (!budget.try_reserve(api::k_max_credits_per_task)) {
             if (submitting == 0) {
                 // Nothing in flight can give credits back (only answers below the worst case do).
-                stop_submitting(fmt::format("the credit ceiling (limits.max_credits = {}) is reached; raise it to "
-                                            "submit the rest",
-                                            budget.ceiling()),
+                ceiling_reached = true;
+                stop_submitting(fmt::format("the credit ceiling (limits.max_credits = {}) is reached with {} of the "
+                                            "ledger's; {} job{} not submitted",
+                                            budget.ceiling(), budget.committed(), queue.size(),
+                                            queue.size() == 1 ? "" : "s"),
                                 false);
             } else {
                 co_await changed.wait(executor, std::nullopt);

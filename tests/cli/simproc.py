@@ -28,14 +28,17 @@ def stop_simulator(sim, timeout=20):
     return err
 
 
-def write_manifest(path, jobs, limits, api=None):
-    """A manifest of `jobs` [(id, video URL)] with the `limits` (and `api`) mappings, in flow style."""
+def write_manifest(path, jobs, limits, api=None, prompt="Make it cinematic", output=None):
+    """A manifest of `jobs` [(id, video URL)] with the `limits` (and `api`, `output`) mappings, in
+    flow style."""
     with open(path, "w", encoding="utf-8") as f:
         f.write("version: 1\n")
         if api:
             f.write(f"api: {{{api}}}\n")
         f.write(f"limits: {{{limits}}}\n")
-        f.write("defaults: {prompt: Make it cinematic}\n")
+        if output:
+            f.write(f"output: {{{output}}}\n")
+        f.write(f"defaults: {{prompt: {prompt}}}\n")
         f.write("jobs:\n")
         for job, video in jobs:
             f.write(f"  - id: {job}\n    video: {video}\n")

@@ -124,7 +124,7 @@ check "status counts the completed jobs" grep -q "3 jobs: 3 completed" <<<"$out"
 run "$bin" status --json --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "status --json has counts and rows" test "$(json_get 'd["counts"]["completed"], len(d["jobs"]), d["jobs"][0]["state"]')" = "3 3 completed"
 run "$bin" plan --json --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
-check "plan with a finished ledger submits nothing and skips 3" test "$(json_get 'd["actions"]["submit"], d["actions"]["skip"], d["credits"]["reserved"] > 0')" = "0 3 True"
+check "plan with a finished ledger submits nothing and skips 3" test "$(json_get 'd["actions"]["submit"], d["actions"]["skip"], d["credits"]["carried"] > 0')" = "0 3 True"
 { head -n 2 "$work/small.ledger.jsonl"; echo '{"v":1,"t":5,"job":"a","req":"x","ev":"no-such-event"}'; tail -n +3 "$work/small.ledger.jsonl"; } >"$work/bad.ledger.jsonl"
 run "$bin" status --ledger "$work/bad.ledger.jsonl" "$work/small.yaml"
 check "a damaged ledger line is an error (2)" test "$rc" -eq 2

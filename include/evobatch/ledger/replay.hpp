@@ -38,28 +38,38 @@ struct Download {
     std::int64_t t_ms = 0;
 };
 
-// Everything the ledger says about one job id's current request (its latest `req` digest).
-struct JobHistory {
-    std::string job;
-    std::string req;    // digest of the normalized request these events are about
+// One create of a job (an attempt, under one idempotency key) and where it stands: the
+// current one is the JobHistory itself, earlier ones (a failed task retried, a request the
+// manifest changed since) are kept in JobHistory::earlier, because their credits and result
+// files stay real after the job moved on.
+struct Attempt {
+    std::string req;    // digest of the normalized request this attempt sent
+    int version = 1;    // which request of the job id: 1 for the first the ledger saw, +1 per change
     JobPhase phase = JobPhase::submitting;
-    int attempt = 1;    // the current attempt's number (`attempt` of its last `submitting`)
-    std::string key;    // the current attempt's idempotency key
-    std::string task;   // the current attempt's task id; empty before `submitted`
-    std::int64_t first_t_ms = 0;      // the first event of this request
-    std::int64_t submitting_t_ms = 0; // the current attempt's latest `submitting`
-    std::int64_t key_first_sent_t_ms = 0; // the first `submitting` with the current key: the
-                                          // idempotency window counts from there, not from a resend
+    int attempt = 1;    // the attempt's number (`attempt` of its last `submitting`)
+    std::string key;    // its idempotency key
+    std::string task;   // its task id; empty before `submitted`
+    std::int64_t submitting_t_ms = 0; // its latest `submitting`
     std::int64_t submitted_t_ms = 0;  // its `submitted`; 0 before
     std::int64_t finished_t_ms = 0;   // its `completed`/`failed`/`uncertain`; 0 before
-    std::int64_t last_t_ms = 0;       // the latest event of any kind
     int progress = 0;
     std::optional<int> eta_s;         // `estimated_time` from the create answer
-    std::int64_t credits = 0;         // reserved (`submitted`) or used (`completed`) by the current task
+    std::int64_t credits = 0;         // reserved (`submitted`) or used (`completed`) by its task
     std::vector<std::string> results; // result URLs of `completed`
     std::optional<EventError> error;  // of the last `failed`/`uncertain`/`unsent`, or a completed task's problem
-    std::vector<Download> downloads;  // `downloaded` events of the current task
-    std::uint64_t superseded_events = 0; // events about earlier requests under this id (the manifest changed)
+    std::vector<Download> downloads;  // `downloaded` events of its task
+};
+
+// Everything the ledger says about one job id: its current attempt (the base: the latest
+// request's latest create) and every earlier one.
+struct JobHistory : Attempt {
+    std::string job;
+    std::int64_t first_t_ms = 0;          // the first event of the current request
+    std::int64_t key_first_sent_t_ms = 0; // the first `submitting` with the current key: the
+                                          // idempotency window counts from there, not from a resend
+    std::int64_t last_t_ms = 0;           // the latest event of any kind
+    std::uint64_t superseded_events = 0;  // events about earlier requests under this id (the manifest changed)
+    std::vector<Attempt> earlier;         // earlier attempts, oldest first, earlier requests' included
 };
 
 struct BatchStart {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace evobatch::progress {
 
@@ -44,15 +45,21 @@ struct JobNote {
 
 struct Summary {
     std::size_t total = 0, completed = 0, failed = 0, uncertain = 0, unsubmitted = 0;
-    std::int64_t credits = 0; // credits the batch spent
+    std::size_t held = 0; // changed since a paid request: not sent without --rerun-changed
+    // The ledger's credits (sched/credits.hpp), earlier runs' included, and the same in words
+    // (with the approximate money) as `status` and `report` show them.
+    std::int64_t credits = 0; // charged
+    std::int64_t credits_reserved = 0, credits_refunded = 0, credits_at_risk = 0;
+    std::string credits_text;
     std::chrono::seconds wall{0};
     std::string ledger;      // the ledger's path
     int exit_code = 0;       // design.md: 0 done, 1 failed/uncertain, 3 unfinished, 4 stopped by the API
     std::string stop_reason; // why the run stopped early (exit 3/4); empty otherwise
     bool downloads = false;  // results were downloaded in this run
     std::size_t downloaded = 0, download_failed = 0, expired = 0; // result files
-    std::uint64_t download_bytes = 0;
+    std::uint64_t download_bytes = 0; // of the result files on disk, as the ledger records them
     std::string output_dir;
+    std::vector<std::string> next; // what to do next, each a command that works as printed
 };
 
 class ProgressView {
@@ -72,8 +79,8 @@ public:
     // See JobNote. On a tty the bar is cleared, the note printed on its own line, the bar redrawn.
     void note(JobNote const& n);
 
-    // Clears the bar and prints the summary with what to do next (exit 1, 3, 4); json: one
-    // {"ev":"summary",...} line; quiet: the summary only when exit_code != 0.
+    // Clears the bar and prints the summary with what to do next; json: one
+    // {"ev":"summary",...} line. Quiet prints it too: it is what --quiet keeps.
     void finish(Summary const& s);
 
     static constexpr std::size_t k_default_width = 100;

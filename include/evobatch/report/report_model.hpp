@@ -4,6 +4,7 @@
 // writers (render.hpp) only format it.
 
 #include "evobatch/ledger/event.hpp"
+#include "evobatch/sched/credits.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -25,6 +26,25 @@ struct ResultFile {
     std::string file; // path as the run saved it
     std::uint64_t bytes = 0;
     std::string sha256;
+    int version = 1; // the job's request it came from (1: the first; later ones are named <id>@vN)
+};
+
+// One create of a job that went out (ledger::Attempt), for the timeline and the attempt list:
+// every task the batch paid for or had refunded, earlier requests of changed jobs included.
+struct TaskRun {
+    int version = 1;  // which request of the job id
+    int attempt = 1;
+    std::string task; // empty when the create made no task the ledger can name
+    std::string phase; // submitting, running, completed, failed, uncertain, unsent
+    std::int64_t submitting_t_ms = 0;
+    std::int64_t submitted_t_ms = 0; // 0 when no task
+    std::int64_t finished_t_ms = 0;  // 0 when not finished
+    std::optional<double> actual_s;  // finished - submitted, for finished tasks only
+    std::optional<int> estimated_s;
+    std::int64_t credits = 0;  // charged (completed) or reserved now (running); 0 otherwise
+    std::int64_t refunded = 0; // what a failed task had reserved and got back
+    std::optional<ledger::EventError> error; // server text: untrusted, writers must escape it
+    bool current = false; // the job's latest attempt of its current request
 };
 
 struct Row {
@@ -32,30 +52,40 @@ struct Row {
     // new (not in the ledger), changed (the ledger's request differs from the manifest's now),
     // or the ledger's phase: submitting, running, completed, failed, uncertain, unsent.
     std::string state;
-    std::string task; // the current attempt's task id; empty when none
-    int attempts = 0; // the current attempt's number; 0 for new jobs
-    std::int64_t credits =
-        0; // reserved (running) or used (completed) by the current task; 0 when failed (refunded)
-    std::int64_t submitted_t_ms = 0; // UTC ms of `submitted`; 0 when no task
-    std::int64_t finished_t_ms = 0;  // UTC ms of `completed`/`failed`; 0 when not finished
+    std::string note;   // for changed jobs: what the next run does with them and why
+    std::string prompt; // the manifest's, as it is sent (untrusted text: writers escape it)
+    std::string video;  // the source video URL
+    std::string task;   // the current attempt's task id; empty when none
+    int attempts = 0;   // the current attempt's number; 0 for new jobs
+    std::int64_t credits = 0;  // charged and reserved now by all its tasks (sched::credits_of)
+    std::int64_t refunded = 0; // its failed tasks' credits, given back
+    std::int64_t submitted_t_ms = 0; // UTC ms of the current task's `submitted`; 0 when no task
+    std::int64_t finished_t_ms = 0;  // UTC ms of its `completed`/`failed`; 0 when not finished
     std::optional<double> actual_s;  // finished - submitted, for finished tasks only
     std::optional<int> estimated_s;  // the create answer's estimate
-    std::vector<ResultFile> files;
+    std::vector<ResultFile> files;   // every result file on record, earlier requests' included
     std::optional<ledger::EventError> error; // server text: untrusted, writers must escape it
+    std::vector<TaskRun> runs;       // every attempt that went out, oldest first
+};
+
+struct FailureReason {
+    std::string code;
+    std::vector<std::string> jobs; // ids, in manifest order
 };
 
 struct Totals {
     std::size_t jobs = 0;
-    std::size_t tasks = 0;                                   // rows with a task id
+    std::size_t tasks = 0; // task ids over every attempt (the timeline's bars)
     std::vector<std::pair<std::string, std::size_t>> states; // count per state, in a fixed order, none zero
-    std::int64_t credits = 0;    // every row's credits, changed rows included (paid)
+    sched::CreditTotals credits; // the whole ledger's, as `run`, `plan` and `status` count them
+    double credits_per_usd = sched::k_default_credits_per_usd;
     std::int64_t first_t_ms = 0; // the ledger's first and last event; 0 when empty
     std::int64_t last_t_ms = 0;
     double wall_s = 0; // last - first event
     std::size_t files = 0;
     std::uint64_t bytes = 0;
-    // Jobs per error code among failed and uncertain rows, most frequent first (then by code).
-    std::vector<std::pair<std::string, std::size_t>> failure_reasons;
+    // Failed and uncertain jobs per error code, most jobs first (then by code).
+    std::vector<FailureReason> failure_reasons;
 };
 
 struct Report {
@@ -75,8 +105,8 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
 std::string iso8601_utc(std::int64_t t_ms);
 
 // Where a task's timeline bar starts and ends: from `submitted` to its finish or, for tasks
-// still running, to the ledger's last event (as far as the ledger knows). False for rows
+// still running, to the ledger's last event (as far as the ledger knows). False for attempts
 // without a task.
-bool task_span(Row const& row, Totals const& totals, std::int64_t& start_ms, std::int64_t& end_ms);
+bool task_span(TaskRun const& run, Totals const& totals, std::int64_t& start_ms, std::int64_t& end_ms);
 
 } // namespace evobatch::report

@@ -2,6 +2,8 @@
 // What a run does with each job given what the ledger knows (design.md "resume rules"). Pure:
 // `run` starts its scheduler from these decisions and `plan` counts them, so both always agree.
 
+#include "evobatch/sched/credits.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -11,6 +13,8 @@
 #include <vector>
 
 namespace evobatch::ledger {
+struct Attempt;
+struct Download;
 struct JobHistory;
 struct Replay;
 } // namespace evobatch::ledger
@@ -29,6 +33,8 @@ enum class ResumeAction {
     done,           // completed: skip
     failed,         // failed for good (or 404 on its task): reported, not resubmitted
     uncertain,      // may have made a task the ledger cannot name: listed, never re-POSTed by itself
+    hold,           // the manifest changed the job since an earlier request of it was (or may have
+                    // been) paid for: sent again only when asked (--rerun-changed)
 };
 
 std::string_view to_string(ResumeAction action) noexcept;
@@ -36,9 +42,15 @@ std::string_view to_string(ResumeAction action) noexcept;
 struct ResumeOptions {
     std::chrono::seconds idempotency_window{15 * 60};
     int max_attempts = 3;
-    bool retry_failed = false;             // run --retry-failed: every failed job gets a new attempt
+    // run --retry-failed=all: every failed job whose error a new attempt can fix gets one, its
+    // attempts used or not (not content_policy_violation, invalid_parameters, ...: the same input
+    // fails again); --retry-failed=JOB,...: those jobs, whatever their error.
+    bool retry_all_failed = false;
+    std::set<std::string> retry_failed;
     bool resubmit_all_uncertain = false;   // run --resubmit-uncertain without ids
     std::set<std::string> resubmit_uncertain; // run --resubmit-uncertain JOB...
+    bool rerun_all_changed = false;        // run --rerun-changed=all: pay again for every changed job
+    std::set<std::string> rerun_changed;   // run --rerun-changed=JOB,...
     std::int64_t now_ms = 0;               // UTC ms, as the ledger's `t`
     bool downloads = false;                // output.download: completed jobs need their files
     std::filesystem::path output_dir;      // where the files go
@@ -52,8 +64,10 @@ inline constexpr std::chrono::hours k_expiry_warning{2};
 struct ResumeDecision {
     ResumeAction action = ResumeAction::submit;
     int attempt = 1;      // the attempt the action sends or polls
-    bool changed = false; // the ledger knows this id with another request: handled as a new job
-    std::string why;      // for people: the reason behind uncertain/failed/resend
+    bool changed = false; // the ledger knows this id with another request (a new job, held, or its
+                          // earlier request's task still polled)
+    std::string why;      // for people: the reason behind uncertain/failed/resend/hold
+    bool rerun = false;   // changed, and sent again although an earlier request was paid for (asked)
     bool forced = false;  // a resend asked for with --resubmit-uncertain: sent however old its key
     bool download = false; // done, but some result file is not on disk yet: download it
     bool expired = false;  // ... and its links are older than k_result_validity: reported, not tried
@@ -66,10 +80,23 @@ struct ResumeDecision {
 ResumeDecision decide_resume(ledger::JobHistory const* history, std::string_view job_id,
                              std::string_view request_digest, ResumeOptions const& options);
 
+// The result files of a completed attempt that are on disk as its `downloaded` events recorded
+// them (matched by name: `run --output-dir` may have put them in another folder than
+// output.dir), the latest event per result URL; missing or resized files are left out. Cheap
+// enough for `plan` and `status`; `run` also checks each file's hash and downloads a changed one.
+std::vector<ledger::Download const*> files_on_disk(ledger::Attempt const& attempt, std::string_view job);
+
+// How `status` and `report` name where a job stands: new (the ledger never saw it), changed (the
+// manifest entry differs from the ledger's latest request), else the ledger's phase.
+std::string_view state_name(ledger::JobHistory const* history, ResumeDecision const& decision) noexcept;
+
 // How one job enters the run when the ledger already knows it.
 struct JobStart {
     ResumeDecision decision;
     ledger::JobHistory const* history = nullptr; // the ledger's record (nullptr: unknown); outlives the run
+    // Which request of the job id the run's attempt is about (ledger::Attempt::version): names
+    // its result files, so that a changed job's new results never replace the earlier ones.
+    int version = 1;
 };
 
 // Every job of a manifest against a replayed ledger: what `run` starts from and `plan` counts.
@@ -77,9 +104,14 @@ struct ResumePlan {
     std::vector<JobStart> starts;      // one per manifest job, in order
     std::size_t submit = 0, resend = 0, poll = 0, retry = 0, done = 0, failed = 0, uncertain = 0;
     std::size_t download = 0, expired = 0, expiring_soon = 0; // among `done`
-    std::size_t changed = 0;           // known with another request: new jobs now
+    std::size_t hold = 0;              // changed since a paid request: not sent without --rerun-changed
+    std::size_t changed = 0;           // known with another request: new jobs, held, or polled to the end
+    std::size_t rerun = 0;             // changed jobs paid for again because --rerun-changed asked
     std::size_t not_in_manifest = 0;   // jobs the ledger knows that the manifest no longer has
-    std::int64_t credits_reserved = 0; // by tasks that completed or run, plus uncertain ones at the most a task costs
+    CreditTotals credits;              // the whole ledger's (credits.hpp), jobs outside the manifest included
+    // What counts against limits.max_credits before the run sends anything: the ledger's
+    // against_ceiling(), less the creates this run sends again (it reserves those itself).
+    std::int64_t credits_carried = 0;
 };
 
 ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay const& replay,

@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "evobatch/api/api_client.hpp"
 #include "evobatch/sched/resume.hpp"
 
 #include <chrono>
@@ -16,9 +17,6 @@
 #include <string>
 #include <vector>
 
-namespace evobatch::api {
-class ApiClient;
-} // namespace evobatch::api
 namespace evobatch::download {
 class Downloader;
 } // namespace evobatch::download
@@ -39,6 +37,9 @@ struct RunLimits {
     double burst = 5;
     std::size_t max_in_flight = 20;
     std::int64_t max_credits = 500;
+    // Counted against max_credits before the run sends anything: what the ledger's tasks were
+    // charged, hold, or may cost (ResumePlan::credits_carried).
+    std::int64_t credits_carried = 0;
     int max_attempts = 3;
     bool batch_reads = true; // try POST /v1/tasks/batch; falls back to GET on 404/405 by itself
     // How long the server is trusted to keep idempotency keys (api.idempotency_window). Zero:
@@ -56,9 +57,11 @@ struct RunOutcome {
     std::size_t uncertain = 0;
     std::size_t unsubmitted = 0; // never submitted: stopped, interrupted or over the credit ceiling
     std::size_t running = 0;     // submitted, not finished when the run ended (resume polls them)
+    std::size_t held = 0;        // changed since an earlier request was paid for: not sent (--rerun-changed)
     std::int64_t credits = 0;    // reserved by the batch's tasks (earlier runs' included), refunds deducted
     bool interrupted = false;    // SIGINT/SIGTERM
     bool api_stopped = false;    // 401/402/403: the API refused to go on
+    bool ceiling_reached = false; // submission stopped at limits.max_credits
     std::string stop_reason;     // words for the summary
     std::uint64_t api_requests = 0;
     std::size_t downloaded = 0;      // result files safely on disk after this run (earlier runs' included)
@@ -83,6 +86,10 @@ public:
     ~Scheduler();
     Scheduler(Scheduler const&) = delete;
     Scheduler& operator=(Scheduler const&) = delete;
+
+    // GET /v1/credits through the run's own rate limiter, as every API request goes: read
+    // before run() on a server whose limits match ours, it costs a token, not a 429.
+    boost::asio::awaitable<api::ApiResult<api::Credits>> read_balance();
 
     // Runs the batch to the end: every job completed, failed or uncertain, or submission
     // stopped (API refusal, credit ceiling, stop()) with nothing left in flight to wait for.

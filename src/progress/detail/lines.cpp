@@ -57,6 +57,9 @@ struct Part {
 
 constexpr int k_kept = 100;          // never dropped
 constexpr int k_pause_priority = 65; // above the figures, below the counts
+// queued 64 and the download rate 63 come next: at the default 100 columns they fit beside the
+// counts and the ETA (the bar narrows for them); credits (60) and the request rate (55) go first.
+constexpr int k_queue_priority = 63;
 
 std::string bytes_text(std::uint64_t bytes) {
     constexpr double k_mib = 1024.0 * 1024.0;
@@ -82,7 +85,7 @@ BarLine bar_line(Snapshot const& s, std::size_t width, bool color) {
     parts.push_back({fmt::format("{}/{} done", s.completed, s.total), k_green, k_kept});
     parts.push_back({fmt::format("{} running", s.running + s.submitting), {}, 80});
     if (s.queued > 0) {
-        parts.push_back({fmt::format("{} queued", s.queued), {}, 30});
+        parts.push_back({fmt::format("{} queued", s.queued), {}, 64});
     }
     parts.push_back({fmt::format("{} failed", s.failed), s.failed > 0 ? k_red : std::string_view{}, 90});
     if (s.uncertain > 0) {
@@ -95,7 +98,9 @@ BarLine bar_line(Snapshot const& s, std::size_t width, bool color) {
         parts.push_back({fmt::format("{} retrying", s.waiting_retry), {}, 20});
     }
     if (s.downloads) {
-        parts.push_back({fmt::format("{} files {}", s.downloaded, bytes_rate_text(s)), {}, 50});
+        parts.push_back({fmt::format("{} files {}/s", s.downloaded,
+                                     bytes_text(static_cast<std::uint64_t>(std::max(0.0, s.download_rate)))),
+                         {}, 63});
     }
     parts.push_back({"credits " + credits_text(s), {}, 60});
     parts.push_back({rate_text(s.request_rate) + " req/s", {}, 55});
@@ -130,12 +135,15 @@ BarLine bar_line(Snapshot const& s, std::size_t width, bool color) {
         return true;
     };
 
-    // Figures that matter less than a pause go first; then the bar narrows; then the pause
-    // reason is cut; only then do counts go, and the pause reason when even a cut one does not fit.
-    while (columns() > width && drop_lowest(k_pause_priority)) {
+    // Figures that matter less than a pause go first (credits and the request rate before the
+    // queue and the download rate, which get the bar's narrowing first); then the pause reason
+    // is cut; only then do counts go, and the pause reason when even a cut one does not fit.
+    while (columns() > width && drop_lowest(k_queue_priority)) {
     }
     while (columns() > width && inner > k_bar_inner_min) {
         --inner;
+    }
+    while (columns() > width && drop_lowest(k_pause_priority)) {
     }
     if (columns() > width && !parts.empty() && is_pause(parts.back())) {
         std::size_t const others = columns() - columns_of(parts.back().text);
@@ -240,11 +248,15 @@ std::string note_json(JobNote const& n) {
 
 std::string summary_text(Summary const& s, bool color) {
     std::string text =
-        fmt::format("Completed {} of {} jobs; {}, {}, {} not submitted.\n", s.completed, s.total,
+        fmt::format("Completed {} of {} jobs; {}, {}, {} not submitted{}.\n", s.completed, s.total,
                     paint(fmt::format("{} failed", s.failed), s.failed > 0 ? k_red : "", color),
                     paint(fmt::format("{} uncertain", s.uncertain), s.uncertain > 0 ? k_yellow : "", color),
-                    s.unsubmitted);
-    text += fmt::format("Credits used: {}. Wall time: {}.\n", s.credits, format_duration(s.wall));
+                    s.unsubmitted,
+                    s.held > 0 ? paint(fmt::format(", {} held (changed since a paid request)", s.held), k_yellow, color)
+                               : std::string());
+    text += fmt::format("Credits: {}. Wall time: {}.\n",
+                        s.credits_text.empty() ? fmt::format("{} charged", s.credits) : clean_text(s.credits_text),
+                        format_duration(s.wall));
     if (s.downloads) {
         text += fmt::format("Results: {} files ({}) in {}", s.downloaded, bytes_text(s.download_bytes),
                             clean_text(s.output_dir));
@@ -262,35 +274,25 @@ std::string summary_text(Summary const& s, bool color) {
     if (!s.stop_reason.empty()) {
         text += paint("Stopped: ", k_yellow, color) + clean_text(s.stop_reason) + "\n";
     }
-    switch (s.exit_code) {
-    case 1:
-        text += "Next: `evobatch status` lists the failed and uncertain jobs; `evobatch run --retry-failed` "
-                "submits failed ones again. Running again sends uncertain ones again under their original "
-                "idempotency key while the server still knows it (api.idempotency_window); after that, only "
-                "`--resubmit-uncertain` does.\n";
-        break;
-    case 3:
-        text += "Next: run the same command again to resume; the ledger records every task already paid for, "
-                "so none is submitted twice.\n";
-        break;
-    case 4:
-        text += "Next: fix what the API refused (credits, the key or its limits), then run the same command "
-                "again: it resumes where this run stopped.\n";
-        break;
-    default:
-        break;
+    for (std::string const& step : s.next) {
+        text += "Next: " + clean_text(step) + "\n";
     }
     return text;
 }
 
 std::string summary_json(Summary const& s) {
+    std::string next;
+    for (std::string const& step : s.next) {
+        next += (next.empty() ? "" : ",") + json_quote(step);
+    }
     return fmt::format(
-        R"({{"ev":"summary","total":{},"completed":{},"failed":{},"uncertain":{},"unsubmitted":{},)"
-        R"("credits":{},"wall_s":{},"ledger":{},"exit_code":{},"stop_reason":{},"downloaded":{},)"
-        R"("download_failed":{},"expired":{},"download_bytes":{}}})",
-        s.total, s.completed, s.failed, s.uncertain, s.unsubmitted, s.credits, s.wall.count(),
-        json_quote(s.ledger), s.exit_code, json_quote(s.stop_reason), s.downloaded, s.download_failed, s.expired,
-        s.download_bytes);
+        R"({{"ev":"summary","total":{},"completed":{},"failed":{},"uncertain":{},"unsubmitted":{},"held":{},)"
+        R"("credits":{},"credits_reserved":{},"credits_refunded":{},"credits_at_risk":{},"wall_s":{},"ledger":{},)"
+        R"("exit_code":{},"stop_reason":{},"downloaded":{},"download_failed":{},"expired":{},"download_bytes":{},)"
+        R"("next":[{}]}})",
+        s.total, s.completed, s.failed, s.uncertain, s.unsubmitted, s.held, s.credits, s.credits_reserved,
+        s.credits_refunded, s.credits_at_risk, s.wall.count(), json_quote(s.ledger), s.exit_code,
+        json_quote(s.stop_reason), s.downloaded, s.download_failed, s.expired, s.download_bytes, next);
 }
 
 } // namespace evobatch::progress::detail

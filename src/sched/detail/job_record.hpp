@@ -24,17 +24,20 @@ enum class JobState {
     failed,      // for good
     uncertain,   // the create may or may not have made a task; never re-POSTed under a new key
     unsubmitted, // left unsent: submission stopped (API refusal, ceiling, interrupt)
+    held,        // changed since an earlier request was paid for: not sent (--rerun-changed)
 };
 
 constexpr bool is_final(JobState s) noexcept {
     return s == JobState::completed || s == JobState::failed || s == JobState::uncertain ||
-           s == JobState::unsubmitted;
+           s == JobState::unsubmitted || s == JobState::held;
 }
 
 struct JobRecord {
     manifest::Job const* job = nullptr;
     api::CreateRequest request;
-    std::string digest; // of the normalized request
+    std::string digest; // of the normalized request the run's events are about (a changed job's
+                        // earlier request while its task is polled to the end)
+    int version = 1;    // which request of the job id (ledger::Attempt::version): names its files
     JobState state = JobState::queued;
     int attempt = 1;
     std::string key;  // idempotency key of the current attempt

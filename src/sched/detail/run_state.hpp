@@ -114,6 +114,7 @@ struct RunState {
     bool interrupted = false;
     bool submission_stopped = false;
     bool api_stopped = false;
+    bool ceiling_reached = false; // submission stopped at limits.max_credits
     bool batch_reads = true;
     std::string stop_reason;
     std::uint64_t api_requests = 0;

@@ -67,6 +67,7 @@ ledger::JobHistory history(manifest::Manifest const& m, std::string const& id, l
     h.job = id;
     h.req = digest_of(m, id);
     h.phase = phase;
+    h.key = "evb-key-" + id; // every attempt in a ledger went out under a key
     h.first_t_ms = k_t0;
     h.last_t_ms = k_t0;
     return h;
@@ -230,13 +231,13 @@ BOOST_AUTO_TEST_CASE(durations_are_finish_minus_submit_for_finished_tasks) {
     // A running task's bar reaches the ledger's last event; a row without a task has none.
     std::int64_t s = 0;
     std::int64_t e = 0;
-    BOOST_TEST(report::task_span(row(r, "busy"), r.totals, s, e));
+    BOOST_TEST(report::task_span(row(r, "busy").runs.at(0), r.totals, s, e));
     BOOST_TEST(s == k_t0 + 3'000);
     BOOST_TEST(e == k_t0 + 50'000);
-    BOOST_TEST(report::task_span(row(r, "done"), r.totals, s, e));
+    BOOST_TEST(report::task_span(row(r, "done").runs.at(0), r.totals, s, e));
     BOOST_TEST(e - s == 42'500);
-    BOOST_TEST(!report::task_span(row(r, "lost"), r.totals, s, e));
-    BOOST_TEST(!report::task_span(row(r, "fresh"), r.totals, s, e));
+    BOOST_TEST(!report::task_span(row(r, "lost").runs.at(0), r.totals, s, e));
+    BOOST_TEST(row(r, "fresh").runs.empty());
 }
 
 BOOST_AUTO_TEST_CASE(totals) {
@@ -244,15 +245,22 @@ BOOST_AUTO_TEST_CASE(totals) {
     auto const& t = r.totals;
     BOOST_TEST(t.jobs == 7u);
     BOOST_TEST(t.tasks == 5u);
-    BOOST_TEST(t.credits == 28 + 30 + 10);
+    BOOST_TEST(t.credits.charged == 28 + 10); // done, and edited's earlier request
+    BOOST_TEST(t.credits.reserved == 30);
+    BOOST_TEST(t.credits.refunded == 40);
+    BOOST_TEST(t.credits.at_risk == 15); // lost: its create may have made a task
     BOOST_TEST(t.first_t_ms == k_t0 - 500); // the batch event
     BOOST_TEST(t.last_t_ms == k_t0 + 50'000);
     BOOST_TEST(t.wall_s == 50.5);
     BOOST_TEST(t.files == 1u);
     BOOST_TEST(t.bytes == 1024u);
     using Count = std::pair<std::string, std::size_t>;
-    std::vector<Count> const reasons{{"content_policy_violation", 2}, {"no_answer", 1}};
-    BOOST_TEST((t.failure_reasons == reasons));
+    BOOST_TEST_REQUIRE(t.failure_reasons.size() == 2u);
+    BOOST_TEST(t.failure_reasons[0].code == "content_policy_violation");
+    std::vector<std::string> const policy{"broken", "broken-too"};
+    BOOST_TEST(t.failure_reasons[0].jobs == policy, boost::test_tools::per_element());
+    BOOST_TEST(t.failure_reasons[1].code == "no_answer");
+    BOOST_TEST(t.failure_reasons[1].jobs == std::vector<std::string>{"lost"}, boost::test_tools::per_element());
     std::vector<Count> const states{{"new", 1},    {"running", 1},   {"completed", 1},
                                     {"failed", 2}, {"uncertain", 1}, {"changed", 1}};
     BOOST_TEST((t.states == states));
@@ -343,7 +351,9 @@ BOOST_AUTO_TEST_CASE(document_fields) {
     auto const& totals = doc.at("totals").as_object();
     BOOST_TEST(totals.at("jobs").to_number<int>() == 7);
     BOOST_TEST(totals.at("tasks").to_number<int>() == 5);
-    BOOST_TEST(totals.at("credits").to_number<int>() == 68);
+    BOOST_TEST(totals.at("credits").at("charged").to_number<int>() == 38);
+    BOOST_TEST(totals.at("credits").at("reserved_now").to_number<int>() == 30);
+    BOOST_TEST(totals.at("credits").at("refunded").to_number<int>() == 40);
     BOOST_TEST(totals.at("wall_s").to_number<double>() == 50.5);
     BOOST_TEST(totals.at("first_event_at").as_string() == "2025-12-31T23:59:59.500Z");
     BOOST_TEST(totals.at("failure_reasons").at("content_policy_violation").to_number<int>() == 2);
@@ -423,7 +433,7 @@ BOOST_AUTO_TEST_CASE(one_bar_per_task_one_row_per_job) {
     BOOST_TEST(count(html, "<tr class=\"job\" id=\"job-fresh\" data-job=\"fresh\" data-state=\"new\"") == 1u);
     BOOST_TEST(count(html, "<rect class=\"bar s-running\" data-job=\"busy\" data-state=\"running\"") == 1u);
     BOOST_TEST(count(html, "data-job=\"lost\"") == 1u); // its row, no bar
-    BOOST_TEST(html.find("<title>done: completed, task task-1, 2026-01-01T00:00:01.000Z to "
+    BOOST_TEST(html.find("<title>done: completed, attempt 1, task task-1, 2026-01-01T00:00:01.000Z to "
                          "2026-01-01T00:00:43.500Z (42.5s)</title>") != std::string::npos);
 }
 

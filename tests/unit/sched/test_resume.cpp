@@ -54,11 +54,44 @@ BOOST_AUTO_TEST_CASE(an_unknown_job_is_submitted_as_a_first_attempt) {
     BOOST_TEST(!d.changed);
 }
 
-BOOST_AUTO_TEST_CASE(a_changed_request_is_a_new_job) {
-    auto const h = history(JobPhase::completed, 2);
+// A changed manifest entry: nothing its earlier request paid for is dropped or paid again silently.
+BOOST_DATA_TEST_CASE(a_changed_request_after_a_paid_one_waits_for_rerun_changed,
+                     bdata::make({JobPhase::completed, JobPhase::submitting, JobPhase::uncertain}), phase) {
+    auto const h = history(phase, 2);
+    auto d = decide_resume(&h, "clip-1", "digest-2", options());
+    BOOST_TEST((d.action == ResumeAction::hold));
+    BOOST_TEST(d.changed);
+    BOOST_TEST(!d.rerun);
+    BOOST_TEST(d.why.find("--rerun-changed") != std::string::npos);
+    auto o = options();
+    o.rerun_changed = {"clip-1"};
+    d = decide_resume(&h, "clip-1", "digest-2", o);
+    BOOST_TEST((d.action == ResumeAction::submit));
+    BOOST_TEST(d.attempt == 1);
+    BOOST_TEST(d.rerun);
+    o.rerun_changed = {"clip-9"}; // another job named: this one still waits
+    BOOST_TEST((decide_resume(&h, "clip-1", "digest-2", o).action == ResumeAction::hold));
+    o.rerun_all_changed = true;
+    BOOST_TEST((decide_resume(&h, "clip-1", "digest-2", o).action == ResumeAction::submit));
+}
+
+BOOST_DATA_TEST_CASE(a_changed_request_after_an_unpaid_one_is_a_new_job,
+                     bdata::make({JobPhase::failed, JobPhase::unsent}), phase) {
+    auto const h = history(phase, 2);
     auto const d = decide_resume(&h, "clip-1", "digest-2", options());
     BOOST_TEST((d.action == ResumeAction::submit));
     BOOST_TEST(d.attempt == 1);
+    BOOST_TEST(d.changed);
+    BOOST_TEST(!d.rerun);
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_request_whose_earlier_task_runs_polls_that_task_first) {
+    auto const h = history(JobPhase::running, 2);
+    auto o = options();
+    o.rerun_all_changed = true; // even when asked: the running task's result must not be lost
+    auto const d = decide_resume(&h, "clip-1", "digest-2", o);
+    BOOST_TEST((d.action == ResumeAction::poll));
+    BOOST_TEST(d.attempt == 2);
     BOOST_TEST(d.changed);
 }
 
@@ -126,11 +159,22 @@ BOOST_AUTO_TEST_CASE(failed_jobs_get_new_attempts_for_retryable_codes_while_atte
     h.error = ledger::EventError{"task_not_found", "404 on a known task"}; // reported, not resubmitted by itself
     BOOST_TEST((decide(h).action == ResumeAction::failed));
     auto o = options();
-    o.retry_failed = true; // whatever the code and the attempts
+    o.retry_all_failed = true; // attempts used or not, and a 404 on its task too
     h.attempt = 3;
     d = decide(h, o);
     BOOST_TEST((d.action == ResumeAction::retry));
     BOOST_TEST(d.attempt == 4);
+    // --retry-failed=all skips what the same input meets again; naming the job sends it anyway.
+    h.error = ledger::EventError{"content_policy_violation", "refused"};
+    BOOST_TEST((decide(h, o).action == ResumeAction::failed));
+    h.error = ledger::EventError{"invalid_parameters", "bad"};
+    BOOST_TEST((decide(h, o).action == ResumeAction::failed));
+    o.retry_failed = {"clip-1"};
+    BOOST_TEST((decide(h, o).action == ResumeAction::retry));
+    o.retry_all_failed = false;
+    BOOST_TEST((decide(h, o).action == ResumeAction::retry));
+    o.retry_failed = {"clip-2"};
+    BOOST_TEST((decide(h, o).action == ResumeAction::failed));
 }
 
 BOOST_AUTO_TEST_CASE(plan_resume_counts_actions_and_credits_held_by_earlier_runs) {
@@ -143,31 +187,55 @@ BOOST_AUTO_TEST_CASE(plan_resume_counts_actions_and_credits_held_by_earlier_runs
     }
     auto const digest = [&](std::size_t i) { return request_digest(request_of(jobs[i])); };
     ledger::Replay replay;
-    auto add = [&](std::string id, std::string req, JobPhase phase, std::int64_t credits) {
+    auto add = [&](std::string id, std::string req, JobPhase phase, std::int64_t credits) -> ledger::JobHistory& {
         ledger::JobHistory h;
         h.job = std::move(id);
         h.req = std::move(req);
         h.phase = phase;
         h.credits = credits;
+        h.key = "evb-key-" + h.job;
         h.submitting_t_ms = k_now;
+        h.key_first_sent_t_ms = k_now;
         replay.index[h.job] = replay.jobs.size();
-        replay.jobs.push_back(std::move(h));
+        return replay.jobs.emplace_back(std::move(h));
     };
     add("clip-0", digest(0), JobPhase::completed, 7);
     add("clip-1", digest(1), JobPhase::running, 12);
-    add("clip-2", "an-older-request", JobPhase::completed, 9); // changed since
-    add("gone", "whatever", JobPhase::running, 5);             // no longer in the manifest
+    auto& edited = add("clip-2", "an-older-request", JobPhase::failed, 9); // changed since
+    ledger::Attempt paid;                                                  // ... after an earlier request completed
+    paid.phase = JobPhase::completed;
+    paid.credits = 11;
+    paid.key = "evb-key-first";
+    edited.earlier.push_back(paid);
+    add("gone", "whatever", JobPhase::running, 5);              // no longer in the manifest: still held
+    add("lost", "whatever", JobPhase::uncertain, 0);            // and may have made a task
     auto o = options();
-    auto const p = plan_resume(jobs, replay, o);
+    auto p = plan_resume(jobs, replay, o);
     BOOST_TEST(p.starts.size() == 4u);
     BOOST_TEST(p.done == 1u);
     BOOST_TEST(p.poll == 1u);
-    BOOST_TEST(p.submit == 2u); // clip-2 (changed) and clip-3 (new)
+    BOOST_TEST(p.submit == 2u); // clip-2 (changed, its latest request failed) and clip-3 (new)
     BOOST_TEST(p.changed == 1u);
-    BOOST_TEST(p.not_in_manifest == 1u);
-    BOOST_TEST(p.credits_reserved == 7 + 12);
+    BOOST_TEST(p.hold == 0u);
+    BOOST_TEST(p.not_in_manifest == 2u);
+    // Every credit the ledger holds, whatever the manifest says now: charged 7 + 11, reserved
+    // 12 + 5, refunded 9, and the uncertain create at the most a task costs.
+    BOOST_TEST(p.credits.charged == 7 + 11);
+    BOOST_TEST(p.credits.reserved == 12 + 5);
+    BOOST_TEST(p.credits.refunded == 9);
+    BOOST_TEST(p.credits.at_risk == 15);
+    BOOST_TEST(p.credits_carried == 7 + 11 + 12 + 5 + 15);
     BOOST_TEST(p.starts[1].history == replay.find("clip-1"));
-    BOOST_TEST(p.starts[2].history == nullptr); // a changed job starts afresh
+    BOOST_TEST(p.starts[1].version == 1);
+    BOOST_TEST(p.starts[2].history == nullptr); // a changed job sent as new starts afresh
+    BOOST_TEST(p.starts[2].version == 2);       // ... and names its files @v2
+
+    // A create this run sends again under its key reserves its worst case itself: not carried.
+    replay.jobs[0].phase = JobPhase::submitting; // clip-0, its key still trusted
+    p = plan_resume(jobs, replay, o);
+    BOOST_TEST(p.resend == 1u);
+    BOOST_TEST(p.credits.at_risk == 30);
+    BOOST_TEST(p.credits_carried == 11 + 12 + 5 + 15);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,49 @@
+#pragma once
+// What a batch's tasks cost, by the one definition `run`, `plan`, `status` and `report` share.
+// api.md: credits are reserved when a task is created and settled when it ends; a failed task
+// is refunded. Every attempt the ledger holds counts, earlier requests of a changed job too:
+// their tasks were paid for whatever the manifest says now. Pure.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace evobatch::ledger {
+struct Attempt;
+struct JobHistory;
+struct Replay;
+} // namespace evobatch::ledger
+
+namespace evobatch::sched {
+
+struct CreditTotals {
+    std::int64_t charged = 0;  // tasks that completed: what they used
+    std::int64_t reserved = 0; // tasks still running: held now, charged or refunded when they end
+    std::int64_t refunded = 0; // tasks that failed: reserved once, given back
+    // Creates that may have made a task nobody can name (uncertain, or cut off mid-create), each
+    // at the most a task costs: it may exist and be billed.
+    std::int64_t at_risk = 0;
+    std::size_t at_risk_creates = 0;
+
+    // What limits.max_credits bounds: every credit charged or held, and the worst case of what
+    // may exist. Refunds came back, so they do not count.
+    [[nodiscard]] std::int64_t against_ceiling() const noexcept { return charged + reserved + at_risk; }
+    CreditTotals& operator+=(CreditTotals const& other) noexcept;
+    friend bool operator==(CreditTotals const&, CreditTotals const&) = default;
+};
+
+CreditTotals credits_of(ledger::Attempt const& attempt);
+CreditTotals credits_of(ledger::JobHistory const& history); // its current and earlier attempts
+CreditTotals credits_of(ledger::Replay const& replay);      // every job the ledger knows
+
+// "572 charged, 40 reserved now, 61 refunded" (+ ", up to 30 at risk in 2 uncertain creates"),
+// the one way every command words them.
+std::string credits_text(CreditTotals const& totals);
+
+// Evolink's own clients count about 68 credits to 1 USD (api.md); approximate.
+inline constexpr double k_default_credits_per_usd = 68;
+
+// "~$8.41" at `credits_per_usd` (api.credits_per_usd): approximate, as Evolink's own clients count.
+std::string usd_text(std::int64_t credits, double credits_per_usd);
+
+} // namespace evobatch::sched

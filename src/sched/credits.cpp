@@ -1,0 +1,71 @@
+#include "evobatch/sched/credits.hpp"
+
+#include "evobatch/api/pricing.hpp"
+#include "evobatch/ledger/replay.hpp"
+
+#include <fmt/format.h>
+
+namespace evobatch::sched {
+
+CreditTotals& CreditTotals::operator+=(CreditTotals const& other) noexcept {
+    charged += other.charged;
+    reserved += other.reserved;
+    refunded += other.refunded;
+    at_risk += other.at_risk;
+    at_risk_creates += other.at_risk_creates;
+    return *this;
+}
+
+CreditTotals credits_of(ledger::Attempt const& a) {
+    using ledger::JobPhase;
+    CreditTotals t;
+    switch (a.phase) {
+    case JobPhase::completed: t.charged = a.credits; break;
+    case JobPhase::running: t.reserved = a.credits; break;
+    case JobPhase::failed: t.refunded = a.credits; break; // 0 when the create itself was refused
+    case JobPhase::submitting: // sent (or about to be) with no answer recorded
+    case JobPhase::uncertain:
+        t.at_risk = api::k_max_credits_per_task;
+        t.at_risk_creates = 1;
+        break;
+    case JobPhase::unsent: break; // no task exists
+    }
+    return t;
+}
+
+CreditTotals credits_of(ledger::JobHistory const& h) {
+    CreditTotals t;
+    for (ledger::Attempt const& a : h.earlier) {
+        t += credits_of(a);
+    }
+    if (!h.key.empty() || !h.task.empty()) { // the current attempt went out
+        t += credits_of(static_cast<ledger::Attempt const&>(h));
+    }
+    return t;
+}
+
+CreditTotals credits_of(ledger::Replay const& replay) {
+    CreditTotals t;
+    for (ledger::JobHistory const& h : replay.jobs) {
+        t += credits_of(h);
+    }
+    return t;
+}
+
+std::string credits_text(CreditTotals const& t) {
+    std::string text = fmt::format("{} charged, {} reserved now, {} refunded", t.charged, t.reserved, t.refunded);
+    if (t.at_risk_creates > 0) {
+        text += fmt::format(", up to {} at risk in {} uncertain create{}", t.at_risk, t.at_risk_creates,
+                            t.at_risk_creates == 1 ? "" : "s");
+    }
+    return text;
+}
+
+std::string usd_text(std::int64_t credits, double credits_per_usd) {
+    if (credits_per_usd <= 0) {
+        return {};
+    }
+    return fmt::format("~${:.2f}", static_cast<double>(credits) / credits_per_usd);
+}
+
+} // namespace evobatch::sched
