@@ -11,6 +11,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace evobatch::sched::detail {
@@ -267,12 +269,23 @@ progress::Snapshot RunState::snapshot(TimePoint now) const {
     auto const window = std::min<double>(std::chrono::duration<double>(now - started).count(),
                                          std::chrono::duration<double>(k_rate_window).count());
     s.request_rate = window > 0.5 ? static_cast<double>(recent_requests.size()) / window : 0.0;
-    s.eta = BatchEta::estimate(running, s.queued, limits.max_in_flight, limits.requests_per_second, now);
     s.elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - started);
+    // Queued jobs count towards the ETA only while they can go: at the credit ceiling they wait
+    // for answers below the worst case (or for a larger ceiling), and a countdown would promise
+    // them; while the circuit breaker holds submission, nobody knows when it resumes.
+    bool const at_ceiling = !queue.empty() && !budget.could_fit(api::k_max_credits_per_task);
+    bool const breaker_open = breaker.open_until() && *breaker.open_until() > now;
+    if (!breaker_open) {
+        s.eta = BatchEta::estimate(running, at_ceiling ? 0 : s.queued, limits.max_in_flight,
+                                   limits.requests_per_second, now);
+    }
     if (submission_stopped) {
         s.paused_reason = stop_reason;
-    } else if (auto until = breaker.open_until(); until && *until > now) {
+    } else if (breaker_open) {
         s.paused_reason = "paused after repeated server or network failures";
+    } else if (at_ceiling) {
+        s.paused_reason = fmt::format("at the credit ceiling (limits.max_credits = {}): {} queued jobs wait",
+                                      budget.ceiling(), queue.size());
     }
     return s;
 }

@@ -164,17 +164,22 @@ def ceiling_next_line_finishes_the_batch(check, binary, url, ca, work, env):
     ledger = os.path.join(work, "ceiling.jsonl")
     results = os.path.join(work, "elsewhere")
     code, out, err = run([binary, "run", manifest, "--base-url", url, "--ca-file", ca, "--ledger", ledger,
-                          "--output-dir", results], env, work)
-    steps = next_lines(err)
+                          "--output-dir", results, "--json"], env, work)
+    summary = summary_of(out)
+    steps = next_lines("\n".join("Next: " + n for n in summary.get("next", [])))
     check("ceiling: stopped at the ceiling, exit 3", code == 3, err[-2000:])
-    check("ceiling: not told to run the same command again", "run the same command again" not in err, err[-1500:])
-    fix = [c for c in steps if "--max-credits" in c and " run " in c]
+    check("ceiling: not told to run the same command again",
+          not any("run the same command again" in n for n in summary.get("next", [])), str(summary))
+    paused = [json.loads(line) for line in out.splitlines() if '"ev":"progress"' in line and "credit ceiling" in line]
+    check("ceiling: the progress shows submission paused at the ceiling", len(paused) > 0, out[-1500:])
+    fix = [c for c in steps if "--max-credits" in c and " run " in c and "--json" in c]
     check("ceiling: the Next line names --max-credits N", len(fix) == 1, "\n".join(steps))
     if fix:
         code, out, err = run(["bash", "-c", fix[0]], env, work)
-        check("ceiling: pasted as printed, it finishes the batch", code == 0 and "Completed 20 of 20" in err,
+        summary = summary_of(out)
+        check("ceiling: pasted as printed, it finishes the batch", code == 0 and summary.get("completed") == 20,
               err[-2000:])
-        for cmd in next_lines(err):
+        for cmd in next_lines("\n".join("Next: " + n for n in summary.get("next", []))):
             c, o, e = run(["bash", "-c", cmd], env, work)
             check(f"ceiling: the finished run's Next line works: {cmd}", c == 0, e[-1000:])
     # The files went to --output-dir: plan and status read them from the ledger's records.

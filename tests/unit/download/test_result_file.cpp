@@ -23,6 +23,15 @@ BOOST_AUTO_TEST_CASE(names_are_the_job_id_then_a_counter_for_more_files) {
     BOOST_TEST(result_file_name("beach-01", "https://h/y.webm", 2) == "beach-01-2.webm");
 }
 
+BOOST_AUTO_TEST_CASE(a_later_request_of_the_same_job_gets_names_of_its_own) {
+    // The manifest changed the job: its new result must never replace the one already paid for.
+    BOOST_TEST(result_file_name("beach-01", "https://h/x.mp4", 1, 1) == "beach-01.mp4");
+    BOOST_TEST(result_file_name("beach-01", "https://h/x.mp4", 1, 2) == "beach-01@v2.mp4");
+    BOOST_TEST(result_file_name("beach-01", "https://h/y.webm", 2, 3) == "beach-01@v3-2.webm");
+    // '@' is no job id character: no other job's files can be named so; the name stays inside.
+    BOOST_TEST(path_inside("/out", "beach-01@v2.mp4").value() == std::filesystem::path("/out/beach-01@v2.mp4"));
+}
+
 BOOST_AUTO_TEST_CASE(nothing_lands_outside_the_output_folder) {
     std::filesystem::path const dir = "/out/demo";
     BOOST_TEST(path_inside(dir, "beach-01.mp4").value() == dir / "beach-01.mp4");

@@ -89,18 +89,25 @@ inline std::string text_of(std::vector<Event> const& events) {
 
 // Every field of a history, one per line: comparing these compares all fields, and a failure
 // shows which differ.
-inline std::string describe(JobHistory const& h) {
-    std::string out = fmt::format(
-        "job={} req={} phase={} attempt={} key={} task={}\nfirst={} submitting={} key_first_sent={} submitted={} "
-        "finished={} last={}\nprogress={} eta_s={} credits={} superseded={}\nresults=[{}]\n",
-        h.job, h.req, to_string(h.phase), h.attempt, h.key, h.task, h.first_t_ms, h.submitting_t_ms,
-        h.key_first_sent_t_ms,
-        h.submitted_t_ms, h.finished_t_ms, h.last_t_ms, h.progress,
-        h.eta_s ? std::to_string(*h.eta_s) : "none", h.credits, h.superseded_events,
-        fmt::join(h.results, ", "));
-    out += h.error ? fmt::format("error={}: {}\n", h.error->code, h.error->message) : "error=none\n";
-    for (auto const& d : h.downloads) {
+inline std::string describe(Attempt const& a) {
+    std::string out = fmt::format("req={} version={} phase={} attempt={} key={} task={}\nsubmitting={} submitted={} "
+                                  "finished={} progress={} eta_s={} credits={}\nresults=[{}]\n",
+                                  a.req, a.version, to_string(a.phase), a.attempt, a.key, a.task, a.submitting_t_ms,
+                                  a.submitted_t_ms, a.finished_t_ms, a.progress,
+                                  a.eta_s ? std::to_string(*a.eta_s) : "none", a.credits, fmt::join(a.results, ", "));
+    out += a.error ? fmt::format("error={}: {}\n", a.error->code, a.error->message) : "error=none\n";
+    for (auto const& d : a.downloads) {
         out += fmt::format("download {} {} {} {}\n", d.file, d.bytes, d.sha256, d.t_ms);
+    }
+    return out;
+}
+
+inline std::string describe(JobHistory const& h) {
+    std::string out = fmt::format("job={} first={} key_first_sent={} last={} superseded={}\n", h.job, h.first_t_ms,
+                                  h.key_first_sent_t_ms, h.last_t_ms, h.superseded_events);
+    out += describe(static_cast<Attempt const&>(h));
+    for (Attempt const& a : h.earlier) {
+        out += "earlier: " + describe(a);
     }
     return out;
 }

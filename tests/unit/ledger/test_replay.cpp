@@ -240,6 +240,7 @@ BOOST_AUTO_TEST_CASE(a_changed_request_restarts_the_history_in_place) {
     BOOST_TEST(r.index.at("a") == 0U);
     auto const& a = history(r, "a");
     BOOST_TEST(a.req == "req-3");
+    BOOST_TEST(a.version == 3);
     BOOST_TEST(a.superseded_events == 6U);
     BOOST_TEST(a.first_t_ms == k_t0 + 200);
     BOOST_TEST(a.last_t_ms == k_t0 + 200);
@@ -250,7 +251,21 @@ BOOST_AUTO_TEST_CASE(a_changed_request_restarts_the_history_in_place) {
     BOOST_TEST(a.downloads.empty());
     BOOST_TEST(a.credits == 0);
     BOOST_TEST(history(r, "b").superseded_events == 0U);
+    BOOST_TEST(history(r, "b").version == 1);
     BOOST_TEST(r.events == 8U);
+    // What the earlier requests paid for stays: req-1's completed task with its file, and
+    // req-2's create, which may have made a task.
+    BOOST_TEST_REQUIRE(a.earlier.size() == 2U);
+    BOOST_TEST(a.earlier[0].req == "req-1");
+    BOOST_TEST(a.earlier[0].version == 1);
+    BOOST_TEST(to_string(a.earlier[0].phase) == "completed");
+    BOOST_TEST(a.earlier[0].task == "task-a");
+    BOOST_TEST(a.earlier[0].credits == 28);
+    BOOST_TEST_REQUIRE(a.earlier[0].downloads.size() == 1U);
+    BOOST_TEST(a.earlier[0].downloads[0].file == "out/a.mp4");
+    BOOST_TEST(a.earlier[1].req == "req-2");
+    BOOST_TEST(a.earlier[1].version == 2);
+    BOOST_TEST(to_string(a.earlier[1].phase) == "submitting");
 
     // Any event of another request restarts it, whatever its type: here a `progress`.
     auto const r2 = replay_text(text_of({submitting("a", k_t0), submitted("a", k_t0 + 1, "t"),
@@ -259,6 +274,28 @@ BOOST_AUTO_TEST_CASE(a_changed_request_restarts_the_history_in_place) {
     BOOST_TEST(history(r2, "a").task.empty());
     BOOST_TEST(history(r2, "a").superseded_events == 2U);
     BOOST_TEST(history(r2, "a").first_t_ms == k_t0 + 2);
+    BOOST_TEST(history(r2, "a").earlier.size() == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_attempt_keeps_the_earlier_one) {
+    auto const r = replay_text(text_of({
+        submitting("a", k_t0), submitted("a", k_t0 + 1, "task-1"),
+        with_error(job_event(EventType::failed, "a", k_t0 + 2), "generation_timeout", "slow"),
+        submitting("a", k_t0 + 10, 2), // a new attempt: a new key
+        job_event(EventType::unsent, "a", k_t0 + 11),
+        submitting("a", k_t0 + 20, 2), // the same key again: the same attempt
+        submitted("a", k_t0 + 21, "task-2"),
+    }));
+    auto const& a = history(r, "a");
+    BOOST_TEST(a.attempt == 2);
+    BOOST_TEST(a.task == "task-2");
+    BOOST_TEST(a.key_first_sent_t_ms == k_t0 + 10);
+    BOOST_TEST_REQUIRE(a.earlier.size() == 1U);
+    BOOST_TEST(a.earlier[0].attempt == 1);
+    BOOST_TEST(a.earlier[0].task == "task-1");
+    BOOST_TEST(to_string(a.earlier[0].phase) == "failed");
+    BOOST_TEST(a.earlier[0].credits == 30); // reserved, then refunded
+    BOOST_TEST(a.earlier[0].error->code == "generation_timeout");
 }
 
 BOOST_AUTO_TEST_CASE(job_phase_names) {

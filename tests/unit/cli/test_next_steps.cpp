@@ -1,0 +1,96 @@
+// The `Next:` lines of a run's summary: commands that work pasted as printed, and only the
+// ones that apply (cli/next_steps.hpp).
+
+#include "cli/next_steps.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+
+using namespace evobatch::cli;
+
+namespace {
+
+std::vector<std::string> const k_typed = {"build/evobatch", "run", "--max-credits=500", "jobs/my batch.yaml",
+                                          "--quiet"};
+
+bool any_has(std::vector<std::string> const& lines, std::string const& text) {
+    return std::any_of(lines.begin(), lines.end(), [&](std::string const& l) { return l.find(text) != std::string::npos; });
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(next_steps_lines)
+
+BOOST_AUTO_TEST_CASE(arguments_are_quoted_for_a_posix_shell) {
+    BOOST_TEST(shell_quote("jobs/demo.yaml") == "jobs/demo.yaml");
+    BOOST_TEST(shell_quote("--max-credits=9") == "--max-credits=9");
+    BOOST_TEST(shell_quote("my batch.yaml") == "'my batch.yaml'");
+    BOOST_TEST(shell_quote("it's") == "'it'\\''s'");
+    BOOST_TEST(shell_quote("$HOME") == "'$HOME'");
+    BOOST_TEST(shell_quote("") == "''");
+}
+
+BOOST_AUTO_TEST_CASE(a_flag_is_removed_in_both_spellings) {
+    std::vector<std::string> const args = {"e", "run", "--max-credits", "5", "m.yaml", "--max-credits=7", "--quiet"};
+    std::vector<std::string> const want = {"e", "run", "m.yaml", "--quiet"};
+    BOOST_TEST(without_flag(args, "--max-credits", true) == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_finished_run_points_at_the_report_and_nothing_else) {
+    RunEnd e;
+    auto const lines = next_steps(e, k_typed, "jobs/my batch.yaml", "");
+    BOOST_TEST_REQUIRE(lines.size() == 1u);
+    BOOST_TEST(lines[0] == "`build/evobatch report 'jobs/my batch.yaml' -o report.html` writes a report: a row per "
+                           "job, totals, a timeline");
+}
+
+BOOST_AUTO_TEST_CASE(the_ceiling_names_the_max_credits_that_covers_the_rest) {
+    RunEnd e;
+    e.exit_code = 3;
+    e.ceiling_reached = true;
+    e.ceiling_to_cover = 1355;
+    auto const lines = next_steps(e, k_typed, "jobs/my batch.yaml", "l.jsonl");
+    BOOST_TEST_REQUIRE(lines.size() == 1u);
+    BOOST_TEST(lines[0].find("`build/evobatch run 'jobs/my batch.yaml' --quiet --max-credits 1355`") == 0u, lines[0]);
+    BOOST_TEST(lines[0].find("running the same command again would stop") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(only_what_applies) {
+    RunEnd e;
+    e.exit_code = 1;
+    e.failed = 2;
+    auto lines = next_steps(e, k_typed, "m.yaml", "l.jsonl");
+    BOOST_TEST(any_has(lines, "`build/evobatch status m.yaml --ledger l.jsonl --state failed`"));
+    BOOST_TEST(!any_has(lines, "--retry-failed")); // none of the two can a new attempt fix
+    BOOST_TEST(!any_has(lines, "uncertain"));
+    BOOST_TEST(any_has(lines, "report m.yaml --ledger l.jsonl -o report.html"));
+    e.failed_fixable = 1;
+    lines = next_steps(e, k_typed, "m.yaml", "");
+    BOOST_TEST(any_has(lines, "`build/evobatch run --max-credits=500 'jobs/my batch.yaml' --quiet --retry-failed` "
+                              "gives the 1 job a new attempt"));
+    e = RunEnd{};
+    e.exit_code = 3;
+    e.interrupted = true;
+    lines = next_steps(e, k_typed, "m.yaml", "");
+    BOOST_TEST_REQUIRE(lines.size() == 1u);
+    BOOST_TEST(lines[0].find("`build/evobatch run --max-credits=500 'jobs/my batch.yaml' --quiet` resumes") == 0u,
+               lines[0]);
+}
+
+BOOST_AUTO_TEST_CASE(held_jobs_get_rerun_changed_within_a_ceiling_that_fits) {
+    RunEnd e;
+    e.exit_code = 1;
+    e.held = 3;
+    e.held_cost = 45;
+    e.ceiling = 500;
+    e.against_ceiling = 460;
+    auto lines = next_steps(e, k_typed, "m.yaml", "");
+    BOOST_TEST(any_has(lines, "`build/evobatch run 'jobs/my batch.yaml' --quiet --rerun-changed --max-credits 505` "
+                              "pays up to 45 credits"));
+    e.against_ceiling = 100; // fits under the ceiling as it is
+    lines = next_steps(e, k_typed, "m.yaml", "");
+    BOOST_TEST(any_has(lines, "`build/evobatch run --max-credits=500 'jobs/my batch.yaml' --quiet --rerun-changed`"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
