@@ -4,9 +4,13 @@
 // >= 0.97 of the limit (the limit is the only bottleneck); <= 1.2 API requests per completed task
 // with batch reads, <= 4 without. Also reported: CPU-seconds (the io thread alone and the whole
 // process, simulator included), peak RSS (simulator included), fsyncs per ledger event.
+// With --limited-server the simulator keeps the same rate limit (rps, burst) as the client and
+// the run starts as `evobatch run` does, with a balance read through the scheduler's limiter
+// (issue 13): targets 0 answers 429 and creates at >= 0.9 of the limit while jobs wait.
 //
 //   build/bench/bench_batch [--jobs N] [--rps R] [--burst B] [--in-flight F] [--time-scale S]
-//                           [--connections C] [--no-batch-reads] [--dir D]
+//                           [--connections C] [--no-batch-reads] [--limited-server] [--dir D]
+//   build/bench/bench_batch --jobs 300 --rps 30 --burst 30 --in-flight 300 --limited-server
 
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
@@ -45,6 +49,7 @@ using namespace evobatch;
 constexpr double k_target_rate_fraction = 0.97;
 constexpr double k_target_requests_per_task_batch = 1.2;
 constexpr double k_target_requests_per_task_single = 4.0;
+constexpr double k_target_create_fraction = 0.9; // with --limited-server
 
 struct Options {
     std::size_t jobs = 10'000;
@@ -54,6 +59,7 @@ struct Options {
     double time_scale = 0.005;
     std::size_t connections = 8;
     bool batch_reads = true;
+    bool limited_server = false;
     fs::path dir = fs::temp_directory_path();
 };
 
@@ -76,6 +82,8 @@ Options parse(int argc, char** argv) {
             o.connections = std::strtoul(next().c_str(), nullptr, 10);
         } else if (a == "--no-batch-reads") {
             o.batch_reads = false;
+        } else if (a == "--limited-server") {
+            o.limited_server = true;
         } else if (a == "--dir") {
             o.dir = next();
         } else {
@@ -121,6 +129,10 @@ int main(int argc, char** argv) {
     sim::SimOptions sim_options;
     sim_options.key = "bench-batch-key-0123456789";
     sim_options.time_scale = options.time_scale;
+    if (options.limited_server) {
+        sim_options.rps = options.rps;
+        sim_options.burst = static_cast<int>(options.burst);
+    }
     sim::Simulator simulator(sim_options);
     simulator.start();
 
@@ -152,6 +164,9 @@ int main(int argc, char** argv) {
         double const cpu_start = cpu_seconds(RUSAGE_THREAD);
         auto const wall_start = std::chrono::steady_clock::now();
         asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            if (options.limited_server) {
+                co_await scheduler.read_balance(); // as `run` starts: one token of the same bucket
+            }
             outcome = co_await scheduler.run();
             co_await writer.close();
         }, [](std::exception_ptr error) {
@@ -175,6 +190,8 @@ int main(int argc, char** argv) {
     double const phase = o.submit_phase.count();
     double const rate_fraction =
         phase > 0 ? static_cast<double>(o.submit_phase_requests) / (options.burst + options.rps * phase) : 0.0;
+    double const create_fraction =
+        phase > 0 ? static_cast<double>(sim_stats.create_requests) / phase / options.rps : 0.0;
     double const per_task = o.completed > 0 ? static_cast<double>(o.api_requests) / static_cast<double>(o.completed) : 0.0;
     double const target_per_task = options.batch_reads ? k_target_requests_per_task_batch : k_target_requests_per_task_single;
     double const fsyncs_per_event =
@@ -186,6 +203,13 @@ int main(int argc, char** argv) {
                options.burst, options.in_flight, options.connections, options.batch_reads ? "on" : "off");
     fmt::print("submission: last create after {:.2f} s, {} requests by then: {:.3f} of the limit (target >= {})\n",
                phase, o.submit_phase_requests, rate_fraction, k_target_rate_fraction);
+    if (options.limited_server) {
+        fmt::print("limited server: {} creates in {:.2f} s: {:.1f} creates/s, {:.3f} of the limit (target >= {}); {} "
+                   "answered 429 (target 0)\n",
+                   sim_stats.create_requests, phase, phase > 0 ? static_cast<double>(sim_stats.create_requests) / phase : 0.0,
+                   create_fraction, k_target_create_fraction, sim_stats.count(429));
+        fmt::print("limited server: at most {} requests in any 1 s window (rps + burst = {})\n", sim_stats.max_attempts_in_any_1s_window, options.rps + options.burst);
+    }
     fmt::print("requests: {} API requests, {:.3f} per completed task (target <= {}); simulator saw {} creates, {} "
                "task reads, {} batch reads, {} answered 429\n",
                o.api_requests, per_task, target_per_task, sim_stats.create_requests, sim_stats.task_reads,
@@ -196,12 +220,17 @@ int main(int argc, char** argv) {
                ledger_stats.fsyncs, fsyncs_per_event, fsyncs_per_event > 0 ? 1.0 / fsyncs_per_event : 0.0);
     fmt::print("peak RSS: {:.0f} MiB (simulator included)\n", peak_rss_mib());
 
-    bool const pass = o.completed == o.total && rate_fraction >= k_target_rate_fraction && per_task <= target_per_task;
+    bool const pass = o.completed == o.total && per_task <= target_per_task &&
+                      (options.limited_server
+                           ? sim_stats.count(429) == 0 && create_fraction >= k_target_create_fraction
+                           : rate_fraction >= k_target_rate_fraction);
     fmt::print("{}\n", pass ? "PASS" : "FAIL");
     fmt::print("{{\"bench\":\"batch\",\"jobs\":{},\"completed\":{},\"rps\":{},\"batch_reads\":{},\"submit_phase_s\":{:.3f},"
                "\"rate_fraction\":{:.4f},\"requests_per_task\":{:.4f},\"wall_s\":{:.3f},\"io_cpu_s\":{:.3f},"
-               "\"process_cpu_s\":{:.3f},\"peak_rss_mib\":{:.1f},\"fsyncs_per_event\":{:.5f}}}\n",
+               "\"process_cpu_s\":{:.3f},\"peak_rss_mib\":{:.1f},\"fsyncs_per_event\":{:.5f},\"limited_server\":{},"
+               "\"create_fraction\":{:.4f},\"answered_429\":{}}}\n",
                o.total, o.completed, options.rps, options.batch_reads, phase, rate_fraction, per_task, wall, io_cpu,
-               process_cpu, peak_rss_mib(), fsyncs_per_event);
+               process_cpu, peak_rss_mib(), fsyncs_per_event, options.limited_server, create_fraction,
+               sim_stats.count(429));
     return pass ? 0 : 1;
 }

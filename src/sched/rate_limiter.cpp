@@ -18,7 +18,7 @@ double seconds_between(TimePoint from, TimePoint to) {
 } // namespace
 
 RateLimiter::RateLimiter(double rate_per_second, double burst)
-    : m_configured_rate(rate_per_second), m_capacity(std::max(1.0, burst)), m_rate(rate_per_second),
+    : m_configured_rate(rate_per_second), m_capacity(std::max(1.0, burst - k_headroom)), m_rate(rate_per_second),
       m_floor_rate(std::min(rate_per_second, std::max(rate_per_second / k_max_decrease_factor, k_min_rate))),
       m_tokens(m_capacity) {
     if (!(rate_per_second > 0)) {

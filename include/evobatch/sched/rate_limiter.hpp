@@ -12,7 +12,11 @@ namespace evobatch::sched {
 
 class RateLimiter {
 public:
-    // `rate_per_second` > 0 tokens a second, at most `burst` saved up (at least 1). Starts full.
+    // `rate_per_second` > 0 tokens a second, at most `burst` - k_headroom saved up (at least 1).
+    // Starts full. The headroom is for the server's bucket of the same size: it counts our
+    // requests when they arrive, and one that arrives late (the first one's TLS handshake,
+    // a busy connection) lets the next ones arrive closer than we sent them. One token of
+    // margin absorbs up to 1/rate of such jitter, so a server with our limits answers no 429.
     // Throws std::invalid_argument on a rate that is not positive.
     RateLimiter(double rate_per_second, double burst);
 
@@ -37,6 +41,8 @@ public:
     [[nodiscard]] double current_rate() const noexcept { return m_rate; }
     [[nodiscard]] double configured_rate() const noexcept { return m_configured_rate; }
     [[nodiscard]] double burst() const noexcept { return m_capacity; }
+
+    static constexpr double k_headroom = 1.0;
     // The end of a Retry-After pause when one is still ahead of `now`.
     [[nodiscard]] std::optional<TimePoint> paused_until(TimePoint now) const;
 

@@ -48,7 +48,8 @@ std::vector<TimePoint> greedy(RateLimiter& limiter, TimePoint start, Clock::dura
 BOOST_AUTO_TEST_SUITE(rate_limiter)
 
 BOOST_AUTO_TEST_CASE(starts_full_then_says_how_long_to_wait) {
-    RateLimiter limiter(10, 5);
+    RateLimiter limiter(10, 6); // one token of headroom below the server's 6: 5 at once
+    BOOST_TEST(limiter.burst() == 5.0);
     for (int i = 0; i < 5; ++i) {
         BOOST_TEST(!limiter.try_acquire(t0).has_value());
     }
@@ -64,6 +65,7 @@ BOOST_AUTO_TEST_CASE(starts_full_then_says_how_long_to_wait) {
 BOOST_AUTO_TEST_CASE(a_burst_below_one_still_grants) {
     RateLimiter limiter(2, 0);
     BOOST_TEST(limiter.burst() == 1.0);
+    BOOST_TEST(RateLimiter(2, 1).burst() == 1.0); // no room for headroom: one at a time
     BOOST_TEST(!limiter.try_acquire(t0).has_value());
     BOOST_TEST(limiter.try_acquire(t0).has_value());
 }
