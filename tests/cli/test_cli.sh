@@ -143,6 +143,11 @@ check "Ctrl-C stops a run gracefully (3) with a consistent ledger" \
 check "a second Ctrl-C quits at once (3), the ledger still parses" \
   python3 "$root/tests/cli/interrupt_run.py" "$bin" jobs/demo.yaml "$work/int2.ledger.jsonl" 2
 
+printf '{"v":1,"ev":"start","t":1,"port":1}\nnot a state line\n' >"$work/bad.sim.jsonl"
+run "$bin" sim --state "$work/bad.sim.jsonl"
+check "sim --state refuses a file that is not a simulator state (2)" test "$rc" -eq 2
+check "the refusal names the file and the line" grep -q "bad.sim.jsonl:2: not a JSON object" <<<"$err"
+
 # A separate simulator process with a small balance, reached over TLS with its CA file.
 export CLI_SIM_KEY=cli-test-key-0123456789
 "$bin" sim --key-env CLI_SIM_KEY --credits 40 --time-scale 0.002 --log "$work/sim.log" >"$work/sim.out" 2>&1 &
