@@ -1,7 +1,11 @@
 """Shared by the black-box tests: a separate `evobatch sim` process (it prints
-`listening URL ca=FILE` on its first line) and the manifests they run against it."""
+`listening URL ca=FILE` on its first line), the manifests they run against it, and reading
+the JSON Lines files (ledger, simulator log and state) a run leaves behind."""
+import json
+import os
 import signal
 import subprocess
+import time
 
 
 def start_simulator(binary, args, env):
@@ -28,14 +32,38 @@ def stop_simulator(sim, timeout=20):
     return err
 
 
-def write_manifest(path, jobs, limits, api=None):
-    """A manifest of `jobs` [(id, video URL)] with the `limits` (and `api`) mappings, in flow style."""
+def write_manifest(path, jobs, limits, api=None, output=None):
+    """A manifest of `jobs` [(id, video URL)] with the `limits` (and `api`, `output`) mappings,
+    in flow style."""
     with open(path, "w", encoding="utf-8") as f:
         f.write("version: 1\n")
         if api:
             f.write(f"api: {{{api}}}\n")
+        if output:
+            f.write(f"output: {{{output}}}\n")
         f.write(f"limits: {{{limits}}}\n")
         f.write("defaults: {prompt: Make it cinematic}\n")
         f.write("jobs:\n")
         for job, video in jobs:
             f.write(f"  - id: {job}\n    video: {video}\n")
+
+
+def read_jsonl(path):
+    """The whole lines of a JSON Lines file ([] when it does not exist): a line still being
+    written has no '\n' yet and is left out."""
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    return [json.loads(line) for line in text.split("\n")[:-1] if line]
+
+
+def wait_for_submitted(child, ledger, count, timeout):
+    """Waits until `ledger` shows `count` submitted tasks; False when `child` ends first or
+    `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while sum(e["ev"] == "submitted" for e in read_jsonl(ledger)) < count:
+        if time.monotonic() > deadline or child.poll() is not None:
+            return False
+        time.sleep(0.05)
+    return True
