@@ -86,6 +86,31 @@ std::string random_key() {
     return fmt::format("sim-{:016x}{:016x}", (std::uint64_t{rd()} << 32) | rd(), (std::uint64_t{rd()} << 32) | rd());
 }
 
+// run --simulate keeps the simulator's tasks beside the ledger, so that running the same command
+// again resumes against a simulator that knows the tasks of the earlier runs.
+fs::path sim_state_path(fs::path const& ledger) {
+    return fs::path(ledger).concat(".sim.jsonl");
+}
+
+// Whether the simulator state the ledger needs is there: a ledger with jobs needs the one that
+// knows their tasks, as a simulator without it would answer 404 for each. Checked before the
+// simulator starts (and creates the file); the ledger is read here only when the state is
+// missing. Problems are printed.
+bool sim_state_ready(fs::path const& ledger) {
+    fs::path const state = sim_state_path(ledger);
+    if (fs::exists(state)) {
+        return true;
+    }
+    auto const replay = read_ledger(ledger);
+    if (replay && !replay->jobs.empty()) {
+        fmt::print(stderr,
+                   "evobatch: error: {} holds jobs of an earlier run, but the simulator state that knew their "
+                   "tasks, {}, is missing; remove that ledger or name a new one with --ledger\n",
+                   ledger.string(), state.string());
+    }
+    return replay && replay->jobs.empty();
+}
+
 // Manifest values with the command line's overrides; problems are printed, nothing is returned.
 std::optional<Setup> prepare(RunOptions const& o) {
     manifest::LoadResult loaded = manifest::load_manifest(o.batch.manifest);
@@ -137,13 +162,6 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
                                   RunOptions const& o) {
     auto replay = read_ledger(writer.path());
     if (!replay) {
-        return std::nullopt;
-    }
-    if (o.simulate && !replay->jobs.empty()) {
-        // Its tasks lived in the simulator of an earlier process; this one would answer 404.
-        fmt::print(stderr, "evobatch: error: {} holds jobs of an earlier run, but run --simulate starts a new simulator "
-                           "that knows none of their tasks; remove that ledger or name a new one with --ledger\n",
-                   writer.path().string());
         return std::nullopt;
     }
     auto resume = std::make_optional<Resume>();
@@ -288,6 +306,10 @@ int run_run(RunOptions const& options) {
         sim::SimOptions sim_options;
         sim_options.key = setup->key;
         sim_options.time_scale = options.time_scale;
+        if (!sim_state_ready(ledger_path)) {
+            return exit_bad_input;
+        }
+        sim_options.state_file = sim_state_path(ledger_path);
         simulator.emplace(sim_options);
         simulator->start();
         setup->base_url = simulator->base_url();

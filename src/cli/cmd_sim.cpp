@@ -26,9 +26,11 @@ namespace evobatch::cli {
 namespace {
 
 constexpr char const* k_sim_footer = R"(
-A local HTTPS server that behaves like the Evolink task API (see api.md): tasks progress on
-a scaled clock, results are served with Range support, and limits and faults are injected
-on demand. It makes its own CA; the first line on stdout is exactly
+A local HTTPS server that behaves like the part of the Evolink task API that evobatch uses
+(the endpoints are listed in ARCHITECTURE.md, src/sim): tasks progress on a scaled clock,
+results are served with Range support, and limits and faults are injected on demand. With
+--state it keeps its tasks in FILE and reloads them at the next start (on the same port if
+--port is 0 and it is free). It makes its own CA; the first line on stdout is exactly
   listening https://127.0.0.1:PORT ca=PATH
 so a client points at that URL and trusts PATH. It runs until SIGINT (Ctrl-C) or SIGTERM,
 then stops cleanly with exit code 0. It never prints or logs a key; its 401 answers echo the
@@ -38,6 +40,7 @@ Examples:
   evobatch sim --time-scale 0.01
   evobatch sim --port 8443 --key-env SIM_KEY --rps 5 --credits 200 --cert-dir /tmp/sim-ca
   evobatch sim --fail-ratio 0.1 --error-ratio 0.05 --cut-after-create-ratio 0.02 --log tasks.jsonl
+  evobatch sim --state sim-state.jsonl --cert-dir /tmp/sim-ca    # stop and start it again: same tasks
   evobatch sim --garbage-ratio 0.02 --garbage-kinds truncated,stalled)";
 
 // Says what is on without the key itself.
@@ -142,6 +145,10 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
         "--log", [&o](std::string const& path) { o.log_file = path; },
         "Append one JSON line per created task to FILE (flushed at once)");
     cmd->add_option_function<std::string>(
+        "--state", [&o](std::string const& path) { o.state_file = path; },
+        "Keep the tasks in FILE (JSON Lines, no key) and reload them at start: a restarted simulator "
+        "knows them, and they have gone on running meanwhile");
+    cmd->add_option_function<std::string>(
         "--cert-dir", [&o](std::string const& dir) { o.cert_dir = dir; },
         "Keep the CA in DIR (ca.pem, ca-key.pem; reused when present) instead of a temporary directory");
     cmd->footer(k_sim_footer);
@@ -164,6 +171,10 @@ int run_sim(sim::SimOptions const& options) {
     fmt::print("listening {} ca={}\n", simulator.base_url(), simulator.ca_file().string());
     std::fflush(stdout);
     print_settings(options);
+    if (options.state_file) {
+        fmt::print(stderr, "evobatch sim: state {}: {} tasks reloaded\n", options.state_file->string(),
+                   simulator.stats().tasks_reloaded);
+    }
 
     ioc.run(); // sleeps in the kernel until a signal arrives
     fmt::print(stderr, "evobatch sim: {}; stopping\n", received != 0 ? strsignal(received) : "no signal");

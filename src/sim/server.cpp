@@ -28,13 +28,19 @@ Server::Server(asio::io_context& ioc, asio::ssl::context& tls, std::list<Connect
     : m_ioc(ioc), m_tls(tls), m_connections(connections), m_acceptor(ioc) {}
 
 void Server::listen(tcp::endpoint const& endpoint) {
-    m_acceptor.open(endpoint.protocol());
-    m_acceptor.set_option(tcp::acceptor::reuse_address(true));
-    if (endpoint.address().is_v6()) {
-        m_acceptor.set_option(asio::ip::v6_only(true));
+    try {
+        m_acceptor.open(endpoint.protocol());
+        m_acceptor.set_option(tcp::acceptor::reuse_address(true));
+        if (endpoint.address().is_v6()) {
+            m_acceptor.set_option(asio::ip::v6_only(true));
+        }
+        m_acceptor.bind(endpoint);
+        m_acceptor.listen(asio::socket_base::max_listen_connections);
+    } catch (boost::system::system_error const&) {
+        boost::system::error_code ignored;
+        m_acceptor.close(ignored);
+        throw;
     }
-    m_acceptor.bind(endpoint);
-    m_acceptor.listen(asio::socket_base::max_listen_connections);
 }
 
 std::uint16_t Server::port() const {

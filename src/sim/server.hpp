@@ -27,7 +27,8 @@ public:
     // with the io_context can still let go of its entry.
     Server(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, std::list<Connection>& connections);
 
-    // Binds and listens. Throws boost::system::system_error.
+    // Binds and listens. Throws boost::system::system_error, leaving the listener closed so that
+    // another endpoint can be tried.
     void listen(boost::asio::ip::tcp::endpoint const& endpoint);
     [[nodiscard]] std::uint16_t port() const;
 

@@ -51,6 +51,12 @@ std::string_view error_type(unsigned status) noexcept {
     }
 }
 
+// A simulator restarted on a state file draws other numbers than the ones before it: its
+// request ids (and random choices) must not repeat theirs.
+std::uint64_t seed_for(std::uint64_t seed, StateFile const* state) noexcept {
+    return state == nullptr || state->starts() == 0 ? seed : splitmix(seed + state->starts());
+}
+
 // Whole seconds, rounded up, at least 1: Retry-After must never invite an immediate retry.
 std::string retry_after_seconds(std::chrono::nanoseconds wait) {
     auto const s = std::chrono::ceil<std::chrono::seconds>(wait).count();
@@ -59,13 +65,22 @@ std::string retry_after_seconds(std::chrono::nanoseconds wait) {
 
 } // namespace
 
-Service::Service(SimOptions const& options, std::string base_url, SteadyTime now)
-    : m_options(options), m_base_url(std::move(base_url)), m_rng(options.seed),
+Service::Service(SimOptions const& options, std::string base_url, Now now, std::unique_ptr<StateFile> state)
+    : m_options(options), m_base_url(std::move(base_url)), m_state(std::move(state)),
+      m_rng(seed_for(options.seed, m_state.get())),
       m_book(TaskBookConfig{options.time_scale, options.credits, options.max_concurrent_tasks,
-                            options.fail_ratio, options.idempotency, m_base_url},
+                            options.fail_ratio, options.idempotency, m_base_url, options.file_bytes},
              m_rng),
-      m_log(options.log_file), m_bucket(options.rps, options.burst, now),
-      m_request_salt(splitmix(options.seed)) {}
+      m_log(options.log_file), m_bucket(options.rps, options.burst, now.steady),
+      m_request_salt(splitmix(seed_for(options.seed, m_state.get()))) {
+    if (m_state) {
+        for (TaskRecord& task : m_state->take_tasks()) {
+            task.start = now.steady_at(task.created_ms);
+            m_book.add(std::move(task));
+            ++m_stats.tasks_reloaded;
+        }
+    }
+}
 
 Service::Route Service::route(std::string_view path) noexcept {
     if (path == k_create_path) {
@@ -209,9 +224,16 @@ void Service::create(Request const& request, Now now, Reply& reply) {
     }
     // Bodies are at most 1 MiB: hashing one here costs well under a millisecond.
     std::string const digest = util::sha256_hex(request.body);
-    CreateOutcome const out = m_book.create(*parsed, key, digest, now.steady, now.unix_seconds());
+    CreateOutcome out = m_book.create(*parsed, key, digest, now);
     switch (out.status) {
     case CreateStatus::created:
+        // Recorded before it is answered: no client ever holds a task that a simulator restarted
+        // on the same state file would not know.
+        if (m_state && !m_state->record_task(*out.record)) {
+            set_error(reply, 503, "service_unavailable", "the task could not be recorded; none was made");
+            return;
+        }
+        m_book.add(std::move(*out.record));
         ++m_stats.tasks_created;
         m_log.record(now.unix_milliseconds(), out.task.id, parsed->video_urls.front(), key, digest);
         reply.body = api::to_json_text(out.task);
@@ -315,11 +337,14 @@ void Service::serve_file(Route const& r, Request const& request, Now now, Reply&
     if (!request.authorization.empty()) {
         ++m_stats.file_requests_with_key; // media hosts must never see the API key
     }
-    if (!m_book.completed(r.id, now.steady)) {
+    // By task id alone, whatever host and port the link named: a task reloaded from a state file
+    // is served here under the links this simulator gives out.
+    auto const result_size = m_book.result_size(r.id, now.steady);
+    if (!result_size) {
         set_error(reply, 404, "file_not_found", fmt::format("no result file for {}", r.id));
         return;
     }
-    std::uint64_t const size = m_options.file_bytes;
+    std::uint64_t const size = *result_size;
     RangeRequest const range = parse_range(request.range, size);
     reply.headers.emplace_back("accept-ranges", "bytes");
     if (range.kind == RangeRequest::Kind::unsatisfiable) {

@@ -7,6 +7,7 @@
 // threads (tests), so one mutex guards the state. It is held for microseconds per request.
 
 #include "sim_clock.hpp"
+#include "state_file.hpp"
 #include "task_book.hpp"
 #include "task_log.hpp"
 #include "token_bucket.hpp"
@@ -15,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -59,8 +61,11 @@ inline constexpr std::size_t k_max_request_body = 1 << 20;
 
 class Service {
 public:
-    // Throws std::runtime_error when the task log cannot be opened.
-    Service(SimOptions const& options, std::string base_url, SteadyTime now);
+    // Takes over the tasks of `state` (when the simulator keeps one), and records each new task
+    // there before answering its create. Throws std::runtime_error when the task log cannot be
+    // opened.
+    Service(SimOptions const& options, std::string base_url, Now now,
+            std::unique_ptr<StateFile> state = nullptr);
 
     Reply handle(Request const& request, Now now);
     // An error answer for a request the session could not read (413, 431, 400).
@@ -96,6 +101,7 @@ private:
 
     SimOptions const m_options;
     std::string const m_base_url;
+    std::unique_ptr<StateFile> m_state; // before m_rng, whose seed depends on it
     std::mt19937_64 m_rng; // the one PRNG behind every random choice (SimOptions::seed)
     TaskBook m_book;
     TaskLog m_log;

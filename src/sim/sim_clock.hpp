@@ -1,6 +1,6 @@
 #pragma once
 // The two clocks the simulator reads: steady time drives task progress and the rate limit,
-// wall time is what the API reports (`created`, ids, the task log).
+// wall time is what the API reports (`created`, ids, the task log) and what a state file keeps.
 
 #include <chrono>
 #include <cstdint>
@@ -21,6 +21,11 @@ struct Now {
     }
     [[nodiscard]] std::int64_t unix_milliseconds() const noexcept {
         return std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
+    }
+    // The steady time that was `unix_ms` on the wall clock: a task reloaded from a state file
+    // has run for as long as the wall clock says, simulator or not.
+    [[nodiscard]] SteadyTime steady_at(std::int64_t unix_ms) const noexcept {
+        return steady - std::chrono::milliseconds{unix_milliseconds() - unix_ms};
     }
 };
 

@@ -105,6 +105,7 @@ struct Simulator::Impl {
     explicit Impl(SimOptions o) : options(std::move(o)) {}
 
     void prepare_tls();
+    void listen(asio::ip::address const& address, std::optional<std::uint16_t> recorded_port);
     void remove_temp_dir() noexcept {
         if (temp_dir) {
             std::error_code ignored;
@@ -161,6 +162,31 @@ void Simulator::Impl::prepare_tls() {
     tls.use_private_key(asio::buffer(leaf.private_key), asio::ssl::context::pem);
 }
 
+// When the options leave the port open, the one a state file recorded comes first, so that the
+// result links the last simulator gave out still work. If another program has taken it
+// meanwhile, any free port does: links given out before then name the old port and fail to
+// connect (or reach whatever listens there now); a client that queries the task again gets a
+// link to this simulator, which serves result files by task id, so only host:port differ.
+void Simulator::Impl::listen(asio::ip::address const& address, std::optional<std::uint16_t> recorded_port) {
+    if (options.port == 0 && recorded_port) {
+        try {
+            server->listen({address, *recorded_port});
+            return;
+        } catch (boost::system::system_error const&) {
+            std::fprintf(stderr,
+                         "evobatch sim: port %u, where the simulator of the state file listened, is taken; "
+                         "its result links are stale (query the tasks again for new ones)\n",
+                         static_cast<unsigned>(*recorded_port));
+        }
+    }
+    try {
+        server->listen({address, options.port});
+    } catch (boost::system::system_error const& e) {
+        throw std::runtime_error(
+            fmt::format("cannot listen on {} port {}: {}", options.host, options.port, e.code().message()));
+    }
+}
+
 Simulator::Simulator(SimOptions options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
 
 Simulator::~Simulator() {
@@ -180,18 +206,21 @@ void Simulator::start() {
             fmt::format("--host must be an IP address such as 127.0.0.1, not '{}'", d.options.host));
     }
     try {
+        std::unique_ptr<StateFile> state_file; // first: a damaged one should fail before the TLS work
+        if (d.options.state_file) {
+            state_file = std::make_unique<StateFile>(*d.options.state_file);
+        }
         d.prepare_tls();
         d.server = std::make_unique<Server>(d.ioc, d.tls, d.connections);
-        try {
-            d.server->listen({address, d.options.port});
-        } catch (boost::system::system_error const& e) {
-            throw std::runtime_error(fmt::format("cannot listen on {} port {}: {}", d.options.host,
-                                                 d.options.port, e.code().message()));
-        }
+        d.listen(address, state_file ? state_file->port() : std::nullopt);
         d.port = d.server->port();
         d.base_url = address.is_v6() ? fmt::format("https://[{}]:{}", address.to_string(), d.port)
                                      : fmt::format("https://{}:{}", address.to_string(), d.port);
-        d.service = std::make_unique<Service>(d.options, d.base_url, std::chrono::steady_clock::now());
+        Now const now = Now::current();
+        if (state_file) {
+            state_file->record_start(d.port, now.unix_milliseconds());
+        }
+        d.service = std::make_unique<Service>(d.options, d.base_url, now, std::move(state_file));
     } catch (boost::system::system_error const& e) { // from Asio's SSL context: say which step failed
         d.state = Impl::State::stopped;
         d.remove_temp_dir();

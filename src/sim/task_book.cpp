@@ -89,17 +89,18 @@ std::string TaskBook::new_task_id(std::int64_t unix_now) {
 }
 
 CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<std::string_view> key,
-                               std::string_view digest, SteadyTime now, std::int64_t unix_now) {
-    settle(now);
+                               std::string_view digest, Now now) {
+    settle(now.steady);
     CreateOutcome out;
     if (m_config.idempotency && key) {
         if (auto const it = m_by_key.find(std::string(*key)); it != m_by_key.end()) {
-            if (it->second.digest != digest) {
+            TaskRecord const& original = m_tasks[it->second];
+            if (original.digest != digest) {
                 out.status = CreateStatus::conflict;
                 return out;
             }
             out.status = CreateStatus::replayed;
-            out.task = view(m_tasks[it->second.task], now);
+            out.task = view(original, now.steady);
             return out;
         }
     }
@@ -117,18 +118,26 @@ CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<
     if (m_config.max_concurrent_tasks > 0 &&
         m_running.size() >= static_cast<std::size_t>(m_config.max_concurrent_tasks)) {
         out.status = CreateStatus::too_many_tasks;
-        out.retry_after = std::max(nanoseconds{0}, m_running.top().first - now);
+        out.retry_after = std::max(nanoseconds{0}, m_running.top().first - now.steady);
         return out;
     }
 
-    r.id = new_task_id(unix_now);
-    r.created = unix_now;
-    r.estimated_time =
+    r.id = new_task_id(now.unix_seconds());
+    if (m_config.idempotency && key) {
+        r.key = std::string(*key);
+    }
+    r.digest = std::string(digest);
+    r.created_ms = now.unix_milliseconds();
+    r.start = now.steady;
+    r.file_bytes = m_config.file_bytes;
+    int const estimate =
         k_base_estimate_seconds + k_estimate_seconds_per_billed_second * billed_seconds(r.video_duration);
-    r.start = now;
+    // Answered on the scaled clock, like everything else the client sees: with --time-scale
+    // 0.01 a task estimated at 300 s says 3 s, so a client plans its polls as it would for real.
+    r.estimated_time = std::max(1, static_cast<int>(std::lround(estimate * m_config.time_scale)));
     // Real tasks finish both sooner and later than estimated.
     double const factor = std::uniform_real_distribution<double>(0.6, 1.6)(m_rng);
-    r.run_time = scaled(r.estimated_time * factor, m_config.time_scale);
+    r.run_time = scaled(estimate * factor, m_config.time_scale);
     r.ends_after = r.run_time;
     if (m_config.fail_ratio > 0 &&
         std::uniform_real_distribution<double>(0, 1)(m_rng) < m_config.fail_ratio) {
@@ -141,18 +150,9 @@ CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<
         r.ends_after = std::chrono::duration_cast<nanoseconds>(r.run_time * at);
     }
 
-    std::size_t const index = m_tasks.size();
-    m_by_id.emplace(r.id, index);
-    if (m_config.idempotency && key) {
-        m_by_key.emplace(std::string(*key), Remembered{std::string(digest), index});
-    }
-    m_running.emplace(r.start + r.ends_after, index);
-    m_reserved += r.cost;
-    m_tasks.push_back(std::move(r));
-
     out.status = CreateStatus::created;
-    out.cost = m_tasks.back().cost;
-    out.task = view(m_tasks.back(), now);
+    out.cost = r.cost;
+    out.task = view(r, now.steady);
     // The create answer always shows a fresh task, even when the time scale is 0.
     out.task.status = api::TaskStatus::pending;
     out.task.status_text = std::string(api::to_string(api::TaskStatus::pending));
@@ -160,7 +160,19 @@ CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<
     out.task.results.clear();
     out.task.error.reset();
     out.task.credits_used.reset();
+    out.record = std::move(r);
     return out;
+}
+
+void TaskBook::add(TaskRecord r) {
+    std::size_t const index = m_tasks.size();
+    m_by_id.emplace(r.id, index);
+    if (m_config.idempotency && r.key) {
+        m_by_key.emplace(*r.key, index);
+    }
+    m_running.emplace(r.start + r.ends_after, index);
+    m_reserved += r.cost;
+    m_tasks.push_back(std::move(r));
 }
 
 void TaskBook::settle(SteadyTime now) {
@@ -187,13 +199,16 @@ std::optional<api::Task> TaskBook::find(std::string_view id, SteadyTime now) {
     return view(m_tasks[it->second], now);
 }
 
-bool TaskBook::completed(std::string_view id, SteadyTime now) const {
+std::optional<std::uint64_t> TaskBook::result_size(std::string_view id, SteadyTime now) const {
     auto const it = m_by_id.find(std::string(id));
     if (it == m_by_id.end()) {
-        return false;
+        return std::nullopt;
     }
     TaskRecord const& r = m_tasks[it->second];
-    return !r.failure && now - r.start >= r.ends_after;
+    if (r.failure || now - r.start < r.ends_after) {
+        return std::nullopt;
+    }
+    return r.file_bytes;
 }
 
 CreditFigures TaskBook::credits(SteadyTime now) {
@@ -205,10 +220,8 @@ api::Task TaskBook::view(TaskRecord const& r, SteadyTime now) const {
     api::Task t;
     t.id = r.id;
     t.model = std::string(k_model);
-    t.created = r.created;
-    // Reported on the scaled clock, like everything else the client sees: with --time-scale
-    // 0.01 a task estimated at 300 s says 3 s, so a client plans its polls as it would for real.
-    t.estimated_time = std::max(1, static_cast<int>(std::lround(r.estimated_time * m_config.time_scale)));
+    t.created = r.created_ms / 1000;
+    t.estimated_time = r.estimated_time;
     t.video_duration = r.video_duration;
     t.credits_reserved = r.cost;
     auto const elapsed = now - r.start;

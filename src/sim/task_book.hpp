@@ -1,6 +1,6 @@
 #pragma once
-// Every task the simulator created, their credits and idempotency keys. Pure: no I/O, and the
-// caller passes `now`. A task's status is a function of time (pending for the first 10% of its
+// Every task the simulator created (or reloaded), their credits and idempotency keys. Pure: no
+// I/O, and the caller passes `now`. A task's status is a function of time (pending for the first 10% of its
 // run, then processing, then completed or failed), so nothing runs in the background: settle()
 // books the credits of the tasks that have ended by `now`.
 
@@ -27,18 +27,23 @@ struct TaskBookConfig {
     int max_concurrent_tasks = 0;  // 0: unlimited
     double fail_ratio = 0;
     bool idempotency = true;
-    std::string base_url; // for result links
+    std::string base_url;         // for result links
+    std::uint64_t file_bytes = 0; // size of the result files of new tasks
 };
 
-// A task's fixed facts, decided when it is created.
+// A task's fixed facts, decided when it is created. A state file keeps all but `start`, which
+// belongs to the process that holds the task.
 struct TaskRecord {
     std::string id;
+    std::optional<std::string> key; // the idempotency key it answers to, when keys are honoured
+    std::string digest;             // SHA-256 of the create body: the same key with another body conflicts
     std::string video_url;
-    std::int64_t created = 0; // unix seconds
-    int video_duration = 0;   // seconds, from a hash of the video URL
-    int estimated_time = 0;   // seconds, what the answer promises
-    std::int64_t cost = 0;    // credits reserved
-    SteadyTime start;
+    std::int64_t created_ms = 0;            // unix milliseconds; `created` is its seconds
+    int video_duration = 0;                 // seconds, from a hash of the video URL
+    int estimated_time = 0;                 // seconds, as answered: on the scaled clock, at least 1
+    std::int64_t cost = 0;                  // credits reserved
+    std::uint64_t file_bytes = 0;           // size of its result file
+    SteadyTime start;                       // created_ms on this process's steady clock
     std::chrono::nanoseconds run_time{0};   // real time to completion at the time scale
     std::chrono::nanoseconds ends_after{0}; // run_time, or sooner for a task that fails
     std::optional<api::TaskError> failure;
@@ -49,6 +54,7 @@ enum class CreateStatus : std::uint8_t { created, replayed, conflict, insufficie
 struct CreateOutcome {
     CreateStatus status = CreateStatus::created;
     api::Task task;                          // created (as answered: pending, 0%) or replayed (now)
+    std::optional<TaskRecord> record;        // created: the new task, not yet booked (TaskBook::add)
     std::int64_t cost = 0;                   // what the task costs (insufficient_credits)
     double balance = 0;                      // what was left (insufficient_credits)
     std::chrono::nanoseconds retry_after{0}; // until a running task ends (too_many_tasks)
@@ -69,15 +75,21 @@ class TaskBook {
 public:
     TaskBook(TaskBookConfig config, std::mt19937_64& rng);
 
-    // Creates a task for a validated request unless the idempotency key, the balance or the
-    // concurrency limit says otherwise (checked in that order). `digest` is the body's SHA-256.
+    // Decides a create for a validated request: a new task unless the idempotency key, the
+    // balance or the concurrency limit says otherwise (checked in that order). `digest` is the
+    // body's SHA-256. A new task comes back in `record` and is not booked yet: the caller add()s
+    // it once it is recorded wherever it must be before the answer; one never added was never
+    // made (nothing reserved, its key unknown).
     CreateOutcome create(api::CreateRequest const& request, std::optional<std::string_view> key,
-                         std::string_view digest, SteadyTime now, std::int64_t unix_now);
+                         std::string_view digest, Now now);
+    // Books a task: a new one from create(), or one reloaded from a state file (its `start` set
+    // on this process's clock). Its credits are reserved until settle() sees it end.
+    void add(TaskRecord record);
 
     // The task as a query answers it at `now`; nothing for an unknown id.
     std::optional<api::Task> find(std::string_view id, SteadyTime now);
-    // True when the task exists and has completed by `now` (its result file is downloadable).
-    bool completed(std::string_view id, SteadyTime now) const;
+    // The size of the task's result file when it exists and has completed by `now`.
+    std::optional<std::uint64_t> result_size(std::string_view id, SteadyTime now) const;
 
     void settle(SteadyTime now);
     CreditFigures credits(SteadyTime now);
@@ -92,17 +104,13 @@ private:
     std::string new_task_id(std::int64_t unix_now);
     double balance() const noexcept;
 
-    struct Remembered {
-        std::string digest;
-        std::size_t task;
-    };
     using Ending = std::pair<SteadyTime, std::size_t>; // when a task ends, which one
 
     TaskBookConfig m_config;
     std::mt19937_64& m_rng;
     std::vector<TaskRecord> m_tasks;
     std::unordered_map<std::string, std::size_t> m_by_id;
-    std::unordered_map<std::string, Remembered> m_by_key;
+    std::unordered_map<std::string, std::size_t> m_by_key; // the task each honoured key made
     std::priority_queue<Ending, std::vector<Ending>, std::greater<>> m_running; // unsettled, soonest first
     std::int64_t m_reserved = 0;
     std::int64_t m_spent = 0;

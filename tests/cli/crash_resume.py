@@ -21,7 +21,6 @@ Exits non-zero with the reason on failure.
 """
 import argparse
 import hashlib
-import json
 import os
 import random
 import signal
@@ -39,14 +38,6 @@ SIM_FILE_BYTES = 1 << 20  # `evobatch sim --file-bytes` default
 def fail(reason):
     print(f"crash_resume: {reason}", file=sys.stderr)
     sys.exit(1)
-
-
-def read_jsonl(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    return [json.loads(line) for line in text.split("\n")[:-1] if line]
 
 
 def start_simulator(binary, work, scenario, env):
@@ -115,10 +106,10 @@ def main():
                 final = (child.returncode, stderr)
             if o.scenario == "forgetful":
                 # Resuming without --resubmit-uncertain sends nothing for them.
-                before = len(read_jsonl(f"{work}/sim.log"))
+                before = len(simproc.read_jsonl(f"{work}/sim.log"))
                 again = subprocess.run(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                                        timeout=RUN_LIMIT_S)
-                if again.returncode != 1 or len(read_jsonl(f"{work}/sim.log")) != before:
+                if again.returncode != 1 or len(simproc.read_jsonl(f"{work}/sim.log")) != before:
                     fail(f"resuming re-POSTed uncertain jobs (exit {again.returncode})")
             if o.scenario == "files":
                 final = damage_files_and_resume(run, env, ledger, work)
@@ -130,19 +121,19 @@ def main():
 def damage_files_and_resume(run, env, ledger, work):
     """After a finished batch: one result file loses a byte's worth of meaning (same size), one
     is deleted. Running again must create no task and download exactly those two again."""
-    files = sorted(e["file"] for e in read_jsonl(ledger) if e["ev"] == "downloaded")
+    files = sorted(e["file"] for e in simproc.read_jsonl(ledger) if e["ev"] == "downloaded")
     tampered, deleted = files[0], files[1]
     with open(tampered, "r+b") as f:
         first = f.read(1)
         f.seek(0)
         f.write(bytes([first[0] ^ 0xFF]))
     os.remove(deleted)
-    tasks_before = len(read_jsonl(f"{work}/sim.log"))
-    downloads_before = len([e for e in read_jsonl(ledger) if e["ev"] == "downloaded"])
+    tasks_before = len(simproc.read_jsonl(f"{work}/sim.log"))
+    downloads_before = len([e for e in simproc.read_jsonl(ledger) if e["ev"] == "downloaded"])
     again = subprocess.run(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, timeout=RUN_LIMIT_S)
-    if len(read_jsonl(f"{work}/sim.log")) != tasks_before:
+    if len(simproc.read_jsonl(f"{work}/sim.log")) != tasks_before:
         fail("resuming a finished batch created tasks")
-    new = [e["file"] for e in read_jsonl(ledger) if e["ev"] == "downloaded"][downloads_before:]
+    new = [e["file"] for e in simproc.read_jsonl(ledger) if e["ev"] == "downloaded"][downloads_before:]
     if sorted(new) != sorted([tampered, deleted]):
         fail(f"expected the changed and the deleted file to be downloaded again, got {new}")
     return again.returncode, again.stderr.decode(errors="replace")
@@ -150,8 +141,8 @@ def damage_files_and_resume(run, env, ledger, work):
 
 def check(o, work, ledger, final, kills):
     code, stderr = final
-    created = read_jsonl(f"{work}/sim.log")
-    events = read_jsonl(ledger)
+    created = simproc.read_jsonl(f"{work}/sim.log")
+    events = simproc.read_jsonl(ledger)
     by_video = {}
     for line in created:
         by_video.setdefault(line["video"], []).append(line["task"])

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import simproc
+
 binary, manifest, ledger, signals = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
 
@@ -23,25 +25,11 @@ def fail(reason):
     sys.exit(1)
 
 
-def events():
-    try:
-        with open(ledger, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        return []
-    lines = text.split("\n")
-    # A line still being written has no '\n' yet: only whole lines count.
-    return [json.loads(line) for line in lines[:-1] if line]
-
-
 child = subprocess.Popen([binary, "run", "--simulate", "--time-scale", "0.05", "--ledger", ledger, manifest],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-deadline = time.monotonic() + 30
-while sum(e["ev"] == "submitted" for e in events()) < 3:
-    if time.monotonic() > deadline or child.poll() is not None:
-        child.kill()
-        fail("the run did not submit 3 tasks within 30 s")
-    time.sleep(0.05)
+if not simproc.wait_for_submitted(child, ledger, 3, timeout=30):
+    child.kill()
+    fail("the run did not submit 3 tasks within 30 s")
 
 for n in range(signals):
     child.send_signal(signal.SIGINT)

@@ -1,7 +1,11 @@
 """Shared by the black-box tests: a separate `evobatch sim` process (it prints
-`listening URL ca=FILE` on its first line) and the manifests they run against it."""
+`listening URL ca=FILE` on its first line), the manifests they run against it, and reading
+the JSON Lines files (ledger, simulator log and state) a run leaves behind."""
+import json
+import os
 import signal
 import subprocess
+import time
 
 
 def start_simulator(binary, args, env):
@@ -35,10 +39,31 @@ def write_manifest(path, jobs, limits, api=None, prompt="Make it cinematic", out
         f.write("version: 1\n")
         if api:
             f.write(f"api: {{{api}}}\n")
-        f.write(f"limits: {{{limits}}}\n")
         if output:
             f.write(f"output: {{{output}}}\n")
+        f.write(f"limits: {{{limits}}}\n")
         f.write(f"defaults: {{prompt: {prompt}}}\n")
         f.write("jobs:\n")
         for job, video in jobs:
             f.write(f"  - id: {job}\n    video: {video}\n")
+
+
+def read_jsonl(path):
+    """The whole lines of a JSON Lines file ([] when it does not exist): a line still being
+    written has no '\n' yet and is left out."""
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    return [json.loads(line) for line in text.split("\n")[:-1] if line]
+
+
+def wait_for_submitted(child, ledger, count, timeout):
+    """Waits until `ledger` shows `count` submitted tasks; False when `child` ends first or
+    `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while sum(e["ev"] == "submitted" for e in read_jsonl(ledger)) < count:
+        if time.monotonic() > deadline or child.poll() is not None:
+            return False
+        time.sleep(0.05)
+    return True

@@ -108,9 +108,17 @@ check "run downloads each result into output.dir" test "$(ls "$work/results")" =
 check "each download is in the ledger with its hash" \
   test "$(grep '"ev":"downloaded"' "$work/small.ledger.jsonl" | grep -c '"sha256":"[0-9a-f]\{64\}"')" -eq 3
 check "the summary names the results folder" grep -q "Results: 3 files.*results" <<<"$err"
+check "the simulator's state beside the ledger holds one task per job" \
+  test "$(grep -c '"ev":"task"' "$work/small.ledger.jsonl.sim.jsonl")" -eq 3
 run "$bin" run --simulate --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
-check "run --simulate refuses a ledger of an earlier simulator (2)" test "$rc" -eq 2
-check "the refusal says why and what to do" grep -q "new simulator.*--ledger" <<<"$err"
+check "run --simulate again resumes from the simulator's state (0)" test "$rc" -eq 0
+check "the resumed run makes no task" test "$(grep -c '"ev":"task"' "$work/small.ledger.jsonl.sim.jsonl")" -eq 3
+mv "$work/small.ledger.jsonl.sim.jsonl" "$work/small.sim.jsonl.away"
+run "$bin" run --simulate --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
+check "run --simulate refuses a ledger whose simulator state is missing (2)" test "$rc" -eq 2
+check "the refusal says why and what to do" grep -q "simulator state.*is missing.*--ledger" <<<"$err"
+check "the refusal leaves no new state behind" test ! -e "$work/small.ledger.jsonl.sim.jsonl"
+mv "$work/small.sim.jsonl.away" "$work/small.ledger.jsonl.sim.jsonl"
 run "$bin" run --simulate --resubmit-uncertain=no-such-job --ledger "$work/fresh.ledger.jsonl" "$work/small.yaml"
 check "--resubmit-uncertain with an unknown job id is refused (2)" test "$rc" -eq 2
 check "the refusal names the id" grep -q "'no-such-job', which is no job" <<<"$err"
@@ -142,6 +150,11 @@ check "Ctrl-C stops a run gracefully (3) with a consistent ledger" \
   python3 "$root/tests/cli/interrupt_run.py" "$bin" jobs/demo.yaml "$work/int1.ledger.jsonl" 1
 check "a second Ctrl-C quits at once (3), the ledger still parses" \
   python3 "$root/tests/cli/interrupt_run.py" "$bin" jobs/demo.yaml "$work/int2.ledger.jsonl" 2
+
+printf '{"v":1,"ev":"start","t":1,"port":1}\nnot a state line\n' >"$work/bad.sim.jsonl"
+run "$bin" sim --state "$work/bad.sim.jsonl"
+check "sim --state refuses a file that is not a simulator state (2)" test "$rc" -eq 2
+check "the refusal names the file and the line" grep -q "bad.sim.jsonl:2: not a JSON object" <<<"$err"
 
 # A separate simulator process with a small balance, reached over TLS with its CA file.
 export CLI_SIM_KEY=cli-test-key-0123456789

@@ -55,6 +55,12 @@ struct SimOptions {
     bool batch_read = true;               // false: POST /v1/tasks/batch answers 404
     std::uint64_t seed = 1;               // seeds the one PRNG behind every random choice
     std::optional<std::filesystem::path> log_file; // one JSON line per created task, flushed at once
+    // Where the simulator keeps its tasks across processes (src/sim/state_lines.hpp has the
+    // format). start() reloads the tasks it holds, which have gone on running by the wall clock
+    // meanwhile, and listens on the port recorded there when `port` is 0 (on a free one if that
+    // is taken); every new task is written there before its create is answered. The file holds
+    // ids, idempotency keys and timings, never the API key; one simulator at a time uses it.
+    std::optional<std::filesystem::path> state_file;
     // Where ca.pem (and ca-key.pem) go. A directory that already holds both is reused, so a
     // restarted simulator keeps its CA. Unset: a fresh temporary directory, removed at stop().
     std::optional<std::filesystem::path> cert_dir;
@@ -73,11 +79,12 @@ struct SimStats {
     std::uint64_t other_requests = 0;  // anything else
     std::uint64_t api_requests = 0;    // every /v1 request (the rate limiter's population)
 
-    std::uint64_t tasks_created = 0;
+    std::uint64_t tasks_created = 0;  // by this simulator
+    std::uint64_t tasks_reloaded = 0; // from the state file, made by earlier ones
     std::uint64_t replays = 0;   // creates answered with an existing task (same idempotency key and body)
     std::uint64_t conflicts = 0; // same key, different body: 409
-    std::uint64_t tasks_completed = 0; // tasks that have completed by now
-    std::uint64_t tasks_failed = 0;    // tasks that have failed by now
+    std::uint64_t tasks_completed = 0; // tasks that have completed by now, reloaded ones included
+    std::uint64_t tasks_failed = 0;    // tasks that have failed by now, reloaded ones included
 
     std::map<unsigned, std::uint64_t> status_counts; // answers sent, by HTTP status
     std::uint64_t rate_limited = 0;                  // 429s from the token bucket
@@ -109,9 +116,10 @@ public:
     Simulator(Simulator const&) = delete;
     Simulator& operator=(Simulator const&) = delete;
 
-    // Makes (or loads) the CA, issues the server certificate, opens the log, binds and starts
-    // serving on the simulator's own thread. Throws std::runtime_error on bad options or when
-    // any of that fails; may be called once.
+    // Makes (or loads) the CA, issues the server certificate, opens the log, reloads the state
+    // file, binds and starts serving on the simulator's own thread. Throws std::runtime_error on
+    // bad options or when any of that fails (a state file that is locked, damaged or of another
+    // version included: the message names the file, the line and what to do); may be called once.
     void start();
     // Closes the listener and every connection, joins the thread and removes a temporary
     // certificate directory. Idempotent; stats() stays readable afterwards.
