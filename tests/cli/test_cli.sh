@@ -195,5 +195,22 @@ check "a refused key stops at once (4)" test "$rc" -eq 4
 check "a refused key is not printed" bash -c '! grep -q wrong-key "$1"' _ "$work/err"
 kill "$sim_pid"
 
+# ---- Manifest messages (wt-manifest): api.credits_per_usd, a plain prompt cut by a YAML comment,
+# a value with ': ' in it. Each file is small and validated only; nothing is sent.
+cat >"$work/usd.yaml" <<'YAML'
+version: 1
+api:
+  credits_per_usd: 0
+defaults: {prompt: p}
+videos: [https://cdn.example.com/a.mp4]
+YAML
+run "$bin" validate "$work/usd.yaml"
+check "api.credits_per_usd 0 is bad input (2)" test "$rc" -eq 2
+check "the credits_per_usd error is compiler style at its value" \
+  grep -q "^$work/usd.yaml:3:20: error: api.credits_per_usd is 0; it must be above 0" <<<"$err"
+sed -i 's/credits_per_usd: 0/credits_per_usd: 75.5/' "$work/usd.yaml"
+run "$bin" validate "$work/usd.yaml"
+check "a positive api.credits_per_usd validates (0)" test "$rc" -eq 0 -a -z "$err"
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
