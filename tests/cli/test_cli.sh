@@ -195,22 +195,27 @@ check "a refused key stops at once (4)" test "$rc" -eq 4
 check "a refused key is not printed" bash -c '! grep -q wrong-key "$1"' _ "$work/err"
 kill "$sim_pid"
 
-# ---- Manifest messages (wt-manifest): api.credits_per_usd, a plain prompt cut by a YAML comment,
-# a value with ': ' in it. Each file is small and validated only; nothing is sent.
-cat >"$work/usd.yaml" <<'YAML'
-version: 1
-api:
-  credits_per_usd: 0
-defaults: {prompt: p}
-videos: [https://cdn.example.com/a.mp4]
-YAML
+# ---- Manifest messages (wt-manifest): api.credits_per_usd, a value with ': ' in it, a plain
+# prompt cut by a YAML comment. Small manifests, validated only; nothing is sent.
+one_video() { # one_video FILE LINE...: `version: 1`, the LINEs, then one video
+  local file=$1
+  shift
+  { echo 'version: 1'; printf '%s\n' "$@"; echo 'videos: [https://cdn.example.com/a.mp4]'; } >"$file"
+}
+one_video "$work/usd.yaml" 'api:' '  credits_per_usd: 0' 'defaults: {prompt: p}'
 run "$bin" validate "$work/usd.yaml"
 check "api.credits_per_usd 0 is bad input (2)" test "$rc" -eq 2
 check "the credits_per_usd error is compiler style at its value" \
   grep -q "^$work/usd.yaml:3:20: error: api.credits_per_usd is 0; it must be above 0" <<<"$err"
-sed -i 's/credits_per_usd: 0/credits_per_usd: 75.5/' "$work/usd.yaml"
+one_video "$work/usd.yaml" 'api:' '  credits_per_usd: 75.5' 'defaults: {prompt: p}'
 run "$bin" validate "$work/usd.yaml"
 check "a positive api.credits_per_usd validates (0)" test "$rc" -eq 0 -a -z "$err"
+
+one_video "$work/colon.yaml" 'defaults:' '  prompt: Replace the sky: make it stormy'
+run "$bin" validate "$work/colon.yaml"
+check "a plain value with ': ' in it is bad input (2)" test "$rc" -eq 2
+check "libyaml's error keeps its position and says to quote the value" \
+  grep -qF "$work/colon.yaml:3:26: error: invalid YAML: mapping values are not allowed in this context; the value of 'prompt' contains ': ', so put the whole value in quotes (prompt: \"...\")" <<<"$err"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

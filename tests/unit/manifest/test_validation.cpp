@@ -56,6 +56,8 @@ std::vector<Case> const k_cases{
     {"unterminated_flow_list", "version: 1\nvideos: [https://h.example/a.mp4\n", "",
      "the list opened with '[' at line 2, column 9 is never closed", 1},
     {"tab_indentation", "version: 1\njobs:\n\t- id: a\n", "\t", "tabs"},
+    {"value_with_a_colon", one_job("    prompt: Replace the sky: make it stormy\n", false), ": make",
+     "the value of 'prompt' contains ': ', so put the whole value in quotes"},
     {"second_document", one_job("---\nversion: 1\n"), "---", "second YAML document"},
     {"undefined_alias", "version: 1\ndefaults: *base\n", "*base", "names no anchor"},
     // ---- api
