@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -191,6 +192,12 @@ private:
                            open->node.mark.column, list ? ']' : '}');
     }
 
+    // 0 (unknown) past 4 GiB, where the offset would not fit; a manifest is at most 256 MiB.
+    std::uint32_t end_offset(yaml_mark_t const& end) {
+        std::size_t const offset = m_offsets.of(end.index);
+        return offset <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(offset) : 0;
+    }
+
     bool stop(Mark mark, std::string message) {
         m_result.root.reset();
         m_result.error = YamlError{mark, std::move(message)};
@@ -264,7 +271,9 @@ private:
             bool const explicit_str =
                 e.data.scalar.tag != nullptr &&
                 std::string_view(reinterpret_cast<char const*>(e.data.scalar.tag)) == YAML_STR_TAG;
-            node.quoted = e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE || explicit_str;
+            node.plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            node.quoted = !node.plain || explicit_str;
+            node.end_offset = end_offset(e.end_mark);
             node.kind = !node.quoted && is_null_text(node.value) ? NodeKind::null : NodeKind::scalar;
             return finish(std::move(node), anchor_of(e.data.scalar.anchor));
         }
@@ -308,6 +317,7 @@ private:
             }
             YamlNode copy = it->second.node;
             copy.mark = mark; // report problems in the copy where the alias stands
+            copy.end_offset = 0; // but what follows its text is at the anchor, not here
             return finish(std::move(copy), {});
         }
         default:

@@ -52,6 +52,24 @@ BOOST_AUTO_TEST_CASE(tells_null_from_text) {
     BOOST_TEST(!r.value_at(5).quoted);
 }
 
+BOOST_AUTO_TEST_CASE(keeps_how_a_scalar_was_written_and_where_its_text_ends) {
+    std::string const text = "x: &x anchored\na: \xC3\xA9 take #2\nb: \"q #1\"\nc: !!str s # x\nd: |\n  block\n"
+                             "e: *x\n";
+    auto const p = parse_yaml(text);
+    BOOST_REQUIRE(p.root);
+    YamlNode const& r = *p.root;
+    auto const after = [&](std::size_t i) { return text.substr(r.value_at(i).end_offset); };
+    BOOST_TEST(r.value_at(1).plain);
+    BOOST_TEST(after(1).starts_with(" #2\n")); // a byte offset: past the two-byte character
+    BOOST_TEST(!r.value_at(2).plain);
+    BOOST_TEST(r.value_at(3).plain); // a tag does not change how the text was written
+    BOOST_TEST(r.value_at(3).quoted);
+    BOOST_TEST(after(3).starts_with(" # x\n"));
+    BOOST_TEST(!r.value_at(4).plain);
+    BOOST_TEST(r.value_at(5).plain);
+    BOOST_TEST(r.value_at(5).end_offset == 0u); // an alias's copy: its text is at the anchor
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_value_is_placed_at_its_key) {
     auto const p = parse_yaml("a:\nb: 1\n");
     BOOST_REQUIRE(p.root);
