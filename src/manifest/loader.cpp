@@ -49,8 +49,9 @@ std::optional<std::string> belongs_elsewhere(std::string_view key) {
 // Builds a Manifest from the parsed tree, collecting every problem on the way.
 class ManifestBuilder {
 public:
-    ManifestBuilder(util::Diagnostics& diagnostics, fs::path const& display, fs::path const& base_dir)
-        : m_diagnostics(diagnostics), m_reader(diagnostics, display.string()), m_base_dir(base_dir) {
+    ManifestBuilder(util::Diagnostics& diagnostics, fs::path const& display, fs::path const& base_dir,
+                    std::string_view source)
+        : m_diagnostics(diagnostics), m_reader(diagnostics, display.string(), source), m_base_dir(base_dir) {
         m_manifest.path = display;
         m_manifest.files.push_back(display.string());
     }
@@ -313,7 +314,7 @@ LoadResult load_checked_text(std::string_view text, fs::path const& display, fs:
                                       "(see jobs/README.md)");
         return finish(std::move(diagnostics), name);
     }
-    ManifestBuilder builder(diagnostics, display, base_dir);
+    ManifestBuilder builder(diagnostics, display, base_dir, text);
     auto manifest = builder.build(*parsed.root);
     parsed.root.reset(); // free the tree before the caller keeps the jobs
     return finish(std::move(diagnostics), name, std::move(manifest));

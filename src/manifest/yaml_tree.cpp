@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -41,13 +42,59 @@ struct EventHandle {
     }
 };
 
-std::string parser_error_message(yaml_parser_t const& p, std::string_view text, bool with_context) {
+// libyaml's mark index counts characters; the text is UTF-8 bytes. Marks are asked for in
+// document order, so each walk goes on from the last one (an earlier mark starts over).
+class ByteOffsets {
+public:
+    explicit ByteOffsets(std::string_view text) : m_text(text) {}
+
+    std::size_t of(std::size_t char_index) noexcept {
+        if (char_index < m_chars) {
+            m_chars = 0;
+            m_bytes = 0;
+        }
+        for (; m_chars < char_index && m_bytes < m_text.size(); ++m_chars) {
+            do {
+                ++m_bytes;
+            } while (m_bytes < m_text.size() && is_continuation(m_text[m_bytes]));
+        }
+        return m_bytes;
+    }
+
+private:
+    static bool is_continuation(char c) noexcept { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
+
+    std::string_view m_text;
+    std::size_t m_chars = 0;
+    std::size_t m_bytes = 0;
+};
+
+// The key that starts a block mapping line (`  - prompt: ...` gives "prompt"), or nothing.
+std::optional<std::string_view> key_of_line(std::string_view line) {
+    std::size_t start = line.find_first_not_of(' ');
+    while (start != std::string_view::npos && line.compare(start, 2, "- ") == 0) {
+        start = line.find_first_not_of(' ', start + 2);
+    }
+    if (start == std::string_view::npos) {
+        return std::nullopt;
+    }
+    line.remove_prefix(start);
+    std::size_t const colon = line.find(": ");
+    if (colon == 0 || colon == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string_view const key = line.substr(0, colon);
+    return key.substr(0, key.find_last_not_of(' ') + 1); // it starts with a non-blank
+}
+
+std::string parser_error_message(yaml_parser_t const& p, std::string_view text, std::size_t problem_offset,
+                                 bool with_context) {
     std::string message = p.problem != nullptr ? p.problem : "malformed YAML";
     if (p.context != nullptr && with_context) {
         message += fmt::format(" {} that starts at line {}, column {}", p.context, p.context_mark.line + 1,
                                p.context_mark.column + 1);
     }
-    if (p.problem_mark.index < text.size() && text[p.problem_mark.index] == '\t') {
+    if (problem_offset < text.size() && text[problem_offset] == '\t') {
         message += "; YAML does not allow tabs for indentation: use spaces";
     }
     return message;
@@ -55,7 +102,7 @@ std::string parser_error_message(yaml_parser_t const& p, std::string_view text, 
 
 class TreeBuilder {
 public:
-    TreeBuilder(std::string_view text, YamlLimits limits) : m_text(text), m_limits(limits) {}
+    TreeBuilder(std::string_view text, YamlLimits limits) : m_text(text), m_limits(limits), m_offsets(text) {}
 
     YamlParse run() {
         ParserHandle handle;
@@ -66,11 +113,7 @@ public:
         for (;;) {
             ev.reset();
             if (yaml_parser_parse(&handle.parser, &ev.event) == 0) {
-                // libyaml's own context ("while parsing a flow node that starts at ...") points
-                // at the end of the input too; the hint names the real place instead.
-                std::string const hint = unclosed_flow_hint(handle.parser);
-                stop(to_mark(handle.parser.problem_mark),
-                     parser_error_message(handle.parser, m_text, hint.empty()) + hint);
+                stop(to_mark(handle.parser.problem_mark), error_message(handle.parser));
                 return std::move(m_result);
             }
             ev.live = true;
@@ -95,6 +138,35 @@ private:
         std::size_t depth = 0; // height of the subtree, so aliases cannot nest past max_depth
     };
 
+    // libyaml's words, with what to do where we can tell.
+    std::string error_message(yaml_parser_t const& parser) {
+        std::size_t const at = m_offsets.of(parser.problem_mark.index);
+        // libyaml's own context ("while parsing a flow node that starts at ...") points at the
+        // end of the input too; the hint names the real place instead.
+        std::string const unclosed = unclosed_flow_hint(parser);
+        return parser_error_message(parser, m_text, at, unclosed.empty()) + unclosed +
+               colon_in_value_hint(parser, at);
+    }
+
+    // `prompt: Replace the sky: make it stormy`: libyaml reads the second ': ' as a key's and
+    // refuses it. A value with a colon in it is what people mean, and quotes say so.
+    std::string colon_in_value_hint(yaml_parser_t const& parser, std::size_t at) const {
+        constexpr std::string_view k_problem = "mapping values are not allowed in this context";
+        if (parser.error != YAML_SCANNER_ERROR || parser.problem == nullptr ||
+            std::string_view(parser.problem) != k_problem) {
+            return {};
+        }
+        std::string_view const before = m_text.substr(0, at);
+        // No key on the error's own line (`a: b` then `  c: d`) is a key indented too far, not this.
+        auto const key = key_of_line(before.substr(before.find_last_of("\r\n") + 1));
+        if (!key) {
+            return {};
+        }
+        return fmt::format("; the value of '{}' contains ': ', so put the whole value in quotes "
+                           "({}: \"...\")",
+                           *key, *key);
+    }
+
     // libyaml reports a `[` or `{` left open where the input ends, which may be hundreds of
     // lines below it: name where it was opened.
     std::string unclosed_flow_hint(yaml_parser_t const& parser) const {
@@ -118,6 +190,12 @@ private:
         return fmt::format("; the {} opened with '{}' at line {}, column {} is never closed (add '{}')",
                            list ? "list" : "mapping", list ? '[' : '{', open->node.mark.line,
                            open->node.mark.column, list ? ']' : '}');
+    }
+
+    // 0 (unknown) past 4 GiB, where the offset would not fit; a manifest is at most 256 MiB.
+    std::uint32_t end_offset(yaml_mark_t const& end) {
+        std::size_t const offset = m_offsets.of(end.index);
+        return offset <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(offset) : 0;
     }
 
     bool stop(Mark mark, std::string message) {
@@ -193,7 +271,9 @@ private:
             bool const explicit_str =
                 e.data.scalar.tag != nullptr &&
                 std::string_view(reinterpret_cast<char const*>(e.data.scalar.tag)) == YAML_STR_TAG;
-            node.quoted = e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE || explicit_str;
+            node.plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            node.quoted = !node.plain || explicit_str;
+            node.end_offset = end_offset(e.end_mark);
             node.kind = !node.quoted && is_null_text(node.value) ? NodeKind::null : NodeKind::scalar;
             return finish(std::move(node), anchor_of(e.data.scalar.anchor));
         }
@@ -237,6 +317,7 @@ private:
             }
             YamlNode copy = it->second.node;
             copy.mark = mark; // report problems in the copy where the alias stands
+            copy.end_offset = 0; // but what follows its text is at the anchor, not here
             return finish(std::move(copy), {});
         }
         default:
@@ -246,6 +327,7 @@ private:
 
     std::string_view m_text;
     YamlLimits m_limits;
+    ByteOffsets m_offsets;
     YamlParse m_result;
     std::vector<Open> m_stack;
     std::unordered_map<std::string, Anchored> m_anchors;

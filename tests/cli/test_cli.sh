@@ -208,5 +208,41 @@ check "a refused key stops at once (4)" test "$rc" -eq 4
 check "a refused key is not printed" bash -c '! grep -q wrong-key "$1"' _ "$work/err"
 kill "$sim_pid"
 
+# ---- Manifest messages (wt-manifest): api.credits_per_usd, a value with ': ' in it, a plain
+# prompt cut by a YAML comment. Small manifests, validated only; nothing is sent.
+one_video() { # one_video FILE LINE...: `version: 1`, the LINEs, then one video
+  local file=$1
+  shift
+  { echo 'version: 1'; printf '%s\n' "$@"; echo 'videos: [https://cdn.example.com/a.mp4]'; } >"$file"
+}
+one_video "$work/usd.yaml" 'api:' '  credits_per_usd: 0' 'defaults: {prompt: p}'
+run "$bin" validate "$work/usd.yaml"
+check "api.credits_per_usd 0 is bad input (2)" test "$rc" -eq 2
+check "the credits_per_usd error is compiler style at its value" \
+  grep -q "^$work/usd.yaml:3:20: error: api.credits_per_usd is 0; it must be above 0" <<<"$err"
+one_video "$work/usd.yaml" 'api:' '  credits_per_usd: 75.5' 'defaults: {prompt: p}'
+run "$bin" validate "$work/usd.yaml"
+check "a positive api.credits_per_usd validates (0)" test "$rc" -eq 0 -a -z "$err"
+
+one_video "$work/colon.yaml" 'defaults:' '  prompt: Replace the sky: make it stormy'
+run "$bin" validate "$work/colon.yaml"
+check "a plain value with ': ' in it is bad input (2)" test "$rc" -eq 2
+check "libyaml's error keeps its position and says to quote the value" \
+  grep -qF "$work/colon.yaml:3:26: error: invalid YAML: mapping values are not allowed in this context; the value of 'prompt' contains ': ', so put the whole value in quotes (prompt: \"...\")" <<<"$err"
+one_video "$work/cut.yaml" 'defaults:' '  prompt: Make it look like take #2'
+run "$bin" validate "$work/cut.yaml"
+check "a prompt cut by a comment still validates (0)" test "$rc" -eq 0
+check "validate counts the warning" grep -q "cut.yaml: ok, 1 job (1 warning)" <<<"$out"
+check "the warning says what is sent and how to keep the rest, at the prompt" \
+  grep -qF "$work/cut.yaml:3:11: warning: defaults: prompt is sent as \"Make it look like take\": ' #2' starts a YAML comment; quote the whole prompt (\"Make it look like take #2\") to keep it" <<<"$err"
+run "$bin" plan "$work/cut.yaml"
+check "plan shows the warning too" grep -q "cut.yaml:3:11: warning: defaults: prompt is sent as" <<<"$err"
+run "$bin" validate --json "$work/cut.yaml"
+check "validate --json counts it as a warning" \
+  test "$(json_get 'd["ok"], d["manifests"][0]["warnings"], d["manifests"][0]["diagnostics"][0]["severity"]')" = "True 1 warning"
+one_video "$work/cut.yaml" 'defaults:' '  prompt: "Make it look like take #2"'
+run "$bin" validate "$work/cut.yaml"
+check "a quoted prompt keeps its '#' and gets no warning" test "$rc" -eq 0 -a -z "$err"
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

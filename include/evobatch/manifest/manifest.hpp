@@ -20,6 +20,9 @@ struct ApiSettings {
     std::chrono::seconds idempotency_window{15 * 60};
     std::chrono::seconds request_timeout{60}; // one API request, all in: a stalled server costs this much
     std::optional<std::filesystem::path> ca_file;
+    // For showing money beside credit figures, approximately: Evolink's own clients count about
+    // 68 credits to 1 USD; an account with another price sets its own.
+    double credits_per_usd = 68;
 };
 
 struct Limits {

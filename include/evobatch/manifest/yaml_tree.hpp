@@ -23,7 +23,13 @@ struct YamlNode {
     NodeKind kind = NodeKind::null;
     // True for quoted, block and `!!str` scalars: always text, never a number or boolean.
     bool quoted = false;
+    // A scalar written without quotes or `|`/`>` (whatever its tag): its text ends where ` #`
+    // starts a comment on its line, and the parser drops that comment without a word.
+    bool plain = false;
     Mark mark;
+    // Of a scalar: the byte offset in the parsed text just past its last character, to read
+    // what follows it there. 0 when unknown: an alias's copy (its text is at the anchor).
+    std::uint32_t end_offset = 0;
     std::string value;             // the scalar's text (for null: as written, e.g. "~")
     std::vector<YamlNode> children; // sequence items, or mapping keys and values interleaved
 

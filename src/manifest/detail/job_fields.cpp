@@ -2,6 +2,7 @@
 
 #include "url_rules.hpp"
 
+#include "evobatch/util/json_text.hpp"
 #include "evobatch/util/utf8.hpp"
 
 #include <fmt/format.h>
@@ -55,6 +56,27 @@ void read_id(NodeReader& reader, YamlNode const& node, JobFields& job, std::stri
     }
 }
 
+// As a YAML double-quoted scalar (a JSON string is one), to paste back into the manifest.
+std::string yaml_quoted(std::string_view text) {
+    std::string out;
+    util::append_json_string(text, out);
+    return out;
+}
+
+// `prompt: Make it look like take #2` sends "Make it look like take": ` #` starts a comment.
+// It may be meant as one, so this is a warning; it says what is sent and how to keep the rest.
+void warn_if_cut_by_comment(NodeReader& reader, YamlNode const& node, std::string const& label) {
+    auto const comment = reader.comment_after(node);
+    if (!comment) {
+        return;
+    }
+    std::string const whole = node.value + std::string(*comment);
+    reader.warning(node.mark,
+                   fmt::format("{}prompt is sent as {}: '{}' starts a YAML comment; quote the whole "
+                               "prompt ({}) to keep it, or put a real comment on a line of its own",
+                               label, yaml_quoted(node.value), *comment, yaml_quoted(whole)));
+}
+
 void read_prompt(NodeReader& reader, YamlNode const& node, JobFields& job, std::string const& label) {
     job.prompt.present = true;
     job.prompt.mark = node.mark;
@@ -66,6 +88,7 @@ void read_prompt(NodeReader& reader, YamlNode const& node, JobFields& job, std::
         mark_failed(job, job.prompt);
         return;
     }
+    warn_if_cut_by_comment(reader, node, label);
     std::size_t const characters = util::count_code_points(*prompt);
     if (characters > k_max_prompt_characters) {
         reader.error(node.mark, fmt::format("{}prompt has {} characters; the limit is {}", label, characters,

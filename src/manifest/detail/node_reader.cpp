@@ -193,4 +193,19 @@ std::optional<std::vector<std::pair<std::string, Mark>>> NodeReader::text_list(Y
     return ok ? std::optional(std::move(items)) : std::nullopt;
 }
 
+std::optional<std::string_view> NodeReader::comment_after(YamlNode const& node) const {
+    bool const knows_end = node.end_offset != 0 && node.end_offset <= m_source.size();
+    if (node.kind != NodeKind::scalar || !node.plain || !knows_end) {
+        return std::nullopt;
+    }
+    std::string_view rest = m_source.substr(node.end_offset);
+    rest = rest.substr(0, rest.find_first_of("\r\n"));
+    std::size_t const hash = rest.find_first_not_of(" \t");
+    // YAML starts a comment only at a `#` after a blank (`take#2` is text).
+    if (hash == 0 || hash == std::string_view::npos || rest[hash] != '#') {
+        return std::nullopt;
+    }
+    return rest.substr(0, rest.find_last_not_of(" \t") + 1);
+}
+
 } // namespace evobatch::manifest::detail

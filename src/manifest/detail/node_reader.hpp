@@ -18,7 +18,10 @@ namespace evobatch::manifest::detail {
 
 class NodeReader {
 public:
-    NodeReader(util::Diagnostics& diagnostics, std::string file) : m_diagnostics(diagnostics), m_file(std::move(file)) {}
+    // `source` is the text the nodes were parsed from, for what the parser drops (comments);
+    // empty when there is none.
+    NodeReader(util::Diagnostics& diagnostics, std::string file, std::string_view source = {})
+        : m_diagnostics(diagnostics), m_file(std::move(file)), m_source(source) {}
 
     void error(Mark at, std::string message) { m_diagnostics.error(m_file, at.line, at.column, std::move(message)); }
     void warning(Mark at, std::string message) { m_diagnostics.warning(m_file, at.line, at.column, std::move(message)); }
@@ -43,11 +46,16 @@ public:
     // A list of text items; each item's position is kept for later messages.
     std::optional<std::vector<std::pair<std::string, Mark>>> text_list(YamlNode const& node, std::string_view what);
 
+    // The comment that follows a plain scalar on its line, which YAML cut from its text: from
+    // the blanks before its `#` to the last non-blank. Nothing for other nodes, or without source.
+    [[nodiscard]] std::optional<std::string_view> comment_after(YamlNode const& node) const;
+
     [[nodiscard]] std::string const& file() const noexcept { return m_file; }
 
 private:
     util::Diagnostics& m_diagnostics;
     std::string m_file;
+    std::string_view m_source;
 };
 
 } // namespace evobatch::manifest::detail

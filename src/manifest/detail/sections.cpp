@@ -74,6 +74,12 @@ void read_api(NodeReader& reader, YamlNode const& node, ApiSettings& api, fs::pa
             api.request_timeout = *timeout;
         }
     }
+    if (auto const* v = NodeReader::find(node, "credits_per_usd")) {
+        // The upper bound only catches a slip of the keyboard; no price is anywhere near it.
+        if (auto rate = reader.number(*v, "api.credits_per_usd", 0.0, 1'000'000.0)) {
+            api.credits_per_usd = *rate;
+        }
+    }
     if (auto const* v = NodeReader::find(node, "ca_file")) {
         if (auto path = read_path(reader, *v, "api.ca_file", base_dir)) {
             std::error_code ec;

@@ -10,8 +10,8 @@
 
 namespace evobatch::manifest::detail {
 
-inline constexpr std::array<std::string_view, 5> k_api_keys{"base_url", "key_env", "idempotency_window",
-                                                            "ca_file", "request_timeout"};
+inline constexpr std::array<std::string_view, 6> k_api_keys{
+    "base_url", "key_env", "idempotency_window", "ca_file", "request_timeout", "credits_per_usd"};
 inline constexpr std::array<std::string_view, 7> k_limits_keys{"requests_per_second", "burst",       "max_in_flight",
                                                                "max_connections",     "max_credits", "max_attempts",
                                                                "max_downloads"};

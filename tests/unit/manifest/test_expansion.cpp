@@ -124,6 +124,7 @@ api:
   key_env: MY_EVOLINK_KEY
   idempotency_window: 1h30m
   request_timeout: 2m
+  credits_per_usd: 70.5
   ca_file: ../certs/ca.pem
 limits:
   requests_per_second: 2.5
@@ -148,6 +149,7 @@ defaults: {prompt: p}
     BOOST_TEST(m.api.key_env == "MY_EVOLINK_KEY");
     BOOST_TEST(m.api.idempotency_window.count() == 5400);
     BOOST_TEST(m.api.request_timeout.count() == 120);
+    BOOST_TEST(m.api.credits_per_usd == 70.5);
     BOOST_TEST(m.api.ca_file.value() == (dir.path() / "certs/ca.pem"));
     BOOST_TEST(m.limits.requests_per_second == 2.5);
     BOOST_TEST(m.limits.burst == 7u);
@@ -170,6 +172,7 @@ BOOST_AUTO_TEST_CASE(defaults_for_settings_are_safe) {
     BOOST_TEST(m.api.key_env == "EVOLINK_API_KEY");
     BOOST_TEST(m.api.idempotency_window.count() == 900);
     BOOST_TEST(m.api.request_timeout.count() == 60);
+    BOOST_TEST(m.api.credits_per_usd == 68.0); // Evolink's own clients' rate
     BOOST_TEST(!m.api.ca_file.has_value());
     BOOST_TEST(m.limits.max_credits == 500);
     BOOST_TEST(m.output.ledger == fs::path("jobs/night.ledger.jsonl"));

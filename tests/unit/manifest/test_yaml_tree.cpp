@@ -52,6 +52,24 @@ BOOST_AUTO_TEST_CASE(tells_null_from_text) {
     BOOST_TEST(!r.value_at(5).quoted);
 }
 
+BOOST_AUTO_TEST_CASE(keeps_how_a_scalar_was_written_and_where_its_text_ends) {
+    std::string const text = "x: &x anchored\na: \xC3\xA9 take #2\nb: \"q #1\"\nc: !!str s # x\nd: |\n  block\n"
+                             "e: *x\n";
+    auto const p = parse_yaml(text);
+    BOOST_REQUIRE(p.root);
+    YamlNode const& r = *p.root;
+    auto const after = [&](std::size_t i) { return text.substr(r.value_at(i).end_offset); };
+    BOOST_TEST(r.value_at(1).plain);
+    BOOST_TEST(after(1).starts_with(" #2\n")); // a byte offset: past the two-byte character
+    BOOST_TEST(!r.value_at(2).plain);
+    BOOST_TEST(r.value_at(3).plain); // a tag does not change how the text was written
+    BOOST_TEST(r.value_at(3).quoted);
+    BOOST_TEST(after(3).starts_with(" # x\n"));
+    BOOST_TEST(!r.value_at(4).plain);
+    BOOST_TEST(r.value_at(5).plain);
+    BOOST_TEST(r.value_at(5).end_offset == 0u); // an alias's copy: its text is at the anchor
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_value_is_placed_at_its_key) {
     auto const p = parse_yaml("a:\nb: 1\n");
     BOOST_REQUIRE(p.root);
@@ -120,6 +138,34 @@ BOOST_AUTO_TEST_CASE(names_where_an_unclosed_flow_collection_was_opened) {
     auto const inside = parse_yaml("a: [x, {y: 1}}, z]\nb: 1\n");
     BOOST_REQUIRE(inside.error);
     BOOST_TEST(inside.error->message.find("never closed") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(says_to_quote_a_value_with_a_colon_in_it) {
+    auto const p = parse_yaml("defaults:\n  prompt: Replace the sky: make it stormy\n");
+    BOOST_REQUIRE(p.error);
+    BOOST_TEST(p.error->mark.line == 2u);
+    BOOST_TEST(p.error->mark.column == 26u); // at the second ':'
+    BOOST_TEST(p.error->message ==
+               "mapping values are not allowed in this context; the value of 'prompt' contains ': ', so put "
+               "the whole value in quotes (prompt: \"...\")");
+    // In a list item, and below a line of text that is not ASCII (marks count characters).
+    std::string wide = "title: ";
+    for (int i = 0; i < 30; ++i) {
+        wide += "\xC3\xA9"; // 30 characters, 60 bytes
+    }
+    auto const item = parse_yaml(wide + "\njobs:\n  - id: a\n    prompt: Replace the sky: make it stormy\n");
+    BOOST_REQUIRE(item.error);
+    BOOST_TEST(item.error->message.find("the value of 'prompt' contains ': '") != std::string::npos);
+    // A key under a value of several lines is another mistake: no advice about quotes.
+    auto const indented = parse_yaml("a: b\n  c: d\n");
+    BOOST_REQUIRE(indented.error);
+    BOOST_TEST(indented.error->message.find("quotes") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(finds_a_tab_after_text_that_is_not_ascii) {
+    auto const p = parse_yaml("a: \xC3\xA9\n\tb: 1\n");
+    BOOST_REQUIRE(p.error);
+    BOOST_TEST(p.error->message.find("YAML does not allow tabs for indentation") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(empty_input_has_no_root) {
