@@ -134,7 +134,7 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
                     {"rerun_changed_at_most",
                      static_cast<std::int64_t>(l.hold) * api::k_max_credits_per_task},
                     {"max_per_task", api::k_max_credits_per_task},
-                    {"credits_per_usd", sched::k_default_credits_per_usd},
+                    {"credits_per_usd", m.api.credits_per_usd},
                     {"jobs_surely_within_ceiling", p.jobs_surely_within_ceiling}};
     o["time"] = {{"submit_s", p.submit_time.count()},
                  {"estimated_s", p.estimated_time.count()},
@@ -145,7 +145,7 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
 void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, sched::ResumePlan const& r,
                 bool ledger_exists) {
     auto const& limits = m.limits;
-    double const per_usd = sched::k_default_credits_per_usd;
+    double const per_usd = m.api.credits_per_usd;
     fmt::print("plan for {}: {}{}\n", m.path.string(), plural(p.jobs, "job"),
                ledger_exists ? "" : ", no ledger yet (nothing submitted before)");
     auto const& l = p.ledger;
@@ -204,7 +204,9 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, sched::Re
                    "than the most; --max-credits {} covers them all\n",
                    p.jobs_surely_within_ceiling, p.to_submit, p.credits_to_cover);
     }
-    fmt::print("  money      approximate, at {} credits to 1 USD (Evolink's own clients' rate)\n", per_usd);
+    fmt::print("  money      approximate, at {} credits to 1 USD (api.credits_per_usd; 68, the default, is the rate "
+               "Evolink's own clients use)\n",
+               per_usd);
     fmt::print("  time       about {} at {} requests/s with {} tasks in flight, if tasks take ~{} s\n",
                human_duration(p.estimated_time), limits.requests_per_second, limits.max_in_flight,
                plan::k_typical_task_time.count());

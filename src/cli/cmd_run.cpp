@@ -239,7 +239,7 @@ progress::Summary summary_of(sched::RunOutcome const& o, manifest::Manifest cons
         s.credits_refunded = plan.credits.refunded;
         s.credits_at_risk = plan.credits.at_risk;
         s.credits_text = fmt::format("{} ({} charged)", sched::credits_text(plan.credits),
-                                     sched::usd_text(plan.credits.charged, sched::k_default_credits_per_usd));
+                                     sched::usd_text(plan.credits.charged, m.api.credits_per_usd));
         for (std::size_t i = 0; i < m.jobs.size(); ++i) {
             ledger::JobHistory const* h = plan.starts[i].history;
             if (h != nullptr && h->phase == ledger::JobPhase::failed) {

@@ -233,7 +233,7 @@ int run_status(StatusOptions const& options) {
                           {"refunded", resume.credits.refunded},
                           {"at_risk", resume.credits.at_risk},
                           {"at_risk_creates", resume.credits.at_risk_creates},
-                          {"credits_per_usd", sched::k_default_credits_per_usd}};
+                          {"credits_per_usd", m.api.credits_per_usd}};
         boost::json::array jobs;
         for (Row const* r : shown) {
             jobs.push_back(row_to_json(*r));
@@ -249,7 +249,7 @@ int run_status(StatusOptions const& options) {
     fmt::print("{}: {} jobs: {}{}\n", path.string(), rows.size(), summary,
                stale > 0 ? fmt::format(" ({} stale)", stale) : std::string());
     fmt::print("credits: {} ({} charged)\n", sched::credits_text(resume.credits),
-               sched::usd_text(resume.credits.charged, sched::k_default_credits_per_usd));
+               sched::usd_text(resume.credits.charged, m.api.credits_per_usd));
     if (to_download + expired > 0) {
         fmt::print("results: {} completed job{} to download{}{}\n", to_download, to_download == 1 ? "" : "s",
                    expiring > 0 ? fmt::format(" ({} with links expiring within 2 h: run soon)", expiring) : std::string(),

@@ -107,6 +107,7 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
     sched::ResumePlan const resume = sched::plan_resume(manifest.jobs, replay, options);
     Totals& t = report.totals;
     t.credits = resume.credits;
+    t.credits_per_usd = manifest.api.credits_per_usd;
     std::map<std::string, std::size_t, std::less<>> states;
     std::map<std::string, std::vector<std::string>> reasons;
     for (std::size_t i = 0; i < manifest.jobs.size(); ++i) {

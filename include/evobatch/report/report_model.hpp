@@ -78,7 +78,7 @@ struct Totals {
     std::size_t tasks = 0; // task ids over every attempt (the timeline's bars)
     std::vector<std::pair<std::string, std::size_t>> states; // count per state, in a fixed order, none zero
     sched::CreditTotals credits; // the whole ledger's, as `run`, `plan` and `status` count them
-    double credits_per_usd = sched::k_default_credits_per_usd;
+    double credits_per_usd = 68; // api.credits_per_usd: approximate money
     std::int64_t first_t_ms = 0; // the ledger's first and last event; 0 when empty
     std::int64_t last_t_ms = 0;
     double wall_s = 0; // last - first event

@@ -40,10 +40,8 @@ CreditTotals credits_of(ledger::Replay const& replay);      // every job the led
 // the one way every command words them.
 std::string credits_text(CreditTotals const& totals);
 
-// Evolink's own clients count about 68 credits to 1 USD (api.md); approximate.
-inline constexpr double k_default_credits_per_usd = 68;
-
-// "~$8.41" at `credits_per_usd` (api.credits_per_usd): approximate, as Evolink's own clients count.
+// "~$8.41" at `credits_per_usd` (api.credits_per_usd, 68 by default: Evolink's own clients'
+// rate); approximate.
 std::string usd_text(std::int64_t credits, double credits_per_usd);
 
 } // namespace evobatch::sched
