@@ -59,14 +59,17 @@ a lost network: it resumes from the ledger and never pays twice for a job. Compl
 are skipped; known tasks are polled, never resubmitted; a create whose answer was lost is
 sent again under the same idempotency key while younger than api.idempotency_window, else
 the job is uncertain (listed, re-sent only with --resubmit-uncertain); failed jobs get a
-new attempt while max_attempts allows (any failed job with --retry-failed). A job whose
-manifest entry changed is a new job. limits.max_credits covers the whole ledger: credits
-reserved by earlier runs count.
+new attempt while max_attempts allows (--retry-failed: all whose error a new attempt can
+fix; =ID,... names jobs). A job whose manifest entry changed is a new request: sent when
+its earlier request was never paid for, else held until --rerun-changed (the new result
+is saved as <id>@v2.<ext>, beside the paid one). limits.max_credits covers every credit the
+ledger's tasks were charged or hold, earlier runs and changed jobs included. The summary
+ends with Next: lines, each a command that works pasted as printed.
 The key comes from the environment variable named by api.key_env (EVOLINK_API_KEY).
 Ctrl-C stops submitting and saves what is pending (exit 3); a second Ctrl-C exits at once.
 
-Exit codes: 0 all completed, 1 some failed or uncertain, 2 bad input, 3 interrupted or
-unfinished (run again), 4 stopped by the API (key, credits).
+Exit codes: 0 all completed, 1 some failed, uncertain or held (changed), 2 bad input, 3
+interrupted or unfinished (see the Next: line), 4 stopped by the API (key, credits).
 
 Examples:
   evobatch run --simulate jobs/demo.yaml          # against the built-in simulator, no key

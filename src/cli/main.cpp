@@ -21,8 +21,9 @@ from a YAML manifest, within your rate, concurrency and credit limits, with a
 ledger that makes every batch resumable.)";
 
 constexpr char const* k_footer = R"(
-Exit codes: 0 done (or valid), 1 some jobs failed or are uncertain, 2 bad input or
-usage, 3 interrupted or unfinished (run again to resume), 4 stopped by the API.
+Exit codes: 0 done (or valid), 1 some jobs failed, are uncertain or are held (changed
+after they were paid for), 2 bad input or usage, 3 interrupted or unfinished (the summary's
+Next: line says what resumes it), 4 stopped by the API.
 
 Start with:  evobatch validate jobs/demo.yaml && evobatch plan jobs/demo.yaml
 Try it:      evobatch run --simulate jobs/demo.yaml   (the built-in simulator, no key)

@@ -179,6 +179,9 @@ def ceiling_next_line_finishes_the_batch(check, binary, url, ca, work, env):
         summary = summary_of(out)
         check("ceiling: pasted as printed, it finishes the batch", code == 0 and summary.get("completed") == 20,
               err[-2000:])
+        on_disk = sum(os.path.getsize(os.path.join(results, f)) for f in os.listdir(results))
+        check("ceiling: the resumed run's summary counts every file's real bytes",
+              summary.get("downloaded") == 20 and summary.get("download_bytes") == on_disk, f"{summary} {on_disk}")
         for cmd in next_lines("\n".join("Next: " + n for n in summary.get("next", []))):
             c, o, e = run(["bash", "-c", cmd], env, work)
             check(f"ceiling: the finished run's Next line works: {cmd}", c == 0, e[-1000:])

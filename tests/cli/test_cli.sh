@@ -2,8 +2,8 @@
 # Black-box tests of the built binary: exit codes, messages and JSON as users and scripts see them.
 # Usage: test_cli.sh path/to/evobatch repo-root
 set -uo pipefail
-bin=$1
-root=$2
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$2" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -79,13 +79,14 @@ check "json gives positions" test "$(json_get "d['manifests'][0]['diagnostics'][
 check "json reports the good one too" test "$(json_get "d['manifests'][1]['jobs']")" = 60
 check "json keeps stderr clean" test -z "$err"
 
-run "$bin" plan jobs/demo.yaml
+# A ledger of its own: after scripts/demo, jobs/demo.yaml's own (build/demo.ledger.jsonl) holds the demo's run.
+run "$bin" plan jobs/demo.yaml --ledger "$work/fresh.jsonl"
 check "plan exits 0" test "$rc" -eq 0
 check "plan counts submits" grep -q "submit     60 jobs" <<<"$out"
 check "plan bounds credits" grep -q "at most 900" <<<"$out"
 check "plan sends nothing" grep -q "nothing was sent" <<<"$out"
 
-run "$bin" plan --json jobs/demo.yaml
+run "$bin" plan --json jobs/demo.yaml --ledger "$work/fresh.jsonl"
 check "plan json exits 0" test "$rc" -eq 0
 check "plan json jobs" test "$(json_get "d['jobs']")" = 60
 check "plan json credits" test "$(json_get "d['credits']['at_most']")" = 900
@@ -240,9 +241,37 @@ check "plan shows the warning too" grep -q "cut.yaml:3:11: warning: defaults: pr
 run "$bin" validate --json "$work/cut.yaml"
 check "validate --json counts it as a warning" \
   test "$(json_get 'd["ok"], d["manifests"][0]["warnings"], d["manifests"][0]["diagnostics"][0]["severity"]')" = "True 1 warning"
+run "$bin" plan "$work/cut.yaml" --jobs --json
+check "plan --jobs lists each job's request as it will be sent" \
+  test "$(json_get 'len(d["job_requests"]), d["job_requests"][0]["prompt"], d["job_requests"][0]["action"], d["job_requests"][0]["credits_at_most"]')" = "1 Make it look like take submit 15"
+run "$bin" plan "$work/cut.yaml" --jobs
+check "plan --jobs shows the prompt as sent, in a table" grep -qF '"Make it look like take"' <<<"$out"
 one_video "$work/cut.yaml" 'defaults:' '  prompt: "Make it look like take #2"'
 run "$bin" validate "$work/cut.yaml"
 check "a quoted prompt keeps its '#' and gets no warning" test "$rc" -eq 0 -a -z "$err"
+
+# ---- The README and the demo agree (issue 13): after the demo's run, the README's commands
+# that follow it (the block after "all show the demo's batch") read that run, in order. A copy
+# of jobs/ in its own folder, so the demo's build/ ledger there is this test's own.
+mkdir -p "$work/clone/build"
+cp -r "$root/jobs" "$work/clone/jobs"
+pushd "$work/clone" >/dev/null || exit 1
+run "$bin" run --simulate --time-scale 0.005 --quiet jobs/demo.yaml
+ check "the demo batch runs (0)" test "$rc" -eq 0
+ check "its ledger is where the manifest says" test -s build/demo.ledger.jsonl
+ mapfile -t readme_steps < <(awk '/all show the demo.s batch/{f=1;next} f&&/^```$/{n++; if(n==2) exit; next} f&&n==1' "$root/README.md")
+ check "the README lists the commands after the demo" test "${#readme_steps[@]}" -ge 4
+ for step in "${readme_steps[@]}"; do
+   cmd=${step%%#*}
+   read -r -a words <<<"${cmd/build\/evobatch/$bin}"
+   run "${words[@]}"
+   check "README after the demo: '$cmd' exits 0" test "$rc" -eq 0
+   check "README after the demo: '$cmd' shows the demo's batch, not a new one" \
+     bash -c '! grep -qF -e "60 new" -e "no ledger" -e "(0 tasks" <<<"$1"' _ "$out$err"
+ done
+ run "$bin" status jobs/demo.yaml
+ check "status jobs/demo.yaml shows the demo's run" grep -q "60 jobs: 60 completed" <<<"$out"
+popd >/dev/null || exit 1
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
