@@ -226,7 +226,8 @@ progress::Summary summary_of(sched::RunOutcome const& o, manifest::Manifest cons
     s.failed = o.failed;
     s.uncertain = o.uncertain;
     s.held = o.held;
-    s.unsubmitted = o.unsubmitted + o.running;
+    s.unsubmitted = o.unsubmitted;
+    s.running = o.running;
     s.wall = wall;
     s.ledger = m.output.ledger.string();
     s.exit_code = o.exit_code;

@@ -50,20 +50,16 @@ ResumeDecision decide_changed(ledger::JobHistory const& h, std::string_view job_
                 "end first (its result kept); the new request waits for a later run with --rerun-changed";
         return d;
     case JobPhase::completed:
-        d.rerun = asked;
-        if (!asked) {
-            d.action = ResumeAction::hold;
-            d.why = "the manifest entry changed since its earlier request completed (paid): --rerun-changed pays "
-                    "for the new one; both results are kept";
-        }
-        return d;
     case JobPhase::submitting:
     case JobPhase::uncertain:
         d.rerun = asked;
         if (!asked) {
             d.action = ResumeAction::hold;
-            d.why = "the manifest entry changed since its earlier request's create got no answer (it may have "
-                    "made a paid task): --rerun-changed pays for the new one";
+            d.why = h.phase == JobPhase::completed
+                        ? "the manifest entry changed since its earlier request completed (paid): --rerun-changed "
+                          "pays for the new one; both results are kept"
+                        : "the manifest entry changed since its earlier request's create got no answer (it may "
+                          "have made a paid task): --rerun-changed pays for the new one";
         }
         return d;
     case JobPhase::failed:

@@ -134,7 +134,7 @@ void Scheduler::stop() {
         m_impl->state.downloader->stop();
     }
     m_impl->state.interrupted = true;
-    m_impl->state.stop_submitting("interrupted; run the same command again to resume", false);
+    m_impl->state.stop_submitting("interrupted (Ctrl-C or SIGTERM)", false);
 }
 
 } // namespace evobatch::sched

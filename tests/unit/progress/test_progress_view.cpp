@@ -335,6 +335,13 @@ BOOST_AUTO_TEST_CASE(the_summary_says_what_happened_and_what_to_do) {
     BOOST_TEST(!wipe.empty());
     BOOST_TEST(std::all_of(wipe.begin(), wipe.end(), [](char c) { return c == ' '; }));
 
+    // Tasks still running after Ctrl-C are paid for and polled by the next run: not "not submitted".
+    Summary stopped = summary(3);
+    stopped.completed = 0;
+    stopped.running = 20;
+    stopped.unsubmitted = 40;
+    BOOST_TEST(detail::summary_text(stopped, false).find("20 still running (the next run polls them), 40 not "
+                                                          "submitted.") != std::string::npos);
     // The `Next:` lines are the caller's (cli/next_steps), one line each, as given.
     Summary none = summary(0);
     none.next.clear();
