@@ -53,12 +53,15 @@ void add_batch_options(CLI::App& cmd, BatchOptions& o) {
     cmd.add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger)");
     cmd.add_option("--output-dir", o.output_dir, "Folder for the result files (overrides output.dir)");
     cmd.add_flag("--no-download", o.no_download, "Do not download results (overrides output.download)");
-    cmd.add_option("--rps", o.rps, "Requests per second (overrides limits.requests_per_second)");
-    cmd.add_option("--burst", o.burst, "Token bucket size (overrides limits.burst)");
-    cmd.add_option("--max-in-flight", o.max_in_flight, "Tasks submitted and not finished (overrides limits.max_in_flight)");
+    cmd.add_option("--rps", o.rps, "Requests per second (overrides limits.requests_per_second)")
+        ->check(CLI::PositiveNumber);
+    cmd.add_option("--burst", o.burst, "Token bucket size (overrides limits.burst)")->check(CLI::Range(1, 100'000));
+    cmd.add_option("--max-in-flight", o.max_in_flight, "Tasks submitted and not finished (overrides limits.max_in_flight)")
+        ->check(CLI::Range(1, 100'000));
     cmd.add_option("--max-credits", o.max_credits,
                    "Credit ceiling for the whole ledger: every credit its tasks were charged or hold, earlier runs "
-                   "and changed jobs' earlier requests included (overrides limits.max_credits)");
+                   "and changed jobs' earlier requests included (overrides limits.max_credits)")
+        ->check(CLI::PositiveNumber);
     add_job_selection(cmd, "--retry-failed", o.retry_failed,
                       "New attempts (new keys) for failed jobs, attempts used or not: alone or =all, those a new "
                       "attempt can fix (not content_policy_violation, invalid_parameters, ...); =ID,... those "
@@ -79,10 +82,10 @@ void apply_overrides(manifest::Manifest& m, BatchOptions const& o) {
         limits.requests_per_second = o.rps;
     }
     if (o.burst > 0) {
-        limits.burst = static_cast<decltype(limits.burst)>(o.burst);
+        limits.burst = o.burst;
     }
     if (o.max_in_flight > 0) {
-        limits.max_in_flight = o.max_in_flight;
+        limits.max_in_flight = static_cast<std::uint32_t>(o.max_in_flight); // checked: at most 100,000
     }
     if (o.max_credits > 0) {
         limits.max_credits = o.max_credits;

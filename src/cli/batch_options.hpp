@@ -7,6 +7,7 @@
 #include "evobatch/sched/resume.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +24,7 @@ struct BatchOptions {
     std::string output_dir; // overrides output.dir
     bool no_download = false;
     double rps = 0; // 0: the manifest's
-    double burst = 0;
+    std::uint32_t burst = 0;
     std::size_t max_in_flight = 0;
     long long max_credits = 0;
     // "all" or job ids; empty: not asked.

@@ -66,7 +66,10 @@ if signals == 1:
     pending = [job for job, s in state.items() if s == "submitting"]
     if pending:
         fail(f"a graceful stop left creates without their answer: {pending}")
-    if b"run the same command again" not in stderr:
-        fail("the summary does not say how to resume")
+    # The Next: line is the same command, as typed, that resumes the batch.
+    resume = [line for line in stderr.decode(errors="replace").splitlines()
+              if line.startswith("Next: `") and "` resumes" in line]
+    if not resume or str(ledger) not in resume[0] or "--simulate" not in resume[0]:
+        fail(f"the summary does not say how to resume: {resume}")
 if all(s == "completed" for s in state.values()) and len(state) == 60:
     fail("the batch finished before the interrupt: nothing was tested")
