@@ -154,9 +154,9 @@ int run_report(ReportOptions const& options) {
     if (!write_atomically(options.output, text)) {
         return exit_bad_input;
     }
-    fmt::print(stderr, "{}: {} report of {} jobs ({} tasks; credits: {}){}\n", options.output, format, r.totals.jobs,
-               r.totals.tasks, sched::credits_text(r.totals.credits),
-               format == "html" ? fmt::format("; result files linked relative to {}/, so move them together",
+    fmt::print(stderr, "{}: {} report of {} jobs ({} tasks; credits: {}){}\n", options.output, format,
+               r.totals.jobs, r.totals.tasks, sched::credits_text(r.totals.credits),
+               format == "html" ? fmt::format("; result files linked from {}/",
                                               links_from.empty() ? "." : links_from.string())
                                 : "");
     return exit_ok;

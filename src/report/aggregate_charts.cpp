@@ -36,7 +36,7 @@ constexpr int k_ratio_bins = 26;
 
 struct Series {
     std::string_view name;
-    std::string_view state; // its colour: a state's class
+    std::string_view state;     // its colour: a state's class
     std::vector<double> values; // one per sample
 };
 
@@ -101,14 +101,15 @@ void stacked_areas(std::string& out, Plot const& p, std::vector<std::int64_t> co
     for (Series const& s : series) {
         std::string d;
         for (std::size_t k = 0; k < times.size(); ++k) {
-            d += fmt::format("{}{:.1f},{:.1f}", k == 0 ? 'M' : 'L', p.x.x(times[k]), p.y.y(base[k] + s.values[k]));
+            d += fmt::format("{}{:.1f},{:.1f}", k == 0 ? 'M' : 'L', p.x.x(times[k]),
+                             p.y.y(base[k] + s.values[k]));
         }
         for (std::size_t k = times.size(); k-- > 0;) {
             d += fmt::format("L{:.1f},{:.1f}", p.x.x(times[k]), p.y.y(base[k]));
             base[k] += s.values[k];
         }
-        out += fmt::format("<path class=\"area {}\" d=\"{}Z\"><title>{}</title></path>\n", state_class(s.state), d,
-                           s.name);
+        out += fmt::format("<path class=\"area {}\" d=\"{}Z\"><title>{}</title></path>\n",
+                           state_class(s.state), d, s.name);
     }
 }
 
@@ -121,14 +122,16 @@ std::string legend(std::vector<Series> const& series) {
 }
 
 // A wide or half chart of stacked series over the sampled times, in a <figure>.
-void append_area_figure(std::string& out, std::string_view id, std::string_view title, std::string_view caption,
-                        Plot const& p, std::vector<std::int64_t> const& times, std::vector<Series> const& series) {
+void append_area_figure(std::string& out, std::string_view id, std::string_view title,
+                        std::string_view caption, Plot const& p, std::vector<std::int64_t> const& times,
+                        std::vector<Series> const& series) {
     out += fmt::format("<figure class=\"chart{}\">\n", p.width >= k_wide_chart ? " wide" : "");
     open_svg(out, id, p.width, p.height, title);
     value_grid(out, p.y, p.x.left, p.x.right);
     time_grid(out, p.x, p.y.top, p.y.bottom, p.height - 10);
     stacked_areas(out, p, times, series);
-    out += fmt::format("</svg>\n<figcaption><b>{}</b> {} {}</figcaption>\n</figure>\n", title, caption, legend(series));
+    out += fmt::format("</svg>\n<figcaption><b>{}</b> {} {}</figcaption>\n</figure>\n", title, caption,
+                       legend(series));
 }
 
 void append_jobs_chart(std::string& out, Report const& report, std::vector<std::int64_t> const& times,
@@ -150,13 +153,13 @@ void append_jobs_chart(std::string& out, Report const& report, std::vector<std::
             series[static_cast<std::size_t>(load_at(row, times[k]))].values[k] += 1;
         }
     }
-    std::string const caption =
-        fmt::format("The {} jobs the ledger has sent (of {} in the manifest) by what each was doing; x: time since "
-                    "the first submission ({}).",
-                    sent, report.rows.size(), iso8601_utc(origin_ms));
+    std::string const caption = fmt::format(
+        "The {} jobs the ledger has sent (of {} in the manifest) by what each was doing; x: time since "
+        "the first submission ({}).",
+        sent, report.rows.size(), iso8601_utc(origin_ms));
     append_area_figure(out, "jobs-chart", "Jobs over time", caption,
-                       time_plot(origin_ms, end_ms, k_wide_chart, k_wide_height, static_cast<double>(sent)), times,
-                       series);
+                       time_plot(origin_ms, end_ms, k_wide_chart, k_wide_height, static_cast<double>(sent)),
+                       times, series);
 }
 
 // What a task held at `t_ms` (reserved while it ran) and what it was charged by then.
@@ -191,8 +194,9 @@ void append_credits_chart(std::string& out, Report const& report, std::vector<st
     }
     Totals const& t = report.totals;
     std::string const caption =
-        fmt::format("By the ledger's last event: {} ({} charged at {:g} credits per USD).", sched::credits_text(t.credits),
-                    sched::usd_text(t.credits.charged, t.credits_per_usd), t.credits_per_usd);
+        fmt::format("By the ledger's last event: {} ({} charged at {:g} credits per USD).",
+                    sched::credits_text(t.credits), sched::usd_text(t.credits.charged, t.credits_per_usd),
+                    t.credits_per_usd);
     append_area_figure(out, "credits-chart", "Credits over time", caption,
                        time_plot(origin_ms, end_ms, k_half_chart, k_half_height, top), times, series);
 }
@@ -217,13 +221,15 @@ void append_ratio_bars(std::string& out, Plot const& p, std::vector<int> const& 
         double const lo = b * k_ratio_bin;
         std::string const range = b + 1 < k_ratio_bins ? fmt::format("{:.1f} to {:.1f}", lo, lo + k_ratio_bin)
                                                        : fmt::format("{:.1f} or more", lo);
-        out += fmt::format("<rect class=\"s-completed\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\">"
-                           "<title>{} tasks took {} times their estimate</title></rect>\n",
-                           p.x.left + b * bin_w + 1, p.y.y(n), bin_w - 2, p.y.bottom - p.y.y(n), n, range);
+        out += fmt::format(
+            "<rect class=\"s-completed\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\">"
+            "<title>{} tasks took {} times their estimate</title></rect>\n",
+            p.x.left + b * bin_w + 1, p.y.y(n), bin_w - 2, p.y.bottom - p.y.y(n), n, range);
     }
     for (int b = 0; b <= k_ratio_bins; b += 5) {
         out += fmt::format("<text x=\"{:.1f}\" y=\"{:.0f}\" text-anchor=\"middle\">{:g}\u00d7{}</text>\n",
-                           p.x.left + b * bin_w, p.height - 10, b * k_ratio_bin, b == k_ratio_bins - 1 ? "+" : "");
+                           p.x.left + b * bin_w, p.height - 10, b * k_ratio_bin,
+                           b == k_ratio_bins - 1 ? "+" : "");
     }
     double const x1 = p.x.left + 10 * bin_w; // actual = estimated
     out += fmt::format("<line class=\"eta\" x1=\"{0:.1f}\" y1=\"{1:.0f}\" x2=\"{0:.1f}\" y2=\"{2:.0f}\"/>"
@@ -253,20 +259,23 @@ void append_duration_chart(std::string& out, Report const& report) {
     open_svg(out, "duration-chart", p.width, p.height, "Actual against estimated duration");
     value_grid(out, p.y, p.x.left, p.x.right);
     append_ratio_bars(out, p, bins);
-    out += fmt::format("</svg>\n<figcaption><b>Actual against estimated duration</b> {} completed tasks by actual "
-                       "duration / estimated: median {:.2f}\u00d7, {:.0f}% within their estimate.</figcaption>\n"
-                       "</figure>\n",
-                       ratios.size(), ratios[ratios.size() / 2],
-                       100.0 * static_cast<double>(within) / static_cast<double>(ratios.size()));
+    out += fmt::format(
+        "</svg>\n<figcaption><b>Actual against estimated duration</b> {} completed tasks by actual "
+        "duration / estimated: median {:.2f}\u00d7, {:.0f}% within their estimate.</figcaption>\n"
+        "</figure>\n",
+        ratios.size(), ratios[ratios.size() / 2],
+        100.0 * static_cast<double>(within) / static_cast<double>(ratios.size()));
 }
 
 } // namespace
 
-void append_aggregate_charts(std::string& out, Report const& report, std::int64_t origin_ms, std::int64_t end_ms) {
-    out += fmt::format("<p class=\"meta\">{} tasks: more than {} bars would be too thin to read, so these charts sum "
-                       "them up. The table below lists every job, its attempts in each row's details.</p>\n"
-                       "<div class=\"charts\">\n",
-                       report.totals.tasks, k_max_task_bars);
+void append_aggregate_charts(std::string& out, Report const& report, std::int64_t origin_ms,
+                             std::int64_t end_ms) {
+    out += fmt::format(
+        "<p class=\"meta\">{} tasks: more than {} bars would be too thin to read, so these charts sum "
+        "them up. The table below lists every job, its attempts in each row's details.</p>\n"
+        "<div class=\"charts\">\n",
+        report.totals.tasks, k_max_task_bars);
     std::vector<std::int64_t> const times = sample_times(origin_ms, end_ms);
     append_jobs_chart(out, report, times, origin_ms, end_ms);
     append_duration_chart(out, report);

@@ -74,7 +74,8 @@ json::object row_json(Row const& r) {
     o["actual_s"] = or_null(r.actual_s);
     o["estimated_s"] = or_null(r.estimated_s);
     o["files"] = array_of(r.files, [](ResultFile const& f) {
-        return json::object{{"file", f.file}, {"bytes", f.bytes}, {"sha256", f.sha256}, {"version", f.version}};
+        return json::object{
+            {"file", f.file}, {"bytes", f.bytes}, {"sha256", f.sha256}, {"version", f.version}};
     });
     o["error"] = error_json(r.error);
     o["runs"] = array_of(r.runs, run_json);

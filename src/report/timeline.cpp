@@ -18,7 +18,7 @@ constexpr double k_label_width = 150;
 constexpr double k_right_pad = 20;
 constexpr double k_axis_height = 24;
 // A label longer than this many characters would run out of the label column (11-unit text).
-constexpr std::size_t k_label_chars = 22;
+constexpr std::size_t k_label_chars = 20;
 
 struct Span {
     std::int64_t origin_ms = 0;
@@ -64,10 +64,11 @@ std::string bar_label(std::string_view id, TaskRun const& run) {
 }
 
 std::string bar_title(std::string_view id, TaskRun const& run, std::int64_t s, std::int64_t e) {
-    std::string const until = run.finished_t_ms > 0 ? iso8601_utc(e) : "still running at the ledger's last event";
-    std::string text = fmt::format("{}: {}, attempt {}, task {}, {} to {} ({}", run_name(id, run), run.phase,
-                                   run.attempt, run.task, iso8601_utc(s), until,
-                                   human_seconds(static_cast<double>(e - s) / 1000.0));
+    std::string const until =
+        run.finished_t_ms > 0 ? iso8601_utc(e) : "still running at the ledger's last event";
+    std::string text =
+        fmt::format("{}: {}, attempt {}, task {}, {} to {} ({}", run_name(id, run), run.phase, run.attempt,
+                    run.task, iso8601_utc(s), until, human_seconds(static_cast<double>(e - s) / 1000.0));
     if (run.estimated_s) {
         text += fmt::format("; estimated {}", human_seconds(static_cast<double>(*run.estimated_s)));
     }
@@ -91,14 +92,16 @@ void append_bar(std::string& out, BarRows const& g, std::string_view id, TaskRun
                            y + g.bar_h - 1, html_escape(bar_label(id, run)));
     }
     double const x0 = g.axis.x(s);
-    out += fmt::format("<a href=\"#job-{}\"><rect class=\"bar {}\" data-job=\"{}\" data-state=\"{}\" x=\"{:.1f}\" "
-                       "y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.0f}\" rx=\"2\"><title>{}</title></rect></a>\n",
-                       job, state_class(run.phase), job, html_escape(run.phase), x0, y + (g.row_h - g.bar_h) / 2,
-                       std::max(1.0, g.axis.x(e) - x0), g.bar_h, html_escape(bar_title(id, run, s, e)));
+    out += fmt::format(
+        "<a href=\"#job-{}\"><rect class=\"bar {}\" data-job=\"{}\" data-state=\"{}\" x=\"{:.1f}\" "
+        "y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.0f}\" rx=\"2\"><title>{}</title></rect></a>\n",
+        job, state_class(run.phase), job, html_escape(run.phase), x0, y + (g.row_h - g.bar_h) / 2,
+        std::max(1.0, g.axis.x(e) - x0), g.bar_h, html_escape(bar_title(id, run, s, e)));
     if (run.estimated_s && g.labels) {
         double const xe = std::min(g.axis.x(s + std::int64_t{*run.estimated_s} * 1000), k_wide_chart - 4);
-        out += fmt::format("<line class=\"eta\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\"/>\n", xe,
-                           y + 1, y + g.row_h - 1);
+        out +=
+            fmt::format("<line class=\"eta\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\"/>\n",
+                        xe, y + 1, y + g.row_h - 1);
     }
 }
 
@@ -107,13 +110,15 @@ void append_task_bars(std::string& out, Report const& report, Span const& span) 
     g.labels = span.bars <= k_max_labelled_bars;
     g.row_h = g.labels ? 14 : 4;
     g.bar_h = g.labels ? 10 : 3;
-    g.axis = TimeAxis{span.origin_ms, std::max(0.001, static_cast<double>(span.end_ms - span.origin_ms) / 1000.0),
-                      g.labels ? k_label_width : 10, k_wide_chart - k_right_pad};
+    g.axis =
+        TimeAxis{span.origin_ms, std::max(0.001, static_cast<double>(span.end_ms - span.origin_ms) / 1000.0),
+                 g.labels ? k_label_width : 10, k_wide_chart - k_right_pad};
     double const height = k_axis_height + static_cast<double>(span.bars) * g.row_h + 8;
-    out += fmt::format("<p class=\"meta\">One bar per task, every attempt and earlier request included, from its "
-                       "submission to its end{}; click a bar for its job. x: time since the first submission "
-                       "({}).</p>\n",
-                       g.labels ? " (a black tick: its estimated end)" : "", iso8601_utc(span.origin_ms));
+    out += fmt::format(
+        "<p class=\"meta\">One bar per task, every attempt and earlier request included, from its "
+        "submission to its end{}; click a bar for its job. x: time since the first submission "
+        "({}).</p>\n",
+        g.labels ? " (a black tick: its estimated end)" : "", iso8601_utc(span.origin_ms));
     open_svg(out, "timeline-chart", k_wide_chart, height, "Task timeline");
     time_grid(out, g.axis, k_axis_height - 6, height, 14);
     out += "<g class=\"bars\">\n";

@@ -24,6 +24,7 @@ void append_timeline(std::string& out, Report const& report);
 
 // The aggregate charts over [origin_ms, end_ms], the tasks' span: jobs waiting, running, done
 // and failed over time; actual against estimated duration; credits charged and held over time.
-void append_aggregate_charts(std::string& out, Report const& report, std::int64_t origin_ms, std::int64_t end_ms);
+void append_aggregate_charts(std::string& out, Report const& report, std::int64_t origin_ms,
+                             std::int64_t end_ms);
 
 } // namespace evobatch::report::detail

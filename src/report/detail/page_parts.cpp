@@ -37,7 +37,9 @@ std::string time_label(double s, double step) {
 }
 
 std::string value_label(double v) {
-    return v >= 1e6 ? fmt::format("{:g}M", v / 1e6) : v >= 1e3 ? fmt::format("{:g}k", v / 1e3) : fmt::format("{:g}", v);
+    return v >= 1e6   ? fmt::format("{:g}M", v / 1e6)
+           : v >= 1e3 ? fmt::format("{:g}k", v / 1e3)
+                      : fmt::format("{:g}", v);
 }
 
 } // namespace
@@ -87,9 +89,10 @@ void time_grid(std::string& out, TimeAxis const& axis, double top, double bottom
     for (int i = 0; static_cast<double>(i) * step <= axis.span_s + 1e-9; ++i) {
         double const s = static_cast<double>(i) * step;
         double const x = axis.left + s / axis.span_s * (axis.right - axis.left);
-        out += fmt::format("<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1:.0f}\" x2=\"{0:.1f}\" y2=\"{2:.0f}\"/>"
-                           "<text x=\"{0:.1f}\" y=\"{3:.0f}\" text-anchor=\"middle\">{4}</text>\n",
-                           x, top, bottom, label_y, time_label(s, step));
+        out +=
+            fmt::format("<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1:.0f}\" x2=\"{0:.1f}\" y2=\"{2:.0f}\"/>"
+                        "<text x=\"{0:.1f}\" y=\"{3:.0f}\" text-anchor=\"middle\">{4}</text>\n",
+                        x, top, bottom, label_y, time_label(s, step));
     }
     out += "</g>\n";
 }
@@ -99,9 +102,10 @@ void value_grid(std::string& out, ValueAxis const& axis, double left, double rig
     for (int i = 0; static_cast<double>(i) * axis.step <= axis.max + 1e-9; ++i) {
         double const v = static_cast<double>(i) * axis.step;
         double const y = axis.y(v);
-        out += fmt::format("<line class=\"grid\" x1=\"{0:.0f}\" y1=\"{1:.1f}\" x2=\"{2:.0f}\" y2=\"{1:.1f}\"/>"
-                           "<text x=\"{3:.0f}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
-                           left, y, right, left - 6, y + 4, value_label(v));
+        out +=
+            fmt::format("<line class=\"grid\" x1=\"{0:.0f}\" y1=\"{1:.1f}\" x2=\"{2:.0f}\" y2=\"{1:.1f}\"/>"
+                        "<text x=\"{3:.0f}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
+                        left, y, right, left - 6, y + 4, value_label(v));
     }
     out += "</g>\n";
 }

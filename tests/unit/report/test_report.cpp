@@ -382,9 +382,9 @@ BOOST_AUTO_TEST_CASE(one_record_per_job_after_the_header) {
     BOOST_TEST_REQUIRE(records.size() == 8u);
     // The first 14 columns as they always were (readers by position), the new ones after them.
     std::vector<std::string> const header{
-        "id",     "state",         "task",   "attempts", "credits", "submitted_at", "finished_at",
-        "actual_s", "estimated_s", "file",   "bytes",    "sha256",  "error_code",   "error_message",
-        "prompt", "video",         "note",   "refunded", "tasks",   "file_versions"};
+        "id",       "state",       "task", "attempts", "credits", "submitted_at", "finished_at",
+        "actual_s", "estimated_s", "file", "bytes",    "sha256",  "error_code",   "error_message",
+        "prompt",   "video",       "note", "refunded", "tasks",   "file_versions"};
     BOOST_TEST(records[0] == header, boost::test_tools::per_element());
     for (auto const& rec : records) {
         BOOST_TEST(rec.size() == header.size());
@@ -416,9 +416,9 @@ BOOST_AUTO_TEST_CASE(one_record_per_job_after_the_header) {
     BOOST_TEST(records[4][4] == ""); // nothing known, not zero
     BOOST_TEST(records[7][0] == "broken-too");
     BOOST_TEST(records[7][13] == "'=cmd|' /C calc'!A0"); // a server's formula stays text
-    BOOST_TEST(records[2][17] == "40"); // broken's failed task, refunded
-    BOOST_TEST(records[4][17] == "");   // fresh: nothing known
-    BOOST_TEST(!records[5][16].empty()); // edited: what the next run does with it
+    BOOST_TEST(records[2][17] == "40");                  // broken's failed task, refunded
+    BOOST_TEST(records[4][17] == "");                    // fresh: nothing known
+    BOOST_TEST(!records[5][16].empty());                 // edited: what the next run does with it
 }
 
 BOOST_AUTO_TEST_CASE(every_task_and_file_version_in_one_row) {
@@ -547,8 +547,9 @@ BOOST_AUTO_TEST_CASE(hostile_server_text_is_escaped) {
 }
 
 BOOST_AUTO_TEST_CASE(prompts_are_escaped_in_every_form) {
-    std::string const text = std::string(k_manifest).replace(
-        k_manifest.find("prompt: Make it blue"), 20, R"(prompt: "</p><script>alert('p')</script> & \"=1+2\"")");
+    std::string const text = std::string(k_manifest)
+                                 .replace(k_manifest.find("prompt: Make it blue"), 20,
+                                          R"(prompt: "</p><script>alert('p')</script> & \"=1+2\"")");
     auto loaded = manifest::load_manifest_text(text, "m.yaml", ".");
     BOOST_TEST_REQUIRE(loaded.ok());
     Report const r = report::build_report(*loaded.manifest, ledger::Replay{}, "l.jsonl", k_t0);
@@ -557,8 +558,11 @@ BOOST_AUTO_TEST_CASE(prompts_are_escaped_in_every_form) {
 
     std::string const html = page(r);
     BOOST_TEST(html.find("<script") == std::string::npos);
-    BOOST_TEST(count(html, "&lt;/p&gt;&lt;script&gt;alert(&#39;p&#39;)&lt;/script&gt; &amp; &quot;=1+2&quot;") == 7u);
-    BOOST_TEST(boost::json::parse(report::render_json(r)).at("jobs").at(0).at("prompt").as_string() == prompt);
+    BOOST_TEST(
+        count(html, "&lt;/p&gt;&lt;script&gt;alert(&#39;p&#39;)&lt;/script&gt; &amp; &quot;=1+2&quot;") ==
+        7u);
+    BOOST_TEST(boost::json::parse(report::render_json(r)).at("jobs").at(0).at("prompt").as_string() ==
+               prompt);
     auto const records = parse_csv(report::render_csv(r));
     BOOST_TEST(records.at(1).at(14) == prompt);
 }
@@ -567,7 +571,8 @@ BOOST_AUTO_TEST_CASE(self_contained) {
     std::string const html = page(history_report());
     BOOST_TEST(html.starts_with("<!DOCTYPE html>"));
     BOOST_TEST(html.find("default-src 'none'") != std::string::npos);
-    for (std::string_view fetches : {"<script", "<link", "<img", "<iframe", "<object", "src=", "url(", "@import"}) {
+    for (std::string_view fetches :
+         {"<script", "<link", "<img", "<iframe", "<object", "src=", "url(", "@import"}) {
         BOOST_TEST(html.find(fetches) == std::string::npos, fetches);
     }
     // Links lead to a row of the page or to a result file; the source videos are text, never a link.
@@ -607,18 +612,21 @@ BOOST_AUTO_TEST_CASE(every_attempt_gets_a_bar_and_a_details_line) {
     auto const next_row = html.find("<tr class=\"job", done_row + 1);
     std::string const done = html.substr(done_row, next_row - done_row);
     BOOST_TEST(count(done, "<tr class=\"run\"") == 2u);
-    BOOST_TEST(done.find("<summary>2 attempts, 1 of an earlier request; 2 files</summary>") != std::string::npos);
+    BOOST_TEST(done.find("<summary>2 attempts, 1 of an earlier request; 2 files</summary>") !=
+               std::string::npos);
     BOOST_TEST(done.find("<code>task-0</code>") < done.find("<code>task-1</code>"));
     BOOST_TEST(done.find("<tr class=\"run\" data-version=\"1\" data-attempt=\"1\">") != std::string::npos);
     BOOST_TEST(done.find("<tr class=\"run\" data-version=\"2\" data-attempt=\"1\">") != std::string::npos);
-    BOOST_TEST(count(done, "<a class=\"file\" href=\"done.mp4\"") == 1u);     // v1, in the details
+    BOOST_TEST(count(done, "<a class=\"file\" href=\"done.mp4\"") == 1u);    // v1, in the details
     BOOST_TEST(count(done, "<a class=\"file\" href=\"done@v2.mp4\"") == 2u); // v2: the result cell too
-    BOOST_TEST(done.find(std::string(64, 'b')) != std::string::npos);       // whole hashes in the details
-    BOOST_TEST(done.find("<code class=\"sha\" title=\"" + std::string(64, 'a') + "\">aaaaaaaaaaaa\u2026</code>") !=
-               std::string::npos); // the table: a prefix, the whole in its title
+    BOOST_TEST(done.find(std::string(64, 'b')) != std::string::npos);        // whole hashes in the details
+    BOOST_TEST(
+        done.find("<code class=\"sha\" title=\"" + std::string(64, 'a') + "\">aaaaaaaaaaaa\u2026</code>") !=
+        std::string::npos); // the table: a prefix, the whole in its title
 
     auto const broken_row = html.find("id=\"job-broken\"");
-    std::string const broken = html.substr(broken_row, html.find("<tr class=\"job", broken_row + 1) - broken_row);
+    std::string const broken =
+        html.substr(broken_row, html.find("<tr class=\"job", broken_row + 1) - broken_row);
     BOOST_TEST(count(broken, "<tr class=\"run\"") == 3u);
     BOOST_TEST(count(broken, "<code>internal_error</code> try again") == 2u);
     BOOST_TEST(broken.find("<summary>3 attempts</summary>") != std::string::npos);
@@ -627,9 +635,11 @@ BOOST_AUTO_TEST_CASE(every_attempt_gets_a_bar_and_a_details_line) {
 BOOST_AUTO_TEST_CASE(result_links_are_relative_to_the_page) {
     namespace fs = std::filesystem;
     std::string const html = report::render_html(history_report(), "out");
-    BOOST_TEST(html.find("<a class=\"file\" href=\"done@v2.mp4\" title=\"out/done@v2.mp4\">done@v2.mp4</a>") !=
+    BOOST_TEST(
+        html.find("<a class=\"file\" href=\"done@v2.mp4\" title=\"out/done@v2.mp4\">done@v2.mp4</a>") !=
+        std::string::npos);
+    BOOST_TEST(report::render_html(history_report(), "").find("href=\"out/done@v2.mp4\"") !=
                std::string::npos);
-    BOOST_TEST(report::render_html(history_report(), "").find("href=\"out/done@v2.mp4\"") != std::string::npos);
     BOOST_TEST(report::render_html(history_report(), "reports/2026").find("href=\"../../out/done.mp4\"") !=
                std::string::npos);
 
@@ -637,7 +647,8 @@ BOOST_AUTO_TEST_CASE(result_links_are_relative_to_the_page) {
     BOOST_TEST(report::file_href("out/demo/shot-01.mp4", ".") == "out/demo/shot-01.mp4");
     BOOST_TEST(report::file_href("out/demo/shot-01.mp4", "") == "out/demo/shot-01.mp4");
     BOOST_TEST(report::file_href("out/./demo/../demo/shot-01.mp4", "out/") == "demo/shot-01.mp4");
-    BOOST_TEST(report::file_href(fs::current_path() / "out/a.mp4", "out") == "a.mp4"); // absolute and relative
+    BOOST_TEST(report::file_href(fs::current_path() / "out/a.mp4", "out") ==
+               "a.mp4"); // absolute and relative
     BOOST_TEST(report::file_href("/srv/batch/out/a.mp4", "/srv/batch/reports") == "../out/a.mp4");
     // Sharing no folder below the root: a link climbing to / would break when the page moves.
     BOOST_TEST(report::file_href("/srv/out/a.mp4", "/home/me/reports") == "file:///srv/out/a.mp4");
@@ -650,7 +661,8 @@ BOOST_AUTO_TEST_CASE(result_links_are_relative_to_the_page) {
 BOOST_AUTO_TEST_CASE(failure_reasons_link_their_jobs) {
     std::string const html = page(sample_report());
     auto const reasons = html.substr(html.find("<table id=\"failure-reasons\""));
-    std::string const policy = reasons.substr(0, reasons.find("</tr>", reasons.find("content_policy_violation")));
+    std::string const policy =
+        reasons.substr(0, reasons.find("</tr>", reasons.find("content_policy_violation")));
     BOOST_TEST(policy.find("<td class=\"num\">2</td>") != std::string::npos);
     BOOST_TEST(policy.find("<a href=\"#job-broken\">broken</a> <a href=\"#job-broken-too\">broken-too</a>") !=
                std::string::npos);
@@ -684,12 +696,13 @@ BOOST_AUTO_TEST_CASE(bars_up_to_the_threshold_then_aggregate_charts) {
     std::string const charts = page(report_of_tasks(most + 1));
     BOOST_TEST(count(charts, "<rect class=\"bar") == 0u);
     BOOST_TEST(count(charts, "<tr class=\"job") == most + 1); // the table keeps every job
-    BOOST_TEST(charts.find("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"jobs-chart\"") != std::string::npos);
+    BOOST_TEST(charts.find("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"jobs-chart\"") !=
+               std::string::npos);
     BOOST_TEST(charts.find("id=\"duration-chart\"") != std::string::npos);
     BOOST_TEST(charts.find("id=\"credits-chart\"") != std::string::npos);
     // Every task took 42.5 s against 300 s estimated: all in the 0.1-0.2 bin.
-    BOOST_TEST(charts.find(fmt::format("<title>{} tasks took 0.1 to 0.2 times their estimate</title>", most + 1)) !=
-               std::string::npos);
+    BOOST_TEST(charts.find(fmt::format("<title>{} tasks took 0.1 to 0.2 times their estimate</title>",
+                                       most + 1)) != std::string::npos);
     BOOST_TEST(charts.find("median 0.14\u00d7, 100% within their estimate") != std::string::npos);
     BOOST_TEST(charts.find(fmt::format("The {} jobs the ledger has sent", most + 1)) != std::string::npos);
     // Sampled, not drawn per task: the charts weigh the same whatever the batch's size.
