@@ -27,11 +27,17 @@ namespace fs = std::filesystem;
 
 constexpr char const* k_report_footer = R"(
 One row per job of the manifest, in its order (id, state, task id, attempts, credits,
-submitted and finished times in UTC, actual and estimated duration, result file, its
-sha256, error), from the ledger alone: no key, no network, safe while a run goes on.
-JSON and HTML add the totals: credits, wall time (first to last ledger event), jobs per
-state and per failure reason. The HTML page is one file with no script and no external
-link: a timeline with one bar per task (hover a bar for its times) and the job table.
+submitted and finished times in UTC, actual and estimated duration, result files, their
+sha256, error; then prompt, source video, note, refunded credits, every task id and each
+file's request version), from the ledger alone: no key, no network, safe while a run goes on.
+JSON also lists each job's attempts (every task, earlier requests' included) and adds the
+totals: credits, wall time (first to last ledger event), jobs per state and per failure
+reason, with their ids. The HTML page is one file with no script and nothing fetched: the
+totals, failure reasons linking to their jobs' rows, a timeline with one bar per task (hover
+for its times, click for its job; above 300 tasks, charts of jobs, durations against their
+estimates and credits over time instead), and the job table with prompts, source videos and
+result files linked relative to the page's folder; each row's details list every attempt
+and file.
 CSV follows RFC 4180; text a spreadsheet would run as a formula gets a leading '.
 Without --format, the -o file's extension (.csv, .json, .html) chooses. With -o the file
 is replaced whole (written aside, then renamed), never left half written.
@@ -132,9 +138,11 @@ int run_report(ReportOptions const& options) {
         return exit_bad_input;
     }
     report::Report const r = report::build_report(batch->manifest, batch->replay, batch->ledger, ledger::now_ms());
+    // The page links result files relative to its own folder (stdout: the current one).
+    fs::path const links_from = fs::path(options.output).parent_path();
     std::string const text = format == "csv"    ? report::render_csv(r)
                              : format == "json" ? report::render_json(r)
-                                                : report::render_html(r);
+                                                : report::render_html(r, links_from);
     if (options.output.empty()) {
         if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
             fmt::print(stderr, "evobatch: error: cannot write the report to stdout: {}\n",
@@ -146,8 +154,11 @@ int run_report(ReportOptions const& options) {
     if (!write_atomically(options.output, text)) {
         return exit_bad_input;
     }
-    fmt::print(stderr, "{}: {} report of {} jobs ({} tasks; credits: {})\n", options.output, format, r.totals.jobs,
-               r.totals.tasks, sched::credits_text(r.totals.credits));
+    fmt::print(stderr, "{}: {} report of {} jobs ({} tasks; credits: {}){}\n", options.output, format,
+               r.totals.jobs, r.totals.tasks, sched::credits_text(r.totals.credits),
+               format == "html" ? fmt::format("; result files linked from {}/",
+                                              links_from.empty() ? "." : links_from.string())
+                                : "");
     return exit_ok;
 }
 

@@ -16,11 +16,13 @@ std::string seconds_text(double s) {
     return text;
 }
 
-std::string join(std::vector<ResultFile> const& files, std::string (*field)(ResultFile const&)) {
+// The fields of several files or attempts in one cell, ';' between them.
+template <class T, class Field>
+std::string join(std::vector<T> const& items, Field field) {
     std::string out;
-    for (ResultFile const& f : files) {
-        out += out.empty() ? "" : ";";
-        out += field(f);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out += i == 0 ? "" : ";";
+        out += field(items[i]);
     }
     return out;
 }
@@ -54,7 +56,7 @@ std::string csv_text_field(std::string_view text) {
 std::string render_csv(Report const& report) {
     std::string out =
         "id,state,task,attempts,credits,submitted_at,finished_at,actual_s,estimated_s,file,bytes,sha256,"
-        "error_code,error_message\r\n";
+        "error_code,error_message,prompt,video,note,refunded,tasks,file_versions\r\n";
     for (Row const& r : report.rows) {
         out += csv_text_field(r.id);
         out += ',' + csv_text_field(r.state);
@@ -70,6 +72,13 @@ std::string render_csv(Report const& report) {
         out += ',' + csv_text_field(join(r.files, [](ResultFile const& f) { return f.sha256; }));
         out += ',' + csv_text_field(r.error ? r.error->code : std::string());
         out += ',' + csv_text_field(r.error ? r.error->message : std::string());
+        out += ',' + csv_text_field(r.prompt);
+        out += ',' + csv_text_field(r.video);
+        out += ',' + csv_text_field(r.note);
+        out += ',' + (r.state != "new" ? std::to_string(r.refunded) : std::string());
+        // Every task of the job, earlier attempts and requests included, oldest first.
+        out += ',' + csv_text_field(join(r.runs, [](TaskRun const& run) { return run.task; }));
+        out += ',' + join(r.files, [](ResultFile const& f) { return std::to_string(f.version); });
         out += "\r\n";
     }
     return out;

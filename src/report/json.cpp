@@ -15,24 +15,70 @@ json::value time_or_null(std::int64_t t_ms) {
     return t_ms > 0 ? json::value(iso8601_utc(t_ms)) : json::value(nullptr);
 }
 
+template <class T>
+json::value or_null(std::optional<T> const& value) {
+    return value ? json::value(*value) : json::value(nullptr);
+}
+
+// Each of `items` as `to_json` writes it.
+template <class T, class ToJson>
+json::array array_of(std::vector<T> const& items, ToJson to_json) {
+    json::array out;
+    out.reserve(items.size());
+    for (T const& item : items) {
+        out.push_back(to_json(item));
+    }
+    return out;
+}
+
+json::value text_or_null(std::string const& text) {
+    return text.empty() ? json::value(nullptr) : json::value(text);
+}
+
+json::value error_json(std::optional<ledger::EventError> const& error) {
+    return error ? json::value(json::object{{"code", error->code}, {"message", error->message}})
+                 : json::value(nullptr);
+}
+
+json::object run_json(TaskRun const& run) {
+    json::object o;
+    o["version"] = run.version;
+    o["attempt"] = run.attempt;
+    o["task"] = text_or_null(run.task);
+    o["phase"] = run.phase;
+    o["current"] = run.current;
+    o["submitting_at"] = time_or_null(run.submitting_t_ms);
+    o["submitted_at"] = time_or_null(run.submitted_t_ms);
+    o["finished_at"] = time_or_null(run.finished_t_ms);
+    o["actual_s"] = or_null(run.actual_s);
+    o["estimated_s"] = or_null(run.estimated_s);
+    o["credits"] = run.credits;
+    o["refunded"] = run.refunded;
+    o["error"] = error_json(run.error);
+    return o;
+}
+
 json::object row_json(Row const& r) {
     json::object o;
     o["id"] = r.id;
     o["state"] = r.state;
-    o["task"] = r.task.empty() ? json::value(nullptr) : json::value(r.task);
+    o["prompt"] = r.prompt;
+    o["video"] = text_or_null(r.video);
+    o["note"] = text_or_null(r.note);
+    o["task"] = text_or_null(r.task);
     o["attempts"] = r.attempts;
     o["credits"] = r.credits;
+    o["refunded"] = r.refunded;
     o["submitted_at"] = time_or_null(r.submitted_t_ms);
     o["finished_at"] = time_or_null(r.finished_t_ms);
-    o["actual_s"] = r.actual_s ? json::value(*r.actual_s) : json::value(nullptr);
-    o["estimated_s"] = r.estimated_s ? json::value(*r.estimated_s) : json::value(nullptr);
-    json::array files;
-    for (ResultFile const& f : r.files) {
-        files.push_back(json::object{{"file", f.file}, {"bytes", f.bytes}, {"sha256", f.sha256}});
-    }
-    o["files"] = std::move(files);
-    o["error"] = r.error ? json::value(json::object{{"code", r.error->code}, {"message", r.error->message}})
-                         : json::value(nullptr);
+    o["actual_s"] = or_null(r.actual_s);
+    o["estimated_s"] = or_null(r.estimated_s);
+    o["files"] = array_of(r.files, [](ResultFile const& f) {
+        return json::object{
+            {"file", f.file}, {"bytes", f.bytes}, {"sha256", f.sha256}, {"version", f.version}};
+    });
+    o["error"] = error_json(r.error);
+    o["runs"] = array_of(r.runs, run_json);
     return o;
 }
 
@@ -55,9 +101,11 @@ json::object totals_json(Totals const& t) {
     o["wall_s"] = t.wall_s;
     o["files"] = t.files;
     o["bytes"] = t.bytes;
+    // Most jobs first, as the model orders them (serialized in insertion order).
     json::object reasons;
     for (FailureReason const& reason : t.failure_reasons) {
-        reasons[reason.code] = reason.jobs.size();
+        json::array jobs(reason.jobs.begin(), reason.jobs.end());
+        reasons[reason.code] = json::object{{"count", reason.jobs.size()}, {"jobs", std::move(jobs)}};
     }
     o["failure_reasons"] = std::move(reasons);
     return o;
@@ -72,12 +120,7 @@ std::string render_json(Report const& report) {
     doc["generated_at"] = iso8601_utc(report.generated_t_ms);
     doc["events"] = report.events;
     doc["totals"] = totals_json(report.totals);
-    json::array jobs;
-    jobs.reserve(report.rows.size());
-    for (Row const& r : report.rows) {
-        jobs.push_back(row_json(r));
-    }
-    doc["jobs"] = std::move(jobs);
+    doc["jobs"] = array_of(report.rows, row_json);
     return json::serialize(doc) + "\n";
 }
 

@@ -1,6 +1,8 @@
 // The report: rows and totals from a manifest and a hand-built replay (states, durations,
 // changed entries, failure reasons), and the three writers: CSV quoting and its formula guard,
-// the JSON fields, HTML escaping of hostile server text, one SVG bar per task.
+// the JSON fields, HTML escaping of hostile server text and prompts, one SVG bar per task (every
+// attempt, earlier requests' too) or aggregate charts above the threshold, result links
+// relative to the page, failure reasons linking their jobs.
 
 #include "evobatch/report/render.hpp"
 #include "evobatch/report/report_model.hpp"
@@ -8,11 +10,14 @@
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/sched/request_of.hpp"
+#include "report/detail/charts.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <boost/test/unit_test.hpp>
+#include <fmt/format.h>
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -156,6 +161,70 @@ std::size_t count(std::string_view text, std::string_view needle) {
     return n;
 }
 
+// sample_replay, and: done's first request (v1, task-0, out/done.mp4) before the current one
+// (v2, task-1, out/done@v2.mp4); broken's two earlier attempts (task-2a, task-2b), both failed.
+ledger::Replay replay_with_history(manifest::Manifest const& m) {
+    ledger::Replay r = sample_replay(m);
+    ledger::JobHistory& done = r.jobs[r.index.at("done")];
+    ledger::Attempt first;
+    first.req = "the-first-request";
+    first.phase = ledger::JobPhase::completed;
+    first.key = "evb-key-done-v1";
+    first.task = "task-0";
+    first.submitting_t_ms = k_t0 + 100;
+    first.submitted_t_ms = k_t0 + 200;
+    first.finished_t_ms = k_t0 + 700;
+    first.credits = 12;
+    first.downloads.push_back(ledger::Download{"out/done.mp4", 512, std::string(64, 'b'), k_t0 + 800});
+    done.earlier.push_back(first);
+    done.version = 2;
+    done.downloads.at(0).file = "out/done@v2.mp4";
+    ledger::JobHistory& broken = r.jobs[r.index.at("broken")];
+    for (int attempt = 1; attempt <= 2; ++attempt) {
+        ledger::Attempt a;
+        a.req = broken.req;
+        a.phase = ledger::JobPhase::failed;
+        a.attempt = attempt;
+        a.key = fmt::format("evb-key-broken-{}", attempt);
+        a.task = fmt::format("task-2{}", attempt == 1 ? 'a' : 'b');
+        a.submitting_t_ms = k_t0 + attempt * 300;
+        a.submitted_t_ms = a.submitting_t_ms + 50;
+        a.finished_t_ms = a.submitted_t_ms + 200;
+        a.credits = 40;
+        a.error = ledger::EventError{"internal_error", "try again"};
+        broken.earlier.push_back(a);
+    }
+    return r;
+}
+
+Report history_report() {
+    auto const m = load();
+    return report::build_report(m, replay_with_history(m), "l.jsonl", k_t0 + 60'000);
+}
+
+// `n` rows with one completed task each, 100 ms apart: a batch of any size.
+Report report_of_tasks(std::size_t n) {
+    Report r = sample_report();
+    report::Row const base = row(r, "done");
+    r.rows.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+        report::Row copy = base;
+        copy.id = "job-" + std::to_string(i);
+        for (report::TaskRun& run : copy.runs) {
+            run.submitting_t_ms += static_cast<std::int64_t>(i) * 100;
+            run.submitted_t_ms += static_cast<std::int64_t>(i) * 100;
+            run.finished_t_ms += static_cast<std::int64_t>(i) * 100;
+        }
+        r.rows.push_back(copy);
+    }
+    r.totals.tasks = n;
+    return r;
+}
+
+std::string page(Report const& r) {
+    return report::render_html(r, "out");
+}
+
 // A strict RFC 4180 reader: records of fields, CRLF between records.
 std::vector<std::vector<std::string>> parse_csv(std::string_view text) {
     std::vector<std::vector<std::string>> records(1, std::vector<std::string>(1));
@@ -273,8 +342,8 @@ BOOST_AUTO_TEST_CASE(an_empty_ledger_makes_new_rows_and_zero_totals) {
     BOOST_TEST(r.totals.tasks == 0u);
     BOOST_TEST(r.totals.wall_s == 0.0);
     BOOST_TEST(r.totals.states.size() == 1u);
-    BOOST_TEST(count(report::render_html(r), "<rect class=\"bar") == 0u);
-    BOOST_TEST(report::render_html(r).find("No task submitted yet") != std::string::npos);
+    BOOST_TEST(count(page(r), "<rect class=\"bar") == 0u);
+    BOOST_TEST(page(r).find("No task submitted yet") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(iso8601) {
@@ -311,31 +380,56 @@ BOOST_AUTO_TEST_CASE(one_record_per_job_after_the_header) {
     Report const r = sample_report("line one,\n\"quoted\" line two");
     auto const records = parse_csv(report::render_csv(r));
     BOOST_TEST_REQUIRE(records.size() == 8u);
+    // The first 14 columns as they always were (readers by position), the new ones after them.
     std::vector<std::string> const header{
         "id",       "state",       "task", "attempts", "credits", "submitted_at", "finished_at",
-        "actual_s", "estimated_s", "file", "bytes",    "sha256",  "error_code",   "error_message"};
+        "actual_s", "estimated_s", "file", "bytes",    "sha256",  "error_code",   "error_message",
+        "prompt",   "video",       "note", "refunded", "tasks",   "file_versions"};
     BOOST_TEST(records[0] == header, boost::test_tools::per_element());
     for (auto const& rec : records) {
         BOOST_TEST(rec.size() == header.size());
     }
-    auto const& done = records[1];
-    BOOST_TEST(done[0] == "done");
-    BOOST_TEST(done[1] == "completed");
-    BOOST_TEST(done[2] == "task-1");
-    BOOST_TEST(done[4] == "28");
-    BOOST_TEST(done[5] == "2026-01-01T00:00:01.000Z");
-    BOOST_TEST(done[6] == "2026-01-01T00:00:43.500Z");
-    BOOST_TEST(done[7] == "42.5");
-    BOOST_TEST(done[8] == "300");
-    BOOST_TEST(done[9] == "out/done.mp4");
-    BOOST_TEST(done[10] == "1024");
-    BOOST_TEST(done[11] == std::string(64, 'a'));
+    std::vector<std::string> const done{"done",
+                                        "completed",
+                                        "task-1",
+                                        "1",
+                                        "28",
+                                        "2026-01-01T00:00:01.000Z",
+                                        "2026-01-01T00:00:43.500Z",
+                                        "42.5",
+                                        "300",
+                                        "out/done.mp4",
+                                        "1024",
+                                        std::string(64, 'a'),
+                                        "",
+                                        "",
+                                        "Make it blue",
+                                        "https://cdn.example.com/done.mp4",
+                                        "",
+                                        "0",
+                                        "task-1",
+                                        "1"};
+    BOOST_TEST(records[1] == done, boost::test_tools::per_element());
     BOOST_TEST(records[2][7] == "10");
     BOOST_TEST(records[2][13] == "line one,\n\"quoted\" line two"); // survives quoting whole
     BOOST_TEST(records[4][1] == "new");
     BOOST_TEST(records[4][4] == ""); // nothing known, not zero
     BOOST_TEST(records[7][0] == "broken-too");
     BOOST_TEST(records[7][13] == "'=cmd|' /C calc'!A0"); // a server's formula stays text
+    BOOST_TEST(records[2][17] == "40");                  // broken's failed task, refunded
+    BOOST_TEST(records[4][17] == "");                    // fresh: nothing known
+    BOOST_TEST(!records[5][16].empty());                 // edited: what the next run does with it
+}
+
+BOOST_AUTO_TEST_CASE(every_task_and_file_version_in_one_row) {
+    auto const records = parse_csv(report::render_csv(history_report()));
+    BOOST_TEST_REQUIRE(records.size() == 8u);
+    BOOST_TEST(records[1][0] == "done");
+    BOOST_TEST(records[1][9] == "out/done.mp4;out/done@v2.mp4");
+    BOOST_TEST(records[1][10] == "512;1024");
+    BOOST_TEST(records[1][18] == "task-0;task-1");
+    BOOST_TEST(records[1][19] == "1;2");
+    BOOST_TEST(records[2][18] == "task-2a;task-2b;task-2");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -356,7 +450,10 @@ BOOST_AUTO_TEST_CASE(document_fields) {
     BOOST_TEST(totals.at("credits").at("refunded").to_number<int>() == 40);
     BOOST_TEST(totals.at("wall_s").to_number<double>() == 50.5);
     BOOST_TEST(totals.at("first_event_at").as_string() == "2025-12-31T23:59:59.500Z");
-    BOOST_TEST(totals.at("failure_reasons").at("content_policy_violation").to_number<int>() == 2);
+    auto const& policy = totals.at("failure_reasons").at("content_policy_violation");
+    BOOST_TEST(policy.at("count").to_number<int>() == 2);
+    BOOST_TEST(policy.at("jobs") == boost::json::parse(R"(["broken", "broken-too"])"));
+    BOOST_TEST(totals.at("failure_reasons").at("no_answer").at("jobs") == boost::json::parse(R"(["lost"])"));
     BOOST_TEST(totals.at("states").at("failed").to_number<int>() == 2);
 
     auto const& jobs = doc.at("jobs").as_array();
@@ -373,13 +470,50 @@ BOOST_AUTO_TEST_CASE(document_fields) {
     BOOST_TEST(done.at("estimated_s").to_number<int>() == 300);
     BOOST_TEST(done.at("files").at(0).at("file").as_string() == "out/done.mp4");
     BOOST_TEST(done.at("files").at(0).at("sha256").as_string() == std::string(64, 'a'));
+    BOOST_TEST(done.at("files").at(0).at("version").to_number<int>() == 1);
     BOOST_TEST(done.at("error").is_null());
+    BOOST_TEST(done.at("prompt").as_string() == "Make it blue");
+    BOOST_TEST(done.at("video").as_string() == "https://cdn.example.com/done.mp4");
+    BOOST_TEST(done.at("note").is_null());
+    BOOST_TEST(done.at("refunded").to_number<int>() == 0);
+    BOOST_TEST_REQUIRE(done.at("runs").as_array().size() == 1u);
+    auto const& run = done.at("runs").at(0);
+    BOOST_TEST(run.at("task").as_string() == "task-1");
+    BOOST_TEST(run.at("phase").as_string() == "completed");
+    BOOST_TEST(run.at("current").as_bool());
+    BOOST_TEST(run.at("submitted_at").as_string() == "2026-01-01T00:00:01.000Z");
+    BOOST_TEST(run.at("actual_s").to_number<double>() == 42.5);
+    BOOST_TEST(run.at("credits").to_number<int>() == 28);
     auto const& fresh = jobs[3].as_object();
     BOOST_TEST(fresh.at("state").as_string() == "new");
     BOOST_TEST(fresh.at("task").is_null());
     BOOST_TEST(fresh.at("submitted_at").is_null());
     BOOST_TEST(fresh.at("actual_s").is_null());
     BOOST_TEST(jobs[1].at("error").at("code").as_string() == "content_policy_violation");
+    BOOST_TEST(jobs[1].at("refunded").to_number<int>() == 40);
+    BOOST_TEST(jobs[3].at("runs").as_array().empty());
+    BOOST_TEST(jobs[5].at("runs").at(0).at("task").is_null()); // lost: its create made no task we know
+}
+
+BOOST_AUTO_TEST_CASE(runs_and_files_of_every_request) {
+    auto const doc = boost::json::parse(report::render_json(history_report())).as_object();
+    auto const& done = doc.at("jobs").at(0);
+    BOOST_TEST_REQUIRE(done.at("runs").as_array().size() == 2u);
+    BOOST_TEST(done.at("runs").at(0).at("version").to_number<int>() == 1);
+    BOOST_TEST(done.at("runs").at(0).at("task").as_string() == "task-0");
+    BOOST_TEST(!done.at("runs").at(0).at("current").as_bool());
+    BOOST_TEST(done.at("runs").at(1).at("version").to_number<int>() == 2);
+    BOOST_TEST(done.at("runs").at(1).at("current").as_bool());
+    BOOST_TEST_REQUIRE(done.at("files").as_array().size() == 2u);
+    BOOST_TEST(done.at("files").at(0).at("file").as_string() == "out/done.mp4");
+    BOOST_TEST(done.at("files").at(0).at("version").to_number<int>() == 1);
+    BOOST_TEST(done.at("files").at(1).at("file").as_string() == "out/done@v2.mp4");
+    BOOST_TEST(done.at("files").at(1).at("version").to_number<int>() == 2);
+    auto const& broken = doc.at("jobs").at(1);
+    BOOST_TEST_REQUIRE(broken.at("runs").as_array().size() == 3u);
+    BOOST_TEST(broken.at("runs").at(0).at("error").at("code").as_string() == "internal_error");
+    BOOST_TEST(broken.at("runs").at(0).at("refunded").to_number<int>() == 40);
+    BOOST_TEST(broken.at("runs").at(2).at("attempt").to_number<int>() == 3);
 }
 
 BOOST_AUTO_TEST_CASE(hostile_text_round_trips) {
@@ -402,7 +536,7 @@ BOOST_AUTO_TEST_CASE(hostile_server_text_is_escaped) {
     auto const m = load();
     auto replay = sample_replay(m, hostile);
     replay.jobs[2].task = "\"><svg onload=alert(1)>"; // a task id is server text too
-    std::string const html = report::render_html(report::build_report(m, replay, "l.jsonl", k_t0 + 60'000));
+    std::string const html = page(report::build_report(m, replay, "l.jsonl", k_t0 + 60'000));
     BOOST_TEST(html.find("<script") == std::string::npos);
     BOOST_TEST(html.find("<img") == std::string::npos);
     BOOST_TEST(html.find("<svg onload") == std::string::npos);
@@ -412,47 +546,182 @@ BOOST_AUTO_TEST_CASE(hostile_server_text_is_escaped) {
     BOOST_TEST(html.find("&quot;&gt;&lt;svg onload=alert(1)&gt;") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(prompts_are_escaped_in_every_form) {
+    std::string const text = std::string(k_manifest)
+                                 .replace(k_manifest.find("prompt: Make it blue"), 20,
+                                          R"(prompt: "</p><script>alert('p')</script> & \"=1+2\"")");
+    auto loaded = manifest::load_manifest_text(text, "m.yaml", ".");
+    BOOST_TEST_REQUIRE(loaded.ok());
+    Report const r = report::build_report(*loaded.manifest, ledger::Replay{}, "l.jsonl", k_t0);
+    std::string const prompt = R"(</p><script>alert('p')</script> & "=1+2")";
+    BOOST_TEST(r.rows.at(0).prompt == prompt);
+
+    std::string const html = page(r);
+    BOOST_TEST(html.find("<script") == std::string::npos);
+    BOOST_TEST(
+        count(html, "&lt;/p&gt;&lt;script&gt;alert(&#39;p&#39;)&lt;/script&gt; &amp; &quot;=1+2&quot;") ==
+        7u);
+    BOOST_TEST(boost::json::parse(report::render_json(r)).at("jobs").at(0).at("prompt").as_string() ==
+               prompt);
+    auto const records = parse_csv(report::render_csv(r));
+    BOOST_TEST(records.at(1).at(14) == prompt);
+}
+
 BOOST_AUTO_TEST_CASE(self_contained) {
-    std::string const html = report::render_html(sample_report());
+    std::string const html = page(history_report());
     BOOST_TEST(html.starts_with("<!DOCTYPE html>"));
     BOOST_TEST(html.find("default-src 'none'") != std::string::npos);
-    for (std::string_view fetches : {"<script", "<link", "<img", "src=", "href=", "url(", "@import"}) {
+    for (std::string_view fetches :
+         {"<script", "<link", "<img", "<iframe", "<object", "src=", "url(", "@import"}) {
         BOOST_TEST(html.find(fetches) == std::string::npos, fetches);
     }
-    // The only URL is the SVG namespace name, which is never fetched.
-    BOOST_TEST(count(html, "http://") + count(html, "https://") == 1u);
-    BOOST_TEST(count(html, "http://www.w3.org/2000/svg") == 1u);
+    // Links lead to a row of the page or to a result file; the source videos are text, never a link.
+    BOOST_TEST(count(html, "href=") == count(html, "href=\"#job-") + count(html, "<a class=\"file\" href="));
+    BOOST_TEST(count(html, "href=\"http") == 0u);
+    BOOST_TEST(count(html, "http://www.w3.org/2000/svg") == 1u); // a namespace name, never fetched
 }
 
 BOOST_AUTO_TEST_CASE(one_bar_per_task_one_row_per_job) {
     Report const r = sample_report();
-    std::string const html = report::render_html(r);
+    std::string const html = page(r);
     BOOST_TEST(count(html, "<rect class=\"bar") == r.totals.tasks);
     BOOST_TEST(count(html, "<rect class=\"bar") == 5u);
-    BOOST_TEST(count(html, "<tr class=\"job\"") == 7u);
+    BOOST_TEST(count(html, "<tr class=\"job") == 7u);
     BOOST_TEST(count(html, "<tr class=\"job\" id=\"job-fresh\" data-job=\"fresh\" data-state=\"new\"") == 1u);
     BOOST_TEST(count(html, "<rect class=\"bar s-running\" data-job=\"busy\" data-state=\"running\"") == 1u);
     BOOST_TEST(count(html, "data-job=\"lost\"") == 1u); // its row, no bar
     BOOST_TEST(html.find("<title>done: completed, attempt 1, task task-1, 2026-01-01T00:00:01.000Z to "
-                         "2026-01-01T00:00:43.500Z (42.5s)</title>") != std::string::npos);
+                         "2026-01-01T00:00:43.500Z (42.5s; estimated 5m)</title>") != std::string::npos);
+    // Each bar leads to its job's row.
+    BOOST_TEST(count(html, "<a href=\"#job-done\"><rect class=\"bar") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(every_attempt_gets_a_bar_and_a_details_line) {
+    Report const r = history_report();
+    BOOST_TEST(r.totals.tasks == 8u);
+    std::string const html = page(r);
+    BOOST_TEST(count(html, "<rect class=\"bar") == 8u);
+    BOOST_TEST(count(html, "<rect class=\"bar s-completed\" data-job=\"done\"") == 2u); // both requests
+    BOOST_TEST(count(html, "<rect class=\"bar s-failed\" data-job=\"broken\"") == 3u);  // every attempt
+    BOOST_TEST(html.find(">done v2</text>") != std::string::npos);
+    BOOST_TEST(html.find(">broken #3</text>") != std::string::npos);
+    BOOST_TEST(html.find("<title>done v2: completed, attempt 1, task task-1,") != std::string::npos);
+
+    // The row's details: every attempt with its task, earlier requests' included, and every file.
+    auto const done_row = html.find("id=\"job-done\"");
+    auto const next_row = html.find("<tr class=\"job", done_row + 1);
+    std::string const done = html.substr(done_row, next_row - done_row);
+    BOOST_TEST(count(done, "<tr class=\"run\"") == 2u);
+    BOOST_TEST(done.find("<summary>2 attempts, 1 of an earlier request; 2 files</summary>") !=
+               std::string::npos);
+    BOOST_TEST(done.find("<code>task-0</code>") < done.find("<code>task-1</code>"));
+    BOOST_TEST(done.find("<tr class=\"run\" data-version=\"1\" data-attempt=\"1\">") != std::string::npos);
+    BOOST_TEST(done.find("<tr class=\"run\" data-version=\"2\" data-attempt=\"1\">") != std::string::npos);
+    BOOST_TEST(count(done, "<a class=\"file\" href=\"done.mp4\"") == 1u);    // v1, in the details
+    BOOST_TEST(count(done, "<a class=\"file\" href=\"done@v2.mp4\"") == 2u); // v2: the result cell too
+    BOOST_TEST(done.find(std::string(64, 'b')) != std::string::npos);        // whole hashes in the details
+    BOOST_TEST(
+        done.find("<code class=\"sha\" title=\"" + std::string(64, 'a') + "\">aaaaaaaaaaaa\u2026</code>") !=
+        std::string::npos); // the table: a prefix, the whole in its title
+
+    auto const broken_row = html.find("id=\"job-broken\"");
+    std::string const broken =
+        html.substr(broken_row, html.find("<tr class=\"job", broken_row + 1) - broken_row);
+    BOOST_TEST(count(broken, "<tr class=\"run\"") == 3u);
+    BOOST_TEST(count(broken, "<code>internal_error</code> try again") == 2u);
+    BOOST_TEST(broken.find("<summary>3 attempts</summary>") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(result_links_are_relative_to_the_page) {
+    namespace fs = std::filesystem;
+    std::string const html = report::render_html(history_report(), "out");
+    BOOST_TEST(
+        html.find("<a class=\"file\" href=\"done@v2.mp4\" title=\"out/done@v2.mp4\">done@v2.mp4</a>") !=
+        std::string::npos);
+    BOOST_TEST(report::render_html(history_report(), "").find("href=\"out/done@v2.mp4\"") !=
+               std::string::npos);
+    BOOST_TEST(report::render_html(history_report(), "reports/2026").find("href=\"../../out/done.mp4\"") !=
+               std::string::npos);
+
+    BOOST_TEST(report::file_href("out/demo/shot-01.mp4", "out") == "demo/shot-01.mp4");
+    BOOST_TEST(report::file_href("out/demo/shot-01.mp4", ".") == "out/demo/shot-01.mp4");
+    BOOST_TEST(report::file_href("out/demo/shot-01.mp4", "") == "out/demo/shot-01.mp4");
+    BOOST_TEST(report::file_href("out/./demo/../demo/shot-01.mp4", "out/") == "demo/shot-01.mp4");
+    BOOST_TEST(report::file_href(fs::current_path() / "out/a.mp4", "out") ==
+               "a.mp4"); // absolute and relative
+    BOOST_TEST(report::file_href("/srv/batch/out/a.mp4", "/srv/batch/reports") == "../out/a.mp4");
+    // Sharing no folder below the root: a link climbing to / would break when the page moves.
+    BOOST_TEST(report::file_href("/srv/out/a.mp4", "/home/me/reports") == "file:///srv/out/a.mp4");
+    // Names are percent-encoded: '#', '?', '%', a space, ':' or a quote stay part of the path.
+    BOOST_TEST(report::file_href("/srv/out/a b#c?d%e:f\"g'h&i.mp4", "/srv/out") ==
+               "a%20b%23c%3Fd%25e%3Af%22g%27h%26i.mp4");
+    BOOST_TEST(report::file_href("/srv/out/caf\xc3\xa9.mp4", "/tmp") == "file:///srv/out/caf%C3%A9.mp4");
+}
+
+BOOST_AUTO_TEST_CASE(failure_reasons_link_their_jobs) {
+    std::string const html = page(sample_report());
+    auto const reasons = html.substr(html.find("<table id=\"failure-reasons\""));
+    std::string const policy =
+        reasons.substr(0, reasons.find("</tr>", reasons.find("content_policy_violation")));
+    BOOST_TEST(policy.find("<td class=\"num\">2</td>") != std::string::npos);
+    BOOST_TEST(policy.find("<a href=\"#job-broken\">broken</a> <a href=\"#job-broken-too\">broken-too</a>") !=
+               std::string::npos);
+    BOOST_TEST(reasons.find("<a href=\"#job-lost\">lost</a>") != std::string::npos);
+    // The targets exist.
+    BOOST_TEST(count(html, "id=\"job-broken\"") == 1u);
+    BOOST_TEST(count(html, "id=\"job-broken-too\"") == 1u);
+    BOOST_TEST(count(html, "id=\"job-lost\"") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(long_reason_lists_fold) {
+    Report r = sample_report();
+    r.totals.failure_reasons.at(0).jobs.assign(30, "broken");
+    std::string const html = page(r);
+    BOOST_TEST(count(html, "<a href=\"#job-broken\">broken</a>") == 30u);
+    BOOST_TEST(html.find("<details><summary>6 more</summary>") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(many_tasks_get_thin_bars_without_labels) {
-    auto const m = load();
-    auto replay = sample_replay(m);
-    Report r = report::build_report(m, replay, "l.jsonl", k_t0 + 60'000);
-    report::Row const base = row(r, "done");
-    r.rows.clear();
-    for (int i = 0; i < 500; ++i) {
-        report::Row copy = base;
-        copy.id = "job-" + std::to_string(i);
-        copy.submitted_t_ms += i * 100;
-        copy.finished_t_ms += i * 100;
-        r.rows.push_back(copy);
-    }
-    std::string const html = report::render_html(r);
-    BOOST_TEST(count(html, "<rect class=\"bar") == 500u);
+    std::string const html = page(report_of_tasks(report::detail::k_max_labelled_bars + 1));
+    BOOST_TEST(count(html, "<rect class=\"bar") == report::detail::k_max_labelled_bars + 1);
     BOOST_TEST(count(html, "text-anchor=\"end\"") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(bars_up_to_the_threshold_then_aggregate_charts) {
+    std::size_t const most = report::detail::k_max_task_bars;
+    std::string const bars = page(report_of_tasks(most));
+    BOOST_TEST(count(bars, "<rect class=\"bar") == most);
+    BOOST_TEST(bars.find("id=\"jobs-chart\"") == std::string::npos);
+
+    std::string const charts = page(report_of_tasks(most + 1));
+    BOOST_TEST(count(charts, "<rect class=\"bar") == 0u);
+    BOOST_TEST(count(charts, "<tr class=\"job") == most + 1); // the table keeps every job
+    BOOST_TEST(charts.find("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"jobs-chart\"") !=
+               std::string::npos);
+    BOOST_TEST(charts.find("id=\"duration-chart\"") != std::string::npos);
+    BOOST_TEST(charts.find("id=\"credits-chart\"") != std::string::npos);
+    // Every task took 42.5 s against 300 s estimated: all in the 0.1-0.2 bin.
+    BOOST_TEST(charts.find(fmt::format("<title>{} tasks took 0.1 to 0.2 times their estimate</title>",
+                                       most + 1)) != std::string::npos);
+    BOOST_TEST(charts.find("median 0.14\u00d7, 100% within their estimate") != std::string::npos);
+    BOOST_TEST(charts.find(fmt::format("The {} jobs the ledger has sent", most + 1)) != std::string::npos);
+    // Sampled, not drawn per task: the charts weigh the same whatever the batch's size.
+    auto const timeline_size = [](std::string const& html) {
+        return html.find("id=\"jobs\"") - html.find("id=\"timeline\"");
+    };
+    std::size_t const small = timeline_size(charts);
+    std::size_t const big = timeline_size(page(report_of_tasks(10 * most)));
+    BOOST_TEST(small < 60'000u);
+    BOOST_TEST(big < small + 2'000);
+}
+
+BOOST_AUTO_TEST_CASE(the_job_table_cannot_widen_past_the_window) {
+    std::string const html = page(sample_report());
+    // Fixed columns, and cells that may break long ids, URLs, task ids and messages anywhere.
+    BOOST_TEST(html.find("#job-table{width:100%;table-layout:fixed}") != std::string::npos);
+    BOOST_TEST(html.find("td{overflow-wrap:anywhere}") != std::string::npos);
+    BOOST_TEST(count(html, "<col class=") == 9u);
+    BOOST_TEST(html.find("https:/<wbr>/<wbr>cdn.example.com/<wbr>done.mp4") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
