@@ -12,10 +12,12 @@ namespace evobatch::cli {
 
 namespace {
 
-// `--flag` alone means all (CLI11's `{all}` default); `--flag=a,b` names jobs.
+// `--flag` alone means all (CLI11's `{all}` default); `--flag=a,b` names jobs. A flag takes its
+// value only after '=': `--retry-failed jobs/x.yaml` must not read the manifest as a job id, and
+// the Next: lines can drop or repeat the flag as one argument.
 void add_job_selection(CLI::App& cmd, std::string const& name, std::vector<std::string>& target,
                        std::string const& description) {
-    cmd.add_flag(name + "{all}", target, description)->delimiter(',')->expected(0, 1);
+    cmd.add_flag(name + "{all}", target, description)->delimiter(',');
 }
 
 struct Selection {

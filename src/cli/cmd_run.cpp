@@ -200,27 +200,35 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
                                                  p.rerun)
                                    : std::string());
         }
+        // The commands that list them, for this manifest and ledger.
+        std::string const batch = shell_quote(o.batch.manifest) +
+                                  (o.batch.ledger.empty() ? std::string() : " --ledger " + shell_quote(o.batch.ledger));
         if (p.hold > 0) {
             fmt::print(stderr, "evobatch: warning: {} job{} changed in the manifest after an earlier request was paid "
-                               "for: not sent (--rerun-changed pays for them again; `evobatch plan` lists them)\n",
-                       p.hold, p.hold == 1 ? "" : "s");
+                               "for: not sent (--rerun-changed pays for them again; `evobatch plan {}` lists them)\n",
+                       p.hold, p.hold == 1 ? "" : "s", batch);
         }
         if (p.uncertain > 0) {
-            fmt::print(stderr, "evobatch: warning: {} job{} uncertain (see `evobatch status`); send them again under "
-                               "the same key with --resubmit-uncertain=all or =ID,...\n",
-                       p.uncertain, p.uncertain == 1 ? " is" : "s are");
+            fmt::print(stderr, "evobatch: warning: {} job{} uncertain (`evobatch status {} --state uncertain` lists "
+                               "them); --resubmit-uncertain (all, or =ID,...) sends them again under the same key\n",
+                       p.uncertain, p.uncertain == 1 ? " is" : "s are", batch);
         }
     }
     return resume;
 }
 
-// The summary from the ledger the run wrote, by the code `status` and `report` use: credits and
-// files are what the ledger says, earlier runs' included. Counts of jobs come from the run.
-// `failed_fixable` gets the failed jobs whose error a new attempt can fix.
-progress::Summary summary_of(sched::RunOutcome const& o, manifest::Manifest const& m,
-                             sched::ResumeOptions const& options, std::chrono::seconds wall,
-                             std::size_t& failed_fixable) {
-    progress::Summary s;
+// How the run ended, from the ledger it wrote, replayed with the code `plan`, `status` and
+// `report` use: the summary's credits and files, and what the next run would do (the `Next:`
+// lines' figures). Counts of jobs come from the run.
+struct Ending {
+    progress::Summary summary;
+    RunEnd end;
+};
+
+Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched::ResumeOptions const& options,
+                 std::chrono::seconds wall) {
+    Ending out;
+    progress::Summary& s = out.summary;
     s.total = o.total;
     s.completed = o.completed;
     s.failed = o.failed;
@@ -236,53 +244,63 @@ progress::Summary summary_of(sched::RunOutcome const& o, manifest::Manifest cons
     s.output_dir = m.output.dir.string();
     s.download_failed = o.download_failed;
     s.expired = o.expired;
-    if (auto const replay = read_ledger(m.output.ledger)) {
-        auto const plan = sched::plan_resume(m.jobs, *replay, options);
-        s.credits = plan.credits.charged;
-        s.credits_reserved = plan.credits.reserved;
-        s.credits_refunded = plan.credits.refunded;
-        s.credits_at_risk = plan.credits.at_risk;
-        s.credits_text = fmt::format("{} ({} charged)", sched::credits_text(plan.credits),
-                                     sched::usd_text(plan.credits.charged, m.api.credits_per_usd));
-        for (std::size_t i = 0; i < m.jobs.size(); ++i) {
-            ledger::JobHistory const* h = plan.starts[i].history;
-            if (h != nullptr && h->phase == ledger::JobPhase::failed) {
-                failed_fixable += h->error && !sched::is_retryable_task_error(h->error->code) ? 0 : 1;
-            }
-            if (plan.starts[i].decision.action != sched::ResumeAction::done || h == nullptr) {
-                continue;
-            }
-            for (ledger::Download const* f : sched::files_on_disk(*plan.starts[i].history, m.jobs[i].id)) {
-                ++s.downloaded;
-                s.download_bytes += f->bytes;
-            }
-        }
-    }
-    return s;
-}
 
-} // namespace
-
-// How the run ended, for the `Next:` lines. The failed jobs a new attempt can fix and the held
-// ones' cost come from the resume plan the run started from.
-RunEnd run_end(sched::RunOutcome const& o, std::size_t failed_fixable, std::int64_t ceiling) {
-    RunEnd e;
-    e.ceiling = ceiling;
-    e.against_ceiling = o.credits;
+    RunEnd& e = out.end;
     e.exit_code = o.exit_code;
     e.interrupted = o.interrupted;
     e.api_stopped = o.api_stopped;
     e.ceiling_reached = o.ceiling_reached;
-    // What the ledger's tasks use now, and the rest at the most a task costs.
-    e.ceiling_to_cover = o.credits + static_cast<std::int64_t>(o.unsubmitted) * api::k_max_credits_per_task;
+    e.ceiling = m.limits.max_credits;
     e.failed = o.failed;
-    e.failed_fixable = failed_fixable;
     e.uncertain = o.uncertain;
-    e.held = o.held;
-    e.held_cost = static_cast<std::int64_t>(o.held) * api::k_max_credits_per_task;
     e.unfinished = o.unsubmitted + o.running + o.download_failed;
-    return e;
+    auto const replay = read_ledger(m.output.ledger);
+    if (!replay) {
+        return out;
+    }
+    // What a run would do by itself: the one-off selections (--retry-failed, --resubmit-uncertain,
+    // --rerun-changed) are what the Next: lines offer, not what they assume.
+    sched::ResumeOptions next_options = options;
+    next_options.now_ms = ledger::now_ms();
+    next_options.retry_all_failed = false;
+    next_options.retry_failed.clear();
+    next_options.resubmit_all_uncertain = false;
+    next_options.resubmit_uncertain.clear();
+    next_options.rerun_all_changed = false;
+    next_options.rerun_changed.clear();
+    auto const next = sched::plan_resume(m.jobs, *replay, next_options);
+    plan::BatchPlan const batch = plan::plan_batch(m, ledger_counts(next));
+    s.credits = next.credits.charged;
+    s.credits_reserved = next.credits.reserved;
+    s.credits_refunded = next.credits.refunded;
+    s.credits_at_risk = next.credits.at_risk;
+    s.credits_text = fmt::format("{} ({} charged)", sched::credits_text(next.credits),
+                                 sched::usd_text(next.credits.charged, m.api.credits_per_usd));
+    for (std::size_t i = 0; i < m.jobs.size(); ++i) {
+        ledger::JobHistory const* h = replay->find(m.jobs[i].id);
+        if (h == nullptr) {
+            continue;
+        }
+        if (h->phase == ledger::JobPhase::failed && !next.starts[i].decision.changed) {
+            e.failed_fixable += h->error && !sched::is_retryable_task_error(h->error->code) ? 0 : 1;
+        }
+        for (ledger::Download const* f : sched::files_on_disk(*h)) {
+            ++s.downloaded;
+            s.download_bytes += f->bytes;
+        }
+    }
+    // What the next run would add: its sends at the most a task costs, on top of what the ledger's
+    // tasks use; the held jobs' on top of that if they are paid for again.
+    e.against_ceiling = batch.credits_carried;
+    e.ceiling_to_cover = batch.credits_to_cover;
+    e.held = next.hold;
+    e.held_cost = static_cast<std::int64_t>(next.hold) * api::k_max_credits_per_task;
+    e.pending_cost = batch.credits_worst_case;
+    e.unfinished += batch.to_submit > 0 && !o.ceiling_reached && !o.api_stopped && !o.interrupted ? batch.to_submit : 0;
+    return out;
 }
+
+} // namespace
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     auto* cmd = app.add_subcommand("run", "Run the batch: submit, track and record every job in the ledger");
@@ -436,11 +454,10 @@ int run_run(RunOptions const& options) {
         return early_exit != 0 ? early_exit : exit_interrupted;
     }
     auto const wall = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
-    std::size_t failed_fixable = 0;
-    auto summary = summary_of(*outcome, setup->manifest, resume->options, wall, failed_fixable);
-    summary.next = next_steps(run_end(*outcome, failed_fixable, setup->limits.max_credits), options.command_line,
-                              options.batch.manifest, options.batch.ledger);
-    view.finish(summary);
+    Ending ending = ending_of(*outcome, setup->manifest, resume->options, wall);
+    ending.summary.next =
+        next_steps(ending.end, options.command_line, options.batch.manifest, options.batch.ledger);
+    view.finish(ending.summary);
     return outcome->exit_code;
 }
 

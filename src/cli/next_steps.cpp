@@ -76,7 +76,10 @@ std::vector<std::string> without_flag(std::vector<std::string> args, std::string
 std::vector<std::string> next_steps(RunEnd const& e, std::vector<std::string> const& cl, std::string const& manifest,
                                     std::string const& ledger_flag) {
     std::vector<std::string> next;
-    std::string const again = joined(cl);
+    // Running again never repeats a forced resend: a job whose answer was lost again would be sent
+    // once more under a key the server may have forgotten.
+    std::vector<std::string> const resume = without_flag(cl, "--resubmit-uncertain", false);
+    std::string const again = joined(resume);
     if (e.api_stopped) {
         next.push_back(fmt::format("fix what the API refused (credits, the key or its limits), then `{}` resumes "
                                    "where this run stopped",
@@ -85,7 +88,7 @@ std::vector<std::string> next_steps(RunEnd const& e, std::vector<std::string> co
         next.push_back(fmt::format(
             "`{}` lets the rest go (or set limits.max_credits: {} in {}); running the same command again would "
             "stop at the same ceiling",
-            run_with(cl, "--max-credits", true, {"--max-credits", std::to_string(e.ceiling_to_cover)}),
+            run_with(resume, "--max-credits", true, {"--max-credits", std::to_string(e.ceiling_to_cover)}),
             e.ceiling_to_cover, manifest));
     } else if (e.interrupted || e.unfinished > 0) {
         next.push_back(fmt::format("`{}` resumes: the ledger records every task already paid for, so none is "
@@ -98,7 +101,7 @@ std::vector<std::string> next_steps(RunEnd const& e, std::vector<std::string> co
         if (e.failed_fixable > 0) {
             line += fmt::format("; `{}` gives the {} a new attempt can fix another (=ID,... names jobs whatever "
                                 "their error)",
-                                run_with(cl, "--retry-failed", false, {"--retry-failed"}),
+                                run_with(resume, "--retry-failed", false, {"--retry-failed"}),
                                 plural(e.failed_fixable, "job"));
         }
         next.push_back(std::move(line));
@@ -112,9 +115,9 @@ std::vector<std::string> next_steps(RunEnd const& e, std::vector<std::string> co
     }
     if (e.held > 0) {
         // Paying for them again must fit under the ceiling too, or the command would stop there.
-        std::vector<std::string> args = without_flag(cl, "--rerun-changed", false);
+        std::vector<std::string> args = without_flag(resume, "--rerun-changed", false);
         args.emplace_back("--rerun-changed");
-        std::int64_t const needed = e.against_ceiling + e.held_cost;
+        std::int64_t const needed = e.against_ceiling + e.pending_cost + e.held_cost;
         if (needed > e.ceiling) {
             args = without_flag(std::move(args), "--max-credits", true);
             args.insert(args.end(), {"--max-credits", std::to_string(needed)});

@@ -158,8 +158,10 @@ private:
     static void apply_to(JobHistory& h, detail::EventView const& e) {
         switch (e.type) {
         case EventType::submitting:
-            if (h.key != e.key.value_or("")) {
-                keep_current_attempt(h); // a new attempt (new key): the last one is history now
+            if (h.key != e.key.value_or("") || h.attempt != e.attempt.value_or(1)) {
+                // A new attempt (a new key, or a resend the user forced under the old key, which
+                // a server that forgot it answers with a second task): the last one is history now.
+                keep_current_attempt(h);
             }
             // A new POST (a new attempt, or the same key sent again): what the last one left is void.
             h.phase = JobPhase::submitting;

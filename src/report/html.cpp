@@ -324,8 +324,9 @@ void append_details(std::string& out, Row const& r, fs::path const& links_from, 
     if (!r.files.empty()) {
         out += "<ul class=\"files\">\n";
         for (ResultFile const& f : r.files) {
-            out += fmt::format("<li>v{} {} {}, sha256 <code>{}</code></li>\n", f.version,
-                               file_link(f, links_from), size_text(f.bytes), html_escape(f.sha256));
+            out += fmt::format("<li>v{} {} {}, sha256 <code>{}</code>{}</li>\n", f.version,
+                               file_link(f, links_from), size_text(f.bytes), html_escape(f.sha256),
+                               f.on_disk ? "" : " <b>not on disk</b> (moved or deleted since it was downloaded)");
         }
         out += "</ul>\n";
     }

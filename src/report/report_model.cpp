@@ -44,9 +44,11 @@ TaskRun run_of(ledger::Attempt const& a, bool current) {
     return run;
 }
 
-void add_files(Row& row, ledger::Attempt const& a) {
-    for (ledger::Download const& d : a.downloads) {
-        row.files.push_back(ResultFile{d.file, d.bytes, d.sha256, a.version});
+// The attempt's result files as every command counts them (sched::recorded_files: the latest
+// record per result), each marked with whether it is still on disk.
+void add_files(Row& row, ledger::Attempt const& a, std::string_view job) {
+    for (ledger::Download const* d : sched::recorded_files(a, job)) {
+        row.files.push_back(ResultFile{d->file, d->bytes, d->sha256, a.version, sched::on_disk(*d)});
     }
 }
 
@@ -67,12 +69,12 @@ Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeD
     }
     for (ledger::Attempt const& a : h->earlier) {
         row.runs.push_back(run_of(a, false));
-        add_files(row, a);
+        add_files(row, a, job.id);
     }
     if (!h->key.empty() || !h->task.empty()) {
         row.runs.push_back(run_of(*h, true));
     }
-    add_files(row, *h);
+    add_files(row, *h, job.id);
     sched::CreditTotals const c = sched::credits_of(*h);
     row.credits = c.charged + c.reserved;
     row.refunded = c.refunded;
@@ -117,9 +119,9 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
         for (TaskRun const& run : row.runs) {
             t.tasks += run.task.empty() ? 0 : 1;
         }
-        t.files += row.files.size();
         for (ResultFile const& f : row.files) {
-            t.bytes += f.bytes;
+            t.files += f.on_disk ? 1 : 0;
+            t.bytes += f.on_disk ? f.bytes : 0;
         }
         if ((row.state == "failed" || row.state == "uncertain") && row.error) {
             reasons[row.error->code].push_back(row.id);

@@ -8,9 +8,12 @@
 
 namespace evobatch::sched {
 
-std::string idempotency_key(std::string_view job_id, std::string_view request_digest, int attempt) {
+std::string idempotency_key(std::string_view job_id, std::string_view request_digest, int attempt, int version) {
     // The separator cannot occur in a job id or a hex digest, so no two inputs collide.
-    std::string const material = fmt::format("{}\n{}\n{}", job_id, request_digest, attempt);
+    std::string material = fmt::format("{}\n{}\n{}", job_id, request_digest, attempt);
+    if (version > 1) {
+        material += fmt::format("\nv{}", version);
+    }
     return "evb-" + util::sha256_hex(material).substr(0, 40);
 }
 

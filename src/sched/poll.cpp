@@ -211,8 +211,10 @@ asio::awaitable<void> RunState::apply(JobRecord& r, api::Task const& task) {
             e.error = ledger::EventError{"completed_without_results", "the task completed without a result link"};
         }
         co_await record(std::move(e));
-        finish_job(r, JobState::completed);
-        view.note({r.job->id, "completed", r.task, {}});
+        // An earlier request's task: its result is kept, but the job the manifest asks for now
+        // waits for --rerun-changed.
+        finish_job(r, r.earlier_request ? JobState::held : JobState::completed);
+        view.note({r.job->id, "completed", r.task, r.earlier_request ? "its earlier request's task" : ""});
         r.results = task.results;
         r.completed_ms = ledger::now_ms();
         start_download(r); // while the batch goes on: the links last about a day
@@ -228,8 +230,10 @@ asio::awaitable<void> RunState::apply(JobRecord& r, api::Task const& task) {
         auto e = event(ledger::EventType::failed, r);
         e.error = ledger::EventError{code, message};
         co_await record(std::move(e));
+        // Never for an earlier request's task: its request is no longer the manifest's (the next
+        // run sends the new one, nothing having been paid for this one).
         bool const retry = task.status == api::TaskStatus::failed && is_retryable_task_error(code) &&
-                           r.attempt < limits.max_attempts && !submission_stopped;
+                           r.attempt < limits.max_attempts && !submission_stopped && !r.earlier_request;
         if (retry) {
             --in_flight;
             r.state = JobState::queued;

@@ -18,9 +18,12 @@ namespace evobatch::sched {
 
 namespace {
 
-// A resend the user asked for (--resubmit-uncertain): sent however old its key.
+// A resend the user asked for (--resubmit-uncertain): sent however old its key. It is a new
+// attempt under the same key: a server that forgot the key makes a second task, so the first
+// create stays in the ledger as an attempt of its own, still at risk (replay keeps an attempt
+// whose number changes, as one whose key does).
 ResumeDecision forced_resend(int attempt) {
-    ResumeDecision d{ResumeAction::resend, attempt, false, "asked with --resubmit-uncertain"};
+    ResumeDecision d{ResumeAction::resend, attempt + 1, false, "asked with --resubmit-uncertain"};
     d.forced = true;
     return d;
 }
@@ -30,58 +33,104 @@ bool worth_a_new_attempt(std::string_view code) {
     return code != "task_not_found" && code != "cancelled" && is_retryable_task_error(code);
 }
 
-bool all_results_on_disk(ledger::Attempt const& a, std::string_view job) {
-    return files_on_disk(a, job).size() == a.results.size();
+// Whether a completed attempt's result files still need downloading (or can no longer be), as
+// `d.download`/`d.expired`/`d.expiring_soon` with the reason in `d.why`. Only with downloads on.
+void check_results(ledger::Attempt const& a, std::string_view job, ResumeOptions const& options, ResumeDecision& d) {
+    if (!options.downloads || files_on_disk(a, job).size() == a.results.size()) {
+        return;
+    }
+    auto const age = std::chrono::milliseconds(options.now_ms - a.finished_t_ms);
+    d.expired = age > k_result_validity;
+    d.download = !d.expired;
+    d.expiring_soon = d.download && age > k_result_validity - k_expiry_warning;
+    d.why = d.expired ? "its result links are older than 24 h" : "its result files are not all on disk";
+}
+
+// Whether an attempt was, or may have been, paid for: a task made (running, completed) or a
+// create whose answer was lost. Failed tasks are refunded; an unsent create made nothing.
+bool maybe_paid(ledger::Attempt const& a) {
+    using ledger::JobPhase;
+    return a.phase == JobPhase::completed || a.phase == JobPhase::running || a.phase == JobPhase::submitting ||
+           a.phase == JobPhase::uncertain;
 }
 
 // A job whose manifest entry changed since the ledger recorded it. Its earlier request's task
 // is never dropped: still running, it is polled to the end (with its own request's events and
-// file names) before the new request may be paid for; completed, or maybe made (a create that
-// got no answer), the new request is paid for only when asked.
+// file names) before the new request may be paid for. When any earlier request was, or may have
+// been, paid for, the new one is sent only when asked (--rerun-changed), and not before the
+// latest earlier request's results are on disk: a later run could no longer fetch them.
 ResumeDecision decide_changed(ledger::JobHistory const& h, std::string_view job_id, ResumeOptions const& options) {
     using ledger::JobPhase;
     ResumeDecision d{ResumeAction::submit, 1, true, "the manifest entry changed since the ledger recorded it"};
-    bool const asked = options.rerun_all_changed || options.rerun_changed.count(std::string(job_id)) > 0;
-    switch (h.phase) {
-    case JobPhase::running:
+    if (h.phase == JobPhase::running) {
         d.action = ResumeAction::poll;
         d.attempt = h.attempt;
         d.why = "the manifest entry changed while its earlier request's task runs: that task is polled to the "
                 "end first (its result kept); the new request waits for a later run with --rerun-changed";
         return d;
-    case JobPhase::completed:
-    case JobPhase::submitting:
-    case JobPhase::uncertain:
-        d.rerun = asked;
-        if (!asked) {
-            d.action = ResumeAction::hold;
-            d.why = h.phase == JobPhase::completed
-                        ? "the manifest entry changed since its earlier request completed (paid): --rerun-changed "
-                          "pays for the new one; both results are kept"
-                        : "the manifest entry changed since its earlier request's create got no answer (it may "
-                          "have made a paid task): --rerun-changed pays for the new one";
-        }
+    }
+    bool const paid = maybe_paid(h) || std::any_of(h.earlier.begin(), h.earlier.end(), maybe_paid);
+    if (!paid) {
+        return d; // nothing was paid for: the new request goes out as a new job
+    }
+    bool const asked = options.rerun_all_changed || options.rerun_changed.count(std::string(job_id)) > 0;
+    if (h.phase == JobPhase::completed) {
+        check_results(h, job_id, options, d);
+    }
+    if (asked && !d.download) {
+        d.rerun = true;
         return d;
-    case JobPhase::failed:
-    case JobPhase::unsent: return d; // nothing was paid for: the new request goes out as a new job
+    }
+    d.action = ResumeAction::hold;
+    d.attempt = h.attempt;
+    if (d.download) {
+        d.why = "the manifest entry changed; its earlier request's results are downloaded first, then "
+                "--rerun-changed pays for the new one (both results are kept)";
+    } else if (h.phase == JobPhase::completed || d.expired) {
+        d.why = "the manifest entry changed since an earlier request of it was paid for: --rerun-changed pays "
+                "for the new one; both results are kept";
+    } else {
+        d.why = "the manifest entry changed since an earlier request of it was, or may have been, paid for (a "
+                "create that got no answer may have made a task): --rerun-changed pays for the new one";
     }
     return d;
 }
 
-} // namespace} // namespace
+} // namespace
 
-std::vector<ledger::Download const*> files_on_disk(ledger::Attempt const& a, std::string_view job) {
+std::vector<ledger::Download const*> recorded_files(ledger::Attempt const& a, std::string_view job) {
     std::vector<ledger::Download const*> files;
     for (std::size_t i = 0; i < a.results.size(); ++i) {
         std::string const name = download::result_file_name(job, a.results[i], i + 1, a.version);
         auto const recorded = std::find_if(a.downloads.rbegin(), a.downloads.rend(), [&](ledger::Download const& d) {
             return std::filesystem::path(d.file).filename() == name;
         });
-        std::error_code ec;
-        if (recorded != a.downloads.rend() && std::filesystem::file_size(recorded->file, ec) == recorded->bytes && !ec) {
+        if (recorded != a.downloads.rend()) {
             files.push_back(&*recorded);
         }
     }
+    return files;
+}
+
+bool on_disk(ledger::Download const& file) {
+    std::error_code ec;
+    return std::filesystem::file_size(file.file, ec) == file.bytes && !ec;
+}
+
+std::vector<ledger::Download const*> files_on_disk(ledger::Attempt const& a, std::string_view job) {
+    std::vector<ledger::Download const*> files = recorded_files(a, job);
+    std::erase_if(files, [](ledger::Download const* f) { return !on_disk(*f); });
+    return files;
+}
+
+std::vector<ledger::Download const*> files_on_disk(ledger::JobHistory const& h) {
+    std::vector<ledger::Download const*> files;
+    for (ledger::Attempt const& a : h.earlier) {
+        auto const more = files_on_disk(a, h.job);
+        files.insert(files.end(), more.begin(), more.end());
+    }
+    auto const current = files_on_disk(h, h.job);
+    files.insert(files.end(), current.begin(), current.end());
     return files;
 }
 
@@ -126,13 +175,7 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     switch (h->phase) {
     case JobPhase::completed: {
         ResumeDecision d{ResumeAction::done, h->attempt, false, {}};
-        if (options.downloads && !all_results_on_disk(*h, h->job)) {
-            auto const age = std::chrono::milliseconds(options.now_ms - h->finished_t_ms);
-            d.expired = age > k_result_validity;
-            d.download = !d.expired;
-            d.expiring_soon = d.download && age > k_result_validity - k_expiry_warning;
-            d.why = d.expired ? "its result links are older than 24 h" : "its result files are not all on disk";
-        }
+        check_results(*h, h->job, options, d);
         return d;
     }
     case JobPhase::running: return {ResumeAction::poll, h->attempt, false, {}};
@@ -201,9 +244,12 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
             break;
         case ResumeAction::resend:
             ++plan.resend;
-            // Sent again, it reserves its worst case itself: the ledger's at-risk figure for this
-            // create must not count twice.
-            plan.credits_carried -= credits_of(static_cast<ledger::Attempt const&>(*h)).at_risk;
+            // Sent again under a key the server still knows, it reserves its worst case itself:
+            // the ledger's at-risk figure for this create must not count twice. A forced resend
+            // may make a second task: both stay counted.
+            if (!d.forced) {
+                plan.credits_carried -= credits_of(static_cast<ledger::Attempt const&>(*h)).at_risk;
+            }
             break;
         case ResumeAction::poll: ++plan.poll; break;
         case ResumeAction::retry: ++plan.retry; break;
@@ -215,7 +261,12 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
             break;
         case ResumeAction::failed: ++plan.failed; break;
         case ResumeAction::uncertain: ++plan.uncertain; break;
-        case ResumeAction::hold: ++plan.hold; break;
+        case ResumeAction::hold:
+            ++plan.hold;
+            plan.download += d.download ? 1 : 0; // its earlier request's results
+            plan.expired += d.expired ? 1 : 0;
+            plan.expiring_soon += d.expiring_soon ? 1 : 0;
+            break;
         }
         // A changed job sent as new starts from nothing; one held or polled keeps its history.
         bool const fresh = d.changed && d.action == ResumeAction::submit;

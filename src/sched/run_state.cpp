@@ -67,14 +67,11 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
     ledger::JobHistory const* h = start.history;
     r.attempt = d.attempt;
     r.version = start.version;
-    if (d.action == ResumeAction::hold) {
-        r.state = JobState::held;
-        return;
-    }
     if (h == nullptr) {
         return; // a new job (or a changed one sent as new): queued for its first attempt
     }
     r.digest = h->req; // the ledger's request: a changed job's earlier task is polled under its own
+    r.earlier_request = d.changed;
     // Ledger times are UTC; the run's clock is steady: place the past events before `now`.
     auto const ago = [now](std::int64_t t_ms) {
         auto const age = std::chrono::milliseconds(std::max<std::int64_t>(0, ledger::now_ms() - t_ms));
@@ -104,7 +101,11 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
             PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at, r.polls, r.status_unknown}, now);
         break;
     case ResumeAction::done:
-        r.state = JobState::completed;
+    case ResumeAction::hold: // its earlier request's results are kept (and fetched) all the same
+        r.state = d.action == ResumeAction::done ? JobState::completed : JobState::held;
+        if (h->phase != ledger::JobPhase::completed) {
+            break;
+        }
         r.task = h->task;
         r.results = h->results;
         r.completed_ms = h->finished_t_ms;
@@ -112,15 +113,14 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
         if (d.expired) {
             expired += h->results.size();
         } else if (!d.download) {
-            files_downloaded += h->downloads.size(); // until a hash says otherwise
-            for (ledger::Download const& f : h->downloads) {
-                r.files_to_verify.emplace_back(f.file, f.sha256);
+            for (ledger::Download const* f : recorded_files(*h, h->job)) {
+                ++files_downloaded; // until a hash says otherwise
+                r.files_to_verify.emplace_back(f->file, f->sha256);
             }
         }
         break;
     case ResumeAction::failed: r.state = JobState::failed; break;
     case ResumeAction::uncertain: r.state = JobState::uncertain; break; // its worst case is carried
-    case ResumeAction::hold: break;
     }
 }
 

@@ -69,8 +69,8 @@ asio::awaitable<void> RunState::submit_all() {
             if (submitting == 0) {
                 // Nothing in flight can give credits back (only answers below the worst case do).
                 ceiling_reached = true;
-                stop_submitting(fmt::format("the credit ceiling (limits.max_credits = {}) is reached with {} of the "
-                                            "ledger's; {} job{} not submitted",
+                stop_submitting(fmt::format("the credit ceiling (limits.max_credits = {}) is reached: {} counted "
+                                            "(the ledger's tasks and this run's); {} job{} not submitted",
                                             budget.ceiling(), budget.committed(), queue.size(),
                                             queue.size() == 1 ? "" : "s"),
                                 false);
@@ -107,11 +107,15 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
     bool may_have_task = r.key_may_have_task;
     std::string const no_request_id;
     auto leave_unsent_or_unsubmitted = [&](std::string code, std::string message) {
-        if (!may_have_task) {
-            auto e = event(ledger::EventType::unsent, r);
-            e.error = ledger::EventError{std::move(code), std::move(message)};
-            ledger.append(std::move(e)); // durable with the next group; if lost, the job is only less sure
+        if (may_have_task) {
+            // An earlier send of this key may have made a task: its worst case stays counted,
+            // as the ledger still holds that create at risk.
+            finish_job(r, JobState::unsubmitted);
+            return;
         }
+        auto e = event(ledger::EventType::unsent, r);
+        e.error = ledger::EventError{std::move(code), std::move(message)};
+        ledger.append(std::move(e)); // durable with the next group; if lost, the job is only less sure
         leave_unsubmitted();
     };
     if (submission_stopped) {
@@ -130,7 +134,7 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         co_return;
     }
     if (r.resend_key.empty()) {
-        r.key = idempotency_key(r.job->id, r.digest, r.attempt);
+        r.key = idempotency_key(r.job->id, r.digest, r.attempt, r.version);
         r.key_trusted_until.reset();
     } else {
         r.key = r.resend_key;

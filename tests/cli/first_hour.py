@@ -17,11 +17,12 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 
-from simproc import start_simulator, stop_simulator, write_manifest
+from simproc import read_jsonl, start_simulator, stop_simulator, wait_for_submitted, write_manifest
 
 KEY = "k-first-hour-test-0001"
 RUN_TIMEOUT = 120  # seconds for any one command; the batches here take a few seconds
@@ -93,10 +94,10 @@ def manifest_edit_is_held_and_keeps_results(check, binary, url, ca, log, work, e
     limits = "requests_per_second: 20, burst: 20, max_in_flight: 12, max_credits: 1000"
     write_manifest(manifest, jobs, limits, output=output)
     base = [binary, "run", manifest, "--base-url", url, "--ca-file", ca, "--json"]
-    code, out, err = run(base, env, work)
+    code, out, err = run(base + ["--no-download"], env, work)
     first = summary_of(out)
-    check("edit: the first run completes", code == 0 and first.get("completed") == 12, err[-2000:])
-    before = digests(f"{work}/edit-out")
+    check("edit: the first run completes (its results not downloaded)", code == 0 and first.get("completed") == 12,
+          err[-2000:])
     made = tasks_made(log)
 
     write_manifest(manifest, jobs, limits, prompt="Make it look like a dream", output=output)
@@ -113,7 +114,9 @@ def manifest_edit_is_held_and_keeps_results(check, binary, url, ca, log, work, e
     check("edit: a changed job is not paid for again without asking", tasks_made(log) == made,
           f"{tasks_made(log) - made} new tasks")
     check("edit: held jobs end the run with exit 1", code == 1 and s.get("held") == 12, f"{code} {s}")
-    check("edit: the earlier results are untouched", digests(f"{work}/edit-out") == before)
+    before = digests(f"{work}/edit-out") if os.path.isdir(f"{work}/edit-out") else {}
+    check("edit: a held job's earlier results are downloaded all the same",
+          sorted(before) == sorted(f"{job}.mp4" for job, _ in jobs), str(sorted(before)))
     steps = s.get("next", [])
     rerun = [c for c in next_lines("\n".join("Next: " + n for n in steps)) if "--rerun-changed" in c]
     check("edit: the Next line offers --rerun-changed with a ceiling that fits it",
@@ -132,6 +135,43 @@ def manifest_edit_is_held_and_keeps_results(check, binary, url, ca, log, work, e
         check("edit: the ledger's charge covers both requests",
               summary.get("credits", 0) > first["credits"] and set(charged.values()) == {summary.get("credits")},
               f"{summary.get('credits')} {everywhere}")
+
+
+def changed_task_that_fails_is_not_retried_as_the_new_request(check, binary, work, env):
+    # Every task fails, half of them with codes worth a new attempt. A job changed while its
+    # earlier request's task runs: that task is polled to its end, and its failure must not send
+    # the new request as the old one's next attempt (under the old request's name and key).
+    log = os.path.join(work, "fails.tasks.jsonl")
+    sim, url, ca = start_simulator(binary, ["--key-env", "EVOLINK_API_KEY", "--time-scale", "0.05", "--fail-ratio",
+                                            "1", "--seed", "5", "--log", log], env)
+    try:
+        jobs = [(f"x-{i:02}", f"https://cdn.example.com/x/x-{i:02}.mp4") for i in range(8)]
+        manifest = os.path.join(work, "fails.yaml")
+        ledger = os.path.join(work, "fails.jsonl")
+        limits = "requests_per_second: 20, burst: 20, max_in_flight: 8, max_attempts: 3"
+        output = f"ledger: {ledger}, dir: {work}/fails-out"
+        write_manifest(manifest, jobs, limits, output=output)
+        child = subprocess.Popen([binary, "run", manifest, "--base-url", url, "--ca-file", ca], env=env, cwd=work,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        submitted = wait_for_submitted(child, ledger, 8, timeout=30)
+        child.send_signal(signal.SIGINT)
+        child.communicate(timeout=30)
+        check("changed-running: the first run left 8 tasks running", submitted)
+        old_req = {e["job"]: e["req"] for e in read_jsonl(ledger) if e.get("ev") == "submitting"}
+        lines_before = len(read_jsonl(ledger))
+        made = tasks_made(log)
+        write_manifest(manifest, jobs, limits, prompt="Make it a dream", output=output)
+        code, out, err = run([binary, "run", manifest, "--base-url", url, "--ca-file", ca], env, work)
+        events = read_jsonl(ledger)
+        resent = [e for e in events[lines_before:] if e.get("ev") == "submitting" and e["req"] == old_req.get(e["job"])]
+        check("changed-running: no earlier request is sent again in its name", not resent and tasks_made(log) == made,
+              f"{len(resent)} submitting events under the old request, {tasks_made(log) - made} new tasks")
+        code, out, err = run([binary, "run", manifest, "--base-url", url, "--ca-file", ca], env, work)
+        new = [e for e in read_jsonl(ledger) if e.get("ev") == "submitting" and e["req"] != old_req.get(e["job"])]
+        check("changed-running: the next run sends the new request (nothing was paid for the old one)",
+              len({e["job"] for e in new}) == 8, f"{len(new)} submitting events of the new request")
+    finally:
+        stop_simulator(sim)
 
 
 def credits_agree_with_refunds(check, binary, work, env):
@@ -253,6 +293,7 @@ def main():
             scenario(check, ceiling_next_line_finishes_the_batch, binary, url, ca, work, env)
         finally:
             stop_simulator(sim)
+        scenario(check, changed_task_that_fails_is_not_retried_as_the_new_request, binary, work, env)
         scenario(check, credits_agree_with_refunds, binary, work, env)
         scenario(check, balance_read_spends_a_token, binary, work, env)
         scenario(check, refusals, binary, work, env)

@@ -27,6 +27,7 @@ struct ResultFile {
     std::uint64_t bytes = 0;
     std::string sha256;
     int version = 1; // the job's request it came from (1: the first; later ones are named <id>@vN)
+    bool on_disk = true; // there with its recorded size when the report was made
 };
 
 // One create of a job that went out (ledger::Attempt), for the timeline and the attempt list:
@@ -82,8 +83,8 @@ struct Totals {
     std::int64_t first_t_ms = 0; // the ledger's first and last event; 0 when empty
     std::int64_t last_t_ms = 0;
     double wall_s = 0; // last - first event
-    std::size_t files = 0;
-    std::uint64_t bytes = 0;
+    std::size_t files = 0;   // result files on disk (as `run` and `status` count them)
+    std::uint64_t bytes = 0; // their recorded sizes
     // Failed and uncertain jobs per error code, most jobs first (then by code).
     std::vector<FailureReason> failure_reasons;
 };

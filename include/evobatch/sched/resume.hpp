@@ -80,11 +80,19 @@ struct ResumeDecision {
 ResumeDecision decide_resume(ledger::JobHistory const* history, std::string_view job_id,
                              std::string_view request_digest, ResumeOptions const& options);
 
-// The result files of a completed attempt that are on disk as its `downloaded` events recorded
-// them (matched by name: `run --output-dir` may have put them in another folder than
-// output.dir), the latest event per result URL; missing or resized files are left out. Cheap
-// enough for `plan` and `status`; `run` also checks each file's hash and downloads a changed one.
+// The result files of a completed attempt as its `downloaded` events recorded them: the latest
+// event per result URL, matched by name (`run --output-dir` may have put them in another folder
+// than output.dir); a result never downloaded is left out. Every command counts files this way.
+std::vector<ledger::Download const*> recorded_files(ledger::Attempt const& attempt, std::string_view job);
+
+// Whether a recorded file is there with its recorded size. Cheap enough for `plan` and `status`;
+// `run` also checks each file's hash and downloads a changed one.
+bool on_disk(ledger::Download const& file);
+
+// recorded_files() that are on_disk(): of one attempt, or of every attempt of a job (earlier
+// requests' included: their results are as paid for as the latest).
 std::vector<ledger::Download const*> files_on_disk(ledger::Attempt const& attempt, std::string_view job);
+std::vector<ledger::Download const*> files_on_disk(ledger::JobHistory const& history);
 
 // How `status` and `report` name where a job stands: new (the ledger never saw it), changed (the
 // manifest entry differs from the ledger's latest request), else the ledger's phase.

@@ -38,6 +38,8 @@ struct JobRecord {
     std::string digest; // of the normalized request the run's events are about (a changed job's
                         // earlier request while its task is polled to the end)
     int version = 1;    // which request of the job id (ledger::Attempt::version): names its files
+    bool earlier_request = false; // the manifest changed it: this run only finishes the ledger's
+                                  // request (polls its task, fetches its files), never sends it
     JobState state = JobState::queued;
     int attempt = 1;
     std::string key;  // idempotency key of the current attempt

@@ -76,6 +76,11 @@ BOOST_AUTO_TEST_CASE(only_what_applies) {
     BOOST_TEST_REQUIRE(lines.size() == 1u);
     BOOST_TEST(lines[0].find("`build/evobatch run --max-credits=500 'jobs/my batch.yaml' --quiet` resumes") == 0u,
                lines[0]);
+    // Resuming never repeats a forced resend: a second lost answer would be sent once more.
+    std::vector<std::string> forced = k_typed;
+    forced.emplace_back("--resubmit-uncertain=a,b");
+    lines = next_steps(e, forced, "m.yaml", "");
+    BOOST_TEST(!any_has(lines, "--resubmit-uncertain"));
 }
 
 BOOST_AUTO_TEST_CASE(held_jobs_get_rerun_changed_within_a_ceiling_that_fits) {
@@ -91,6 +96,9 @@ BOOST_AUTO_TEST_CASE(held_jobs_get_rerun_changed_within_a_ceiling_that_fits) {
     e.against_ceiling = 100; // fits under the ceiling as it is
     lines = next_steps(e, k_typed, "m.yaml", "");
     BOOST_TEST(any_has(lines, "`build/evobatch run --max-credits=500 'jobs/my batch.yaml' --quiet --rerun-changed`"));
+    e.pending_cost = 400; // unless what the next run sends by itself comes first
+    lines = next_steps(e, k_typed, "m.yaml", "");
+    BOOST_TEST(any_has(lines, "--quiet --rerun-changed --max-credits 545`"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -277,6 +277,24 @@ BOOST_AUTO_TEST_CASE(a_changed_request_restarts_the_history_in_place) {
     BOOST_TEST(history(r2, "a").earlier.size() == 1U);
 }
 
+BOOST_AUTO_TEST_CASE(a_forced_resend_under_the_same_key_is_an_attempt_of_its_own) {
+    Event forced = submitting("a", k_t0 + 20, 2);
+    forced.key = submitting("a", k_t0).key; // --resubmit-uncertain: the first attempt's key, attempt 2
+    auto const r = replay_text(text_of({
+        submitting("a", k_t0), with_error(job_event(EventType::uncertain, "a", k_t0 + 1), "no_answer", "cut"),
+        submitting("a", k_t0 + 10), // a resend inside the key's window: the same attempt
+        with_error(job_event(EventType::uncertain, "a", k_t0 + 11), "no_answer", "cut again"),
+        forced, submitted("a", k_t0 + 21, "task-2"),
+    }));
+    auto const& a = history(r, "a");
+    BOOST_TEST(a.attempt == 2);
+    BOOST_TEST(a.task == "task-2");
+    BOOST_TEST_REQUIRE(a.earlier.size() == 1U); // the first create, which may have made a task
+    BOOST_TEST(a.earlier[0].attempt == 1);
+    BOOST_TEST(to_string(a.earlier[0].phase) == "uncertain");
+    BOOST_TEST(a.earlier[0].error->message == "cut again");
+}
+
 BOOST_AUTO_TEST_CASE(a_new_attempt_keeps_the_earlier_one) {
     auto const r = replay_text(text_of({
         submitting("a", k_t0), submitted("a", k_t0 + 1, "task-1"),

@@ -10,6 +10,7 @@
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/sched/request_of.hpp"
+#include "common/temp_dir.hpp"
 #include "report/detail/charts.hpp"
 
 #include <boost/json/parse.hpp>
@@ -97,6 +98,7 @@ ledger::Replay sample_replay(manifest::Manifest const& m, std::string const& hos
     done.last_t_ms = k_t0 + 45'000;
     done.eta_s = 300;
     done.credits = 28;
+    done.results = {"https://files.example.com/r/done.mp4?sig=1"};
     done.downloads.push_back(ledger::Download{"out/done.mp4", 1024, std::string(64, 'a'), k_t0 + 45'000});
     add(r, done);
 
@@ -175,6 +177,7 @@ ledger::Replay replay_with_history(manifest::Manifest const& m) {
     first.submitted_t_ms = k_t0 + 200;
     first.finished_t_ms = k_t0 + 700;
     first.credits = 12;
+    first.results = {"https://files.example.com/r/first.mp4?sig=0"};
     first.downloads.push_back(ledger::Download{"out/done.mp4", 512, std::string(64, 'b'), k_t0 + 800});
     done.earlier.push_back(first);
     done.version = 2;
@@ -321,8 +324,18 @@ BOOST_AUTO_TEST_CASE(totals) {
     BOOST_TEST(t.first_t_ms == k_t0 - 500); // the batch event
     BOOST_TEST(t.last_t_ms == k_t0 + 50'000);
     BOOST_TEST(t.wall_s == 50.5);
-    BOOST_TEST(t.files == 1u);
-    BOOST_TEST(t.bytes == 1024u);
+    // Files count as every command counts them: recorded, and on disk with their size.
+    BOOST_TEST(t.files == 0u); // out/done.mp4 is not here
+    BOOST_TEST(row(r, "done").files.size() == 1u);
+    BOOST_TEST(!row(r, "done").files[0].on_disk);
+    evobatch::test::TempDir dir;
+    auto const m = load();
+    ledger::Replay replay = sample_replay(m);
+    replay.jobs[replay.index.at("done")].downloads[0].file = dir.write("done.mp4", std::string(1024, 'x')).string();
+    Report const here = report::build_report(m, replay, "l.jsonl", k_t0 + 60'000);
+    BOOST_TEST(here.totals.files == 1u);
+    BOOST_TEST(here.totals.bytes == 1024u);
+    BOOST_TEST(row(here, "done").files.at(0).on_disk);
     using Count = std::pair<std::string, std::size_t>;
     BOOST_TEST_REQUIRE(t.failure_reasons.size() == 2u);
     BOOST_TEST(t.failure_reasons[0].code == "content_policy_violation");

@@ -17,6 +17,10 @@ BOOST_AUTO_TEST_CASE(keys_are_stable_distinct_and_well_formed) {
     BOOST_TEST(key != sched::idempotency_key("beach-01", "abc123", 2)); // a new attempt, a new key
     BOOST_TEST(key != sched::idempotency_key("beach-02", "abc123", 1));
     BOOST_TEST(key != sched::idempotency_key("beach-01", "abc124", 1));
+    // A job edited back to an earlier request (A, B, A) is a new request with a key of its own;
+    // the first request's keys are those every ledger already holds.
+    BOOST_TEST(key == sched::idempotency_key("beach-01", "abc123", 1, 1));
+    BOOST_TEST(key != sched::idempotency_key("beach-01", "abc123", 1, 3));
     BOOST_TEST(key.size() >= 16u);
     BOOST_TEST(key.size() <= 96u);
     BOOST_TEST(std::all_of(key.begin(), key.end(), [](unsigned char c) {

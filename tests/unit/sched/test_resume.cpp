@@ -136,7 +136,9 @@ BOOST_AUTO_TEST_CASE(uncertain_jobs_are_resent_only_when_asked_by_id_or_all) {
     o.resubmit_all_uncertain = true;
     auto const d = decide(h, o);
     BOOST_TEST((d.action == ResumeAction::resend));
-    BOOST_TEST(d.attempt == 1);
+    BOOST_TEST(d.forced);
+    // A new attempt under the same key: the first create stays in the ledger, still at risk.
+    BOOST_TEST(d.attempt == 2);
 }
 
 BOOST_AUTO_TEST_CASE(an_unsent_create_is_resent_however_old) {
@@ -214,9 +216,10 @@ BOOST_AUTO_TEST_CASE(plan_resume_counts_actions_and_credits_held_by_earlier_runs
     BOOST_TEST(p.starts.size() == 4u);
     BOOST_TEST(p.done == 1u);
     BOOST_TEST(p.poll == 1u);
-    BOOST_TEST(p.submit == 2u); // clip-2 (changed, its latest request failed) and clip-3 (new)
+    BOOST_TEST(p.submit == 1u); // clip-3 (new)
     BOOST_TEST(p.changed == 1u);
-    BOOST_TEST(p.hold == 0u);
+    BOOST_TEST(p.hold == 1u); // clip-2: its latest request failed, but an earlier one was paid for
+    BOOST_TEST(p.starts[2].history == replay.find("clip-2"));
     BOOST_TEST(p.not_in_manifest == 2u);
     // Every credit the ledger holds, whatever the manifest says now: charged 7 + 11, reserved
     // 12 + 5, refunded 9, and the uncertain create at the most a task costs.
@@ -227,8 +230,13 @@ BOOST_AUTO_TEST_CASE(plan_resume_counts_actions_and_credits_held_by_earlier_runs
     BOOST_TEST(p.credits_carried == 7 + 11 + 12 + 5 + 15);
     BOOST_TEST(p.starts[1].history == replay.find("clip-1"));
     BOOST_TEST(p.starts[1].version == 1);
-    BOOST_TEST(p.starts[2].history == nullptr); // a changed job sent as new starts afresh
-    BOOST_TEST(p.starts[2].version == 2);       // ... and names its files @v2
+    auto asked = o;
+    asked.rerun_changed = {"clip-2"};
+    auto const rerun = plan_resume(jobs, replay, asked);
+    BOOST_TEST(rerun.submit == 2u);
+    BOOST_TEST(rerun.rerun == 1u);
+    BOOST_TEST(rerun.starts[2].history == nullptr); // a changed job sent as new starts afresh
+    BOOST_TEST(rerun.starts[2].version == 2);       // ... and names its files @v2
 
     // A create this run sends again under its key reserves its worst case itself: not carried.
     replay.jobs[0].phase = JobPhase::submitting; // clip-0, its key still trusted
@@ -236,6 +244,12 @@ BOOST_AUTO_TEST_CASE(plan_resume_counts_actions_and_credits_held_by_earlier_runs
     BOOST_TEST(p.resend == 1u);
     BOOST_TEST(p.credits.at_risk == 30);
     BOOST_TEST(p.credits_carried == 11 + 12 + 5 + 15);
+    // A forced resend (--resubmit-uncertain) may make a second task: the first stays counted.
+    replay.jobs[0].key_first_sent_t_ms = k_now - 24 * 3600'000LL; // its key long forgotten
+    o.resubmit_all_uncertain = true;
+    p = plan_resume(jobs, replay, o);
+    BOOST_TEST(p.resend == 1u);
+    BOOST_TEST(p.credits_carried == 15 + 11 + 12 + 5 + 15);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
