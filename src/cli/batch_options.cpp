@@ -12,12 +12,12 @@ namespace evobatch::cli {
 
 namespace {
 
-// `--flag` alone means all (CLI11's `{all}` default); `--flag=a,b` names jobs. A flag takes its
-// value only after '=': `--retry-failed jobs/x.yaml` must not read the manifest as a job id, and
-// the Next: lines can drop or repeat the flag as one argument.
+// `--flag` alone (CLI11 stores "true") or `--flag=all` means all; `--flag=a,b` names jobs. A flag
+// takes its value only after '=': `--retry-failed jobs/x.yaml` must not read the manifest as a
+// job id, and the Next: lines can drop or repeat the flag as one argument.
 void add_job_selection(CLI::App& cmd, std::string const& name, std::vector<std::string>& target,
                        std::string const& description) {
-    cmd.add_flag(name + "{all}", target, description)->delimiter(',');
+    cmd.add_flag(name, target, description)->delimiter(',');
 }
 
 struct Selection {
@@ -30,7 +30,7 @@ std::optional<Selection> selection(std::vector<std::string> const& values, std::
                                    manifest::Manifest const& m) {
     Selection s;
     for (std::string const& value : values) {
-        if (value == "all") {
+        if (value == "all" || value == "true") {
             s.all = true;
             continue;
         }
