@@ -121,7 +121,10 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
                     {"uncertain", l.uncertain},
                     {"changed", l.changed},
                     {"held_changed", l.hold},
-                    {"rerun_changed", l.rerun}};
+                    {"rerun_changed", l.rerun},
+                    {"removed_from_manifest", r.not_in_manifest},
+                    {"removed_running", r.removed_running},
+                    {"removed_to_download", r.removed_to_download}};
     o["requests"] = {{"create", p.create_requests},
                      {"status_reads_batched", p.status_reads_batched},
                      {"status_reads_single", p.status_reads_single}};
@@ -181,6 +184,12 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, sched::Re
             fmt::print("  rerun      {} changed since a paid request, paid for again as --rerun-changed asks (both "
                        "results kept)\n",
                        plural(l.rerun, "job"));
+        }
+        if (r.not_in_manifest > 0) {
+            fmt::print("  removed    {} the ledger knows that the manifest no longer has: {} paid task{} still "
+                       "running (polled to the end), {} with results to download; nothing is sent for them\n",
+                       plural(r.not_in_manifest, "job"), r.removed_running, r.removed_running == 1 ? "" : "s",
+                       r.removed_to_download);
         }
         if (l.changed > l.hold + l.rerun) {
             fmt::print("  changed    {} changed in the manifest since the ledger recorded them, nothing paid: new "

@@ -203,6 +203,12 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
         // The commands that list them, for this manifest and ledger.
         std::string const batch = shell_quote(o.batch.manifest) +
                                   (o.batch.ledger.empty() ? std::string() : " --ledger " + shell_quote(o.batch.ledger));
+        if (!p.removed.empty()) {
+            fmt::print(stderr, "evobatch: notice: {} job{} the manifest no longer has: {} paid task{} still running "
+                               "(polled to the end), {} with results to download; nothing is sent for them\n",
+                       p.removed.size(), p.removed.size() == 1 ? "" : "s", p.removed_running,
+                       p.removed_running == 1 ? "" : "s", p.removed_to_download);
+        }
         if (p.hold > 0) {
             fmt::print(stderr, "evobatch: warning: {} job{} changed in the manifest after an earlier request was paid "
                                "for: not sent (--rerun-changed pays for them again; `evobatch plan {}` lists them)\n",
@@ -225,8 +231,10 @@ struct Ending {
     RunEnd end;
 };
 
+// `ledger` is where the run's events are: output.ledger, or the copy the writer saved when that
+// path was deleted or replaced under the run.
 Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched::ResumeOptions const& options,
-                 std::chrono::seconds wall) {
+                 std::chrono::seconds wall, fs::path const& ledger) {
     Ending out;
     progress::Summary& s = out.summary;
     s.total = o.total;
@@ -237,7 +245,7 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched:
     s.unsubmitted = o.unsubmitted;
     s.running = o.running;
     s.wall = wall;
-    s.ledger = m.output.ledger.string();
+    s.ledger = ledger.string();
     s.exit_code = o.exit_code;
     s.stop_reason = o.stop_reason;
     s.downloads = m.output.download;
@@ -254,7 +262,7 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched:
     e.failed = o.failed;
     e.uncertain = o.uncertain;
     e.unfinished = o.unsubmitted + o.running + o.download_failed;
-    auto const replay = read_ledger(m.output.ledger);
+    auto const replay = read_ledger(ledger);
     if (!replay) {
         return out;
     }
@@ -370,8 +378,15 @@ int run_run(RunOptions const& options) {
     auto const mode = progress::ProgressView::choose(options.json, options.quiet, out);
     progress::ProgressView view(mode, out, tty_color && isatty(fileno(out)) != 0);
     setup->limits.credits_carried = resume->plan.credits_carried;
-    sched::Scheduler scheduler(io.get_executor(), api, *ledger, view, setup->manifest.jobs, setup->limits,
-                               resume->plan.starts);
+    // The manifest's jobs, then the ledger's jobs the manifest no longer has whose paid tasks or
+    // files this run still finishes (never sent: they only need an id).
+    std::vector<manifest::Job> jobs = setup->manifest.jobs;
+    std::vector<sched::JobStart> starts = resume->plan.starts;
+    for (sched::JobStart const& start : resume->plan.removed) {
+        jobs.emplace_back().id = start.history->job;
+        starts.push_back(start);
+    }
+    sched::Scheduler scheduler(io.get_executor(), api, *ledger, view, jobs, setup->limits, std::move(starts));
     // Result files come from the media host: their own client, connections and limit, no key.
     download::DownloadOptions download_options;
     download_options.user_agent = client_options.user_agent;
@@ -454,7 +469,11 @@ int run_run(RunOptions const& options) {
         return early_exit != 0 ? early_exit : exit_interrupted;
     }
     auto const wall = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
-    Ending ending = ending_of(*outcome, setup->manifest, resume->options, wall);
+    auto const rescued = ledger->rescued();
+    Ending ending = ending_of(*outcome, setup->manifest, resume->options, wall, rescued.value_or(ledger_path));
+    if (rescued) {
+        ending.end.ledger_rescued = {rescued->string(), ledger_path.string()};
+    }
     ending.summary.next =
         next_steps(ending.end, options.command_line, options.batch.manifest, options.batch.ledger);
     view.finish(ending.summary);

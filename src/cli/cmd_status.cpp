@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <unordered_set>
 
 namespace evobatch::cli {
 
@@ -34,7 +35,9 @@ past 3x its estimate), completed, failed, uncertain (the create may have made a 
 ledger cannot name; `run` sends it again under its key inside api.idempotency_window, after
 that only with --resubmit-uncertain), unsent (its create made no task), changed (the
 manifest entry changed since: the note says whether the next run sends it, or holds it
-until --rerun-changed because an earlier request of it was paid for).
+until --rerun-changed because an earlier request of it was paid for), removed (in the
+ledger, no longer in the manifest: listed after the manifest's jobs, as its tasks were paid
+for; the next run still polls a running one and downloads its results).
 Credits are the ledger's, earlier requests of changed jobs included: charged (completed
 tasks), reserved now (tasks running), refunded (failed tasks), and creates that may have
 made a task at the most a task costs; `run`, `plan` and `report` count them the same way.
@@ -47,8 +50,9 @@ Examples:
 // A task running this many times its estimate is flagged stale (as the run's progress does).
 constexpr double k_stale_factor = 3.0;
 
-constexpr std::array<std::string_view, 8> k_states = {"new",       "submitting", "running", "completed",
-                                                      "failed",    "uncertain",  "unsent",  "changed"};
+constexpr std::array<std::string_view, 9> k_states = {"new",       "submitting", "running", "completed",
+                                                      "failed",    "uncertain",  "unsent",  "changed",
+                                                      "removed"};
 
 struct Row {
     std::string id;
@@ -95,6 +99,25 @@ std::vector<Row> rows_of(manifest::Manifest const& m, ledger::Replay const& repl
         }
         rows.push_back(std::move(row));
     }
+    // Then the ledger's jobs the manifest no longer has: paid for all the same.
+    std::unordered_set<std::string_view> in_manifest;
+    for (manifest::Job const& job : m.jobs) {
+        in_manifest.insert(job.id);
+    }
+    for (ledger::JobHistory const& h : replay.jobs) {
+        if (in_manifest.count(h.job) > 0) {
+            continue;
+        }
+        auto const owed = std::find_if(resume.removed.begin(), resume.removed.end(),
+                                       [&](sched::JobStart const& s) { return s.history == &h; });
+        Row row{h.job, "removed", &h, nullptr, sched::credits_of(h), false,
+                std::max<std::int64_t>(0, (now_ms - h.last_t_ms) / 1000), {}};
+        row.results = owed == resume.removed.end() ? "no longer in the manifest; nothing left to do"
+                      : owed->decision.action == sched::ResumeAction::poll
+                          ? "no longer in the manifest; its task runs: the next run polls it to the end"
+                          : "no longer in the manifest; the next run downloads its results";
+        rows.push_back(std::move(row));
+    }
     return rows;
 }
 
@@ -124,6 +147,9 @@ boost::json::object row_to_json(Row const& r) {
             o["next_run"] = sched::to_string(r.decision->action);
             o["why"] = r.decision->why;
         }
+        if (r.state == "removed") {
+            o["why"] = r.results;
+        }
     }
     return o;
 }
@@ -138,7 +164,7 @@ void print_table(std::vector<Row const*> const& rows) {
     for (Row const* r : rows) {
         ledger::JobHistory const* h = r->history;
         std::string note = r->stale ? "stale: running past 3x its estimate" : r->results;
-        if (h != nullptr && h->error && r->state != "completed" && r->state != "changed") {
+        if (h != nullptr && h->error && r->state != "completed" && r->state != "changed" && r->state != "removed") {
             note = h->error->code + ": " + h->error->message;
         }
         if (r->state == "changed") {
@@ -175,7 +201,7 @@ CLI::App* add_status_command(CLI::App& app, StatusOptions& o) {
     cmd->add_option("manifest", o.manifest, "Manifest file (YAML)")->required();
     cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger); it must exist");
     cmd->add_option("--state", o.states, "Show only jobs in these states (comma-separated): new, submitting, "
-                                          "running, completed, failed, uncertain, unsent, changed")
+                                          "running, completed, failed, uncertain, unsent, changed, removed")
         ->delimiter(',');
     cmd->add_flag("--json", o.json, "Print counts and rows as JSON on stdout");
     cmd->footer(k_status_footer);
@@ -204,7 +230,7 @@ int run_status(StatusOptions const& options) {
     std::size_t expired = 0;
     for (Row const& r : rows) {
         ++counts[r.state];
-        to_download += r.results.starts_with("to download") ? 1 : 0;
+        to_download += r.results.starts_with("to download") || r.results.ends_with("downloads its results") ? 1 : 0;
         expiring += r.results.find("within 2 h") != std::string::npos ? 1 : 0;
         expired += r.results.starts_with("expired") ? 1 : 0;
         stale += r.stale ? 1 : 0;

@@ -80,6 +80,14 @@ std::vector<std::string> next_steps(RunEnd const& e, std::vector<std::string> co
     // once more under a key the server may have forgotten.
     std::vector<std::string> const resume = without_flag(cl, "--resubmit-uncertain", false);
     std::string const again = joined(resume);
+    if (e.ledger_rescued) {
+        // Only this: any other step would start from a ledger that lacks this run's events.
+        next.push_back(fmt::format("`mv {} {}` puts this run's events back where the manifest's ledger belongs "
+                                   "(check first what is at that path now); then `{}` resumes without paying twice",
+                                   shell_quote(e.ledger_rescued->first), shell_quote(e.ledger_rescued->second),
+                                   again));
+        return next;
+    }
     if (e.api_stopped) {
         next.push_back(fmt::format("fix what the API refused (credits, the key or its limits), then `{}` resumes "
                                    "where this run stopped",

@@ -5,8 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace evobatch::cli {
@@ -27,6 +29,9 @@ struct RunEnd {
     std::int64_t held_cost = 0;    // paying for them again, at the most a task costs
     std::int64_t pending_cost = 0; // what the next run sends by itself, at the most a task costs
     std::size_t unfinished = 0; // not submitted, still running, or files not downloaded
+    // The ledger's path was deleted or replaced under the run: {the copy of its events, the path}.
+    // Nothing may run again before they are back: a new ledger would pay for every job again.
+    std::optional<std::pair<std::string, std::string>> ledger_rescued;
 };
 
 // `command_line` is argv as typed (argv[0] first, then `run`, flags and the manifest);

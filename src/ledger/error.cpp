@@ -29,6 +29,8 @@ public:
             return "ledger line has an unknown event";
         case LedgerErrc::unsupported_version:
             return "ledger line has an unsupported format version";
+        case LedgerErrc::moved:
+            return "the ledger file was deleted, renamed or replaced while the run wrote it";
         }
         return "unknown ledger error";
     }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <ctime>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -213,6 +214,58 @@ WriteOutcome write_and_sync(int fd, std::string_view data) noexcept {
     }
     outcome.synced = true;
     return outcome;
+}
+
+bool still_named(int fd, std::filesystem::path const& path) noexcept {
+    struct stat open_file {};
+    struct stat named {};
+    if (::fstat(fd, &open_file) != 0 || open_file.st_nlink == 0) {
+        return false; // unlinked: its events vanish with the descriptor
+    }
+    if (::stat(path.c_str(), &named) != 0) {
+        return false;
+    }
+    return named.st_dev == open_file.st_dev && named.st_ino == open_file.st_ino;
+}
+
+std::optional<std::filesystem::path> rescue_copy(int fd, std::filesystem::path const& path) noexcept {
+    try {
+        std::filesystem::path const rescued = path.string() + ".rescued-" + std::to_string(::time(nullptr));
+        int const out = ::open(rescued.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (out < 0) {
+            return std::nullopt;
+        }
+        std::string buffer(std::size_t{1} << 20U, '\0');
+        off_t offset = 0;
+        bool ok = true;
+        for (;;) {
+            ssize_t const n = ::pread(fd, buffer.data(), buffer.size(), offset);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                ok = n == 0;
+                break;
+            }
+            if (write_and_sync(out, std::string_view(buffer.data(), static_cast<std::size_t>(n))).ec) {
+                ok = false;
+                break;
+            }
+            offset += n;
+        }
+        ::close(out);
+        if (!ok) {
+            return std::nullopt;
+        }
+        try {
+            sync_parent(rescued);
+        } catch (std::exception const&) {
+            // The copy itself is synced; only its name might not survive a crash.
+        }
+        return rescued;
+    } catch (...) {
+        return std::nullopt; // a path we cannot even build: say the events are lost
+    }
 }
 
 } // namespace evobatch::ledger::detail

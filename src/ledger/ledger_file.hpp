@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 namespace evobatch::ledger::detail {
@@ -45,5 +46,14 @@ struct WriteOutcome {
 // Writes all of `data` (looping over short writes and EINTR), then fdatasync()s. Blocking:
 // runs on the worker pool. Stops at the first error, which may leave part of `data` written.
 WriteOutcome write_and_sync(int fd, std::string_view data) noexcept;
+
+// Whether `path` still names the open file `fd` (same device and inode, and the file still has
+// a name): a ledger deleted or replaced under a run would take every later event with it.
+// Blocking (two stat calls).
+bool still_named(int fd, std::filesystem::path const& path) noexcept;
+
+// Copies everything `fd` holds to a new file beside `path` (`<path>.rescued-<unix s>`, never
+// over an existing one), fsynced; returns its path, or nothing when that failed too. Blocking.
+std::optional<std::filesystem::path> rescue_copy(int fd, std::filesystem::path const& path) noexcept;
 
 } // namespace evobatch::ledger::detail

@@ -14,6 +14,7 @@
 #include <boost/assert.hpp>
 
 #include <deque>
+#include <optional>
 #include <exception>
 #include <string>
 #include <utility>
@@ -80,6 +81,7 @@ public:
 
     Stats stats() const { return m_stats; }
     std::filesystem::path const& path() const { return m_path; }
+    std::optional<std::filesystem::path> const& rescued() const { return m_rescued; }
 
 private:
     struct Waiter {
@@ -132,9 +134,17 @@ private:
             std::uint64_t const group_end = m_appended;
             detail::WriteOutcome outcome;
             try {
-                outcome =
-                    co_await util::offload(m_pool, [fd = m_file.fd(), data = std::string_view(m_writing)] {
-                        return detail::write_and_sync(fd, data);
+                outcome = co_await util::offload(
+                    m_pool, [this, fd = m_file.fd(), data = std::string_view(m_writing)] {
+                        detail::WriteOutcome written = detail::write_and_sync(fd, data);
+                        // Durable, but in the file the path still names? A ledger deleted or
+                        // replaced under the run would take these events with its descriptor:
+                        // copy them beside it and stop, so the run stops submitting.
+                        if (!written.ec && !detail::still_named(fd, m_path)) {
+                            written.ec = make_error_code(LedgerErrc::moved);
+                            m_rescued = detail::rescue_copy(fd, m_path);
+                        }
+                        return written;
                     });
             } catch (std::exception const&) {
                 outcome.ec = make_error_code(boost::system::errc::not_enough_memory);
@@ -197,6 +207,9 @@ private:
     std::deque<Waiter> m_waiters; // ascending targets: appends and flushes come in order
     std::vector<WaitHandler> m_idle_waiters;
     error_code m_error; // sticky: the first failed write or fsync
+    // Where the events went when the path stopped naming our file (LedgerErrc::moved). Written
+    // on the pool before the group completes, read on the io thread after: the offload orders them.
+    std::optional<std::filesystem::path> m_rescued;
     bool m_closing = false;
     bool m_committing = false;
     Stats m_stats;
@@ -229,6 +242,10 @@ LedgerWriter::Stats LedgerWriter::stats() const {
 
 std::filesystem::path const& LedgerWriter::path() const {
     return m_impl->path();
+}
+
+std::optional<std::filesystem::path> LedgerWriter::rescued() const {
+    return m_impl->rescued();
 }
 
 } // namespace evobatch::ledger

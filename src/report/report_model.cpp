@@ -11,14 +11,16 @@
 #include <array>
 #include <chrono>
 #include <map>
+#include <unordered_set>
 
 namespace evobatch::report {
 
 namespace {
 
 // The order states are counted in: a batch's life, then what needs attention.
-constexpr std::array<std::string_view, 8> k_state_order = {"new",    "submitting", "running", "completed",
-                                                           "failed", "uncertain",  "unsent",  "changed"};
+constexpr std::array<std::string_view, 9> k_state_order = {"new",       "submitting", "running",
+                                                           "completed", "failed",     "uncertain",
+                                                           "unsent",    "changed",    "removed"};
 
 TaskRun run_of(ledger::Attempt const& a, bool current) {
     TaskRun run;
@@ -112,9 +114,7 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
     t.credits_per_usd = manifest.api.credits_per_usd;
     std::map<std::string, std::size_t, std::less<>> states;
     std::map<std::string, std::vector<std::string>> reasons;
-    for (std::size_t i = 0; i < manifest.jobs.size(); ++i) {
-        manifest::Job const& job = manifest.jobs[i];
-        Row row = row_of(job, replay.find(job.id), resume.starts[i].decision);
+    auto add_row = [&](Row row) {
         ++states[row.state];
         for (TaskRun const& run : row.runs) {
             t.tasks += run.task.empty() ? 0 : 1;
@@ -127,8 +127,31 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
             reasons[row.error->code].push_back(row.id);
         }
         report.rows.push_back(std::move(row));
+    };
+    for (std::size_t i = 0; i < manifest.jobs.size(); ++i) {
+        manifest::Job const& job = manifest.jobs[i];
+        add_row(row_of(job, replay.find(job.id), resume.starts[i].decision));
     }
-    t.jobs = report.rows.size();
+    // Jobs the manifest no longer has: their tasks were paid for all the same (after the
+    // manifest's rows, in the ledger's order; no prompt or video: the manifest held them).
+    std::unordered_set<std::string_view> in_manifest;
+    for (manifest::Job const& job : manifest.jobs) {
+        in_manifest.insert(job.id);
+    }
+    for (ledger::JobHistory const& h : replay.jobs) {
+        if (in_manifest.count(h.job) > 0) {
+            continue;
+        }
+        manifest::Job gone;
+        gone.id = h.job;
+        Row row = row_of(gone, &h, sched::ResumeDecision{});
+        row.state = "removed";
+        row.note = fmt::format("no longer in the manifest (its request was {}); `run` still polls a running task of "
+                               "it and downloads its results",
+                               to_string(h.phase));
+        add_row(std::move(row));
+    }
+    t.jobs = manifest.jobs.size(); // the manifest's; removed rows are extra
     for (std::string_view s : k_state_order) {
         if (auto it = states.find(s); it != states.end()) {
             t.states.emplace_back(it->first, it->second);

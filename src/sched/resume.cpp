@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <unordered_set>
 
 namespace evobatch::sched {
@@ -94,6 +95,25 @@ ResumeDecision decide_changed(ledger::JobHistory const& h, std::string_view job_
                 "create that got no answer may have made a task): --rerun-changed pays for the new one";
     }
     return d;
+}
+
+// A job the manifest no longer has: its paid task is still polled to the end and its results
+// downloaded (a removed line in a manifest must not lose a result), but nothing is sent for it.
+std::optional<JobStart> removed_start(ledger::JobHistory const& h, ResumeOptions const& options) {
+    ResumeDecision d{ResumeAction::hold, h.attempt, true, "no longer in the manifest"};
+    if (h.phase == ledger::JobPhase::running) {
+        d.action = ResumeAction::poll;
+        d.why = "no longer in the manifest, its task still running: polled to the end, its result kept";
+        return JobStart{std::move(d), &h, h.version, true};
+    }
+    if (h.phase == ledger::JobPhase::completed) {
+        check_results(h, h.job, options, d);
+        if (d.download) {
+            d.why = "no longer in the manifest, its results not on disk yet: downloaded";
+            return JobStart{std::move(d), &h, h.version, true};
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -274,7 +294,15 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
         plan.starts.push_back({std::move(d), fresh ? nullptr : h, version});
     }
     for (ledger::JobHistory const& h : replay.jobs) {
-        plan.not_in_manifest += in_manifest.count(h.job) == 0 ? 1 : 0;
+        if (in_manifest.count(h.job) > 0) {
+            continue;
+        }
+        ++plan.not_in_manifest;
+        if (auto start = removed_start(h, options)) {
+            plan.removed_running += start->decision.action == ResumeAction::poll ? 1 : 0;
+            plan.removed_to_download += start->decision.download ? 1 : 0;
+            plan.removed.push_back(std::move(*start));
+        }
     }
     return plan;
 }

@@ -67,6 +67,7 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
     ledger::JobHistory const* h = start.history;
     r.attempt = d.attempt;
     r.version = start.version;
+    r.removed = start.removed;
     if (h == nullptr) {
         return; // a new job (or a changed one sent as new): queued for its first attempt
     }
@@ -172,6 +173,18 @@ ledger::Event RunState::event(ledger::EventType type, JobRecord const& r) const 
 
 asio::awaitable<bool> RunState::record(ledger::Event e) {
     auto const ec = co_await ledger.append_durable(std::move(e));
+    if (ec == ledger::LedgerErrc::moved) {
+        auto const rescued = ledger.rescued();
+        stop_submitting(
+            rescued ? fmt::format("{} ({}); its events are saved in {}: move that file back to {} before running "
+                                  "again; nothing more is sent",
+                                  ec.message(), ledger.path().string(), rescued->string(), ledger.path().string())
+                    : fmt::format("{} ({}), and copying its events beside it failed: they are lost; nothing more "
+                                  "is sent",
+                                  ec.message(), ledger.path().string()),
+            false);
+        co_return false;
+    }
     if (ec) {
         stop_submitting("the ledger cannot be written (" + ec.message() + "); nothing more is sent", false);
         co_return false;
@@ -224,15 +237,23 @@ void RunState::spawn(asio::awaitable<void> child) {
 }
 
 std::size_t RunState::count(JobState s) const {
+    return static_cast<std::size_t>(std::count_if(
+        records.begin(), records.end(), [s](JobRecord const& r) { return r.state == s && !r.removed; }));
+}
+
+std::size_t RunState::removed() const {
     return static_cast<std::size_t>(
-        std::count_if(records.begin(), records.end(), [s](JobRecord const& r) { return r.state == s; }));
+        std::count_if(records.begin(), records.end(), [](JobRecord const& r) { return r.removed; }));
 }
 
 progress::Snapshot RunState::snapshot(TimePoint now) const {
     progress::Snapshot s;
-    s.total = records.size();
+    s.total = records.size() - removed(); // the manifest's jobs; removed ones are only finished
     std::vector<RunningTask> running;
     for (JobRecord const& r : records) {
+        if (r.removed) {
+            continue;
+        }
         switch (r.state) {
         case JobState::queued: ++s.queued; break;
         case JobState::submitting: ++s.submitting; break;

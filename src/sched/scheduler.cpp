@@ -82,7 +82,8 @@ struct Scheduler::Impl {
 
     [[nodiscard]] RunOutcome outcome() const {
         RunOutcome o;
-        o.total = state.records.size();
+        o.total = state.records.size() - state.removed();
+        o.removed = state.removed();
         o.completed = state.count(JobState::completed);
         o.failed = state.count(JobState::failed);
         o.uncertain = state.count(JobState::uncertain);

@@ -18,6 +18,8 @@ enum class LedgerErrc {
                          // a semantic check, so replay accepts every line the writer can write
     unknown_event,       // `ev` names no event this version knows
     unsupported_version, // `v` is not 1: written by another evobatch version
+    moved,               // the ledger's path no longer names the file the run writes: deleted,
+                         // renamed or replaced while the run held it
 };
 
 boost::system::error_category const& ledger_category() noexcept;

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace boost::asio {
 class thread_pool;
@@ -45,7 +46,8 @@ public:
     LedgerWriter& operator=(LedgerWriter const&) = delete;
 
     // Appends `event` and completes, on the io thread, once its line is written and
-    // fdatasync'ed (with its whole group). Errors: the write's or fdatasync's errno (every
+    // fdatasync'ed (with its whole group). Errors: LedgerErrc::moved when the path no longer
+    // names the file (checked after each group; see rescued()); the write's or fdatasync's errno (every
     // waiter of a failed group gets it, and every later append fails fast with it: after a
     // failed fsync the file's state is unknown, so nothing more is written); LedgerErrc::closed
     // once close() has begun. Never throws for I/O. Not cancellable: once the event is appended
@@ -75,6 +77,11 @@ public:
     };
     Stats stats() const;
     std::filesystem::path const& path() const;
+
+    // After LedgerErrc::moved (the path was deleted, renamed or replaced while the run wrote the
+    // file): the copy of everything the run's file held, beside the path; nothing when there is
+    // none (not moved, or the copy failed too, and those events are lost with the descriptor).
+    std::optional<std::filesystem::path> rescued() const;
 
 private:
     class Impl;

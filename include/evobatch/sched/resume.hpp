@@ -105,6 +105,7 @@ struct JobStart {
     // Which request of the job id the run's attempt is about (ledger::Attempt::version): names
     // its result files, so that a changed job's new results never replace the earlier ones.
     int version = 1;
+    bool removed = false; // a job the manifest no longer has (ResumePlan::removed)
 };
 
 // Every job of a manifest against a replayed ledger: what `run` starts from and `plan` counts.
@@ -116,6 +117,11 @@ struct ResumePlan {
     std::size_t changed = 0;           // known with another request: new jobs, held, or polled to the end
     std::size_t rerun = 0;             // changed jobs paid for again because --rerun-changed asked
     std::size_t not_in_manifest = 0;   // jobs the ledger knows that the manifest no longer has
+    // Those of them a run still owes something: a task running (polled to its end, never sent
+    // again) or results not on disk (downloaded). Their decisions are poll or hold, `changed` set:
+    // nothing of theirs is ever submitted. In the ledger's order.
+    std::vector<JobStart> removed;
+    std::size_t removed_running = 0, removed_to_download = 0;
     CreditTotals credits;              // the whole ledger's (credits.hpp), jobs outside the manifest included
     // What counts against limits.max_credits before the run sends anything: the ledger's
     // against_ceiling(), less the creates this run sends again (it reserves those itself).

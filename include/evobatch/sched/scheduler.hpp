@@ -58,6 +58,7 @@ struct RunOutcome {
     std::size_t unsubmitted = 0; // never submitted: stopped, interrupted or over the credit ceiling
     std::size_t running = 0;     // submitted, not finished when the run ended (resume polls them)
     std::size_t held = 0;        // changed since an earlier request was paid for: not sent (--rerun-changed)
+    std::size_t removed = 0;     // jobs no longer in the manifest whose tasks or files this run finished
     std::int64_t credits = 0;    // reserved by the batch's tasks (earlier runs' included), refunds deducted
     bool interrupted = false;    // SIGINT/SIGTERM
     bool api_stopped = false;    // 401/402/403: the API refused to go on

@@ -40,6 +40,7 @@ struct JobRecord {
     int version = 1;    // which request of the job id (ledger::Attempt::version): names its files
     bool earlier_request = false; // the manifest changed it: this run only finishes the ledger's
                                   // request (polls its task, fetches its files), never sends it
+    bool removed = false;         // no longer in the manifest: polled and downloaded, not counted as a job
     JobState state = JobState::queued;
     int attempt = 1;
     std::string key;  // idempotency key of the current attempt

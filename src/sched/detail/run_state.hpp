@@ -50,7 +50,8 @@ struct RunState {
     void end_run(); // `done`: every loop and sleep ends
     void finish_job(JobRecord& r, JobState state); // leaves the in-flight set
     void spawn(boost::asio::awaitable<void> child); // owned: counted until it completes
-    std::size_t count(JobState s) const;
+    std::size_t count(JobState s) const; // the manifest's jobs in state `s` (not removed ones)
+    std::size_t removed() const;         // records of jobs the manifest no longer has
     progress::Snapshot snapshot(TimePoint now) const;
 
     // ---- submitting (submit.cpp)

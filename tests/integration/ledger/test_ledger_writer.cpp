@@ -15,7 +15,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <csignal>
+#include <iterator>
 #include <cstdlib>
 #include <fstream>
 #include <ostream>
@@ -121,6 +123,39 @@ BOOST_AUTO_TEST_CASE(events_from_many_coroutines_land_whole_and_in_append_order)
     BOOST_TEST(stats.events == appended.size());
     BOOST_TEST(stats.bytes == std::filesystem::file_size(path));
     BOOST_TEST(stats.writes == stats.fsyncs); // no short writes to a local file
+}
+
+// A ledger deleted or replaced under a run would take every later event with its descriptor:
+// the writer notices after the group, stops, and saves what the file held beside the path.
+BOOST_AUTO_TEST_CASE(a_ledger_deleted_or_replaced_under_the_writer_stops_it_and_is_saved) {
+    for (bool const replace : {false, true}) {
+        BOOST_TEST_CONTEXT((replace ? "replaced" : "deleted")) {
+            std::filesystem::remove_all(path.parent_path());
+            LedgerWriter writer(path, io.get_executor(), pool);
+            BOOST_TEST(!run_coro(io, writer.append_durable(event("a", 1))));
+            BOOST_TEST(!writer.rescued());
+            if (replace) {
+                std::ofstream(dir.path() / "other.jsonl") << "{}\n";
+                std::filesystem::rename(dir.path() / "other.jsonl", path);
+            } else {
+                std::filesystem::remove(path);
+            }
+            error_code const ec = run_coro(io, writer.append_durable(event("a", 2)));
+            BOOST_TEST(ec == make_error_code(LedgerErrc::moved));
+            BOOST_TEST(writer.append(event("a", 3)) == make_error_code(LedgerErrc::moved)); // sticky
+            BOOST_TEST_REQUIRE(writer.rescued().has_value());
+            BOOST_TEST(writer.rescued()->parent_path() == path.parent_path());
+            std::ifstream in(*writer.rescued());
+            std::string const text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            BOOST_TEST(parse_json_line(text.substr(0, text.find('\n'))).value().progress.value_or(0) == 1);
+            BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 2); // both durable events, whole
+            run_coro(io, writer.close());
+            std::filesystem::remove(*writer.rescued());
+            if (replace) {
+                BOOST_TEST(std::filesystem::file_size(path) == 3u); // the replacement is left alone
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(group_commit_makes_1000_concurrent_appends_cost_few_fsyncs) {
