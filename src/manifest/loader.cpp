@@ -47,6 +47,29 @@ std::optional<std::string> belongs_elsewhere(std::string_view key) {
 }
 
 // Builds a Manifest from the parsed tree, collecting every problem on the way.
+// video_list lines that are not URLs: how many are named, and how much of each is shown. A
+// file that is not a URL list may hold secrets (a `.env`): a few characters tell which file it
+// is without printing what it holds.
+constexpr std::size_t k_quoted_lines = 3;
+constexpr std::size_t k_quoted_characters = 6;
+
+bool looks_like_url(std::string_view entry) {
+    auto const scheme_end = entry.find("://");
+    return scheme_end != std::string_view::npos && scheme_end > 0 &&
+           entry.find_first_of(" =\"'") > scheme_end; // `KEY=https://...` is an assignment, not a URL
+}
+
+std::string first_characters(std::string_view entry) {
+    std::string out;
+    for (std::size_t i = 0; i < entry.size() && out.size() < k_quoted_characters; ++i) {
+        auto const c = static_cast<unsigned char>(entry[i]);
+        if (c < 0x80) { // ASCII only: never cut a UTF-8 sequence, never print a control character
+            out += c >= 0x20 && c != 0x7F ? static_cast<char>(c) : '?';
+        }
+    }
+    return out + (entry.size() > out.size() ? "..." : "");
+}
+
 class ManifestBuilder {
 public:
     ManifestBuilder(util::Diagnostics& diagnostics, fs::path const& display, fs::path const& base_dir,
@@ -178,6 +201,7 @@ private:
         m_manifest.files.push_back(display);
         NodeReader list_reader(m_diagnostics, display);
         std::size_t const before = m_job_count;
+        std::size_t not_urls = 0;
         std::string_view rest = file.text;
         std::uint32_t line = 0;
         while (!rest.empty()) {
@@ -194,9 +218,23 @@ private:
                 entry.remove_suffix(1);
             }
             Mark const at{line, static_cast<std::uint32_t>(indent + 1)};
+            if (!looks_like_url(entry)) {
+                // The wrong file (a `.env` holding a key, say): never echo what it holds.
+                if (++not_urls <= k_quoted_lines) {
+                    m_diagnostics.error(display, at.line, at.column,
+                                        fmt::format("this line is not a URL (it starts '{}'): a video_list holds one "
+                                                    "video URL per line; check that video_list names the right file",
+                                                    first_characters(entry)));
+                }
+                continue;
+            }
             add_video(list_reader, file_index, std::string(entry), at);
         }
-        if (m_job_count == before) {
+        if (not_urls > k_quoted_lines) {
+            m_reader.error(node.mark, fmt::format("video_list {}: {} more lines are not URLs either (not shown)",
+                                                  display, not_urls - k_quoted_lines));
+        }
+        if (m_job_count == before && not_urls == 0) {
             m_reader.warning(node.mark, fmt::format("video_list {} holds no URLs", display));
         }
     }

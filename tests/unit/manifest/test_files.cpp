@@ -46,6 +46,26 @@ BOOST_AUTO_TEST_CASE(video_list_problems_point_into_the_right_file) {
     BOOST_TEST(has_error(r, TextPosition{3, 3}, ".mp4/.mov", (dir.path() / "list.txt").string()));
 }
 
+BOOST_AUTO_TEST_CASE(a_video_list_that_is_not_a_url_list_is_never_echoed) {
+    // The wrong file named as video_list (a `.env` with the API key): say which lines are not
+    // URLs with a few characters each, and never print what the file holds.
+    TempDir dir;
+    std::string const secret = "sk-live-0123456789abcdefSECRET";
+    dir.write("keys.env", "EVOLINK_API_KEY=" + secret + "\nA=https://x.example/a.mp4?k=" + secret +
+                              "\nB=1\nC=2\nD=3\nE=4\n");
+    auto const r = load_manifest(dir.write("m.yaml", "version: 1\nvideo_list: keys.env\ndefaults: {prompt: p}\n"));
+    std::string const messages = all_messages(r);
+    BOOST_TEST_INFO(messages);
+    BOOST_TEST(messages.find("SECRET") == std::string::npos);
+    BOOST_TEST(messages.find("0123") == std::string::npos);
+    BOOST_TEST(has_error(r, TextPosition{1, 1}, "this line is not a URL (it starts 'EVOLIN...')",
+                         (dir.path() / "keys.env").string()));
+    BOOST_TEST(has_error(r, TextPosition{2, 1}, "it starts 'A=http...'", (dir.path() / "keys.env").string()));
+    BOOST_TEST(has_error(r, TextPosition{2, 13}, "3 more lines are not URLs either (not shown)",
+                         (dir.path() / "m.yaml").string()));
+    BOOST_TEST(error_count(r) == 4u); // three lines named, the rest counted
+}
+
 BOOST_AUTO_TEST_CASE(missing_or_unusable_video_list_is_reported_at_the_key) {
     TempDir dir;
     std::filesystem::create_directories(dir.path() / "adir");
