@@ -179,6 +179,21 @@ check "plan --balance with a refused key (4)" test "$rc" -eq 4
 check "plan --balance never prints the refused key" bash -c '! grep -q wrong-key "$1" "$2"' _ "$work/out" "$work/err"
 run env -u EVOLINK_API_KEY "$bin" plan --balance "${sim_flags[@]}" "$work/two.yaml"
 check "plan --balance without a key is bad input (2)" test "$rc" -eq 2
+# A key file edited on Windows: refused at once (exit 2), saying what is wrong, never the key.
+no_key_part() { ! grep -q -e cli-test-key -e 0123456789 "$work/out" "$work/err"; }
+run env EVOLINK_API_KEY=$CLI_SIM_KEY$'\r' timeout 20 "$bin" plan --balance "${sim_flags[@]}" "$work/two.yaml"
+check "plan --balance with a key ending in CR is bad input (2)" test "$rc" -eq 2
+check "plan --balance says the key ends with a carriage return" grep -q "the API key in EVOLINK_API_KEY ends with a carriage return (a file edited on Windows?)" <<<"$err"
+check "plan --balance prints no part of a refused key" no_key_part
+run env EVOLINK_API_KEY=$CLI_SIM_KEY$'\r' timeout 20 "$bin" run "${sim_flags[@]}" --ledger "$work/cr.ledger.jsonl" "$work/small.yaml"
+check "run with a key ending in CR is bad input (2), not 45 s of retries" test "$rc" -eq 2
+check "run says the key ends with a carriage return" grep -q "the API key in EVOLINK_API_KEY ends with a carriage return" <<<"$err"
+check "run prints no part of a refused key" no_key_part
+check "run with a refused key writes no ledger" test ! -s "$work/cr.ledger.jsonl"
+run env EVOLINK_API_KEY=$'cli-test-key-01234\t56789' timeout 20 "$bin" run "${sim_flags[@]}" --ledger "$work/cr.ledger.jsonl" "$work/small.yaml"
+check "run with a tab inside the key is bad input (2)" test "$rc" -eq 2
+check "run says the key holds whitespace" grep -q "the API key in EVOLINK_API_KEY holds whitespace" <<<"$err"
+check "plan --balance and run with bad keys send nothing" test ! -s "$work/sim.log"
 run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" plan --balance --base-url https://127.0.0.1:1 --ca-file "$sim_ca" "$work/two.yaml"
 check "plan --balance with the API out of reach (3), the plan still printed" test "$rc" -eq 3 -a -n "$out"
 check "plan --balance sends no create" test ! -s "$work/sim.log"
