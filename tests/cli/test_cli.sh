@@ -151,6 +151,12 @@ check "Ctrl-C stops a run gracefully (3) with a consistent ledger" \
   python3 "$root/tests/cli/interrupt_run.py" "$bin" jobs/demo.yaml "$work/int1.ledger.jsonl" 1
 check "a second Ctrl-C quits at once (3), the ledger still parses" \
   python3 "$root/tests/cli/interrupt_run.py" "$bin" jobs/demo.yaml "$work/int2.ledger.jsonl" 2
+check "run --json | head -1 stops as Ctrl-C does (3, not 141) with a consistent ledger" \
+  python3 "$root/tests/cli/stop_run.py" "$bin" jobs/demo.yaml "$work/pipe1.ledger.jsonl" head
+check "run --json whose reader goes away mid-run stops (3) with a consistent ledger" \
+  python3 "$root/tests/cli/stop_run.py" "$bin" jobs/demo.yaml "$work/pipe2.ledger.jsonl" reader
+check "SIGHUP stops a run as Ctrl-C does (3, not 129) with a consistent ledger" \
+  python3 "$root/tests/cli/stop_run.py" "$bin" jobs/demo.yaml "$work/hup.ledger.jsonl" sighup
 
 printf '{"v":1,"ev":"start","t":1,"port":1}\nnot a state line\n' >"$work/bad.sim.jsonl"
 run "$bin" sim --state "$work/bad.sim.jsonl"

@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(stop_ends_the_run_as_interrupted_with_a_consistent_ledger) 
         // The handler owns its timer, which must go before the io_context does (ASan+UBSan
         // caught a timer deleted after it).
         auto stopper = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(700));
-        stopper->async_wait([&s, stopper](boost::system::error_code) { s.stop(); });
+        stopper->async_wait([&s, stopper](boost::system::error_code) { s.stop("interrupted (test)"); });
     };
     auto const run = run_batch(o);
     BOOST_TEST(run.outcome.exit_code == 3);
