@@ -25,6 +25,7 @@
 #include "evobatch/sched/scheduler.hpp"
 #include "evobatch/sim/simulator.hpp"
 #include "evobatch/util/sha256.hpp"
+#include "evobatch/util/terminal_text.hpp"
 #include "evobatch/version.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -455,10 +456,11 @@ int run_run(RunOptions const& options) {
                 early_exit = exit_bad_input;
             }
         } else if (key_refused(balance)) {
-            fmt::print(stderr, "evobatch: error: the API refused the key: {}\n", balance.detail);
+            fmt::print(stderr, "evobatch: error: the API refused the key: {}\n", util::clean_text(balance.detail));
             early_exit = exit_api_stopped;
         } else {
-            fmt::print(stderr, "evobatch: warning: could not read the balance ({}); going on\n", balance.detail);
+            fmt::print(stderr, "evobatch: warning: could not read the balance ({}); going on\n",
+                       util::clean_text(balance.detail));
         }
         if (early_exit == 0) {
             ledger::Event batch;

@@ -134,6 +134,25 @@ run "$bin" status --json --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "status --json has counts and rows" test "$(json_get 'd["counts"]["completed"], len(d["jobs"]), d["jobs"][0]["state"]')" = "3 3 completed"
 run "$bin" plan --json --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "plan with a finished ledger submits nothing and skips 3" test "$(json_get 'd["actions"]["submit"], d["actions"]["skip"], d["credits"]["carried"] > 0')" = "0 3 True"
+# Server text in the ledger (a task id, an error code and message) holding escape sequences that
+# would retitle the window and clear the screen: status shows it cleaned, as run does.
+python3 - "$work/small.ledger.jsonl" "$work/esc.ledger.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+sub = next(e for e in map(json.loads, lines) if e["ev"] == "submitting")
+bad = {"v": 1, "t": sub["t"] + 1, "job": sub["job"], "req": sub["req"], "ev": "failed", "attempt": sub["attempt"],
+       "key": sub["key"], "task": "task-unified-1-\x1b]0;owned\x07",
+       "error": {"code": "service_error\x1b[31m", "message": "\x1b]0;pwned\x07\x1b[2Jcleared\x9b31m"}}
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    f.write("\n".join(lines) + "\n" + json.dumps(bad) + "\n")
+PY
+run "$bin" status --ledger "$work/esc.ledger.jsonl" "$work/small.yaml"
+check "status reads a ledger with escape sequences in server text (0)" test "$rc" -eq 0
+check "status prints no escape sequence from the server" test "$(grep -c $'[\x1b\x07]\|\xc2\x9b' <<<"$out")" -eq 0
+check "status still shows the message and the task, cleaned" grep -q 'service_error \[31m:  \]0;pwned  \[2Jcleared  31m' <<<"$out"
+check "status still shows the task, cleaned" grep -q 'task-unified-1- \]0;owned ' <<<"$out"
+run "$bin" status --json --ledger "$work/esc.ledger.jsonl" "$work/small.yaml"
+check "status --json keeps the server text exactly (JSON escapes it)" test "$(json_get '[j["error"]["message"] for j in d["jobs"] if "error" in j] == ["\x1b]0;pwned\x07\x1b[2Jcleared\x9b31m"]')" = True
 { head -n 2 "$work/small.ledger.jsonl"; echo '{"v":1,"t":5,"job":"a","req":"x","ev":"no-such-event"}'; tail -n +3 "$work/small.ledger.jsonl"; } >"$work/bad.ledger.jsonl"
 run "$bin" status --ledger "$work/bad.ledger.jsonl" "$work/small.yaml"
 check "a damaged ledger line is an error (2)" test "$rc" -eq 2
