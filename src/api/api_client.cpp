@@ -1,6 +1,8 @@
 #include "evobatch/api/api_client.hpp"
 
 #include "evobatch/api/json.hpp"
+#include "evobatch/api/task_id.hpp"
+#include "evobatch/net/error.hpp"
 #include "evobatch/net/https_client.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
@@ -65,8 +67,14 @@ asio::awaitable<ApiResult<Task>> ApiClient::create(CreateRequest const& request,
 }
 
 asio::awaitable<ApiResult<Task>> ApiClient::get_task(std::string const& task_id) {
+    if (auto const problem = task_id_problem(task_id)) {
+        ApiResult<Task> refused; // never sent: no URL names this task
+        refused.error = net::NetErrc::bad_url;
+        refused.detail = fmt::format("the task id {}", *problem);
+        co_return refused;
+    }
     net::HttpRequest http;
-    http.url = m_base_url + "/v1/tasks/" + task_id;
+    http.url = m_base_url + "/v1/tasks/" + task_path_segment(task_id);
     co_return co_await call<Task>(std::move(http), [](std::string_view body) { return parse_task(body); });
 }
 

@@ -1,6 +1,7 @@
 #include "account.hpp"
 
 #include "evobatch/api/pricing.hpp"
+#include "evobatch/api/secret.hpp"
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/net/tls_context.hpp"
 #include "evobatch/util/core_dumps.hpp"
@@ -34,6 +35,13 @@ std::optional<std::string> read_api_key(manifest::ApiSettings const& api, std::s
                    "evobatch: error: the API key is not set: put it in the environment variable {} (named by "
                    "api.key_env), or {}\n",
                    api.key_env, instead);
+        return std::nullopt;
+    }
+    // Refused before anything is sent: the server would refuse it at every request, or (with a
+    // CR) the request could not even be written, which looks like a network failure.
+    if (auto const problem = api::key_problem(key)) {
+        fmt::print(stderr, "evobatch: error: the API key in {} {}; set it again without that; nothing was sent\n",
+                   api.key_env, *problem);
         return std::nullopt;
     }
     return std::string(key);

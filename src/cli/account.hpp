@@ -16,7 +16,9 @@ namespace evobatch::cli {
 
 // The key from the environment variable that api.key_env names. Core dumps are turned off
 // first, so a crash cannot write the key to disk. Nothing, after printing what to do, when the
-// variable is unset or empty; `instead` ends that message ("try the batch with --simulate").
+// variable is unset or empty (`instead` ends that message: "try the batch with --simulate"),
+// or when the key holds whitespace, a control character or non-ASCII (api::key_problem: the
+// message says which, never the key).
 std::optional<std::string> read_api_key(manifest::ApiSettings const& api, std::string_view instead);
 
 // "balance: 40 credits; this run may reserve up to 30 (2 jobs to submit at up to 15 each, ...)"

@@ -13,6 +13,7 @@
 #include "evobatch/plan/batch_plan.hpp"
 #include "evobatch/sched/credits.hpp"
 #include "evobatch/sched/request_of.hpp"
+#include "evobatch/util/terminal_text.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
@@ -338,7 +339,7 @@ boost::json::object balance_to_json(BalanceAnswer const& b, plan::BatchPlan cons
 
 void print_balance(BalanceAnswer const& b, plan::BatchPlan const& p) {
     if (!b.credits) {
-        fmt::print(stderr, "evobatch: error: {}\n", b.problem);
+        fmt::print(stderr, "evobatch: error: {}\n", util::clean_text(b.problem)); // holds the server's words
         return;
     }
     fmt::print("{}\n", balance_line(*b.credits, p));

@@ -25,10 +25,12 @@
 #include "evobatch/sched/scheduler.hpp"
 #include "evobatch/sim/simulator.hpp"
 #include "evobatch/util/sha256.hpp"
+#include "evobatch/util/terminal_text.hpp"
 #include "evobatch/version.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -38,6 +40,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <cstdlib>
@@ -67,6 +70,7 @@ ledger's tasks were charged or hold, earlier runs and changed jobs included. The
 ends with Next: lines, each a command that works pasted as printed.
 The key comes from the environment variable named by api.key_env (EVOLINK_API_KEY).
 Ctrl-C stops submitting and saves what is pending (exit 3); a second Ctrl-C exits at once.
+SIGTERM, SIGHUP (the terminal closed) and a closed output (`run --json | head`) stop it alike.
 
 Exit codes: 0 all completed, 1 some failed, uncertain or held (changed), 2 bad input, 3
 interrupted or unfinished (see the Next: line), 4 stopped by the API (key, credits).
@@ -75,6 +79,20 @@ Examples:
   evobatch run --simulate jobs/demo.yaml          # against the built-in simulator, no key
   EVOLINK_API_KEY=... evobatch run jobs/night.yaml
   evobatch run jobs/night.yaml --rps 2 --max-credits 300 --json > events.jsonl)";
+
+// Messages while the run stops: stderr may be a closed pipe or a hung-up terminal by then,
+// and fmt::print would throw from a signal handler.
+void say(std::string_view text) noexcept {
+    std::fwrite(text.data(), 1, text.size(), stderr);
+}
+
+std::string_view signal_cause(int number) noexcept {
+    switch (number) {
+    case SIGINT: return "Ctrl-C";
+    case SIGHUP: return "SIGHUP: the terminal was closed";
+    default: return "SIGTERM";
+    }
+}
 
 struct Setup {
     manifest::Manifest manifest;
@@ -325,6 +343,9 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
 }
 
 int run_run(RunOptions const& options) {
+    // A reader that goes away (`run --json | head -1`) must not kill the run before the ledger
+    // is flushed: writes fail with EPIPE instead, and the view reports it (see stop below).
+    std::signal(SIGPIPE, SIG_IGN);
     auto setup = prepare(options);
     if (!setup) {
         return exit_bad_input;
@@ -396,23 +417,39 @@ int run_run(RunOptions const& options) {
         scheduler.download_to(downloader, setup->manifest.output.dir);
     }
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    int signal_count = 0;
-    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code error, int) {
+    // Ctrl-C, SIGTERM, a closed terminal (SIGHUP) and a closed output all stop the run the same
+    // way: no new submissions, the answers in flight recorded, exit 3, resumable. Only a second
+    // signal quits at once: a closed output after Ctrl-C (`run --json | head` gets both) is no
+    // request to hurry.
+    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    bool stopping = false;
+    auto stop = [&](std::string const& cause) {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        say(fmt::format("\nevobatch: stopping ({}): no new submissions, saving what is pending (Ctrl-C again to "
+                        "quit at once)\n",
+                        cause));
+        scheduler.stop("interrupted (" + cause + ")");
+    };
+    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code error, int number) {
         if (error) {
             return;
         }
-        if (++signal_count > 1) {
+        if (stopping) {
             // The write-ahead ledger already holds every key that may have been sent.
-            fmt::print(stderr, "\nevobatch: stopped at once; run the same command again to resume\n");
+            say("\nevobatch: stopped at once; run the same command again to resume\n");
             std::_Exit(exit_interrupted);
         }
-        fmt::print(stderr, "\nevobatch: stopping: no new submissions, saving what is pending (Ctrl-C again to quit at "
-                           "once)\n");
-        scheduler.stop();
+        stop(std::string(signal_cause(number)));
         signals.async_wait(on_signal);
     };
     signals.async_wait(on_signal);
+    view.on_write_failure([&](int error) {
+        // Posted: the view fails inside the scheduler's own calls, which must not be stopped halfway.
+        asio::post(io, [&stop, error] { stop(fmt::format("its output cannot be written: {}", std::strerror(error))); });
+    });
 
     // Against the balance: what this run can add, not the ceiling: earlier runs' tasks are paid
     // for already, and a small batch cannot reach a large ceiling.
@@ -434,10 +471,11 @@ int run_run(RunOptions const& options) {
                 early_exit = exit_bad_input;
             }
         } else if (key_refused(balance)) {
-            fmt::print(stderr, "evobatch: error: the API refused the key: {}\n", balance.detail);
+            fmt::print(stderr, "evobatch: error: the API refused the key: {}\n", util::clean_text(balance.detail));
             early_exit = exit_api_stopped;
         } else {
-            fmt::print(stderr, "evobatch: warning: could not read the balance ({}); going on\n", balance.detail);
+            fmt::print(stderr, "evobatch: warning: could not read the balance ({}); going on\n",
+                       util::clean_text(balance.detail));
         }
         if (early_exit == 0) {
             ledger::Event batch;
@@ -455,7 +493,7 @@ int run_run(RunOptions const& options) {
             try {
                 std::rethrow_exception(error);
             } catch (std::exception const& e) {
-                fmt::print(stderr, "evobatch: internal error: {}\n", e.what());
+                say(fmt::format("evobatch: internal error: {}\n", e.what()));
             }
             early_exit = exit_interrupted;
         }

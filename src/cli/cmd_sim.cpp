@@ -59,6 +59,9 @@ void print_settings(sim::SimOptions const& o) {
                    "malformed answers\n",
                    o.fail_ratio, o.error_ratio, o.cut_after_create_ratio, o.latency.count(), o.garbage_ratio);
     }
+    if (o.task_ids != sim::TaskIds::plain) {
+        fmt::print(stderr, "evobatch sim: task ids: {}\n", sim::to_string(o.task_ids));
+    }
 }
 
 } // namespace
@@ -140,6 +143,17 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
     cmd->add_flag_callback(
         "--no-batch-read", [&o] { o.batch_read = false; },
         "Answer 404 to POST /v1/tasks/batch, like a server without it");
+    cmd->add_option_function<std::string>(
+        "--task-ids",
+        [&o](std::string const& name) {
+            auto const ids = sim::parse_task_ids(name);
+            if (!ids) {
+                throw CLI::ValidationError("--task-ids", "unknown kind " + name + " (plain, odd, unusable)");
+            }
+            o.task_ids = *ids;
+        },
+        "Task ids handed out: plain (default), odd (with characters a URL path must percent-encode) or "
+        "unusable (with an escape sequence, which clients must refuse)");
     cmd->add_option("--seed", o.seed, "Seed of every random choice")->capture_default_str();
     cmd->add_option_function<std::string>(
         "--log", [&o](std::string const& path) { o.log_file = path; },

@@ -11,6 +11,7 @@
 #include "evobatch/sched/credits.hpp"
 #include "evobatch/util/duration.hpp"
 #include "evobatch/util/suggest.hpp"
+#include "evobatch/util/terminal_text.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
@@ -154,10 +155,12 @@ boost::json::object row_to_json(Row const& r) {
     return o;
 }
 
+// Task ids and error texts come from the server, and ids from a manifest someone else may have
+// written: each cell is cleaned (util/terminal_text.hpp), as `run` shows them. JSON escapes.
 void print_table(std::vector<Row const*> const& rows) {
     std::size_t id_width = 2;
     for (Row const* r : rows) {
-        id_width = std::max(id_width, r->id.size());
+        id_width = std::max(id_width, util::clean_text(r->id).size());
     }
     fmt::print("{:<{}}  {:<10}  {:<34}  {:>4}  {:>7}  {:>7}  {:>6}  {}\n", "id", id_width, "state", "task", "done",
                "credits", "attempt", "age", "note");
@@ -173,10 +176,11 @@ void print_table(std::vector<Row const*> const& rows) {
                        ? "its earlier request's task is polled to the end first"
                        : "the next run sends the new request";
         }
-        fmt::print("{:<{}}  {:<10}  {:<34}  {:>3}%  {:>7}  {:>7}  {:>6}  {}\n", r->id, id_width, r->state,
-                   h != nullptr && !h->task.empty() ? h->task : "-", h != nullptr ? h->progress : 0,
-                   r->credits.charged + r->credits.reserved, h != nullptr ? h->attempt : 0,
-                   h != nullptr ? util::format_duration(std::chrono::seconds(r->age_s)) : "-", note);
+        fmt::print("{:<{}}  {:<10}  {:<34}  {:>3}%  {:>7}  {:>7}  {:>6}  {}\n", util::clean_text(r->id), id_width,
+                   r->state, h != nullptr && !h->task.empty() ? util::clean_text(h->task) : "-",
+                   h != nullptr ? h->progress : 0, r->credits.charged + r->credits.reserved,
+                   h != nullptr ? h->attempt : 0,
+                   h != nullptr ? util::format_duration(std::chrono::seconds(r->age_s)) : "-", util::clean_text(note));
     }
 }
 

@@ -219,6 +219,9 @@ private:
         case EventType::uncertain:
             h.phase = JobPhase::uncertain;
             h.error = error_of(e);
+            if (e.task) {
+                h.task = *e.task; // a task was made whose id no read can use (api/task_id.hpp)
+            }
             h.finished_t_ms = e.t_ms;
             break;
         case EventType::unsent:

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <array>
 
@@ -35,11 +37,26 @@ Mode ProgressView::choose(bool json, bool quiet, std::FILE* out) {
     return ::isatty(::fileno(out)) != 0 ? Mode::tty : Mode::plain;
 }
 
+void ProgressView::on_write_failure(std::function<void(int)> handler) {
+    m_on_write_failure = std::move(handler);
+}
+
 void ProgressView::write(std::string_view text) {
-    std::fwrite(text.data(), 1, text.size(), m_out);
+    if (m_write_failed) {
+        return;
+    }
+    errno = 0;
+    bool const written = std::fwrite(text.data(), 1, text.size(), m_out) == text.size();
     // A bar has no line end, so line buffering would hold it back; machines reading --json want
     // each event when it happens.
-    std::fflush(m_out);
+    if (std::fflush(m_out) == 0 && written) {
+        return;
+    }
+    int const error = errno;
+    m_write_failed = true;
+    if (m_on_write_failure) {
+        m_on_write_failure(error);
+    }
 }
 
 void ProgressView::draw_bar(Snapshot const& s) {

@@ -4,10 +4,14 @@
 
 #include "detail/run_state.hpp"
 
+#include "evobatch/api/pricing.hpp"
 #include "evobatch/manifest/manifest.hpp"
+#include "evobatch/sched/poll_failure.hpp"
 #include "evobatch/sched/task_errors.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -15,6 +19,32 @@ namespace evobatch::sched::detail {
 
 namespace asio = boost::asio;
 using api::ApiErrc;
+
+namespace {
+
+// Ends a poll group however its coroutine ends, an exception included: its tasks may be polled
+// again and the loop wakes. A task left marked as being polled is never read again, and the
+// run would wait for it with nothing scheduled.
+struct PollGroupEnd {
+    Signal& wake;
+    std::vector<std::size_t> const& members;
+    std::vector<bool>& polling;
+    std::size_t& polls_in_flight;
+
+    PollGroupEnd(Signal& w, std::vector<std::size_t> const& m, std::vector<bool>& p, std::size_t& n)
+        : wake(w), members(m), polling(p), polls_in_flight(n) {}
+    PollGroupEnd(PollGroupEnd const&) = delete;
+    PollGroupEnd& operator=(PollGroupEnd const&) = delete;
+    ~PollGroupEnd() {
+        for (std::size_t i : members) {
+            polling[i] = false;
+        }
+        --polls_in_flight;
+        wake.notify_all();
+    }
+};
+
+} // namespace
 
 void RunState::schedule_poll(JobRecord& r, TimePoint now) {
     r.next_poll = planner.next_poll(
@@ -75,16 +105,12 @@ asio::awaitable<void> RunState::poll_loop() {
             ++polls_in_flight;
             spawn([](RunState& self, std::vector<std::size_t> members, std::vector<bool>& flags,
                      std::size_t& in_flight_polls) -> asio::awaitable<void> {
+                PollGroupEnd const end{self.poll_wake, members, flags, in_flight_polls};
                 if (members.size() == 1 && !self.batch_reads) {
                     co_await self.poll_one(members.front());
                 } else {
                     co_await self.poll_batch(members);
                 }
-                for (std::size_t i : members) {
-                    flags[i] = false;
-                }
-                --in_flight_polls;
-                self.poll_wake.notify_all();
             }(*this, std::move(group), polling, polls_in_flight));
         }
     }
@@ -175,7 +201,8 @@ asio::awaitable<void> RunState::poll_one(std::size_t index) {
         co_await apply(r, *result.value);
         co_return;
     }
-    if (result.error == ApiErrc::not_found) {
+    switch (classify_poll_failure(result.delivery, result.error)) {
+    case PollFailure::unknown_task: {
         // The server does not know the task: report it, never resubmit by ourselves.
         auto e = event(ledger::EventType::failed, r);
         e.error = ledger::EventError{"task_not_found", api::describe(*result.api_error)};
@@ -183,6 +210,22 @@ asio::awaitable<void> RunState::poll_one(std::size_t index) {
         finish_job(r, JobState::failed);
         view.note({r.job->id, "failed", r.task, "the server does not know this task (404); not resubmitted"});
         co_return;
+    }
+    case PollFailure::unreadable: {
+        // Read again, it would fail again while the run waits for it. The task may go on and be
+        // billed: the job ends uncertain with the task kept, counted at the most a task costs
+        // (credits.hpp), as an uncertain create is.
+        (void)budget.settle(r.credits, std::max(r.credits, api::k_max_credits_per_task));
+        ledger::EventError const why{
+            "invalid_task_id", fmt::format("the task cannot be read ({}); it may run and be billed, and is not "
+                                           "created again",
+                                           result.detail)};
+        std::string const request_id = result.api_error ? result.api_error->request_id : std::string();
+        co_await end_uncertain(r, why, request_id);
+        co_return;
+    }
+    case PollFailure::retry:
+        break;
     }
     if (result.error == ApiErrc::rate_limited) {
         limiter.on_throttled(now, result.api_error->retry_after);

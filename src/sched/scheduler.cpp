@@ -130,12 +130,12 @@ void Scheduler::download_to(download::Downloader& downloader, std::filesystem::p
     m_impl->state.output_dir = std::move(dir);
 }
 
-void Scheduler::stop() {
+void Scheduler::stop(std::string reason) {
     if (m_impl->state.downloader != nullptr) {
         m_impl->state.downloader->stop();
     }
     m_impl->state.interrupted = true;
-    m_impl->state.stop_submitting("interrupted (Ctrl-C or SIGTERM)", false);
+    m_impl->state.stop_submitting(std::move(reason), false);
 }
 
 } // namespace evobatch::sched

@@ -4,6 +4,7 @@
 #include "detail/run_state.hpp"
 
 #include "evobatch/api/pricing.hpp"
+#include "evobatch/api/task_id.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/net/error.hpp"
 #include "evobatch/sched/idempotency.hpp"
@@ -36,6 +37,13 @@ ledger::EventError window_passed(std::chrono::seconds window) {
             "not sent again: the key's first use is older than api.idempotency_window ({}), so the server "
             "may have forgotten it; --resubmit-uncertain sends it anyway",
             util::format_duration(window))};
+}
+
+ledger::EventError unusable_task_id(std::string_view problem) {
+    return {"invalid_task_id",
+            fmt::format("the server answered the create with a task id that {}: the task may run and be billed, "
+                        "but cannot be followed; not created again (the ledger keeps the id and the request id)",
+                        problem)};
 }
 
 } // namespace
@@ -171,6 +179,15 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
             breaker.on_success();
             api::Task const& task = *result.value;
             r.task = task.id;
+            if (auto const problem = api::task_id_problem(task.id)) {
+                // A task was made, but no read can name it. It is kept in the ledger (the
+                // uncertain event carries the id) with its worst case counted, and never created
+                // again under a new key; a later run resends this key only inside its window,
+                // where the server answers with this same task.
+                ledger::EventError const why = unusable_task_id(*problem);
+                co_await end_uncertain(r, why, result.request_id);
+                co_return;
+            }
             r.credits = task.credits_reserved.value_or(r.worst_case_credits);
             budget.settle(r.worst_case_credits, r.credits);
             r.estimate = std::chrono::seconds(task.estimated_time.value_or(300));

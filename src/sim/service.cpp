@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include <fmt/format.h>
 
@@ -21,6 +22,7 @@
 namespace evobatch::sim {
 
 namespace json = boost::json;
+namespace urls = boost::urls;
 
 namespace {
 
@@ -63,13 +65,20 @@ std::string retry_after_seconds(std::chrono::nanoseconds wait) {
     return std::to_string(std::max<std::int64_t>(1, s));
 }
 
+// A path segment as the client meant it; one with a stray '%' stays as sent (and is not found).
+std::string decoded_segment(std::string_view segment) {
+    auto const pct = urls::make_pct_string_view(segment);
+    return pct ? pct->decode() : std::string(segment);
+}
+
 } // namespace
 
 Service::Service(SimOptions const& options, std::string base_url, Now now, std::unique_ptr<StateFile> state)
     : m_options(options), m_base_url(std::move(base_url)), m_state(std::move(state)),
       m_rng(seed_for(options.seed, m_state.get())),
       m_book(TaskBookConfig{options.time_scale, options.credits, options.max_concurrent_tasks,
-                            options.fail_ratio, options.idempotency, m_base_url, options.file_bytes},
+                            options.fail_ratio, options.idempotency, m_base_url, options.file_bytes,
+                            options.task_ids},
              m_rng),
       m_log(options.log_file), m_bucket(options.rps, options.burst, now.steady),
       m_request_salt(splitmix(seed_for(options.seed, m_state.get()))) {
@@ -116,7 +125,9 @@ Reply Service::handle(Request const& request, Now now) {
     Reply reply;
     reply.request_id = next_request_id();
     auto const path = request.target.substr(0, request.target.find('?'));
-    Route const r = route(path);
+    Route r = route(path);
+    std::string const id = decoded_segment(r.id); // odd ids (TaskIds::odd) arrive percent-encoded
+    r.id = id;
     count(r.endpoint);
     if (r.endpoint == Endpoint::file || r.endpoint == Endpoint::other) {
         dispatch(r, request, now, reply); // the media host: no key, no limit, no faults

@@ -303,4 +303,25 @@ std::optional<Garbage> parse_garbage(std::string_view name) noexcept {
     return std::nullopt;
 }
 
+std::string_view to_string(TaskIds ids) noexcept {
+    switch (ids) {
+    case TaskIds::plain:
+        return "plain";
+    case TaskIds::odd:
+        return "odd";
+    case TaskIds::unusable:
+        return "unusable";
+    }
+    return "?";
+}
+
+std::optional<TaskIds> parse_task_ids(std::string_view name) noexcept {
+    for (TaskIds const ids : {TaskIds::plain, TaskIds::odd, TaskIds::unusable}) {
+        if (to_string(ids) == name) {
+            return ids;
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace evobatch::sim

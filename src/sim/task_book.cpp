@@ -4,6 +4,9 @@
 
 #include "evobatch/api/pricing.hpp"
 
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +14,8 @@
 #include <cmath>
 
 namespace evobatch::sim {
+
+namespace urls = boost::urls;
 
 namespace {
 
@@ -59,6 +64,20 @@ int percent(nanoseconds elapsed, nanoseconds whole) noexcept {
     return std::clamp(p, 0, 99);
 }
 
+// What TaskIds::odd and ::unusable add to the n-th id, in turn.
+std::string_view odd_tail(TaskIds ids, std::size_t n) noexcept {
+    constexpr std::array<std::string_view, 6> k_odd = {" a b1", "/../x", "%2F", "?q=1#f", "-\xc3\xa9\xe2\x98\x83", "+&=;@:"};
+    switch (ids) {
+    case TaskIds::plain:
+        return {};
+    case TaskIds::odd:
+        return k_odd[n % k_odd.size()];
+    case TaskIds::unusable:
+        return "\x1b]0;owned\x07\x1b[2J";
+    }
+    return {};
+}
+
 } // namespace
 
 TaskBook::TaskBook(TaskBookConfig config, std::mt19937_64& rng) : m_config(std::move(config)), m_rng(rng) {}
@@ -82,6 +101,7 @@ std::string TaskBook::new_task_id(std::int64_t unix_now) {
             c = k_alphabet[pick(m_rng)];
         }
         std::string id = fmt::format("{}{}-{}", api::k_task_id_prefix, unix_now, suffix);
+        id += odd_tail(m_config.task_ids, m_tasks.size());
         if (!m_by_id.contains(id)) { // 36^8 ids a second: a clash is rare, but must not alias two tasks
             return id;
         }
@@ -234,7 +254,9 @@ api::Task TaskBook::view(TaskRecord const& r, SteadyTime now) const {
         } else {
             t.status = api::TaskStatus::completed;
             t.progress = 100;
-            t.results.push_back(fmt::format("{}/files/{}/0.mp4", m_config.base_url, r.id));
+            // One path segment whatever the id holds (TaskIds::odd): the service decodes it.
+            t.results.push_back(fmt::format("{}/files/{}/0.mp4", m_config.base_url,
+                                            urls::encode(r.id, urls::unreserved_chars)));
             t.credits_used = r.cost;
         }
     } else if (elapsed * 10 < r.run_time) {

@@ -7,6 +7,7 @@
 #include "sim_clock.hpp"
 
 #include "evobatch/api/types.hpp"
+#include "evobatch/sim/simulator.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -29,6 +30,7 @@ struct TaskBookConfig {
     bool idempotency = true;
     std::string base_url;         // for result links
     std::uint64_t file_bytes = 0; // size of the result files of new tasks
+    TaskIds task_ids = TaskIds::plain;
 };
 
 // A task's fixed facts, decided when it is created. A state file keeps all but `start`, which

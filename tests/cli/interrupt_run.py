@@ -8,7 +8,6 @@ the time limit, and a consistent write-ahead ledger (every line parses; no task 
 `submitting`; after a graceful stop, no `submitting` left without its answer). Exits non-zero
 with the reason on failure. Bounded: every wait has a deadline.
 """
-import json
 import os
 import signal
 import subprocess
@@ -42,30 +41,10 @@ except subprocess.TimeoutExpired:
 if child.returncode != 3:
     fail(f"exit code {child.returncode}, expected 3; stderr: {stderr.decode(errors='replace')[-500:]}")
 
-with open(ledger, encoding="utf-8") as f:
-    text = f.read()
-if signals == 1 and text and not text.endswith("\n"):
-    fail("a graceful stop left a torn line")
-state = {}
-whole_lines = text.split("\n")[:-1]  # quitting at once may leave a torn last line: resume repairs it
-for number, line in enumerate(whole_lines, 1):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        fail(f"ledger line {number} does not parse: {line[:120]}")
-    job, ev = e.get("job"), e["ev"]
-    if ev == "submitting":
-        state[job] = "submitting"
-    elif ev in ("submitted", "progress", "completed", "failed", "uncertain"):
-        if ev != "failed" and state.get(job) is None:
-            fail(f"line {number}: {ev} for {job} without its submitting")
-        state[job] = ev
-if not state:
-    fail("the ledger holds no job")
+problem, state = simproc.check_stopped_ledger(ledger, graceful=signals == 1)
+if problem:
+    fail(problem)
 if signals == 1:
-    pending = [job for job, s in state.items() if s == "submitting"]
-    if pending:
-        fail(f"a graceful stop left creates without their answer: {pending}")
     # The Next: line is the same command, as typed, that resumes the batch.
     resume = [line for line in stderr.decode(errors="replace").splitlines()
               if line.startswith("Next: `") and "` resumes" in line]

@@ -67,3 +67,34 @@ def wait_for_submitted(child, ledger, count, timeout):
             return False
         time.sleep(0.05)
     return True
+
+
+
+def check_stopped_ledger(ledger, graceful):
+    """Checks the ledger a stopped run left: every whole line parses, no task event comes without
+    its job's `submitting`, and after a graceful stop (`graceful`) the last line is whole and no
+    `submitting` is left without its answer (a run quit at once may leave a torn last line, which
+    resume repairs). Returns (why it is not consistent or None, each job's last task event)."""
+    with open(ledger, encoding="utf-8") as f:
+        text = f.read()
+    if graceful and text and not text.endswith("\n"):
+        return "a graceful stop left a torn line", {}
+    state = {}
+    for number, line in enumerate(text.split("\n")[:-1], 1):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            return f"ledger line {number} does not parse: {line[:120]}", state
+        job, ev = e.get("job"), e["ev"]
+        if ev == "submitting":
+            state[job] = "submitting"
+        elif ev in ("submitted", "progress", "completed", "failed", "uncertain"):
+            if ev != "failed" and state.get(job) is None:
+                return f"line {number}: {ev} for {job} without its submitting", state
+            state[job] = ev
+    if not state:
+        return "the ledger holds no job", state
+    pending = [job for job, s in state.items() if s == "submitting"]
+    if graceful and pending:
+        return f"a graceful stop left creates without their answer: {pending}", state
+    return None, state

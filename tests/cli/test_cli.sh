@@ -134,6 +134,25 @@ run "$bin" status --json --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "status --json has counts and rows" test "$(json_get 'd["counts"]["completed"], len(d["jobs"]), d["jobs"][0]["state"]')" = "3 3 completed"
 run "$bin" plan --json --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "plan with a finished ledger submits nothing and skips 3" test "$(json_get 'd["actions"]["submit"], d["actions"]["skip"], d["credits"]["carried"] > 0')" = "0 3 True"
+# Server text in the ledger (a task id, an error code and message) holding escape sequences that
+# would retitle the window and clear the screen: status shows it cleaned, as run does.
+python3 - "$work/small.ledger.jsonl" "$work/esc.ledger.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+sub = next(e for e in map(json.loads, lines) if e["ev"] == "submitting")
+bad = {"v": 1, "t": sub["t"] + 1, "job": sub["job"], "req": sub["req"], "ev": "failed", "attempt": sub["attempt"],
+       "key": sub["key"], "task": "task-unified-1-\x1b]0;owned\x07",
+       "error": {"code": "service_error\x1b[31m", "message": "\x1b]0;pwned\x07\x1b[2Jcleared\x9b31m"}}
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    f.write("\n".join(lines) + "\n" + json.dumps(bad) + "\n")
+PY
+run "$bin" status --ledger "$work/esc.ledger.jsonl" "$work/small.yaml"
+check "status reads a ledger with escape sequences in server text (0)" test "$rc" -eq 0
+check "status prints no escape sequence from the server" test "$(grep -c $'[\x1b\x07]\|\xc2\x9b' <<<"$out")" -eq 0
+check "status still shows the message and the task, cleaned" grep -q 'service_error \[31m:  \]0;pwned  \[2Jcleared  31m' <<<"$out"
+check "status still shows the task, cleaned" grep -q 'task-unified-1- \]0;owned ' <<<"$out"
+run "$bin" status --json --ledger "$work/esc.ledger.jsonl" "$work/small.yaml"
+check "status --json keeps the server text exactly (JSON escapes it)" test "$(json_get '[j["error"]["message"] for j in d["jobs"] if "error" in j] == ["\x1b]0;pwned\x07\x1b[2Jcleared\x9b31m"]')" = True
 { head -n 2 "$work/small.ledger.jsonl"; echo '{"v":1,"t":5,"job":"a","req":"x","ev":"no-such-event"}'; tail -n +3 "$work/small.ledger.jsonl"; } >"$work/bad.ledger.jsonl"
 run "$bin" status --ledger "$work/bad.ledger.jsonl" "$work/small.yaml"
 check "a damaged ledger line is an error (2)" test "$rc" -eq 2
@@ -151,6 +170,12 @@ check "Ctrl-C stops a run gracefully (3) with a consistent ledger" \
   python3 "$root/tests/cli/interrupt_run.py" "$bin" jobs/demo.yaml "$work/int1.ledger.jsonl" 1
 check "a second Ctrl-C quits at once (3), the ledger still parses" \
   python3 "$root/tests/cli/interrupt_run.py" "$bin" jobs/demo.yaml "$work/int2.ledger.jsonl" 2
+check "run --json | head -1 stops as Ctrl-C does (3, not 141) with a consistent ledger" \
+  python3 "$root/tests/cli/stop_run.py" "$bin" jobs/demo.yaml "$work/pipe1.ledger.jsonl" head
+check "run --json whose reader goes away mid-run stops (3) with a consistent ledger" \
+  python3 "$root/tests/cli/stop_run.py" "$bin" jobs/demo.yaml "$work/pipe2.ledger.jsonl" reader
+check "SIGHUP stops a run as Ctrl-C does (3, not 129) with a consistent ledger" \
+  python3 "$root/tests/cli/stop_run.py" "$bin" jobs/demo.yaml "$work/hup.ledger.jsonl" sighup
 
 printf '{"v":1,"ev":"start","t":1,"port":1}\nnot a state line\n' >"$work/bad.sim.jsonl"
 run "$bin" sim --state "$work/bad.sim.jsonl"
@@ -179,6 +204,21 @@ check "plan --balance with a refused key (4)" test "$rc" -eq 4
 check "plan --balance never prints the refused key" bash -c '! grep -q wrong-key "$1" "$2"' _ "$work/out" "$work/err"
 run env -u EVOLINK_API_KEY "$bin" plan --balance "${sim_flags[@]}" "$work/two.yaml"
 check "plan --balance without a key is bad input (2)" test "$rc" -eq 2
+# A key file edited on Windows: refused at once (exit 2), saying what is wrong, never the key.
+no_key_part() { ! grep -q -e cli-test-key -e 0123456789 "$work/out" "$work/err"; }
+run env EVOLINK_API_KEY=$CLI_SIM_KEY$'\r' timeout 20 "$bin" plan --balance "${sim_flags[@]}" "$work/two.yaml"
+check "plan --balance with a key ending in CR is bad input (2)" test "$rc" -eq 2
+check "plan --balance says the key ends with a carriage return" grep -q "the API key in EVOLINK_API_KEY ends with a carriage return (a file edited on Windows?)" <<<"$err"
+check "plan --balance prints no part of a refused key" no_key_part
+run env EVOLINK_API_KEY=$CLI_SIM_KEY$'\r' timeout 20 "$bin" run "${sim_flags[@]}" --ledger "$work/cr.ledger.jsonl" "$work/small.yaml"
+check "run with a key ending in CR is bad input (2), not 45 s of retries" test "$rc" -eq 2
+check "run says the key ends with a carriage return" grep -q "the API key in EVOLINK_API_KEY ends with a carriage return" <<<"$err"
+check "run prints no part of a refused key" no_key_part
+check "run with a refused key writes no ledger" test ! -s "$work/cr.ledger.jsonl"
+run env EVOLINK_API_KEY=$'cli-test-key-01234\t56789' timeout 20 "$bin" run "${sim_flags[@]}" --ledger "$work/cr.ledger.jsonl" "$work/small.yaml"
+check "run with a tab inside the key is bad input (2)" test "$rc" -eq 2
+check "run says the key holds whitespace" grep -q "the API key in EVOLINK_API_KEY holds whitespace" <<<"$err"
+check "plan --balance and run with bad keys send nothing" test ! -s "$work/sim.log"
 run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" plan --balance --base-url https://127.0.0.1:1 --ca-file "$sim_ca" "$work/two.yaml"
 check "plan --balance with the API out of reach (3), the plan still printed" test "$rc" -eq 3 -a -n "$out"
 check "plan --balance sends no create" test ! -s "$work/sim.log"

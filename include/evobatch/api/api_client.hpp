@@ -40,7 +40,8 @@ public:
 
     // POST /v1/videos/generations with `Idempotency-Key: idempotency_key`.
     boost::asio::awaitable<ApiResult<Task>> create(CreateRequest const& request, std::string const& idempotency_key);
-    // GET /v1/tasks/{id}
+    // GET /v1/tasks/{id}, the id percent-encoded as one path segment. An id task_id_problem()
+    // refuses is not sent: not_sent with NetErrc::bad_url.
     boost::asio::awaitable<ApiResult<Task>> get_task(std::string const& task_id);
     // POST /v1/tasks/batch with at most k_max_batch_read ids; unknown ids are left out by the server.
     boost::asio::awaitable<ApiResult<std::vector<Task>>> batch_read(std::vector<std::string> const& task_ids);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +85,11 @@ public:
     // {"ev":"summary",...} line. Quiet prints it too: it is what --quiet keeps.
     void finish(Summary const& s);
 
+    // Called once, with errno, when a write to `out` fails: above all a reader that went away
+    // (`run --json | head -1`; with SIGPIPE ignored, EPIPE). The view writes nothing after
+    // that, so a closed pipe costs neither a crash nor a failed write per event.
+    void on_write_failure(std::function<void(int)> handler);
+
     static constexpr std::size_t k_default_width = 100;
     static constexpr std::chrono::milliseconds k_tty_interval{250};
     static constexpr std::chrono::seconds k_log_interval{5};
@@ -100,6 +106,8 @@ private:
     std::optional<std::chrono::steady_clock::time_point> m_last_output;
     std::optional<Snapshot> m_last_snapshot;
     std::size_t m_bar_columns = 0; // columns of the bar on screen now; 0: none
+    bool m_write_failed = false;
+    std::function<void(int)> m_on_write_failure;
 };
 
 } // namespace evobatch::progress

@@ -100,9 +100,11 @@ public:
     // `starts` mark as missing). Call before run(); `downloader` must outlive the run.
     void download_to(download::Downloader& downloader, std::filesystem::path dir);
 
-    // First SIGINT: stop submitting, let creates in flight record their answers, then end the
-    // run as interrupted (tasks still running are polled by the next run). Io thread only.
-    void stop();
+    // Ctrl-C and its kin (SIGTERM, SIGHUP, a closed output): stop submitting, let creates in
+    // flight record their answers, then end the run as interrupted (tasks still running are
+    // polled by the next run). `reason` is the summary's ("interrupted (Ctrl-C)"); the first
+    // one given stays. Io thread only.
+    void stop(std::string reason);
 
 private:
     struct Impl;

@@ -34,6 +34,16 @@ inline constexpr Garbage k_all_garbage[] = {Garbage::truncated, Garbage::wrong_t
 std::string_view to_string(Garbage g) noexcept;
 std::optional<Garbage> parse_garbage(std::string_view name) noexcept;
 
+// What the task ids handed out look like (SimOptions::task_ids). All begin `task-unified-`, so
+// they are read back as the API reads its own.
+enum class TaskIds : std::uint8_t {
+    plain,    // task-unified-<unix s>-<8 of [a-z0-9]>, as the API does
+    odd,      // plain, then a tail a URL path must percent-encode: ' a b1', '/../x', '%2F', '?#', non-ASCII
+    unusable, // plain, then an escape sequence: no client may put it in a URL or on a terminal as it is
+};
+std::string_view to_string(TaskIds ids) noexcept;
+std::optional<TaskIds> parse_task_ids(std::string_view name) noexcept;
+
 struct SimOptions {
     std::string host = "127.0.0.1";    // an IP literal: 127.0.0.1 or ::1
     std::uint16_t port = 0;            // 0: a free port
@@ -53,6 +63,7 @@ struct SimOptions {
     std::vector<Garbage> garbage_kinds{std::begin(k_all_garbage), std::end(k_all_garbage)}; // drawn from
     bool idempotency = true;              // false: ignore Idempotency-Key, like a server that forgot it
     bool batch_read = true;               // false: POST /v1/tasks/batch answers 404
+    TaskIds task_ids = TaskIds::plain;    // odd or unusable ids, for clients' tests
     std::uint64_t seed = 1;               // seeds the one PRNG behind every random choice
     std::optional<std::filesystem::path> log_file; // one JSON line per created task, flushed at once
     // Where the simulator keeps its tasks across processes (src/sim/state_lines.hpp has the

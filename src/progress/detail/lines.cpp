@@ -2,6 +2,8 @@
 
 #include "text.hpp"
 
+#include "evobatch/util/terminal_text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -106,7 +108,7 @@ BarLine bar_line(Snapshot const& s, std::size_t width, bool color) {
     parts.push_back({rate_text(s.request_rate) + " req/s", {}, 55});
     parts.push_back({"ETA " + eta_text(s), {}, 70});
     if (!s.paused_reason.empty()) {
-        parts.push_back({cut_to_columns("PAUSED: " + clean_text(s.paused_reason), k_longest_pause), k_yellow,
+        parts.push_back({cut_to_columns("PAUSED: " + util::clean_text(s.paused_reason), k_longest_pause), k_yellow,
                          k_pause_priority});
     }
 
@@ -201,7 +203,7 @@ std::string plain_line(Snapshot const& s) {
     line += fmt::format(", credits {}, {} req/s, ETA {}, elapsed {}", credits_text(s),
                         rate_text(s.request_rate), eta_text(s), format_duration(s.elapsed));
     if (!s.paused_reason.empty()) {
-        line += ", paused: " + clean_text(s.paused_reason);
+        line += ", paused: " + util::clean_text(s.paused_reason);
     }
     return line;
 }
@@ -228,15 +230,15 @@ std::string progress_json(Snapshot const& s) {
 
 std::string note_line(JobNote const& n, bool color) {
     std::string_view const sgr = n.event == "failed" ? k_red : k_yellow;
-    std::string line = paint(clean_text(n.event), sgr, color);
+    std::string line = paint(util::clean_text(n.event), sgr, color);
     if (!n.job.empty()) {
-        line += " " + clean_text(n.job);
+        line += " " + util::clean_text(n.job);
     }
     if (!n.detail.empty()) {
-        line += ": " + clean_text(n.detail);
+        line += ": " + util::clean_text(n.detail);
     }
     if (!n.task.empty()) {
-        line += " (task " + clean_text(n.task) + ")";
+        line += " (task " + util::clean_text(n.task) + ")";
     }
     return line;
 }
@@ -257,11 +259,11 @@ std::string summary_text(Summary const& s, bool color) {
                     s.held > 0 ? paint(fmt::format(", {} held (changed since a paid request)", s.held), k_yellow, color)
                                : std::string());
     text += fmt::format("Credits: {}. Wall time: {}.\n",
-                        s.credits_text.empty() ? fmt::format("{} charged", s.credits) : clean_text(s.credits_text),
+                        s.credits_text.empty() ? fmt::format("{} charged", s.credits) : util::clean_text(s.credits_text),
                         format_duration(s.wall));
     if (s.downloads) {
         text += fmt::format("Results: {} files ({}) in {}", s.downloaded, bytes_text(s.download_bytes),
-                            clean_text(s.output_dir));
+                            util::clean_text(s.output_dir));
         if (s.download_failed > 0) {
             text += paint(fmt::format("; {} not downloaded yet (run again)", s.download_failed), k_yellow, color);
         }
@@ -271,13 +273,13 @@ std::string summary_text(Summary const& s, bool color) {
         text += ".\n";
     }
     if (!s.ledger.empty()) {
-        text += fmt::format("Ledger: {}\n", clean_text(s.ledger));
+        text += fmt::format("Ledger: {}\n", util::clean_text(s.ledger));
     }
     if (!s.stop_reason.empty()) {
-        text += paint("Stopped: ", k_yellow, color) + clean_text(s.stop_reason) + "\n";
+        text += paint("Stopped: ", k_yellow, color) + util::clean_text(s.stop_reason) + "\n";
     }
     for (std::string const& step : s.next) {
-        text += "Next: " + clean_text(step) + "\n";
+        text += "Next: " + util::clean_text(step) + "\n";
     }
     return text;
 }

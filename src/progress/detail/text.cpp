@@ -15,23 +15,6 @@ bool is_continuation(unsigned char c) noexcept {
     return (c & 0xC0) == 0x80;
 }
 
-// `text` with every byte that does not start a well-formed sequence replaced by '?'.
-std::string repair_utf8(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    while (!text.empty()) {
-        auto const bad = util::find_invalid_utf8(text);
-        if (!bad) {
-            out.append(text);
-            break;
-        }
-        out.append(text.substr(0, *bad));
-        out.push_back('?');
-        text.remove_prefix(*bad + 1);
-    }
-    return out;
-}
-
 } // namespace
 
 std::string format_duration(std::chrono::seconds d) {
@@ -46,22 +29,6 @@ std::string format_duration(std::chrono::seconds d) {
         return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
     }
     return fmt::format("{}d{:02}h", s / 86400, s % 86400 / 3600);
-}
-
-std::string clean_text(std::string_view text) {
-    std::string out = repair_utf8(text);
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        auto const c = static_cast<unsigned char>(out[i]);
-        if (c < 0x20 || c == 0x7F) {
-            out[i] = ' ';
-        } else if (c == 0xC2 && i + 1 < out.size() && static_cast<unsigned char>(out[i + 1]) < 0xA0) {
-            // U+0080..U+009F, the C1 controls: U+009B is a one-character CSI for some terminals.
-            out[i] = ' ';
-            out[i + 1] = ' ';
-            ++i;
-        }
-    }
-    return out;
 }
 
 std::size_t columns_of(std::string_view clean) noexcept {

@@ -1,6 +1,6 @@
 #pragma once
-// Text pieces of the progress output: durations for people, free text made safe for a
-// terminal, JSON string literals. Pure.
+// Text pieces of the progress output: durations for people, widths of text made safe for a
+// terminal (util/terminal_text.hpp), JSON string literals. Pure.
 
 #include <chrono>
 #include <cstddef>
@@ -11,10 +11,6 @@ namespace evobatch::progress::detail {
 
 // "45s", "12m05s", "3h07m", "2d04h"; negative counts as 0.
 std::string format_duration(std::chrono::seconds d);
-
-// Free text (server messages, file names) as one safe line: ill-formed UTF-8 bytes become '?',
-// control characters (C0, DEL, C1: a terminal would act on ESC or CSI) become spaces.
-std::string clean_text(std::string_view text);
 
 // Columns `clean` takes: one per code point (the bar is ASCII but for user text).
 std::size_t columns_of(std::string_view clean) noexcept;

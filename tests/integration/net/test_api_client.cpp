@@ -70,6 +70,26 @@ BOOST_AUTO_TEST_CASE(bad_parameters_and_unknown_tasks) {
     BOOST_TEST(malformed.api_error->code == "invalid_task_id");
 }
 
+BOOST_AUTO_TEST_CASE(task_ids_a_url_path_must_encode_are_read_back_as_one_segment) {
+    sim::SimOptions o;
+    o.task_ids = sim::TaskIds::odd; // ' a b1', '/../x', '%2F', '?q=1#f', non-ASCII, sub-delims, in turn
+    ClientFixture f(o);
+    for (int i = 0; i < 6; ++i) {
+        auto const created =
+            f.run(f.api->create(sample_request("https://cdn.example.com/clips/odd-" + std::to_string(i) + ".mp4"),
+                                "job-odd." + std::to_string(i) + ".0123456789abcdef"));
+        BOOST_REQUIRE(created.ok());
+        std::string const& id = created.value->id;
+        BOOST_TEST_INFO(id);
+        auto const queried = f.run(f.api->get_task(id));
+        BOOST_TEST_INFO(queried.detail);
+        BOOST_REQUIRE(queried.ok());
+        BOOST_TEST(queried.value->id == id); // the very task, not a 404 nor another path
+    }
+    BOOST_TEST(f.simulator.stats().task_reads == 6u);
+    BOOST_TEST(f.simulator.stats().count(404) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(an_oversized_request_is_413) {
     ClientFixture f;
     auto request = sample_request();

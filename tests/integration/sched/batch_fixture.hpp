@@ -51,6 +51,7 @@ inline sim::SimOptions quick_sim() {
 struct BatchRun {
     sched::RunOutcome outcome;
     std::vector<ledger::Event> events; // the whole ledger, parsed
+    std::string ledger_text;           // ... and as written
     sim::SimStats stats;
     std::vector<std::string> sim_log; // one line per task the simulator created
     std::map<std::string, std::string> file_sha256; // result files on disk (name -> sha256), with downloads
@@ -70,6 +71,7 @@ struct BatchOptions {
     bool downloads = false;              // download results into <temp>/out while the batch goes on
     // Called once the run has started, with the scheduler (e.g. to stop() it later).
     std::function<void(boost::asio::io_context&, sched::Scheduler&)> during;
+    std::chrono::seconds deadline{120}; // the run must have ended by then
 };
 
 inline BatchRun run_batch(BatchOptions options) {
@@ -107,7 +109,7 @@ inline BatchRun run_batch(BatchOptions options) {
             co_await writer.close();
             co_return outcome;
         }(),
-        std::chrono::seconds(120));
+        options.deadline);
     pool.join();
     std::fclose(sink);
     simulator.stop();
@@ -118,6 +120,7 @@ inline BatchRun run_batch(BatchOptions options) {
         auto event = ledger::parse_json_line(line);
         BOOST_REQUIRE_MESSAGE(event, "ledger line does not parse: " << line);
         result.events.push_back(std::move(*event));
+        result.ledger_text += line + "\n";
     }
     if (std::filesystem::exists(dir.path() / "out")) {
         for (auto const& entry : std::filesystem::directory_iterator(dir.path() / "out")) {

@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(stop_ends_the_run_as_interrupted_with_a_consistent_ledger) 
         // The handler owns its timer, which must go before the io_context does (ASan+UBSan
         // caught a timer deleted after it).
         auto stopper = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(700));
-        stopper->async_wait([&s, stopper](boost::system::error_code) { s.stop(); });
+        stopper->async_wait([&s, stopper](boost::system::error_code) { s.stop("interrupted (test)"); });
     };
     auto const run = run_batch(o);
     BOOST_TEST(run.outcome.exit_code == 3);
@@ -361,6 +361,105 @@ BOOST_AUTO_TEST_CASE(a_resumed_task_the_server_does_not_know_is_reported_never_r
         }
     }
     BOOST_TEST(reported);
+}
+
+BOOST_AUTO_TEST_CASE(odd_task_ids_without_batch_reads_are_polled_to_the_end) {
+    // Ids with ' ', '/', '%', '?', '#' and non-ASCII bytes, and a server without batch reads:
+    // every task is read by GET /v1/tasks/{id}, and the run ends well inside its deadline.
+    BatchOptions o;
+    o.jobs = 12;
+    o.sim.batch_read = false;
+    o.sim.task_ids = sim::TaskIds::odd;
+    o.limits.max_credits = 1'000'000;
+    o.limits.max_in_flight = 12;
+    o.downloads = true; // the result links hold the ids too
+    o.deadline = std::chrono::seconds(30);
+    auto const run = run_batch(o);
+    BOOST_TEST(run.outcome.completed == 12u);
+    BOOST_TEST(run.outcome.exit_code == 0);
+    BOOST_TEST(run.outcome.downloaded == 12u);
+    BOOST_TEST(run.stats.tasks_created == 12u);
+    BOOST_TEST(run.stats.task_reads > 0u);
+    BOOST_TEST(run.stats.count(400) == 0u);
+    for (auto const& e : run.events) {
+        if (e.type == EventType::completed) {
+            BOOST_TEST_INFO(e.job);
+            BOOST_TEST(e.task->find_first_of(" /%?#\xc3+") != std::string::npos); // the odd tail is kept
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(unusable_task_ids_are_kept_in_the_ledger_and_never_created_again) {
+    // The create's answer names a task whose id holds an escape sequence: the task exists and
+    // may be billed, but nobody can read it. The job ends uncertain with that id in the ledger,
+    // at once, and nothing is created again.
+    BatchOptions o;
+    o.jobs = 4;
+    o.sim.batch_read = false;
+    o.sim.task_ids = sim::TaskIds::unusable;
+    o.limits.max_credits = 1'000'000;
+    o.deadline = std::chrono::seconds(30);
+    auto const run = run_batch(o);
+    BOOST_TEST(run.outcome.uncertain == 4u);
+    BOOST_TEST(run.outcome.exit_code == 1);
+    BOOST_TEST(run.stats.create_requests == 4u);
+    BOOST_TEST(run.stats.tasks_created == 4u);
+    BOOST_TEST(run.stats.task_reads == 0u);
+    std::set<std::string> kept;
+    for (auto const& e : run.events) {
+        if (e.type == EventType::uncertain) {
+            BOOST_TEST_INFO(e.job);
+            BOOST_REQUIRE(e.error);
+            BOOST_TEST(e.error->code == "invalid_task_id");
+            BOOST_REQUIRE(e.task);
+            kept.insert(*e.task);
+        }
+    }
+    BOOST_TEST(kept.size() == 4u);
+    // And the replayed ledger names each task and counts it as at risk, never as refunded.
+    auto const replay = ledger::replay_text(run.ledger_text);
+    for (auto const& h : replay.jobs) {
+        BOOST_TEST_INFO(h.job);
+        BOOST_TEST((h.phase == ledger::JobPhase::uncertain));
+        BOOST_TEST(kept.count(h.task) == 1u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_resumed_task_no_read_can_reach_ends_uncertain_instead_of_keeping_the_run_waiting) {
+    // From an older ledger: one id the server refuses (400 invalid_task_id), one no URL can hold
+    // (a control character). Neither read can ever succeed; before, both were retried every few
+    // seconds, forever, and the run never ended.
+    std::vector<ledger::JobHistory> known(2);
+    known[0].task = "not-a-task-id";
+    known[1].task = "task-unified-1700000000-\x1b]0;x\x07";
+    for (std::size_t i = 0; i < known.size(); ++i) {
+        known[i].job = "job-" + std::to_string(i);
+        known[i].phase = ledger::JobPhase::running;
+        known[i].key = "evb-known-key-of-job-" + std::to_string(i) + "-0123456789";
+        known[i].submitted_t_ms = ledger::now_ms() - 1000;
+        known[i].eta_s = 1;
+        known[i].credits = 9;
+    }
+    sched::ResumeDecision const poll{sched::ResumeAction::poll, 1, false, {}};
+    BatchOptions o;
+    o.jobs = 3;
+    o.sim.batch_read = false;
+    o.limits.max_credits = 1'000'000;
+    o.starts = {{poll, &known[0]}, {poll, &known[1]}, {}};
+    o.deadline = std::chrono::seconds(30);
+    auto const run = run_batch(o);
+    BOOST_TEST(run.outcome.uncertain == 2u);
+    BOOST_TEST(run.outcome.completed == 1u);   // job-2 was new
+    BOOST_TEST(run.stats.tasks_created == 1u); // ... and neither known task was created again
+    BOOST_TEST(run.outcome.exit_code == 1);
+    for (auto const& e : run.events) {
+        if (e.job != "job-2") {
+            BOOST_TEST_INFO(e.job);
+            BOOST_TEST((e.type == EventType::uncertain));
+            BOOST_TEST((e.error && e.error->code == "invalid_task_id"));
+            BOOST_TEST((e.task && *e.task == known[e.job == "job-0" ? 0 : 1].task));
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

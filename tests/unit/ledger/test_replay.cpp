@@ -182,6 +182,18 @@ BOOST_AUTO_TEST_CASE(failed_uncertain_and_unsent_say_why) {
     BOOST_TEST(n.last_t_ms == k_t0 + 7);
 }
 
+BOOST_AUTO_TEST_CASE(an_uncertain_create_keeps_the_task_it_names) {
+    // The create was answered with a task id no read can use: the task exists, so the ledger
+    // keeps its id (for support), while the job stays uncertain and counted at risk.
+    auto odd = with_error(job_event(EventType::uncertain, "o", k_t0 + 2), "invalid_task_id", "control character");
+    odd.task = "task-unified-1-\x1b[2J";
+    auto const r = replay_text(text_of({submitting("o", k_t0), odd}));
+    auto const& o = history(r, "o");
+    BOOST_TEST(to_string(o.phase) == "uncertain");
+    BOOST_TEST(o.task == "task-unified-1-\x1b[2J");
+    BOOST_TEST(o.key == "evb-o-req-1-1");
+}
+
 BOOST_AUTO_TEST_CASE(downloads_are_listed_in_order) {
     auto const r = replay_text(text_of({submitting("j", k_t0), submitted("j", k_t0 + 1, "task-1"),
                                         completed("j", k_t0 + 2), downloaded("j", k_t0 + 3, "out/j.mp4", 100),

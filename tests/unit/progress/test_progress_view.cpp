@@ -6,9 +6,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace evobatch::progress;
 using namespace std::chrono_literals;
@@ -350,6 +354,43 @@ BOOST_AUTO_TEST_CASE(the_summary_says_what_happened_and_what_to_do) {
     two.next.push_back("second");
     std::string const text = detail::summary_text(two, false);
     BOOST_TEST(text.ends_with("their errors\nNext: second\n"), text);
+}
+
+BOOST_AUTO_TEST_CASE(a_closed_output_is_reported_once_and_written_no_more) {
+    // `run --json | head -1`: the reader is gone. With SIGPIPE ignored (as run does) the write
+    // fails with EPIPE; the view says so once and stops writing.
+    struct sigaction ignore {};
+    struct sigaction before {};
+    ignore.sa_handler = SIG_IGN;
+    BOOST_REQUIRE(::sigaction(SIGPIPE, &ignore, &before) == 0);
+    int fds[2];
+    BOOST_REQUIRE(::pipe(fds) == 0);
+    ::close(fds[0]);
+    std::FILE* const out = ::fdopen(fds[1], "w");
+    BOOST_REQUIRE(out != nullptr);
+    std::vector<int> failures;
+    {
+        ProgressView view(Mode::json, out, false);
+        view.on_write_failure([&](int error) { failures.push_back(error); });
+        view.note({"a", "submitted", "task-1", ""});
+        view.note({"b", "submitted", "task-2", ""});
+        view.update(Snapshot{}, t0);
+        view.finish(Summary{});
+    }
+    std::fclose(out);
+    ::sigaction(SIGPIPE, &before, nullptr);
+    BOOST_TEST((failures == std::vector<int>{EPIPE}));
+}
+
+BOOST_AUTO_TEST_CASE(a_view_that_can_write_reports_nothing) {
+    Capture c;
+    bool failed = false;
+    ProgressView view(Mode::json, c.file(), false);
+    view.on_write_failure([&](int) { failed = true; });
+    view.note({"a", "submitted", "task-1", ""});
+    view.finish(Summary{});
+    BOOST_TEST(!failed);
+    BOOST_TEST(c.lines().size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
