@@ -96,7 +96,7 @@ boost::json::object credits_to_json(sched::CreditTotals const& t) {
             {"reserved_now", t.reserved},
             {"refunded", t.refunded},
             {"at_risk", t.at_risk},
-            {"at_risk_creates", t.at_risk_creates},
+            {"at_risk_count", t.at_risk_count},
             {"against_ceiling", t.against_ceiling()}};
 }
 

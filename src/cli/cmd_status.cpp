@@ -262,7 +262,7 @@ int run_status(StatusOptions const& options) {
                           {"reserved_now", resume.credits.reserved},
                           {"refunded", resume.credits.refunded},
                           {"at_risk", resume.credits.at_risk},
-                          {"at_risk_creates", resume.credits.at_risk_creates},
+                          {"at_risk_count", resume.credits.at_risk_count},
                           {"credits_per_usd", m.api.credits_per_usd}};
         boost::json::array jobs;
         for (Row const* r : shown) {

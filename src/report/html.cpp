@@ -141,9 +141,9 @@ void append_cards(std::string& out, Totals const& t) {
                 sched::usd_text(t.credits.charged, t.credits_per_usd));
     append_card(out, "total-reserved", "reserved now", std::to_string(t.credits.reserved));
     append_card(out, "total-refunded", "refunded", std::to_string(t.credits.refunded));
-    if (t.credits.at_risk_creates > 0) {
+    if (t.credits.at_risk_count > 0) {
         append_card(out, "total-at-risk", "at risk", fmt::format("up to {}", t.credits.at_risk),
-                    plural(t.credits.at_risk_creates, "uncertain create"));
+                    fmt::format("{} of unknown outcome", plural(t.credits.at_risk_count, "create or task")));
     }
     append_card(out, "total-wall", "wall time", t.first_t_ms > 0 ? human_seconds(t.wall_s) : "-");
     append_card(out, "total-files", "files", std::to_string(t.files), size_text(t.bytes));

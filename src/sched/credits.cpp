@@ -12,7 +12,7 @@ CreditTotals& CreditTotals::operator+=(CreditTotals const& other) noexcept {
     reserved += other.reserved;
     refunded += other.refunded;
     at_risk += other.at_risk;
-    at_risk_creates += other.at_risk_creates;
+    at_risk_count += other.at_risk_count;
     return *this;
 }
 
@@ -22,11 +22,19 @@ CreditTotals credits_of(ledger::Attempt const& a) {
     switch (a.phase) {
     case JobPhase::completed: t.charged = a.credits; break;
     case JobPhase::running: t.reserved = a.credits; break;
-    case JobPhase::failed: t.refunded = a.credits; break; // 0 when the create itself was refused
+    case JobPhase::failed:
+        if (a.error && a.error->code == "task_not_found") {
+            // The server forgot a task it made: whether it was charged is unknown.
+            t.at_risk = a.credits;
+            t.at_risk_count = 1;
+        } else {
+            t.refunded = a.credits; // 0 when the create itself was refused
+        }
+        break;
     case JobPhase::submitting: // sent (or about to be) with no answer recorded
     case JobPhase::uncertain:
         t.at_risk = api::k_max_credits_per_task;
-        t.at_risk_creates = 1;
+        t.at_risk_count = 1;
         break;
     case JobPhase::unsent: break; // no task exists
     }
@@ -54,9 +62,9 @@ CreditTotals credits_of(ledger::Replay const& replay) {
 
 std::string credits_text(CreditTotals const& t) {
     std::string text = fmt::format("{} charged, {} reserved now, {} refunded", t.charged, t.reserved, t.refunded);
-    if (t.at_risk_creates > 0) {
-        text += fmt::format(", up to {} at risk in {} uncertain create{}", t.at_risk, t.at_risk_creates,
-                            t.at_risk_creates == 1 ? "" : "s");
+    if (t.at_risk_count > 0) {
+        text += fmt::format(", up to {} at risk ({} create{} or task{} of unknown outcome)", t.at_risk,
+                            t.at_risk_count, t.at_risk_count == 1 ? "" : "s", t.at_risk_count == 1 ? "" : "s");
     }
     return text;
 }

@@ -20,10 +20,11 @@ struct CreditTotals {
     std::int64_t charged = 0;  // tasks that completed: what they used
     std::int64_t reserved = 0; // tasks still running: held now, charged or refunded when they end
     std::int64_t refunded = 0; // tasks that failed: reserved once, given back
-    // Creates that may have made a task nobody can name (uncertain, or cut off mid-create), each
-    // at the most a task costs: it may exist and be billed.
+    // What may be billed though nobody can say: creates that may have made a task nobody can
+    // name (uncertain, or cut off mid-create), each at the most a task costs, and tasks the
+    // server stopped knowing (404) at what they reserved.
     std::int64_t at_risk = 0;
-    std::size_t at_risk_creates = 0;
+    std::size_t at_risk_count = 0; // creates and tasks of unknown outcome
 
     // What limits.max_credits bounds: every credit charged or held, and the worst case of what
     // may exist. Refunds came back, so they do not count.

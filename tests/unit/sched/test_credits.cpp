@@ -26,10 +26,15 @@ BOOST_AUTO_TEST_CASE(each_phase_counts_once_where_it_belongs) {
     BOOST_TEST(sched::credits_of(attempt(JobPhase::completed, 7)).charged == 7);
     BOOST_TEST(sched::credits_of(attempt(JobPhase::running, 9)).reserved == 9);
     BOOST_TEST(sched::credits_of(attempt(JobPhase::failed, 11)).refunded == 11);
+    // A task the server stopped knowing (404) may have been charged: at risk, not refunded.
+    auto forgotten = attempt(JobPhase::failed, 11);
+    forgotten.error = ledger::EventError{"task_not_found", "404"};
+    BOOST_TEST(sched::credits_of(forgotten).refunded == 0);
+    BOOST_TEST(sched::credits_of(forgotten).at_risk == 11);
     for (JobPhase const maybe : {JobPhase::submitting, JobPhase::uncertain}) {
         auto const t = sched::credits_of(attempt(maybe, 0));
         BOOST_TEST(t.at_risk == 15); // it may exist and cost the most a task costs
-        BOOST_TEST(t.at_risk_creates == 1u);
+        BOOST_TEST(t.at_risk_count == 1u);
     }
     BOOST_TEST((sched::credits_of(attempt(JobPhase::unsent, 0)) == sched::CreditTotals{}));
     // Refunds came back: the ceiling bounds what is charged, held, or may be.
@@ -62,8 +67,9 @@ BOOST_AUTO_TEST_CASE(words_and_money) {
     t.refunded = 61;
     BOOST_TEST(sched::credits_text(t) == "572 charged, 0 reserved now, 61 refunded");
     t.at_risk = 30;
-    t.at_risk_creates = 2;
-    BOOST_TEST(sched::credits_text(t) == "572 charged, 0 reserved now, 61 refunded, up to 30 at risk in 2 uncertain creates");
+    t.at_risk_count = 2;
+    BOOST_TEST(sched::credits_text(t) ==
+               "572 charged, 0 reserved now, 61 refunded, up to 30 at risk (2 creates or tasks of unknown outcome)");
     BOOST_TEST(sched::usd_text(572, 68) == "~$8.41");
     BOOST_TEST(sched::usd_text(572, 0).empty());
 }
