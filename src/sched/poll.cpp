@@ -135,6 +135,10 @@ asio::awaitable<void> RunState::poll_batch(std::vector<std::size_t> indexes) {
             changed.notify_all();
             co_return;
         }
+        if (classify_poll_failure(result.delivery, result.error) == PollFailure::key_refused) {
+            abandon_polls(api::describe(*result.api_error));
+            co_return;
+        }
         if (result.error == ApiErrc::rate_limited) {
             limiter.on_throttled(now, result.api_error->retry_after);
         }
@@ -224,6 +228,9 @@ asio::awaitable<void> RunState::poll_one(std::size_t index) {
         co_await end_uncertain(r, why, request_id);
         co_return;
     }
+    case PollFailure::key_refused:
+        abandon_polls(api::describe(*result.api_error));
+        co_return;
     case PollFailure::retry:
         break;
     }

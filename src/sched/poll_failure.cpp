@@ -15,6 +15,9 @@ PollFailure classify_poll_failure(net::Delivery delivery, boost::system::error_c
     if (error == api::ApiErrc::not_found) {
         return PollFailure::unknown_task;
     }
+    if (error == api::ApiErrc::unauthorized || error == api::ApiErrc::forbidden) {
+        return PollFailure::key_refused;
+    }
     return error == api::ApiErrc::bad_request ? PollFailure::unreadable : PollFailure::retry;
 }
 

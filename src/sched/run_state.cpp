@@ -202,6 +202,12 @@ void RunState::stop_submitting(std::string reason, bool by_api) {
     stopping.notify_all();
 }
 
+void RunState::abandon_polls(std::string const& why) {
+    stop_submitting("the API refused the key while its tasks ran: " + why, true);
+    polls_abandoned = true;
+    changed.notify_all();
+}
+
 void RunState::end_run() {
     done = true;
     changed.notify_all();

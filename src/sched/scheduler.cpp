@@ -52,6 +52,9 @@ struct Scheduler::Impl {
         if (state.interrupted) {
             return true; // downloads in progress end too (Downloader::stop): .part files resume
         }
+        if (state.polls_abandoned) {
+            return true; // nothing can follow the running tasks; the next run with a working key does
+        }
         return state.in_flight == 0 && state.downloads_running == 0 && !state.verifying &&
                (state.queue.empty() || state.submission_stopped);
     }

@@ -379,6 +379,9 @@ void Service::serve_file(Route const& r, Request const& request, Now now, Reply&
 }
 
 bool Service::authorized(Request const& request) const {
+    if (m_options.revoke_key_after > 0 && m_stats.api_requests > m_options.revoke_key_after) {
+        return false; // revoked in the middle of a batch (a key rotated or disabled)
+    }
     if (!m_options.key) {
         return true;
     }

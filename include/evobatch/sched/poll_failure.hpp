@@ -14,6 +14,7 @@ enum class PollFailure {
     unknown_task, // 404: the server does not know the task (reported, never resubmitted)
     unreadable,   // the same read can never succeed: no URL can be formed for the task id
                   // (not sent), or the server refuses the id itself (400)
+    key_refused,  // 401/403: no read can follow any task with this key; the run must end
 };
 
 PollFailure classify_poll_failure(net::Delivery delivery, boost::system::error_code const& error) noexcept;

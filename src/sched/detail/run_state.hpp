@@ -47,6 +47,9 @@ struct RunState {
     // promise we cannot keep) and false is returned.
     boost::asio::awaitable<bool> record(ledger::Event e);
     void stop_submitting(std::string reason, bool by_api);
+    // The API refused the key while tasks run (401/403 on a read): no read can follow them, so
+    // the run ends as the API stopped it; the tasks stay running for a run with a working key.
+    void abandon_polls(std::string const& why);
     void end_run(); // `done`: every loop and sleep ends
     void finish_job(JobRecord& r, JobState state); // leaves the in-flight set
     void spawn(boost::asio::awaitable<void> child); // owned: counted until it completes
@@ -116,6 +119,7 @@ struct RunState {
     bool submission_stopped = false;
     bool api_stopped = false;
     bool ceiling_reached = false; // submission stopped at limits.max_credits
+    bool polls_abandoned = false; // abandon_polls(): the run ends without waiting for its tasks
     bool batch_reads = true;
     std::string stop_reason;
     std::uint64_t api_requests = 0;

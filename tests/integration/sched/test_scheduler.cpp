@@ -337,6 +337,22 @@ BOOST_AUTO_TEST_CASE(a_new_attempt_after_a_resent_key_gets_a_new_key_trusted_fro
     BOOST_TEST(new_attempts > 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_key_refused_while_tasks_run_ends_the_run_instead_of_polling_forever) {
+    // Every create is answered, then the key stops working (rotated, disabled): no read can
+    // follow the running tasks, so the run ends as the API stopped it, tasks left for the next.
+    BatchOptions o;
+    o.jobs = 20;
+    o.limits.max_credits = 1'000'000;
+    o.sim.revoke_key_after = 22; // the 20 creates and a read or two
+    o.deadline = std::chrono::seconds(60);
+    auto const run = run_batch(o);
+    BOOST_TEST(run.stats.create_requests == 20u);
+    BOOST_TEST(run.outcome.api_stopped);
+    BOOST_TEST(run.outcome.exit_code == 4);
+    BOOST_TEST(run.outcome.running > 0u); // left running for a run with a working key
+    BOOST_TEST(run.outcome.stop_reason.find("refused the key") != std::string::npos, run.outcome.stop_reason);
+}
+
 BOOST_AUTO_TEST_CASE(a_resumed_task_the_server_does_not_know_is_reported_never_resubmitted) {
     ledger::JobHistory known;
     known.job = "job-0";

@@ -26,6 +26,11 @@ BOOST_AUTO_TEST_CASE(an_unknown_task_is_reported) {
     BOOST_TEST((classify_poll_failure(Delivery::answered, api::ApiErrc::not_found) == PollFailure::unknown_task));
 }
 
+BOOST_AUTO_TEST_CASE(a_refused_key_ends_the_polling) {
+    BOOST_TEST((classify_poll_failure(Delivery::answered, api::ApiErrc::unauthorized) == PollFailure::key_refused));
+    BOOST_TEST((classify_poll_failure(Delivery::answered, api::ApiErrc::forbidden) == PollFailure::key_refused));
+}
+
 BOOST_AUTO_TEST_CASE(the_network_the_server_and_its_limits_are_retried) {
     BOOST_TEST((classify_poll_failure(Delivery::not_sent, net::NetErrc::connect_failed) == PollFailure::retry));
     BOOST_TEST((classify_poll_failure(Delivery::not_sent, net::NetErrc::tls_failed) == PollFailure::retry));
