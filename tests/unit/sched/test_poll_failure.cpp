@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(the_network_the_server_and_its_limits_are_retried) {
     BOOST_TEST((classify_poll_failure(Delivery::sent_no_answer, boost::asio::error::operation_aborted) ==
                 PollFailure::retry));
     for (auto const kind : {api::ApiErrc::rate_limited, api::ApiErrc::server_error, api::ApiErrc::bad_response,
-                            api::ApiErrc::unauthorized, api::ApiErrc::unexpected_status}) {
+                            api::ApiErrc::unexpected_status}) {
         BOOST_TEST((classify_poll_failure(Delivery::answered, kind) == PollFailure::retry));
     }
 }
