@@ -181,7 +181,8 @@ int main(int argc, char** argv) {
     double const process_cpu_start = cpu_seconds(RUSAGE_SELF);
     for (std::size_t i = 0; i < files; ++i) {
         asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
-            auto result = co_await downloader.fetch(wanted[i].task_id, wanted[i].url, work / fmt::format("clip-{}.mp4", i));
+            auto result =
+                co_await downloader.fetch(wanted[i].task_id, wanted[i].url, work / fmt::format("clip-{}.mp4", i));
             if (result.ok) {
                 ++ok;
                 hashes[i] = result.sha256; // checked after the clock stops: it costs as much as the download

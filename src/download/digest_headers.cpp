@@ -28,7 +28,8 @@ template <class Member> std::optional<std::string> first_member(std::string_view
         if (equals == std::string_view::npos) {
             continue;
         }
-        if (auto found = member(util::trim_ows(item.substr(0, equals)), util::trim_ows(item.substr(equals + 1)))) {
+        if (auto found =
+                member(util::trim_ows(item.substr(0, equals)), util::trim_ows(item.substr(equals + 1)))) {
             return found;
         }
     }
@@ -39,7 +40,8 @@ template <class Member> std::optional<std::string> first_member(std::string_view
 
 std::optional<std::string> digest_field_sha256(std::string_view value) {
     return first_member(value, [](std::string_view name, std::string_view v) -> std::optional<std::string> {
-        return util::iequals(name, "sha-256") ? hex_of_base64(v) : std::nullopt; // algorithm names are case-insensitive
+        return util::iequals(name, "sha-256") ? hex_of_base64(v)
+                                              : std::nullopt; // algorithm names are case-insensitive
     });
 }
 

@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 
-
 namespace evobatch::download::detail {
 
 namespace json = boost::json;
@@ -143,16 +142,17 @@ std::optional<std::string> check_continuation(net::HttpResponse const& head, Par
         return fmt::format("a 206 answer without a usable Content-Range ({})", header ? *header : "none");
     }
     if (range->first != part_size) {
-        return fmt::format("the server continued at byte {}, but the partial file ends at byte {}", range->first,
-                           part_size);
+        return fmt::format("the server continued at byte {}, but the partial file ends at byte {}",
+                           range->first, part_size);
     }
     if (record.size && range->total != record.size) {
         return fmt::format("the file has {} bytes now, {} when the partial file began",
-                           range->total ? std::to_string(*range->total) : "an unknown number of", *record.size);
+                           range->total ? std::to_string(*range->total) : "an unknown number of",
+                           *record.size);
     }
     if (range->total && range->last + 1 != *range->total) {
-        return fmt::format("the server sent bytes {}-{} of {}, not the rest of the file", range->first, range->last,
-                           *range->total);
+        return fmt::format("the server sent bytes {}-{} of {}, not the rest of the file", range->first,
+                           range->last, *range->total);
     }
     if (auto const length = content_length(head); length && *length != range->last - range->first + 1) {
         return fmt::format("Content-Length {} does not match Content-Range {}", *length, *header);
@@ -160,8 +160,9 @@ std::optional<std::string> check_continuation(net::HttpResponse const& head, Par
     bool const by_etag = record.validator.kind == Validator::Kind::etag;
     auto const now = head.header(by_etag ? "etag" : "last-modified");
     if (now != std::optional<std::string_view>(record.validator.value)) {
-        return fmt::format("the 206 answer's {} is {}, the partial file's {}", by_etag ? "ETag" : "Last-Modified",
-                           now ? *now : "missing", record.validator.value);
+        return fmt::format("the 206 answer's {} is {}, the partial file's {}",
+                           by_etag ? "ETag" : "Last-Modified", now ? *now : "missing",
+                           record.validator.value);
     }
     return std::nullopt;
 }

@@ -38,8 +38,9 @@ Container container_of(std::string_view extension) {
 }
 
 bool is_document(std::string_view media_type) {
-    return media_type.starts_with("text/") || media_type == "application/json" || media_type == "application/xml" ||
-           media_type == "application/javascript" || media_type.ends_with("+json") || media_type.ends_with("+xml");
+    return media_type.starts_with("text/") || media_type == "application/json" ||
+           media_type == "application/xml" || media_type == "application/javascript" ||
+           media_type.ends_with("+json") || media_type.ends_with("+xml");
 }
 
 bool is_video_type(std::string_view media_type) {
@@ -91,13 +92,14 @@ std::optional<std::string> check_magic(std::string_view extension, std::string_v
     case Container::unknown:
         return std::nullopt;
     case Container::iso_bmff:
-        if (first_bytes.size() >= 8 &&
-            std::find(k_first_boxes.begin(), k_first_boxes.end(), first_bytes.substr(4, 4)) != k_first_boxes.end()) {
+        if (first_bytes.size() >= 8 && std::find(k_first_boxes.begin(), k_first_boxes.end(),
+                                                 first_bytes.substr(4, 4)) != k_first_boxes.end()) {
             return std::nullopt;
         }
-        return fmt::format("the file does not start like a .{} video (no ftyp, moov, mdat, free, skip or wide box "
-                           "at its start; it starts with \"{}\")",
-                           extension, shown(first_bytes.substr(0, k_magic_bytes)));
+        return fmt::format(
+            "the file does not start like a .{} video (no ftyp, moov, mdat, free, skip or wide box "
+            "at its start; it starts with \"{}\")",
+            extension, shown(first_bytes.substr(0, k_magic_bytes)));
     case Container::ebml:
         if (first_bytes.starts_with(k_ebml_magic)) {
             return std::nullopt;
@@ -108,7 +110,8 @@ std::optional<std::string> check_magic(std::string_view extension, std::string_v
     return std::nullopt;
 }
 
-std::optional<std::string> check_digests(std::vector<DeclaredDigest> const& declared, std::string_view sha256) {
+std::optional<std::string> check_digests(std::vector<DeclaredDigest> const& declared,
+                                         std::string_view sha256) {
     for (auto const& d : declared) {
         if (d.sha256 != sha256) {
             return fmt::format("the file's SHA-256 is {}, its {} header says {}", sha256, d.header, d.sha256);

@@ -38,6 +38,7 @@ std::optional<std::string> check_response(net::HttpResponse const& head, std::st
 std::optional<std::string> check_magic(std::string_view extension, std::string_view first_bytes);
 
 // Whether `sha256` (lowercase hex) is what every declared digest says.
-std::optional<std::string> check_digests(std::vector<DeclaredDigest> const& declared, std::string_view sha256);
+std::optional<std::string> check_digests(std::vector<DeclaredDigest> const& declared,
+                                         std::string_view sha256);
 
 } // namespace evobatch::download::detail

@@ -43,8 +43,7 @@ void store_le(std::uint64_t w, unsigned char* out) noexcept {
 
 // An ISO BMFF `ftyp` box (size 32, brand isom, compatible isom iso2 avc1 mp41), as an MP4
 // encoder writes first.
-constexpr unsigned char k_video_box[] = {0, 0, 0, 32, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0,   0,   2,   0,
-                                         'i', 's', 'o', 'm', 'i', 's', 'o', '2', 'a', 'v', 'c', '1', 'm', 'p', '4', '1'};
+constexpr std::string_view k_video_box("\0\0\0\x20" "ftyp" "isom" "\0\0\x02\0" "isomiso2avc1mp41", 32);
 
 } // namespace
 
@@ -57,9 +56,9 @@ std::string file_etag(std::string_view key, std::uint64_t size) {
 }
 
 void fill_file_bytes(std::string_view key, std::uint64_t offset, std::span<char> out, bool video_box) noexcept {
-    if (video_box && offset < sizeof k_video_box && !out.empty()) {
-        auto const n = std::min<std::size_t>(out.size(), sizeof k_video_box - static_cast<std::size_t>(offset));
-        std::memcpy(out.data(), k_video_box + offset, n);
+    if (video_box && offset < k_video_box.size() && !out.empty()) {
+        auto const n = std::min<std::size_t>(out.size(), k_video_box.size() - static_cast<std::size_t>(offset));
+        std::memcpy(out.data(), k_video_box.data() + offset, n);
         fill_file_bytes(key, offset + n, out.subspan(n), false);
         return;
     }

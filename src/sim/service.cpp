@@ -78,9 +78,9 @@ std::string http_date(std::int64_t unix_seconds) {
     std::time_t const t = static_cast<std::time_t>(unix_seconds);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", k_days[static_cast<std::size_t>(tm.tm_wday)], tm.tm_mday,
-                       k_months[static_cast<std::size_t>(tm.tm_mon)], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                       tm.tm_sec);
+    return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", k_days[static_cast<std::size_t>(tm.tm_wday)],
+                       tm.tm_mday, k_months[static_cast<std::size_t>(tm.tm_mon)], tm.tm_year + 1900, tm.tm_hour,
+                       tm.tm_min, tm.tm_sec);
 }
 
 } // namespace
@@ -379,7 +379,8 @@ void Service::serve_file(Route const& r, Request const& request, Now now, Reply&
     int& version = m_file_versions[task_id];
     std::string const key = version == 0 ? task_id : changed_file_key(task_id, version);
     int const validator_version = lies(FileLie::keeps_etag) ? 0 : version;
-    std::string const etag = file_etag(validator_version == 0 ? task_id : changed_file_key(task_id, validator_version), size);
+    std::string const etag =
+        file_etag(validator_version == 0 ? task_id : changed_file_key(task_id, validator_version), size);
     std::string const last_modified = http_date(k_files_modified + validator_version);
     bool const validators = !lies(FileLie::no_validator);
     RangeRequest range = parse_range(request.range, size);

@@ -33,7 +33,8 @@ std::optional<std::uint64_t> parse_decimal(std::string_view s) noexcept {
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string ascii_lower(std::string_view s) {

@@ -1,14 +1,15 @@
 #pragma once
-// Result downloads (issue "Results"): each file streams to a `.part` file named after the task
-// and URL it belongs to; an interrupted one continues with a Range request carrying If-Range
-// with the validator its first answer gave (src/download/part_record.hpp), and never without
-// one. What the host declares is checked (type, length, digests: response_checks.hpp) and
-// the file must start like its kind of video; the bytes are hashed as they are written (on the
-// worker pool) and fsync'ed, and only then renamed into place. A symbolic link (or any other
-// file that is not a regular one) where the part, its record or the result goes is refused,
-// never followed. Requests go to the media host with our User-Agent and never an Authorization
-// header; their own concurrency limit keeps them out of the API's rate limit. Coroutines on
-// the io thread; writes, hashing and fsync run on the worker pool.
+// Result downloads (issue "Results"): each file streams to `<target>.part`, beside a record of
+// the task and URL it belongs to and the validator its first answer gave
+// (src/download/part_record.hpp); an interrupted one continues with a Range request carrying
+// If-Range, only under a record of the same task and URL, and never without a validator. What
+// the host declares is checked (type, length, digests: response_checks.hpp) and the file must
+// start like its kind of video; the bytes are hashed as they are written (on the worker pool)
+// and fsync'ed, and only then renamed into place. A symbolic link (or any other file that is
+// not a regular one) where the part, its record or the result goes is refused, never followed.
+// Requests go to the media host with our User-Agent and never an Authorization header; their
+// own concurrency limit keeps them out of the API's rate limit. Coroutines on the io thread;
+// writes, hashing and fsync run on the worker pool.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -45,8 +45,9 @@ struct DownloadFixture : ClientFixture {
     explicit DownloadFixture(sim::SimOptions o = file_sim()) : ClientFixture(std::move(o)) {}
 
     // A completed task's id and result URL; another key (and video) makes another task.
-    std::pair<std::string, std::string> completed_task(std::string key = "download-test-key-0001",
-                                                       std::string video = "https://cdn.example.com/clips/beach-01.mp4") {
+    std::pair<std::string, std::string>
+    completed_task(std::string key = "download-test-key-0001",
+                   std::string video = "https://cdn.example.com/clips/beach-01.mp4") {
         return run([&]() -> boost::asio::awaitable<std::pair<std::string, std::string>> {
             auto created = co_await api->create(test::sample_request(video), key);
             BOOST_REQUIRE(created.ok());
