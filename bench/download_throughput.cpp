@@ -56,6 +56,7 @@ double cpu_seconds(int who) {
 
 // One file to fetch, and how to know its right SHA-256 (computed after the clock stops).
 struct Wanted {
+    std::string task_id; // what the part belongs to (the file's name for --sums files)
     std::string url;
     std::function<std::string()> expected_sha256;
 };
@@ -78,7 +79,7 @@ std::vector<Wanted> simulator_files(asio::io_context& io, api::ApiClient& client
             for (int tries = 0; tries < 400; ++tries) {
                 auto task = co_await client.get_task(id);
                 if (task.ok() && task.value->status == api::TaskStatus::completed && !task.value->results.empty()) {
-                    wanted.push_back({task.value->results.front(),
+                    wanted.push_back({id, task.value->results.front(),
                                       [id, file_bytes] { return sim::expected_file_sha256(id, file_bytes); }});
                     break;
                 }
@@ -103,7 +104,7 @@ std::vector<Wanted> listed_files(std::string const& base_url, fs::path const& su
             continue;
         }
         std::string const hash = line.substr(0, 64);
-        wanted.push_back({base_url + "/" + line.substr(66), [hash] { return hash; }});
+        wanted.push_back({line.substr(66), base_url + "/" + line.substr(66), [hash] { return hash; }});
     }
     return wanted;
 }
@@ -180,7 +181,8 @@ int main(int argc, char** argv) {
     double const process_cpu_start = cpu_seconds(RUSAGE_SELF);
     for (std::size_t i = 0; i < files; ++i) {
         asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
-            auto result = co_await downloader.fetch(wanted[i].url, work / fmt::format("clip-{}.mp4", i));
+            auto result =
+                co_await downloader.fetch(wanted[i].task_id, wanted[i].url, work / fmt::format("clip-{}.mp4", i));
             if (result.ok) {
                 ++ok;
                 hashes[i] = result.sha256; // checked after the clock stops: it costs as much as the download

@@ -41,7 +41,8 @@ Examples:
   evobatch sim --port 8443 --key-env SIM_KEY --rps 5 --credits 200 --cert-dir /tmp/sim-ca
   evobatch sim --fail-ratio 0.1 --error-ratio 0.05 --cut-after-create-ratio 0.02 --log tasks.jsonl
   evobatch sim --state sim-state.jsonl --cert-dir /tmp/sim-ca    # stop and start it again: same tasks
-  evobatch sim --garbage-ratio 0.02 --garbage-kinds truncated,stalled)";
+  evobatch sim --garbage-ratio 0.02 --garbage-kinds truncated,stalled
+  evobatch sim --cut-file-ratio 0.5 --file-digests --file-lies changes,keeps-etag)";
 
 // Says what is on without the key itself.
 void print_settings(sim::SimOptions const& o) {
@@ -62,6 +63,34 @@ void print_settings(sim::SimOptions const& o) {
     if (o.task_ids != sim::TaskIds::plain) {
         fmt::print(stderr, "evobatch sim: task ids: {}\n", sim::to_string(o.task_ids));
     }
+    if (!o.file_lies.empty()) {
+        std::string names;
+        for (auto const lie : o.file_lies) {
+            names += (names.empty() ? "" : ", ") + std::string(sim::to_string(lie));
+        }
+        fmt::print(stderr, "evobatch sim: result files lie: {}\n", names);
+    }
+}
+
+// A comma-separated list of names (`--flag a,b`) read into `values` by `parse`, which refuses
+// an unknown one.
+template <class Value, class Parse>
+void add_names_option(CLI::App* cmd, std::string const& flag, std::string const& noun, std::vector<Value>& values,
+                      Parse parse, std::string const& description) {
+    cmd->add_option_function<std::vector<std::string>>(
+           flag,
+           [&values, parse, flag, noun](std::vector<std::string> const& names) {
+               values.clear();
+               for (auto const& name : names) {
+                   auto const value = parse(name);
+                   if (!value) {
+                       throw CLI::ValidationError(flag, "unknown " + noun + " " + name);
+                   }
+                   values.push_back(*value);
+               }
+           },
+           description)
+        ->delimiter(',');
 }
 
 } // namespace
@@ -122,21 +151,17 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
     cmd->add_option("--garbage-ratio", o.garbage_ratio,
                     "Share of successful API answers replaced, after their effect, by a malformed one")
         ->check(CLI::Range(0.0, 1.0));
-    cmd->add_option_function<std::vector<std::string>>(
-           "--garbage-kinds",
-           [&o](std::vector<std::string> const& names) {
-               o.garbage_kinds.clear();
-               for (auto const& name : names) {
-                   auto const kind = sim::parse_garbage(name);
-                   if (!kind) {
-                       throw CLI::ValidationError("--garbage-kinds", "unknown kind " + name);
-                   }
-                   o.garbage_kinds.push_back(*kind);
-               }
-           },
-           "Malformed answers to draw from (default all): truncated, wrong-types, missing-fields, huge, "
-           "stalled, short-body")
-        ->delimiter(',');
+    add_names_option(cmd, "--garbage-kinds", "kind", o.garbage_kinds, sim::parse_garbage,
+                     "Malformed answers to draw from (default all): truncated, wrong-types, missing-fields, huge, "
+                     "stalled, short-body");
+    cmd->add_flag_callback(
+        "--file-digests", [&o] { o.file_digests = true; },
+        "Send Repr-Digest and x-amz-meta-sha256 (and Content-Digest on whole answers) with result files");
+    add_names_option(cmd, "--file-lies", "lie", o.file_lies, sim::parse_file_lie,
+                     "Lies to tell about result files (default none): no-validator (no ETag or Last-Modified), "
+                     "changes (the first answer is cut off, then the file changes), keeps-etag (a changed file "
+                     "keeps its ETag), ignores-if-range, html (200 text/html), flipped-bit (with digests of the "
+                     "true bytes), not-a-video");
     cmd->add_flag_callback(
         "--no-idempotency", [&o] { o.idempotency = false; },
         "Ignore Idempotency-Key, like a server that forgot it");
@@ -197,9 +222,10 @@ int run_sim(sim::SimOptions const& options) {
     fmt::print(stderr,
                "evobatch sim: {} connections, {} API requests, {} tasks created ({} replays), {} 429s, {} 5xx, "
                "{} connections cut after a create, {} tasks failed, {} downloads cut, {} malformed answers, {} file "
-               "requests with a key\n",
+               "requests with a key, {} file ranges ({} with If-Range), {} file lies told\n",
                s.connections_accepted, s.api_requests, s.tasks_created, s.replays, s.count(429), s.count_5xx(),
-               s.cut_connections, s.tasks_failed, s.cut_downloads, s.garbage_answers, s.file_requests_with_key);
+               s.cut_connections, s.tasks_failed, s.cut_downloads, s.garbage_answers, s.file_requests_with_key,
+               s.file_ranges, s.file_ranges_with_if_range, s.file_lies_told);
     return exit_ok;
 }
 

@@ -33,7 +33,7 @@ asio::awaitable<void> RunState::download_results(std::size_t index) {
         }
         // A file already there from an earlier run is fetched again: its `downloaded` event may
         // have been lost with a crash, and a fresh copy is the cheap way to a known hash.
-        auto const result = co_await downloader->fetch(url, *target);
+        auto const result = co_await downloader->fetch(r.task, url, *target);
         if (result.ok) {
             auto e = event(ledger::EventType::downloaded, r);
             e.file = result.file.string();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <string>
 #include <vector>
 
 namespace evobatch::sim {
@@ -40,10 +41,28 @@ void store_le(std::uint64_t w, unsigned char* out) noexcept {
     }
 }
 
+// An ISO BMFF `ftyp` box (size 32, brand isom, compatible isom iso2 avc1 mp41), as an MP4
+// encoder writes first.
+constexpr std::string_view k_video_box("\0\0\0\x20" "ftyp" "isom" "\0\0\x02\0" "isomiso2avc1mp41", 32);
+
 } // namespace
 
-void fill_file_bytes(std::string_view task_id, std::uint64_t offset, std::span<char> out) noexcept {
-    std::uint64_t const seed = fnv1a(task_id);
+std::string changed_file_key(std::string_view task_id, int version) {
+    return std::string(task_id) + "#changed-" + std::to_string(version);
+}
+
+std::string file_etag(std::string_view key, std::uint64_t size) {
+    return "\"" + std::to_string(fnv1a(key)) + "-" + std::to_string(size) + "\"";
+}
+
+void fill_file_bytes(std::string_view key, std::uint64_t offset, std::span<char> out, bool video_box) noexcept {
+    if (video_box && offset < k_video_box.size() && !out.empty()) {
+        auto const n = std::min<std::size_t>(out.size(), k_video_box.size() - static_cast<std::size_t>(offset));
+        std::memcpy(out.data(), k_video_box.data() + offset, n);
+        fill_file_bytes(key, offset + n, out.subspan(n), false);
+        return;
+    }
+    std::uint64_t const seed = fnv1a(key);
     auto* dst = reinterpret_cast<unsigned char*>(out.data());
     std::size_t left = out.size();
     std::uint64_t word = offset / 8;
@@ -64,19 +83,19 @@ void fill_file_bytes(std::string_view task_id, std::uint64_t offset, std::span<c
     }
 }
 
-std::string expected_file_bytes(std::string_view task_id, std::uint64_t size) {
+std::string expected_file_bytes(std::string_view key, std::uint64_t size, bool video_box) {
     std::string out(static_cast<std::size_t>(size), '\0');
-    fill_file_bytes(task_id, 0, out);
+    fill_file_bytes(key, 0, out, video_box);
     return out;
 }
 
-std::string expected_file_sha256(std::string_view task_id, std::uint64_t size) {
+std::string expected_file_sha256(std::string_view key, std::uint64_t size, bool video_box) {
     constexpr std::size_t k_piece = 1 << 20;
     std::vector<char> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(size, k_piece)));
     util::Sha256 h;
     for (std::uint64_t offset = 0; offset < size;) {
         auto const n = static_cast<std::size_t>(std::min<std::uint64_t>(size - offset, k_piece));
-        fill_file_bytes(task_id, offset, std::span<char>(buffer.data(), n));
+        fill_file_bytes(key, offset, std::span<char>(buffer.data(), n), video_box);
         h.update(std::string_view(buffer.data(), n));
         offset += n;
     }

@@ -22,6 +22,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -34,15 +35,18 @@ struct Request {
     std::string_view authorization; // empty when absent
     std::optional<std::string_view> idempotency_key;
     std::string_view range; // empty when absent
+    std::string_view if_range; // empty when absent
     std::string_view body;
 };
 
 // Bytes [offset, offset + length) of a task's result file, streamed by the session.
 struct FileSlice {
-    std::string task_id;
+    std::string key; // the file's content (file_content.hpp): its task id, or a changed version's key
     std::uint64_t offset = 0;
     std::uint64_t length = 0;   // as announced in Content-Length
     std::uint64_t cut_at = ~std::uint64_t{0}; // the connection is closed after this many bytes
+    bool video_box = true;      // false: FileLie::not_a_video
+    std::optional<std::uint64_t> flip_at{}; // the byte of the file whose bit 4 is flipped (FileLie::flipped_bit)
 };
 
 struct Reply {
@@ -91,6 +95,8 @@ private:
     void read_credits(Request const& request, Now now, Reply& reply);
     void serve_file(Route const& r, Request const& request, Now now, Reply& reply);
 
+    bool lies(FileLie lie) const noexcept;
+    void add_digest_headers(std::string const& key, std::uint64_t size, bool video_box, bool whole, Reply& reply);
     bool authorized(Request const& request) const;
     bool draw(double ratio);
     std::string next_request_id();
@@ -111,6 +117,8 @@ private:
     std::uint64_t m_request_salt;
     std::uint64_t m_request_count = 0;
     SimStats m_stats;
+    std::unordered_map<std::string, int> m_file_versions; // task id -> times its file changed (FileLie::changes)
+    std::unordered_map<std::string, std::string> m_file_digests; // content key -> SHA-256 bytes (file_digests)
     std::mutex m_mutex;
 };
 

@@ -74,6 +74,9 @@ Request to_request(http::request<http::string_body> const& req) {
     if (auto const it = req.find(http::field::range); it != req.end()) {
         r.range = view(it->value());
     }
+    if (auto const it = req.find(http::field::if_range); it != req.end()) {
+        r.if_range = view(it->value());
+    }
     r.body = req.body();
     return r;
 }
@@ -157,7 +160,11 @@ asio::awaitable<std::uint64_t> send_body(Stream& stream, FileSlice const& slice,
     std::uint64_t const end = std::min(slice.length, slice.cut_at);
     while (sent < end) {
         auto const size = static_cast<std::size_t>(std::min<std::uint64_t>(end - sent, chunk.size()));
-        fill_file_bytes(slice.task_id, slice.offset + sent, std::span<char>(chunk.data(), size));
+        std::uint64_t const at = slice.offset + sent;
+        fill_file_bytes(slice.key, at, std::span<char>(chunk.data(), size), slice.video_box);
+        if (slice.flip_at && *slice.flip_at >= at && *slice.flip_at - at < size) {
+            chunk[static_cast<std::size_t>(*slice.flip_at - at)] ^= 0x10;
+        }
         auto const [ec, n] =
             co_await asio::async_write(stream, asio::buffer(chunk.data(), size), use_nothrow);
         if (ec) {

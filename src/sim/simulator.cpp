@@ -29,6 +29,16 @@ namespace fs = std::filesystem;
 
 constexpr auto k_stop_grace = std::chrono::seconds{10};
 
+// The value of an enum whose to_string() is `name`, among `all`.
+template <class Enum, std::size_t N> std::optional<Enum> by_name(Enum const (&all)[N], std::string_view name) noexcept {
+    for (Enum const value : all) {
+        if (to_string(value) == name) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
 void check_options(SimOptions const& o) {
     auto const ratio_ok = [](double r) { return std::isfinite(r) && r >= 0 && r <= 1; };
     if (!std::isfinite(o.time_scale) || o.time_scale < 0) {
@@ -295,12 +305,31 @@ std::string_view to_string(Garbage g) noexcept {
 }
 
 std::optional<Garbage> parse_garbage(std::string_view name) noexcept {
-    for (Garbage const g : k_all_garbage) {
-        if (to_string(g) == name) {
-            return g;
-        }
+    return by_name(k_all_garbage, name);
+}
+
+std::string_view to_string(FileLie lie) noexcept {
+    switch (lie) {
+    case FileLie::no_validator:
+        return "no-validator";
+    case FileLie::changes:
+        return "changes";
+    case FileLie::keeps_etag:
+        return "keeps-etag";
+    case FileLie::ignores_if_range:
+        return "ignores-if-range";
+    case FileLie::html:
+        return "html";
+    case FileLie::flipped_bit:
+        return "flipped-bit";
+    case FileLie::not_a_video:
+        return "not-a-video";
     }
-    return std::nullopt;
+    return "?";
+}
+
+std::optional<FileLie> parse_file_lie(std::string_view name) noexcept {
+    return by_name(k_all_file_lies, name);
 }
 
 std::string_view to_string(TaskIds ids) noexcept {

@@ -1,5 +1,7 @@
 #include "evobatch/util/sha256.hpp"
 
+#include "evobatch/util/encoding.hpp"
+
 #include <openssl/evp.h>
 
 #include <stdexcept>
@@ -34,14 +36,7 @@ std::string Sha256::hex_digest() {
         throw std::runtime_error("sha256: final failed");
     }
     m_ctx->done = true;
-    constexpr char k_hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(size * 2);
-    for (unsigned int i = 0; i < size; ++i) {
-        out.push_back(k_hex[digest[i] >> 4]);
-        out.push_back(k_hex[digest[i] & 0xf]);
-    }
-    return out;
+    return hex_encode(std::string_view(reinterpret_cast<char const*>(digest), size));
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -184,8 +184,11 @@ def check(o, work, ledger, final, kills):
                 fail(f"{job}: {len(data)} bytes on disk, {e['bytes']} recorded, {SIM_FILE_BYTES} served")
             if hashlib.sha256(data).hexdigest() != e["sha256"]:
                 fail(f"{job}: the file's hash differs from the ledger's")
-            if os.path.exists(e["file"] + ".part"):
-                fail(f"{job}: a .part file was left beside the result")
+            for leftover in (".part", ".part.json"):
+                if os.path.lexists(e["file"] + leftover):
+                    fail(f"{job}: a {leftover} file was left beside the result")
+            if os.path.islink(e["file"]):
+                fail(f"{job}: the ledger vouches for a symbolic link")
     else:
         uncertain = sorted(job for job, s in states.items() if s == "uncertain")
         if code != 1 or not uncertain:

@@ -44,6 +44,24 @@ enum class TaskIds : std::uint8_t {
 std::string_view to_string(TaskIds ids) noexcept;
 std::optional<TaskIds> parse_task_ids(std::string_view name) noexcept;
 
+// Lies a media host can tell about result files (SimOptions::file_lies), to test what the
+// downloader believes. Each is told on every file answer it applies to; none is on by default.
+enum class FileLie : std::uint8_t {
+    no_validator,     // no ETag and no Last-Modified: nothing a client may resume against
+    changes,          // each file's first whole answer is cut off halfway, then the file changes
+                      // (other bytes after the MP4 box, a new ETag and Last-Modified)
+    keeps_etag,       // with `changes`: the changed file keeps its first ETag and Last-Modified
+    ignores_if_range, // a Range request is answered 206 whatever its If-Range says
+    html,             // 200 text/html with a 23-byte page instead of the file
+    flipped_bit,      // one bit of the body flipped, sent with digest headers of the true bytes
+    not_a_video,      // application/octet-stream bytes without the MP4 box at the start
+};
+inline constexpr FileLie k_all_file_lies[] = {FileLie::no_validator,     FileLie::changes, FileLie::keeps_etag,
+                                              FileLie::ignores_if_range, FileLie::html,    FileLie::flipped_bit,
+                                              FileLie::not_a_video};
+std::string_view to_string(FileLie lie) noexcept;
+std::optional<FileLie> parse_file_lie(std::string_view name) noexcept;
+
 struct SimOptions {
     std::string host = "127.0.0.1";    // an IP literal: 127.0.0.1 or ::1
     std::uint16_t port = 0;            // 0: a free port
@@ -59,6 +77,10 @@ struct SimOptions {
     std::chrono::milliseconds latency{0}; // added before every /v1 answer
     std::uint64_t file_bytes = 1 << 20;   // size of each result file
     double cut_file_ratio = 0;            // share of whole-file downloads cut off halfway (tests Range resumes)
+    // Result files carry `Repr-Digest` and `x-amz-meta-sha256` of their bytes (and whole answers
+    // `Content-Digest`). Off by default: the simulator then hashes each file once more.
+    bool file_digests = false;
+    std::vector<FileLie> file_lies;       // none by default: an honest media host
     double garbage_ratio = 0;             // share of successful /v1 answers replaced by a malformed one
     std::vector<Garbage> garbage_kinds{std::begin(k_all_garbage), std::end(k_all_garbage)}; // drawn from
     bool idempotency = true;              // false: ignore Idempotency-Key, like a server that forgot it
@@ -113,7 +135,10 @@ struct SimStats {
     std::int64_t credits_spent = 0;        // charged for completed tasks
     std::int64_t credits_refunded = 0;     // released by failed tasks
     std::uint64_t file_bytes_sent = 0;
-    std::uint64_t cut_downloads = 0; // file answers cut off halfway (cut_file_ratio)
+    std::uint64_t cut_downloads = 0; // file answers cut off halfway (cut_file_ratio, FileLie::changes)
+    std::uint64_t file_ranges = 0;   // GET /files/... with a Range header
+    std::uint64_t file_ranges_with_if_range = 0; // ... and an If-Range header
+    std::uint64_t file_lies_told = 0; // file answers that told one of SimOptions::file_lies
     std::uint64_t garbage_answers = 0; // malformed answers sent (garbage_ratio)
     std::uint64_t file_requests_with_key = 0; // GET /files/... carrying an Authorization header: a leak
 

@@ -69,6 +69,9 @@ struct BatchOptions {
     }
     std::vector<sched::JobStart> starts; // where each job resumes (empty: all new)
     bool downloads = false;              // download results into <temp>/out while the batch goes on
+    download::DownloadOptions download_options;
+    // Called with <temp>/out (created) before the run starts, e.g. to plant files there.
+    std::function<void(std::filesystem::path const&)> before_run;
     // Called once the run has started, with the scheduler (e.g. to stop() it later).
     std::function<void(boost::asio::io_context&, sched::Scheduler&)> during;
     std::chrono::seconds deadline{120}; // the run must have ended by then
@@ -93,9 +96,13 @@ inline BatchRun run_batch(BatchOptions options) {
     std::FILE* sink = std::tmpfile();
     progress::ProgressView view(progress::Mode::quiet, sink, false);
     sched::Scheduler scheduler(io.get_executor(), client, writer, view, jobs, options.limits, options.starts);
-    download::Downloader downloader(io.get_executor(), tls, pool, download::DownloadOptions{});
+    download::Downloader downloader(io.get_executor(), tls, pool, options.download_options);
     if (options.downloads) {
         scheduler.download_to(downloader, dir.path() / "out");
+    }
+    if (options.before_run) {
+        std::filesystem::create_directories(dir.path() / "out");
+        options.before_run(dir.path() / "out");
     }
     if (options.during) {
         options.during(io, scheduler);

@@ -10,6 +10,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
@@ -270,6 +272,59 @@ BOOST_AUTO_TEST_CASE(results_are_downloaded_while_the_batch_goes_on) {
     }
     BOOST_TEST(first_download < last_submit); // not at the end: as soon as a task completes
     BOOST_TEST(run.stats.file_requests_with_key == 0u);
+}
+
+// Issue 14: a `downloaded` event vouches for a file; never for one a planted link points at,
+// nor for bytes a lying media host sent.
+BOOST_AUTO_TEST_CASE(planted_links_are_refused_and_never_recorded_as_results) {
+    test::TempDir elsewhere;
+    auto const victim = elsewhere.write("victim.txt", "precious");
+    BatchOptions o;
+    o.jobs = 6;
+    o.sim.file_bytes = 64 * 1024;
+    o.limits.max_credits = 1'000'000;
+    o.downloads = true;
+    o.before_run = [&](std::filesystem::path const& out) {
+        std::filesystem::create_symlink(victim, out / "job-0.mp4");      // where a result goes
+        std::filesystem::create_symlink(victim, out / "job-1.mp4.part"); // where its part goes
+    };
+    auto const run = run_batch(o);
+    BOOST_TEST(run.outcome.completed == 6u);
+    BOOST_TEST(run.outcome.downloaded == 4u);
+    std::map<std::string, std::string> task_of;
+    for (auto const& e : run.events) {
+        if (e.type == EventType::submitted) {
+            task_of[e.job] = *e.task;
+        } else if (e.type == EventType::downloaded) {
+            BOOST_TEST_INFO(e.job);
+            BOOST_TEST((e.job != "job-0" && e.job != "job-1"));
+            BOOST_TEST(*e.sha256 == sim::expected_file_sha256(task_of.at(e.job), 64 * 1024));
+        }
+    }
+    std::ifstream in(victim);
+    BOOST_TEST((std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()) == "precious"));
+}
+
+BOOST_AUTO_TEST_CASE(a_lying_media_host_gets_no_downloaded_event) {
+    for (auto const lie : {sim::FileLie::flipped_bit, sim::FileLie::html, sim::FileLie::not_a_video}) {
+        BOOST_TEST_CONTEXT(sim::to_string(lie)) {
+            BatchOptions o;
+            o.jobs = 4;
+            o.sim.file_bytes = 64 * 1024;
+            o.sim.file_lies = {lie};
+            o.limits.max_credits = 1'000'000;
+            o.downloads = true;
+            o.download_options.first_backoff = std::chrono::milliseconds(10);
+            o.download_options.max_attempts = 2;
+            auto const run = run_batch(o);
+            BOOST_TEST(run.outcome.completed == 4u);
+            BOOST_TEST(run.outcome.downloaded == 0u);
+            BOOST_TEST(count_events(run, EventType::downloaded) == 0u);
+            for (auto const& [name, sha256] : run.file_sha256) {
+                BOOST_TEST(name.ends_with(".part"), name); // nothing made it into a result's name
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_resend_whose_key_the_server_may_have_forgotten_is_sent_only_when_forced) {

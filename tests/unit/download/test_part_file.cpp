@@ -9,6 +9,9 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -37,7 +40,7 @@ asio::awaitable<std::string> append_all(PartFile& part, std::string_view text, s
         BOOST_TEST(static_cast<void const*>(buffer.data()) != handed); // and it is not the one in flight
     }
     BOOST_TEST(!co_await part.settle());
-    co_return co_await part.seal();
+    co_return (co_await part.seal()).sha256;
 }
 
 struct Fixture {
@@ -64,6 +67,8 @@ std::string text_of(std::size_t n) {
 }
 
 } // namespace
+
+BOOST_TEST_DONT_PRINT_LOG_VALUE(std::optional<std::string>)
 
 BOOST_FIXTURE_TEST_SUITE(part_file, Fixture)
 
@@ -98,10 +103,11 @@ BOOST_AUTO_TEST_CASE(a_part_sealed_without_new_bytes_hashes_what_is_on_disk) {
     std::string const text = text_of(3000);
     dir.write("c.part", text);
     auto part = open("c.part");
-    std::string digest;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> { digest = co_await part->seal(); }, asio::detached);
+    PartFile::Sealed sealed;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> { sealed = co_await part->seal(); }, asio::detached);
     io.run();
-    BOOST_TEST(digest == util::sha256_hex(text));
+    BOOST_TEST(sealed.sha256 == util::sha256_hex(text));
+    BOOST_TEST(sealed.head == text.substr(0, PartFile::k_head_bytes)); // for the magic-bytes check
 }
 
 BOOST_AUTO_TEST_CASE(truncating_starts_the_file_and_its_hash_over) {
@@ -130,9 +136,10 @@ BOOST_AUTO_TEST_CASE(a_part_that_cannot_be_opened_says_why) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_write_is_reported_and_stops_later_pieces) {
-    boost::system::error_code error;
-    auto part = PartFile::open("/dev/full", io.get_executor(), pool, error); // every write: ENOSPC
-    BOOST_TEST_REQUIRE(part != nullptr);
+    // open() refuses devices, so the descriptor is handed in directly.
+    download::detail::Fd fd(::open("/dev/full", O_RDWR | O_CLOEXEC)); // every write: ENOSPC
+    BOOST_TEST_REQUIRE(fd.get() >= 0);
+    auto part = std::make_shared<PartFile>(std::move(fd), 0, 0, 0, io.get_executor(), pool);
     boost::system::error_code settled;
     boost::system::error_code next;
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
@@ -144,6 +151,57 @@ BOOST_AUTO_TEST_CASE(a_failed_write_is_reported_and_stops_later_pieces) {
     io.run();
     BOOST_TEST(settled == boost::system::errc::no_space_on_device);
     BOOST_TEST(next == boost::system::errc::no_space_on_device);
+}
+
+BOOST_AUTO_TEST_CASE(a_symlink_is_never_opened_and_its_victim_stays_as_it_was) {
+    auto const victim = dir.write("elsewhere/victim.txt", "precious");
+    std::filesystem::create_symlink(victim, dir.path() / "f.part");
+    boost::system::error_code error;
+    auto part = PartFile::open(dir.path() / "f.part", io.get_executor(), pool, error);
+    BOOST_TEST(part == nullptr);
+    BOOST_TEST(error == boost::system::errc::too_many_symbolic_link_levels);
+    BOOST_TEST(read_all(victim) == "precious");
+    auto const why = download::detail::not_a_regular_file(dir.path() / "f.part");
+    BOOST_TEST_REQUIRE(why.has_value());
+    BOOST_TEST(why->find((dir.path() / "f.part").string()) != std::string::npos);
+    BOOST_TEST(why->find("symbolic link") != std::string::npos);
+    // The record beside a part is read and written the same way.
+    BOOST_TEST(!download::detail::read_small_file(dir.path() / "f.part").has_value());
+    BOOST_TEST(download::detail::write_small_file(dir.path() / "f.part", "{}") ==
+               boost::system::errc::too_many_symbolic_link_levels);
+    BOOST_TEST(read_all(victim) == "precious");
+}
+
+BOOST_AUTO_TEST_CASE(other_files_that_are_not_regular_are_refused_without_blocking) {
+    BOOST_TEST_REQUIRE(::mkfifo((dir.path() / "g.part").c_str(), 0600) == 0);
+    boost::system::error_code error;
+    BOOST_TEST(PartFile::open(dir.path() / "g.part", io.get_executor(), pool, error) == nullptr); // no reader needed
+    BOOST_TEST(error == boost::system::errc::invalid_argument);
+    BOOST_TEST(download::detail::not_a_regular_file(dir.path() / "g.part").has_value());
+    BOOST_TEST(PartFile::open("/dev/null", io.get_executor(), pool, error) == nullptr);
+    BOOST_TEST(!download::detail::not_a_regular_file(dir.path() / "missing").has_value());
+    BOOST_TEST(!download::detail::not_a_regular_file(dir.write("h.part", "x")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_part_knows_whether_its_name_still_holds_it) {
+    auto part = open("i.part");
+    BOOST_TEST(part->is_at(dir.path() / "i.part"));
+    std::filesystem::rename(dir.path() / "i.part", dir.path() / "moved.part");
+    dir.write("i.part", "someone else's");
+    BOOST_TEST(!part->is_at(dir.path() / "i.part"));
+    std::filesystem::remove(dir.path() / "i.part");
+    std::filesystem::create_symlink(dir.path() / "moved.part", dir.path() / "i.part");
+    BOOST_TEST(!part->is_at(dir.path() / "i.part")); // a link to it is not it
+}
+
+BOOST_AUTO_TEST_CASE(small_files_round_trip) {
+    auto const path = dir.path() / "j.part.json";
+    BOOST_TEST(!download::detail::write_small_file(path, "first, longer text"));
+    BOOST_TEST(!download::detail::write_small_file(path, "second"));
+    BOOST_TEST(download::detail::read_small_file(path) == std::optional<std::string>("second"));
+    BOOST_TEST(!download::detail::read_small_file(dir.path() / "none.json").has_value());
+    dir.write("big.json", std::string(64 * 1024 + 1, 'x'));
+    BOOST_TEST(!download::detail::read_small_file(dir.path() / "big.json").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
