@@ -48,10 +48,19 @@ void write_manifest(std::filesystem::path const& path, int jobs) {
             out << fmt::format("  - id: job-{:06}\n    video: https://cdn.example.com/batch/day-{}/src-{:06}.mov\n", i,
                                i % 31, i);
         }
-        if (i % 4 == 0) {
+        // Anchors and aliases as people use them: one shared prompt and one shared reference list.
+        if (i == 4) {
+            out << "    prompt: &harbour Turn the sky into a sunset over the harbour, warm and calm\n";
+        } else if (i % 8 == 4) {
+            out << "    prompt: *harbour\n";
+        } else if (i % 8 == 0) {
             out << fmt::format("    prompt: Turn the sky into a sunset over the harbour, shot {} of the series\n", i);
         }
-        if (i % 5 == 0) {
+        if (i == 0) {
+            out << "    image_urls: &refs [https://cdn.example.com/ref/style.jpg, https://cdn.example.com/ref/palette.png]\n";
+        } else if (i % 10 == 5) {
+            out << "    image_urls: *refs\n";
+        } else if (i % 10 == 0) {
             out << fmt::format("    image_urls: [https://cdn.example.com/ref/{}.jpg, https://cdn.example.com/ref/{}.png]\n",
                                i % 97, i % 89);
         }

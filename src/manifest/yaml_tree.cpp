@@ -1,343 +1,332 @@
 #include "evobatch/manifest/yaml_tree.hpp"
 
+#include "detail/yaml_messages.hpp"
+#include "detail/yaml_source.hpp"
 #include "evobatch/util/utf8.hpp"
 
-#include <yaml.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <istream>
 #include <limits>
+#include <streambuf>
 #include <tuple>
-#include <unordered_map>
 #include <utility>
 
 namespace evobatch::manifest {
 
 namespace {
 
-Mark to_mark(yaml_mark_t const& m) {
-    return {static_cast<std::uint32_t>(m.line + 1), static_cast<std::uint32_t>(m.column + 1)};
-}
+using detail::ScalarStyle;
 
-bool is_null_text(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+constexpr std::string_view k_bom = "\xEF\xBB\xBF";
+constexpr std::string_view k_str_tag = "tag:yaml.org,2002:str";
 
-struct ParserHandle {
-    yaml_parser_t parser{};
-    ParserHandle() { yaml_parser_initialize(&parser); }
-    ~ParserHandle() { yaml_parser_delete(&parser); }
-    ParserHandle(ParserHandle const&) = delete;
-    ParserHandle& operator=(ParserHandle const&) = delete;
-};
-
-struct EventHandle {
-    yaml_event_t event{};
-    bool live = false;
-    ~EventHandle() { reset(); }
-    void reset() {
-        if (live) {
-            yaml_event_delete(&event);
-            live = false;
-        }
-    }
-};
-
-// libyaml's mark index counts characters; the text is UTF-8 bytes. Marks are asked for in
-// document order, so each walk goes on from the last one (an earlier mark starts over).
-class ByteOffsets {
+// An istream over the manifest's bytes, so yaml-cpp reads them without a copy.
+class MemoryBuffer : public std::streambuf {
 public:
-    explicit ByteOffsets(std::string_view text) : m_text(text) {}
-
-    std::size_t of(std::size_t char_index) noexcept {
-        if (char_index < m_chars) {
-            m_chars = 0;
-            m_bytes = 0;
-        }
-        for (; m_chars < char_index && m_bytes < m_text.size(); ++m_chars) {
-            do {
-                ++m_bytes;
-            } while (m_bytes < m_text.size() && is_continuation(m_text[m_bytes]));
-        }
-        return m_bytes;
+    explicit MemoryBuffer(std::string_view text) {
+        char* begin = const_cast<char*>(text.data()); // read only: the get area is never written
+        setg(begin, begin, begin + text.size());
     }
-
-private:
-    static bool is_continuation(char c) noexcept { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
-
-    std::string_view m_text;
-    std::size_t m_chars = 0;
-    std::size_t m_bytes = 0;
 };
 
-// The key that starts a block mapping line (`  - prompt: ...` gives "prompt"), or nothing.
-std::optional<std::string_view> key_of_line(std::string_view line) {
-    std::size_t start = line.find_first_not_of(' ');
-    while (start != std::string_view::npos && line.compare(start, 2, "- ") == 0) {
-        start = line.find_first_not_of(' ', start + 2);
+// Thrown from an event callback to stop yaml-cpp once the tree builder has recorded why.
+struct Refused {};
+
+struct SubtreeSize {
+    std::size_t nodes = 0;
+    std::size_t bytes = 0; // scalar text, which a node count does not see
+    std::size_t depth = 0;
+};
+
+SubtreeSize measure(YamlNode const& n) {
+    SubtreeSize size{1, n.value.size(), 0};
+    for (YamlNode const& c : n.children) {
+        SubtreeSize const s = measure(c);
+        size.nodes += s.nodes;
+        size.bytes += s.bytes;
+        size.depth = std::max(size.depth, s.depth);
     }
-    if (start == std::string_view::npos) {
-        return std::nullopt;
-    }
-    line.remove_prefix(start);
-    std::size_t const colon = line.find(": ");
-    if (colon == 0 || colon == std::string_view::npos) {
-        return std::nullopt;
-    }
-    std::string_view const key = line.substr(0, colon);
-    return key.substr(0, key.find_last_not_of(' ') + 1); // it starts with a non-blank
+    ++size.depth;
+    return size;
 }
 
-std::string parser_error_message(yaml_parser_t const& p, std::string_view text, std::size_t problem_offset,
-                                 bool with_context) {
-    std::string message = p.problem != nullptr ? p.problem : "malformed YAML";
-    if (p.context != nullptr && with_context) {
-        message += fmt::format(" {} that starts at line {}, column {}", p.context, p.context_mark.line + 1,
-                               p.context_mark.column + 1);
-    }
-    if (problem_offset < text.size() && text[problem_offset] == '\t') {
-        message += "; YAML does not allow tabs for indentation: use spaces";
-    }
-    return message;
-}
-
-class TreeBuilder {
+// Builds our tree from yaml-cpp's events (`YAML::Parser::HandleNextDocument`), which build no
+// nodes of their own. Each event carries where its node starts; the rest (how a scalar was
+// written, where it ends, an alias's name) is read from the text there.
+class TreeBuilder final : public YAML::EventHandler {
 public:
-    TreeBuilder(std::string_view text, YamlLimits limits) : m_text(text), m_limits(limits), m_offsets(text) {}
+    TreeBuilder(std::string_view text, YamlLimits limits)
+        : m_text(text), m_limits(limits), m_columns(text),
+          m_alias_byte_limit(limits.alias_expansion * text.size() + limits.alias_byte_allowance) {}
 
-    YamlParse run() {
-        ParserHandle handle;
-        yaml_parser_set_input_string(&handle.parser, reinterpret_cast<unsigned char const*>(m_text.data()),
-                                     m_text.size());
-        yaml_parser_set_encoding(&handle.parser, YAML_UTF8_ENCODING);
-        EventHandle ev;
-        for (;;) {
-            ev.reset();
-            if (yaml_parser_parse(&handle.parser, &ev.event) == 0) {
-                stop(to_mark(handle.parser.problem_mark), error_message(handle.parser));
-                return std::move(m_result);
-            }
-            ev.live = true;
-            if (!on_event(ev.event)) {
-                return std::move(m_result);
-            }
-            if (ev.event.type == YAML_STREAM_END_EVENT) {
-                return std::move(m_result);
-            }
+    YamlParse run(std::size_t offset_base) {
+        m_offset_base = offset_base;
+        if (auto const bad = detail::find_control_character(m_text)) {
+            auto const at = util::position_of(m_text, *bad);
+            fail(Mark{at.line, at.column},
+                 fmt::format("control character U+{:04X} is not allowed in YAML: remove it",
+                             static_cast<unsigned>(static_cast<unsigned char>(m_text[*bad]))));
+            return std::move(m_result);
         }
+        MemoryBuffer buffer(m_text);
+        std::istream in(&buffer);
+        try {
+            YAML::Parser parser(in);
+            if (parser.HandleNextDocument(*this)) {
+                m_after_document = true;
+                parser.HandleNextDocument(*this); // a second document is refused at its start
+            }
+        } catch (Refused const&) {
+            // m_result.error says why
+        } catch (YAML::Exception const& e) {
+            syntax_error(e.mark, e.msg);
+        }
+        return std::move(m_result);
+    }
+
+    void OnDocumentStart(YAML::Mark const& mark) override {
+        if (!m_after_document) {
+            return;
+        }
+        std::size_t const at = offset(mark);
+        bool const marker = m_text.substr(at, 3) == "---";
+        refuse(mark, marker ? "a second YAML document ('---') follows the first; a manifest is one document"
+                            : "this line is not part of the document above it: a list and a mapping cannot "
+                              "both be the top level; check its indentation");
+    }
+
+    void OnDocumentEnd() override {}
+
+    void OnNull(YAML::Mark const& mark, YAML::anchor_t anchor) override {
+        count_node(mark);
+        YamlNode node;
+        node.mark = to_mark(mark);
+        node.value = detail::null_word_at(m_text, detail::skip_properties(m_text, offset(mark)));
+        finish(std::move(node), anchor);
+    }
+
+    void OnScalar(YAML::Mark const& mark, std::string const& tag, YAML::anchor_t anchor,
+                  std::string const& value) override {
+        count_node(mark);
+        std::size_t const start = detail::skip_properties(m_text, offset(mark));
+        ScalarStyle const style = tag == "?" ? ScalarStyle::plain : detail::style_at(m_text, start);
+        bool const quote = style == ScalarStyle::single_quoted || style == ScalarStyle::double_quoted;
+        if (quote && !detail::quote_is_closed(m_text, start)) {
+            refuse(mark, fmt::format("the quoted scalar that starts here has no closing {0}: add the {0} where "
+                                     "the text should end",
+                                     m_text[start]));
+        }
+        YamlNode node;
+        node.mark = to_mark(mark);
+        node.value = value;
+        node.plain = style == ScalarStyle::plain;
+        // yaml-cpp's tag is `?` for a plain scalar, `!` for any other, or the one written (`!!str`).
+        node.quoted = !node.plain || tag == k_str_tag;
+        if (node.plain) {
+            node.end_offset = end_offset(detail::plain_end(m_text, start, value));
+        }
+        bool const null_text = detail::null_word_at(value, 0).size() == value.size(); // `!!null ~`
+        node.kind = !node.quoted && null_text ? NodeKind::null : NodeKind::scalar;
+        finish(std::move(node), anchor);
+    }
+
+    void OnSequenceStart(YAML::Mark const& mark, std::string const& /*tag*/, YAML::anchor_t anchor,
+                         YAML::EmitterStyle::value style) override {
+        open(mark, NodeKind::sequence, anchor, style);
+    }
+    void OnMapStart(YAML::Mark const& mark, std::string const& /*tag*/, YAML::anchor_t anchor,
+                    YAML::EmitterStyle::value style) override {
+        open(mark, NodeKind::mapping, anchor, style);
+    }
+    void OnSequenceEnd() override { close(); }
+    void OnMapEnd() override { close(); }
+
+    void OnAlias(YAML::Mark const& mark, YAML::anchor_t anchor) override {
+        std::string_view const name = detail::alias_name_at(m_text, offset(mark));
+        if (anchor >= m_anchors.size() || !m_anchors[anchor]) {
+            refuse(mark, fmt::format("alias '*{}' names no anchor defined before it (an anchor cannot be used "
+                                     "inside its own node)",
+                                     name));
+        }
+        Anchored const& anchored = *m_anchors[anchor];
+        if (m_stack.size() + anchored.size.depth > m_limits.max_depth + 1) {
+            refuse(mark, fmt::format("alias '*{}' nests the document deeper than {} levels", name,
+                                     m_limits.max_depth));
+        }
+        charge_alias(mark, name, anchored.size);
+        YamlNode copy = anchored.node;
+        copy.mark = to_mark(mark); // report problems in the copy where the alias stands
+        copy.end_offset = 0;       // but what follows its text is at the anchor, not here
+        finish(std::move(copy), YAML::NullAnchor);
     }
 
 private:
     struct Open {
         YamlNode node;
-        std::string anchor;
+        YAML::anchor_t anchor = YAML::NullAnchor;
         bool flow = false; // written `[...]` or `{...}`
     };
     struct Anchored {
         YamlNode node;
-        std::size_t nodes = 0; // size of the subtree, charged again at every alias
-        std::size_t depth = 0; // height of the subtree, so aliases cannot nest past max_depth
+        SubtreeSize size; // charged again at every alias
     };
 
-    // libyaml's words, with what to do where we can tell.
-    std::string error_message(yaml_parser_t const& parser) {
-        std::size_t const at = m_offsets.of(parser.problem_mark.index);
-        // libyaml's own context ("while parsing a flow node that starts at ...") points at the
-        // end of the input too; the hint names the real place instead.
-        std::string const unclosed = unclosed_flow_hint(parser);
-        return parser_error_message(parser, m_text, at, unclosed.empty()) + unclosed +
-               colon_in_value_hint(parser, at);
+    std::size_t offset(YAML::Mark const& mark) const noexcept {
+        return mark.pos < 0 ? m_text.size() : std::min(static_cast<std::size_t>(mark.pos), m_text.size());
     }
 
-    // `prompt: Replace the sky: make it stormy`: libyaml reads the second ': ' as a key's and
-    // refuses it. A value with a colon in it is what people mean, and quotes say so.
-    std::string colon_in_value_hint(yaml_parser_t const& parser, std::size_t at) const {
-        constexpr std::string_view k_problem = "mapping values are not allowed in this context";
-        if (parser.error != YAML_SCANNER_ERROR || parser.problem == nullptr ||
-            std::string_view(parser.problem) != k_problem) {
+    Mark to_mark(YAML::Mark const& mark) noexcept {
+        if (mark.is_null() || mark.line < 0) {
             return {};
         }
-        std::string_view const before = m_text.substr(0, at);
-        // No key on the error's own line (`a: b` then `  c: d`) is a key indented too far, not this.
-        auto const key = key_of_line(before.substr(before.find_last_of("\r\n") + 1));
-        if (!key) {
-            return {};
-        }
-        return fmt::format("; the value of '{}' contains ': ', so put the whole value in quotes "
-                           "({}: \"...\")",
-                           *key, *key);
+        return {static_cast<std::uint32_t>(mark.line + 1),
+                m_columns.at(offset(mark), static_cast<std::size_t>(std::max(mark.column, 0)))};
     }
 
-    // libyaml reports a `[` or `{` left open where the input ends, which may be hundreds of
-    // lines below it: name where it was opened.
-    std::string unclosed_flow_hint(yaml_parser_t const& parser) const {
-        // Only a parser error (a scanner error such as an open quote is its own cause), and
-        // only where nothing but white space follows. Marks count characters, not bytes.
+    // 0 (unknown) when the text did not match, or past 4 GiB; a manifest is at most 256 MiB.
+    std::uint32_t end_offset(std::optional<std::size_t> end) const noexcept {
+        if (!end) {
+            return 0;
+        }
+        std::size_t const at = *end + m_offset_base;
+        return at <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(at) : 0;
+    }
+
+    void fail(Mark mark, std::string message) {
+        m_result.root.reset();
+        m_result.error = YamlError{mark, std::move(message)};
+    }
+
+    [[noreturn]] void refuse(YAML::Mark const& mark, std::string message) {
+        fail(to_mark(mark), std::move(message));
+        throw Refused{};
+    }
+
+    void syntax_error(YAML::Mark const& mark, std::string const& problem) {
+        std::size_t const at = offset(mark);
+        std::string message = detail::explain_syntax_error(problem, m_text, at);
+        if (detail::is_unclosed_flow(problem)) {
+            if (std::string hint = unclosed_flow_hint(at); !hint.empty()) {
+                message = std::move(hint);
+            }
+        }
+        Mark place = to_mark(mark);
+        if (auto const tab = detail::tab_in_indentation(m_text, at)) {
+            auto const tab_at = util::position_of(m_text, *tab);
+            place = Mark{tab_at.line, tab_at.column};
+        }
+        fail(place, std::move(message));
+    }
+
+    // At the end of the input, a `[` or `{` left open may be hundreds of lines above: name it.
+    std::string unclosed_flow_hint(std::size_t at) const {
         std::size_t const last = m_text.find_last_not_of(" \t\r\n");
-        if (parser.error != YAML_PARSER_ERROR || last == std::string_view::npos) {
-            return {};
+        if (last != std::string_view::npos && at <= last) {
+            return {}; // something else follows: the error is about that place
         }
-        util::TextPosition const end = util::position_of(m_text, last);
-        Mark const at = to_mark(parser.problem_mark);
-        if (std::tie(at.line, at.column) <= std::tie(end.line, end.column)) {
-            return {};
-        }
-        auto const open =
-            std::find_if(m_stack.rbegin(), m_stack.rend(), [](Open const& o) { return o.flow; });
+        auto const open = std::find_if(m_stack.rbegin(), m_stack.rend(), [](Open const& o) { return o.flow; });
         if (open == m_stack.rend()) {
             return {};
         }
         bool const list = open->node.kind == NodeKind::sequence;
-        return fmt::format("; the {} opened with '{}' at line {}, column {} is never closed (add '{}')",
+        return fmt::format("the {} opened with '{}' at line {}, column {} is never closed (add '{}')",
                            list ? "list" : "mapping", list ? '[' : '{', open->node.mark.line,
                            open->node.mark.column, list ? ']' : '}');
     }
 
-    // 0 (unknown) past 4 GiB, where the offset would not fit; a manifest is at most 256 MiB.
-    std::uint32_t end_offset(yaml_mark_t const& end) {
-        std::size_t const offset = m_offsets.of(end.index);
-        return offset <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(offset) : 0;
-    }
-
-    bool stop(Mark mark, std::string message) {
-        m_result.root.reset();
-        m_result.error = YamlError{mark, std::move(message)};
-        return false;
-    }
-
-    static std::string anchor_of(yaml_char_t const* anchor) {
-        return anchor != nullptr ? std::string(reinterpret_cast<char const*>(anchor)) : std::string();
-    }
-
-    bool count_nodes(std::size_t n, Mark mark) {
-        m_nodes += n;
-        if (m_nodes > m_limits.max_nodes) {
-            return stop(mark, fmt::format("the document expands to more than {} nodes (through aliases?)",
-                                          m_limits.max_nodes));
+    void count_node(YAML::Mark const& mark) {
+        if (++m_nodes + m_alias_nodes > m_limits.max_nodes) {
+            refuse(mark, fmt::format("the document has more than {} nodes", m_limits.max_nodes));
         }
-        return true;
+    }
+
+    // An alias copies its anchor's whole subtree: what all copies add is bounded by what the
+    // text itself holds (a multiple of its nodes and bytes, plus an allowance), so a few lines
+    // of nested aliases cannot expand to gigabytes.
+    void charge_alias(YAML::Mark const& mark, std::string_view name, SubtreeSize size) {
+        m_alias_nodes += size.nodes;
+        m_alias_bytes += size.bytes;
+        std::size_t const node_limit = m_limits.alias_expansion * m_nodes + m_limits.alias_node_allowance;
+        if (m_alias_nodes > node_limit || m_alias_bytes > m_alias_byte_limit ||
+            m_nodes + m_alias_nodes > m_limits.max_nodes) {
+            refuse(mark, fmt::format("alias '*{}' expands the document far beyond what it holds ({} nodes and "
+                                     "{} bytes copied by aliases so far); a manifest needs aliases only for "
+                                     "shared settings: write the copies out, or use `defaults:`",
+                                     name, m_alias_nodes, m_alias_bytes));
+        }
+    }
+
+    void open(YAML::Mark const& mark, NodeKind kind, YAML::anchor_t anchor, YAML::EmitterStyle::value style) {
+        // Refused before yaml-cpp recurses any deeper (its parser recurses per level).
+        if (m_stack.size() >= m_limits.max_depth) {
+            refuse(mark, fmt::format("nesting is deeper than {} levels", m_limits.max_depth));
+        }
+        count_node(mark);
+        Open node;
+        node.node.mark = to_mark(mark);
+        node.node.kind = kind;
+        node.anchor = anchor;
+        node.flow = style == YAML::EmitterStyle::Flow;
+        m_stack.push_back(std::move(node));
+    }
+
+    void close() {
+        Open done = std::move(m_stack.back());
+        m_stack.pop_back();
+        finish(std::move(done.node), done.anchor);
     }
 
     // Attaches a finished node to its parent, or makes it the document root.
-    bool finish(YamlNode node, std::string const& anchor) {
-        if (!anchor.empty()) {
-            m_anchors.insert_or_assign(anchor, Anchored{node, tree_size(node), tree_depth(node)});
+    void finish(YamlNode node, YAML::anchor_t anchor) {
+        if (anchor != YAML::NullAnchor) {
+            if (anchor >= m_anchors.size()) {
+                m_anchors.resize(anchor + 1);
+            }
+            SubtreeSize const size = measure(node);
+            m_anchors[anchor] = Anchored{node, size};
         }
         if (m_stack.empty()) {
             m_result.root = std::move(node);
-            return true;
+            return;
         }
         YamlNode& parent = m_stack.back().node;
         bool const is_mapping_value = parent.kind == NodeKind::mapping && parent.children.size() % 2 == 1;
         if (is_mapping_value && node.kind == NodeKind::null && node.value.empty()) {
-            // `key:` with nothing after it: libyaml places the empty value past the colon or on
-            // the next line; the key is where people look.
+            // `key:` with nothing after it: the parser places the empty value at whatever comes
+            // next; the key is where people look.
             node.mark = parent.children.back().mark;
         }
         parent.children.push_back(std::move(node));
-        return true;
-    }
-
-    static std::size_t tree_size(YamlNode const& n) {
-        std::size_t total = 1;
-        for (YamlNode const& c : n.children) {
-            total += tree_size(c);
-        }
-        return total;
-    }
-
-    static std::size_t tree_depth(YamlNode const& n) {
-        std::size_t deepest = 0;
-        for (YamlNode const& c : n.children) {
-            deepest = std::max(deepest, tree_depth(c));
-        }
-        return deepest + 1;
-    }
-
-    bool on_event(yaml_event_t const& e) {
-        Mark const mark = to_mark(e.start_mark);
-        switch (e.type) {
-        case YAML_DOCUMENT_START_EVENT:
-            if (++m_documents > 1) {
-                return stop(mark, "a second YAML document ('---') follows the first; a manifest is one document");
-            }
-            return true;
-        case YAML_SCALAR_EVENT: {
-            if (!count_nodes(1, mark)) {
-                return false;
-            }
-            YamlNode node;
-            node.mark = mark;
-            node.value.assign(reinterpret_cast<char const*>(e.data.scalar.value), e.data.scalar.length);
-            bool const explicit_str =
-                e.data.scalar.tag != nullptr &&
-                std::string_view(reinterpret_cast<char const*>(e.data.scalar.tag)) == YAML_STR_TAG;
-            node.plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-            node.quoted = !node.plain || explicit_str;
-            node.end_offset = end_offset(e.end_mark);
-            node.kind = !node.quoted && is_null_text(node.value) ? NodeKind::null : NodeKind::scalar;
-            return finish(std::move(node), anchor_of(e.data.scalar.anchor));
-        }
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT: {
-            if (m_stack.size() >= m_limits.max_depth) {
-                return stop(mark, fmt::format("nesting is deeper than {} levels", m_limits.max_depth));
-            }
-            if (!count_nodes(1, mark)) {
-                return false;
-            }
-            Open open;
-            open.node.mark = mark;
-            open.node.kind = e.type == YAML_SEQUENCE_START_EVENT ? NodeKind::sequence : NodeKind::mapping;
-            open.anchor = anchor_of(e.type == YAML_SEQUENCE_START_EVENT ? e.data.sequence_start.anchor
-                                                                         : e.data.mapping_start.anchor);
-            open.flow = e.type == YAML_SEQUENCE_START_EVENT
-                            ? e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
-                            : e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
-            m_stack.push_back(std::move(open));
-            return true;
-        }
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT: {
-            Open open = std::move(m_stack.back());
-            m_stack.pop_back();
-            return finish(std::move(open.node), open.anchor);
-        }
-        case YAML_ALIAS_EVENT: {
-            std::string const name = anchor_of(e.data.alias.anchor);
-            auto const it = m_anchors.find(name);
-            if (it == m_anchors.end()) {
-                return stop(mark, fmt::format("alias '*{}' names no anchor defined before it", name));
-            }
-            if (m_stack.size() + it->second.depth > m_limits.max_depth + 1) {
-                return stop(mark, fmt::format("alias '*{}' nests the document deeper than {} levels", name,
-                                              m_limits.max_depth));
-            }
-            if (!count_nodes(it->second.nodes, mark)) {
-                return false;
-            }
-            YamlNode copy = it->second.node;
-            copy.mark = mark; // report problems in the copy where the alias stands
-            copy.end_offset = 0; // but what follows its text is at the anchor, not here
-            return finish(std::move(copy), {});
-        }
-        default:
-            return true;
-        }
     }
 
     std::string_view m_text;
     YamlLimits m_limits;
-    ByteOffsets m_offsets;
+    detail::CharColumns m_columns;
+    std::size_t m_alias_byte_limit;
+    std::size_t m_offset_base = 0; // bytes before m_text in what callers index (a BOM)
     YamlParse m_result;
     std::vector<Open> m_stack;
-    std::unordered_map<std::string, Anchored> m_anchors;
+    std::vector<std::optional<Anchored>> m_anchors; // by yaml-cpp's anchor number
     std::size_t m_nodes = 0;
-    int m_documents = 0;
+    std::size_t m_alias_nodes = 0;
+    std::size_t m_alias_bytes = 0;
+    bool m_after_document = false;
 };
 
 } // namespace
 
-YamlParse parse_yaml(std::string_view text, YamlLimits limits) { return TreeBuilder(text, limits).run(); }
+YamlParse parse_yaml(std::string_view text, YamlLimits limits) {
+    // yaml-cpp skips a byte order mark but counts its offsets from after it.
+    std::size_t const bom = text.starts_with(k_bom) ? k_bom.size() : 0;
+    return TreeBuilder(text.substr(bom), limits).run(bom);
+}
 
 std::string_view describe(NodeKind kind) noexcept {
     switch (kind) {

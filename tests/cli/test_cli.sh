@@ -268,7 +268,7 @@ check "a positive api.credits_per_usd validates (0)" test "$rc" -eq 0 -a -z "$er
 one_video "$work/colon.yaml" 'defaults:' '  prompt: Replace the sky: make it stormy'
 run "$bin" validate "$work/colon.yaml"
 check "a plain value with ': ' in it is bad input (2)" test "$rc" -eq 2
-check "libyaml's error keeps its position and says to quote the value" \
+check "a YAML syntax error keeps its position and says to quote the value" \
   grep -qF "$work/colon.yaml:3:26: error: invalid YAML: mapping values are not allowed in this context; the value of 'prompt' contains ': ', so put the whole value in quotes (prompt: \"...\")" <<<"$err"
 one_video "$work/cut.yaml" 'defaults:' '  prompt: Make it look like take #2'
 run "$bin" validate "$work/cut.yaml"
