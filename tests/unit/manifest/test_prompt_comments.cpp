@@ -98,6 +98,18 @@ BOOST_AUTO_TEST_CASE(the_suggested_quoting_keeps_the_whole_prompt) {
     BOOST_TEST(fixed.manifest->jobs[0].prompt == "Say \"hi\" \\o/ like take #2");
 }
 
+BOOST_AUTO_TEST_CASE(reads_a_manifest_saved_with_a_byte_order_mark) {
+    // Windows editors write one; offsets into the text must still count it.
+    std::string const yaml = "\xEF\xBB\xBF" + with_default_prompt("  prompt: Make it look like take #2\r\n");
+    auto const r = load_text(yaml);
+    BOOST_TEST_INFO(all_messages(r));
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r.manifest->jobs[0].prompt == "Make it look like take");
+    BOOST_REQUIRE(r.diagnostics.size() == 1u);
+    BOOST_TEST(r.diagnostics[0].line == 3u);
+    BOOST_TEST(r.diagnostics[0].message.find("#2") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(stays_quiet_where_nothing_is_cut) {
     char const* const k_prompt_lines[] = {
         "  prompt: \"Make it look like take #2\"\n", // double-quoted
