@@ -22,31 +22,15 @@ import sys
 import tempfile
 
 import simproc
+from simproc import sim_file
 
 RUN_LIMIT_S = 60
 FILE_BYTES = 64 * 1024
-MASK = (1 << 64) - 1
-# The 32-byte MP4 `ftyp` box every simulator file starts with (src/sim/file_content.cpp).
-VIDEO_BOX = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41"
 
 
 def fail(reason):
     print(f"download_safety: {reason}", file=sys.stderr)
     sys.exit(1)
-
-
-def sim_file(task_id, size):
-    """The simulator's result file of `task_id` (src/sim/file_content.cpp, written out again)."""
-    seed = 0xCBF29CE484222325
-    for c in task_id.encode():
-        seed = ((seed ^ c) * 0x100000001B3) & MASK
-    out = bytearray()
-    for k in range((size + 7) // 8):
-        z = ((seed ^ ((k * 0x9E3779B97F4A7C15) & MASK)) * 0xBF58476D1CE4E5B9) & MASK
-        out += (z ^ (z >> 29)).to_bytes(8, "little")
-    del out[size:]
-    out[:len(VIDEO_BOX)] = VIDEO_BOX[:size]
-    return bytes(out)
 
 
 def run_batch(command, env):

@@ -1,11 +1,15 @@
 """Shared by the black-box tests: a separate `evobatch sim` process (it prints
-`listening URL ca=FILE` on its first line), the manifests they run against it, and reading
-the JSON Lines files (ledger, simulator log and state) a run leaves behind."""
+`listening URL ca=FILE` on its first line), the result files it serves, the manifests they run
+against it, and reading the JSON Lines files (ledger, simulator log and state) a run leaves behind."""
 import json
 import os
 import signal
 import subprocess
 import time
+
+MASK = (1 << 64) - 1
+# The 32-byte MP4 `ftyp` box every simulator file starts with (src/sim/file_content.cpp).
+VIDEO_BOX = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41"
 
 
 def start_simulator(binary, args, env):
@@ -32,9 +36,23 @@ def stop_simulator(sim, timeout=20):
     return err
 
 
-def write_manifest(path, jobs, limits, api=None, prompt="Make it cinematic", output=None):
+def sim_file(task_id, size):
+    """The simulator's result file of `task_id` (src/sim/file_content.cpp, written out again)."""
+    seed = 0xCBF29CE484222325
+    for c in task_id.encode():
+        seed = ((seed ^ c) * 0x100000001B3) & MASK
+    out = bytearray()
+    for k in range((size + 7) // 8):
+        z = ((seed ^ ((k * 0x9E3779B97F4A7C15) & MASK)) * 0xBF58476D1CE4E5B9) & MASK
+        out += (z ^ (z >> 29)).to_bytes(8, "little")
+    del out[size:]
+    out[:len(VIDEO_BOX)] = VIDEO_BOX[:size]
+    return bytes(out)
+
+
+def write_manifest(path, jobs, limits, api=None, prompt="Make it cinematic", output=None, prompts=None):
     """A manifest of `jobs` [(id, video URL)] with the `limits` (and `api`, `output`) mappings, in
-    flow style."""
+    flow style; `prompts` {id: prompt} gives some jobs a prompt of their own."""
     with open(path, "w", encoding="utf-8") as f:
         f.write("version: 1\n")
         if api:
@@ -46,6 +64,8 @@ def write_manifest(path, jobs, limits, api=None, prompt="Make it cinematic", out
         f.write("jobs:\n")
         for job, video in jobs:
             f.write(f"  - id: {job}\n    video: {video}\n")
+            if prompts and job in prompts:
+                f.write(f"    prompt: {prompts[job]}\n")
 
 
 def read_jsonl(path):
