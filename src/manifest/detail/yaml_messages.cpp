@@ -53,17 +53,24 @@ std::optional<std::string_view> key_of_line(std::string_view line) {
     return key.substr(0, key.find_last_not_of(' ') + 1); // it starts with a non-blank
 }
 
-// `prompt: Replace the sky: make it stormy`: the second ': ' reads as a key's. A value with a
-// colon in it is what people mean, and quotes say so.
-std::string colon_in_value_hint(std::string_view text, std::size_t at) {
+// yaml-cpp's "illegal map value" has two usual causes, told apart by the text before the ':'.
+std::string map_value_hint(std::string_view text, std::size_t at) {
     std::string_view const before = text.substr(0, at);
-    // No key on the error's own line (`a: b` then `  c: d`) is a key indented too far, not this.
-    auto const key = key_of_line(before.substr(before.find_last_of("\r\n") + 1));
-    if (!key) {
-        return {};
+    std::string_view const line = before.substr(before.find_last_of("\r\n") + 1);
+    // `prompt: Replace the sky: make it stormy`: the second ': ' reads as a key's. A value with
+    // a colon in it is what people mean, and quotes say so.
+    if (auto const key = key_of_line(line)) {
+        return fmt::format("; the value of '{}' contains ': ', so put the whole value in quotes ({}: \"...\")",
+                           *key, *key);
     }
-    return fmt::format("; the value of '{}' contains ': ', so put the whole value in quotes ({}: \"...\")", *key,
-                       *key);
+    // `  prompt: y` under `- video: x` with more spaces than its sibling keys.
+    std::size_t const start = line.find_first_not_of(" -");
+    if (start != std::string_view::npos && start > 0 && line.find_first_of(" \t", start) == std::string_view::npos) {
+        return fmt::format("; '{}' is indented further than the key above it: keys of one mapping start in the "
+                           "same column",
+                           line.substr(start));
+    }
+    return {};
 }
 
 std::string base_message(std::string_view problem) {
@@ -100,7 +107,7 @@ bool is_unclosed_flow(std::string_view problem) noexcept { return problem == k_s
 std::string explain_syntax_error(std::string_view problem, std::string_view text, std::size_t at) {
     std::string message = base_message(problem);
     if (problem == k_map_value) {
-        message += colon_in_value_hint(text, at);
+        message += map_value_hint(text, at);
     }
     if (problem == k_unknown_anchor) {
         message = fmt::format("alias '*{}' names no anchor defined before it", alias_name_at(text, at));

@@ -286,6 +286,10 @@ BOOST_AUTO_TEST_CASE(says_to_quote_a_value_with_a_colon_in_it) {
     auto const indented = parse_yaml("a: b\n  c: d\n");
     BOOST_REQUIRE(indented.error);
     BOOST_TEST(indented.error->message.find("quotes") == std::string::npos);
+    BOOST_TEST(indented.error->message.find("'c' is indented further than the key above it") != std::string::npos);
+    auto const deeper = parse_yaml("jobs:\n  - video: x\n      prompt: y\n");
+    BOOST_REQUIRE(deeper.error);
+    BOOST_TEST(deeper.error->message.find("'prompt' is indented further") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(finds_a_tab_after_text_that_is_not_ascii) {
