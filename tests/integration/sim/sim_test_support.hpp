@@ -23,6 +23,13 @@ namespace evobatch::test {
 
 inline constexpr char const* k_video = "https://cdn.example.com/clips/beach-01.mp4";
 
+// A simulator whose task clock runs `time_scale` times real time (0: tasks finish at once).
+inline sim::SimOptions fast(double time_scale = 0.001) {
+    sim::SimOptions o;
+    o.time_scale = time_scale;
+    return o;
+}
+
 inline std::string create_body(std::string video = k_video, std::string prompt = "Make it look like film") {
     api::CreateRequest r;
     r.model = "kling-o1-video-edit-fast";

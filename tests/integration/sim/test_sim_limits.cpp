@@ -23,12 +23,6 @@ namespace {
 
 constexpr char const* k_key = "sim-test-key-0123456789";
 
-sim::SimOptions fast(double time_scale = 0.001) {
-    sim::SimOptions o;
-    o.time_scale = time_scale;
-    return o;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(sim_limits)

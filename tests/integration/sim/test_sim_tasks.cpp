@@ -43,12 +43,6 @@ std::int64_t cost_of(std::string const& video) {
     return api::credits_for_duration(sim::TaskBook::video_duration_of(video));
 }
 
-sim::SimOptions fast(double time_scale = 0.001) {
-    sim::SimOptions o;
-    o.time_scale = time_scale;
-    return o;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(sim_tasks)
