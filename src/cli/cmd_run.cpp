@@ -310,7 +310,7 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched:
         if (h->phase == ledger::JobPhase::failed && !next.starts[i].decision.changed) {
             e.failed_fixable += h->error && !sched::is_retryable_task_error(h->error->code) ? 0 : 1;
         }
-        for (ledger::Download const* f : sched::files_on_disk(*h)) {
+        for (ledger::Download const* f : sched::files_on_disk(*h, next.disk)) {
             ++s.downloaded;
             s.download_bytes += f->bytes;
         }

@@ -48,13 +48,14 @@ TaskRun run_of(ledger::Attempt const& a, bool current) {
 
 // The attempt's result files as every command counts them (sched::recorded_files: the latest
 // record per result), each marked with whether it is still on disk.
-void add_files(Row& row, ledger::Attempt const& a, std::string_view job) {
+void add_files(Row& row, ledger::Attempt const& a, std::string_view job, sched::DiskSnapshot const& disk) {
     for (ledger::Download const* d : sched::recorded_files(a, job)) {
-        row.files.push_back(ResultFile{d->file, d->bytes, d->sha256, a.version, sched::on_disk(*d)});
+        row.files.push_back(ResultFile{d->file, d->bytes, d->sha256, a.version, disk.holds(*d)});
     }
 }
 
-Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeDecision const& d) {
+Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeDecision const& d,
+           sched::DiskSnapshot const& disk) {
     Row row;
     row.id = job.id;
     row.state = std::string(sched::state_name(h, d));
@@ -71,12 +72,12 @@ Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeD
     }
     for (ledger::Attempt const& a : h->earlier) {
         row.runs.push_back(run_of(a, false));
-        add_files(row, a, job.id);
+        add_files(row, a, job.id, disk);
     }
     if (!h->key.empty() || !h->task.empty()) {
         row.runs.push_back(run_of(*h, true));
     }
-    add_files(row, *h, job.id);
+    add_files(row, *h, job.id, disk);
     sched::CreditTotals const c = sched::credits_of(*h);
     row.credits = c.charged + c.reserved;
     row.refunded = c.refunded;
@@ -130,7 +131,7 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
     };
     for (std::size_t i = 0; i < manifest.jobs.size(); ++i) {
         manifest::Job const& job = manifest.jobs[i];
-        add_row(row_of(job, replay.find(job.id), resume.starts[i].decision));
+        add_row(row_of(job, replay.find(job.id), resume.starts[i].decision, resume.disk));
     }
     // Jobs the manifest no longer has: their tasks were paid for all the same (after the
     // manifest's rows, in the ledger's order; no prompt or video: the manifest held them).
@@ -144,7 +145,7 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
         }
         manifest::Job gone;
         gone.id = h.job;
-        Row row = row_of(gone, &h, sched::ResumeDecision{});
+        Row row = row_of(gone, &h, sched::ResumeDecision{}, resume.disk);
         row.state = "removed";
         row.note = fmt::format("no longer in the manifest (its request was {}); `run` still polls a running task of "
                                "it and downloads its results",

@@ -36,8 +36,9 @@ bool worth_a_new_attempt(std::string_view code) {
 
 // Whether a completed attempt's result files still need downloading (or can no longer be), as
 // `d.download`/`d.expired`/`d.expiring_soon` with the reason in `d.why`. Only with downloads on.
-void check_results(ledger::Attempt const& a, std::string_view job, ResumeOptions const& options, ResumeDecision& d) {
-    if (!options.downloads || files_on_disk(a, job).size() == a.results.size()) {
+void check_results(ledger::Attempt const& a, std::string_view job, ResumeOptions const& options,
+                   DiskSnapshot const& disk, ResumeDecision& d) {
+    if (!options.downloads || files_on_disk(a, job, disk).size() == a.results.size()) {
         return;
     }
     auto const age = std::chrono::milliseconds(options.now_ms - a.finished_t_ms);
@@ -60,7 +61,8 @@ bool maybe_paid(ledger::Attempt const& a) {
 // file names) before the new request may be paid for. When any earlier request was, or may have
 // been, paid for, the new one is sent only when asked (--rerun-changed), and not before the
 // latest earlier request's results are on disk: a later run could no longer fetch them.
-ResumeDecision decide_changed(ledger::JobHistory const& h, std::string_view job_id, ResumeOptions const& options) {
+ResumeDecision decide_changed(ledger::JobHistory const& h, std::string_view job_id, ResumeOptions const& options,
+                              DiskSnapshot const& disk) {
     using ledger::JobPhase;
     ResumeDecision d{ResumeAction::submit, 1, true, "the manifest entry changed since the ledger recorded it"};
     if (h.phase == JobPhase::running) {
@@ -76,7 +78,7 @@ ResumeDecision decide_changed(ledger::JobHistory const& h, std::string_view job_
     }
     bool const asked = options.rerun_all_changed || options.rerun_changed.count(std::string(job_id)) > 0;
     if (h.phase == JobPhase::completed) {
-        check_results(h, job_id, options, d);
+        check_results(h, job_id, options, disk, d);
     }
     if (asked && !d.download) {
         d.rerun = true;
@@ -99,7 +101,8 @@ ResumeDecision decide_changed(ledger::JobHistory const& h, std::string_view job_
 
 // A job the manifest no longer has: its paid task is still polled to the end and its results
 // downloaded (a removed line in a manifest must not lose a result), but nothing is sent for it.
-std::optional<JobStart> removed_start(ledger::JobHistory const& h, ResumeOptions const& options) {
+std::optional<JobStart> removed_start(ledger::JobHistory const& h, ResumeOptions const& options,
+                                      DiskSnapshot const& disk) {
     ResumeDecision d{ResumeAction::hold, h.attempt, true, "no longer in the manifest"};
     if (h.phase == ledger::JobPhase::running) {
         d.action = ResumeAction::poll;
@@ -107,7 +110,7 @@ std::optional<JobStart> removed_start(ledger::JobHistory const& h, ResumeOptions
         return JobStart{std::move(d), &h, h.version, true};
     }
     if (h.phase == ledger::JobPhase::completed) {
-        check_results(h, h.job, options, d);
+        check_results(h, h.job, options, disk, d);
         if (d.download) {
             d.why = "no longer in the manifest, its results not on disk yet: downloaded";
             return JobStart{std::move(d), &h, h.version, true};
@@ -132,24 +135,47 @@ std::vector<ledger::Download const*> recorded_files(ledger::Attempt const& a, st
     return files;
 }
 
-bool on_disk(ledger::Download const& file) {
-    std::error_code ec;
-    return std::filesystem::file_size(file.file, ec) == file.bytes && !ec;
+DiskSnapshot DiskSnapshot::of(ledger::Replay const& replay) {
+    DiskSnapshot disk;
+    auto const look = [&](ledger::Attempt const& a) {
+        for (ledger::Download const& d : a.downloads) {
+            if (disk.m_bytes.count(d.file) == 0) {
+                std::error_code ec;
+                auto const bytes = std::filesystem::file_size(d.file, ec);
+                if (!ec) {
+                    disk.m_bytes.emplace(d.file, bytes);
+                }
+            }
+        }
+    };
+    for (ledger::JobHistory const& h : replay.jobs) {
+        std::for_each(h.earlier.begin(), h.earlier.end(), look);
+        look(h);
+    }
+    return disk;
 }
 
-std::vector<ledger::Download const*> files_on_disk(ledger::Attempt const& a, std::string_view job) {
+void DiskSnapshot::put(std::string path, std::uintmax_t bytes) { m_bytes.insert_or_assign(std::move(path), bytes); }
+
+bool DiskSnapshot::holds(ledger::Download const& file) const {
+    auto const it = m_bytes.find(file.file);
+    return it != m_bytes.end() && it->second == file.bytes;
+}
+
+std::vector<ledger::Download const*> files_on_disk(ledger::Attempt const& a, std::string_view job,
+                                                   DiskSnapshot const& disk) {
     std::vector<ledger::Download const*> files = recorded_files(a, job);
-    std::erase_if(files, [](ledger::Download const* f) { return !on_disk(*f); });
+    std::erase_if(files, [&](ledger::Download const* f) { return !disk.holds(*f); });
     return files;
 }
 
-std::vector<ledger::Download const*> files_on_disk(ledger::JobHistory const& h) {
+std::vector<ledger::Download const*> files_on_disk(ledger::JobHistory const& h, DiskSnapshot const& disk) {
     std::vector<ledger::Download const*> files;
     for (ledger::Attempt const& a : h.earlier) {
-        auto const more = files_on_disk(a, h.job);
+        auto const more = files_on_disk(a, h.job, disk);
         files.insert(files.end(), more.begin(), more.end());
     }
-    auto const current = files_on_disk(h, h.job);
+    auto const current = files_on_disk(h, h.job, disk);
     files.insert(files.end(), current.begin(), current.end());
     return files;
 }
@@ -176,13 +202,13 @@ std::string_view to_string(ResumeAction action) noexcept {
 }
 
 ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_id, std::string_view request_digest,
-                             ResumeOptions const& options) {
+                             ResumeOptions const& options, DiskSnapshot const& disk) {
     using ledger::JobPhase;
     if (h == nullptr) {
         return {};
     }
     if (h->req != request_digest) {
-        return decide_changed(*h, job_id, options);
+        return decide_changed(*h, job_id, options, disk);
     }
     bool const resubmit_asked =
         options.resubmit_all_uncertain || options.resubmit_uncertain.count(std::string(job_id)) > 0;
@@ -195,7 +221,7 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
     switch (h->phase) {
     case JobPhase::completed: {
         ResumeDecision d{ResumeAction::done, h->attempt, false, {}};
-        check_results(*h, h->job, options, d);
+        check_results(*h, h->job, options, disk, d);
         return d;
     }
     case JobPhase::running: return {ResumeAction::poll, h->attempt, false, {}};
@@ -246,8 +272,9 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
 }
 
 ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay const& replay,
-                       ResumeOptions const& options) {
+                       ResumeOptions const& options, DiskSnapshot const* disk) {
     ResumePlan plan;
+    plan.disk = disk != nullptr ? *disk : DiskSnapshot::of(replay);
     plan.starts.reserve(jobs.size());
     plan.credits = credits_of(replay);
     plan.credits_carried = plan.credits.against_ceiling();
@@ -255,7 +282,7 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
     for (manifest::Job const& job : jobs) {
         in_manifest.insert(job.id);
         ledger::JobHistory const* h = replay.find(job.id);
-        ResumeDecision d = decide_resume(h, job.id, request_digest(request_of(job)), options);
+        ResumeDecision d = decide_resume(h, job.id, request_digest(request_of(job)), options, plan.disk);
         plan.changed += d.changed ? 1 : 0;
         switch (d.action) {
         case ResumeAction::submit:
@@ -298,7 +325,7 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
             continue;
         }
         ++plan.not_in_manifest;
-        if (auto start = removed_start(h, options)) {
+        if (auto start = removed_start(h, options, plan.disk)) {
             plan.removed_running += start->decision.action == ResumeAction::poll ? 1 : 0;
             plan.removed_to_download += start->decision.download ? 1 : 0;
             plan.removed.push_back(std::move(*start));

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace evobatch::ledger {
@@ -61,6 +62,21 @@ inline constexpr std::chrono::hours k_result_validity{24};
 // `plan` and `status` warn about links that expire sooner than this.
 inline constexpr std::chrono::hours k_expiry_warning{2};
 
+// The result files the ledger records, as the disk holds them: read once (a stat per recorded
+// file) before any decision, so decide_resume() and every file count read no filesystem and a
+// test can hand them whatever disk it means.
+class DiskSnapshot {
+public:
+    static DiskSnapshot of(ledger::Replay const& replay); // every file a `downloaded` event names
+    void put(std::string path, std::uintmax_t bytes);     // a file as it is (tests)
+    // There, with the size its `downloaded` event recorded. Cheap enough for `plan` and
+    // `status`; `run` also checks each file's hash and downloads a changed one.
+    [[nodiscard]] bool holds(ledger::Download const& file) const;
+
+private:
+    std::unordered_map<std::string, std::uintmax_t> m_bytes; // path as recorded -> size now
+};
+
 struct ResumeDecision {
     ResumeAction action = ResumeAction::submit;
     int attempt = 1;      // the attempt the action sends or polls
@@ -75,24 +91,22 @@ struct ResumeDecision {
 };
 
 // `history` is the ledger's record of the job (nullptr: never seen); `request_digest` is the
-// job's normalized request now. With options.downloads, looks at the output folder: a result
-// counts as downloaded when the ledger says so and its file is there with the recorded size.
+// job's normalized request now. With options.downloads, a result counts as downloaded when the
+// ledger says so and `disk` holds its file with the recorded size.
 ResumeDecision decide_resume(ledger::JobHistory const* history, std::string_view job_id,
-                             std::string_view request_digest, ResumeOptions const& options);
+                             std::string_view request_digest, ResumeOptions const& options,
+                             DiskSnapshot const& disk);
 
 // The result files of a completed attempt as its `downloaded` events recorded them: the latest
 // event per result URL, matched by name (`run --output-dir` may have put them in another folder
 // than output.dir); a result never downloaded is left out. Every command counts files this way.
 std::vector<ledger::Download const*> recorded_files(ledger::Attempt const& attempt, std::string_view job);
 
-// Whether a recorded file is there with its recorded size. Cheap enough for `plan` and `status`;
-// `run` also checks each file's hash and downloads a changed one.
-bool on_disk(ledger::Download const& file);
-
-// recorded_files() that are on_disk(): of one attempt, or of every attempt of a job (earlier
+// recorded_files() that `disk` holds: of one attempt, or of every attempt of a job (earlier
 // requests' included: their results are as paid for as the latest).
-std::vector<ledger::Download const*> files_on_disk(ledger::Attempt const& attempt, std::string_view job);
-std::vector<ledger::Download const*> files_on_disk(ledger::JobHistory const& history);
+std::vector<ledger::Download const*> files_on_disk(ledger::Attempt const& attempt, std::string_view job,
+                                                   DiskSnapshot const& disk);
+std::vector<ledger::Download const*> files_on_disk(ledger::JobHistory const& history, DiskSnapshot const& disk);
 
 // How `status` and `report` name where a job stands: new (the ledger never saw it), changed (the
 // manifest entry differs from the ledger's latest request), else the ledger's phase.
@@ -123,12 +137,14 @@ struct ResumePlan {
     std::vector<JobStart> removed;
     std::size_t removed_running = 0, removed_to_download = 0;
     CreditTotals credits;              // the whole ledger's (credits.hpp), jobs outside the manifest included
+    DiskSnapshot disk;                 // the recorded result files as the decisions saw them
     // What counts against limits.max_credits before the run sends anything: the ledger's
     // against_ceiling(), less the creates this run sends again (it reserves those itself).
     std::int64_t credits_carried = 0;
 };
 
+// Takes the DiskSnapshot of `replay` itself (plan.disk), or uses `disk` when given (tests).
 ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay const& replay,
-                       ResumeOptions const& options);
+                       ResumeOptions const& options, DiskSnapshot const* disk = nullptr);
 
 } // namespace evobatch::sched

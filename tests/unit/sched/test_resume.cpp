@@ -1,5 +1,6 @@
 #include "evobatch/sched/resume.hpp"
 
+#include "evobatch/download/result_file.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/request_of.hpp"
@@ -40,7 +41,7 @@ ledger::JobHistory history(JobPhase phase, int attempt = 1) {
 }
 
 ResumeDecision decide(ledger::JobHistory const& h, ResumeOptions const& o = options()) {
-    return decide_resume(&h, "clip-1", "digest-1", o);
+    return decide_resume(&h, "clip-1", "digest-1", o, DiskSnapshot{});
 }
 
 } // namespace
@@ -48,7 +49,7 @@ ResumeDecision decide(ledger::JobHistory const& h, ResumeOptions const& o = opti
 BOOST_AUTO_TEST_SUITE(resume_rules)
 
 BOOST_AUTO_TEST_CASE(an_unknown_job_is_submitted_as_a_first_attempt) {
-    auto const d = decide_resume(nullptr, "clip-1", "digest-1", options());
+    auto const d = decide_resume(nullptr, "clip-1", "digest-1", options(), DiskSnapshot{});
     BOOST_TEST((d.action == ResumeAction::submit));
     BOOST_TEST(d.attempt == 1);
     BOOST_TEST(!d.changed);
@@ -58,27 +59,27 @@ BOOST_AUTO_TEST_CASE(an_unknown_job_is_submitted_as_a_first_attempt) {
 BOOST_DATA_TEST_CASE(a_changed_request_after_a_paid_one_waits_for_rerun_changed,
                      bdata::make({JobPhase::completed, JobPhase::submitting, JobPhase::uncertain}), phase) {
     auto const h = history(phase, 2);
-    auto d = decide_resume(&h, "clip-1", "digest-2", options());
+    auto d = decide_resume(&h, "clip-1", "digest-2", options(), DiskSnapshot{});
     BOOST_TEST((d.action == ResumeAction::hold));
     BOOST_TEST(d.changed);
     BOOST_TEST(!d.rerun);
     BOOST_TEST(d.why.find("--rerun-changed") != std::string::npos);
     auto o = options();
     o.rerun_changed = {"clip-1"};
-    d = decide_resume(&h, "clip-1", "digest-2", o);
+    d = decide_resume(&h, "clip-1", "digest-2", o, DiskSnapshot{});
     BOOST_TEST((d.action == ResumeAction::submit));
     BOOST_TEST(d.attempt == 1);
     BOOST_TEST(d.rerun);
     o.rerun_changed = {"clip-9"}; // another job named: this one still waits
-    BOOST_TEST((decide_resume(&h, "clip-1", "digest-2", o).action == ResumeAction::hold));
+    BOOST_TEST((decide_resume(&h, "clip-1", "digest-2", o, DiskSnapshot{}).action == ResumeAction::hold));
     o.rerun_all_changed = true;
-    BOOST_TEST((decide_resume(&h, "clip-1", "digest-2", o).action == ResumeAction::submit));
+    BOOST_TEST((decide_resume(&h, "clip-1", "digest-2", o, DiskSnapshot{}).action == ResumeAction::submit));
 }
 
 BOOST_DATA_TEST_CASE(a_changed_request_after_an_unpaid_one_is_a_new_job,
                      bdata::make({JobPhase::failed, JobPhase::unsent}), phase) {
     auto const h = history(phase, 2);
-    auto const d = decide_resume(&h, "clip-1", "digest-2", options());
+    auto const d = decide_resume(&h, "clip-1", "digest-2", options(), DiskSnapshot{});
     BOOST_TEST((d.action == ResumeAction::submit));
     BOOST_TEST(d.attempt == 1);
     BOOST_TEST(d.changed);
@@ -89,7 +90,7 @@ BOOST_AUTO_TEST_CASE(a_changed_request_whose_earlier_task_runs_polls_that_task_f
     auto const h = history(JobPhase::running, 2);
     auto o = options();
     o.rerun_all_changed = true; // even when asked: the running task's result must not be lost
-    auto const d = decide_resume(&h, "clip-1", "digest-2", o);
+    auto const d = decide_resume(&h, "clip-1", "digest-2", o, DiskSnapshot{});
     BOOST_TEST((d.action == ResumeAction::poll));
     BOOST_TEST(d.attempt == 2);
     BOOST_TEST(d.changed);
@@ -177,6 +178,38 @@ BOOST_AUTO_TEST_CASE(failed_jobs_get_new_attempts_for_retryable_codes_while_atte
     BOOST_TEST((decide(h, o).action == ResumeAction::retry));
     o.retry_failed = {"clip-2"};
     BOOST_TEST((decide(h, o).action == ResumeAction::failed));
+}
+
+BOOST_AUTO_TEST_CASE(a_completed_job_is_done_when_the_disk_holds_its_files_as_recorded) {
+    ledger::JobHistory h = history(JobPhase::completed);
+    h.results = {"https://files.example.com/r/0.mp4"};
+    h.finished_t_ms = k_now - 3600'000; // an hour ago
+    std::string const file = "out/" + download::result_file_name("clip-1", h.results[0], 1);
+    h.downloads.push_back({file, 1000, "ab12", k_now - 3500'000});
+    auto o = options();
+    o.downloads = true;
+    DiskSnapshot disk;
+    auto d = decide_resume(&h, "clip-1", "digest-1", o, disk); // not there
+    BOOST_TEST((d.action == ResumeAction::done));
+    BOOST_TEST(d.download);
+    BOOST_TEST(!d.expiring_soon);
+    disk.put(file, 999); // there, but not as recorded (cut, or changed)
+    BOOST_TEST(decide_resume(&h, "clip-1", "digest-1", o, disk).download);
+    disk.put(file, 1000);
+    d = decide_resume(&h, "clip-1", "digest-1", o, disk);
+    BOOST_TEST(!d.download);
+    BOOST_TEST(files_on_disk(h, disk).size() == 1u);
+    // Not there, its links 23 h old: soon gone; 25 h: gone, reported, not tried.
+    DiskSnapshot const empty;
+    h.finished_t_ms = k_now - 23 * 3600'000LL;
+    BOOST_TEST(decide_resume(&h, "clip-1", "digest-1", o, empty).expiring_soon);
+    h.finished_t_ms = k_now - 25 * 3600'000LL;
+    d = decide_resume(&h, "clip-1", "digest-1", o, empty);
+    BOOST_TEST(d.expired);
+    BOOST_TEST(!d.download);
+    // Without downloads, the disk is not asked.
+    o.downloads = false;
+    BOOST_TEST(!decide_resume(&h, "clip-1", "digest-1", o, empty).download);
 }
 
 BOOST_AUTO_TEST_CASE(plan_resume_counts_actions_and_credits_held_by_earlier_runs) {
