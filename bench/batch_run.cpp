@@ -13,6 +13,7 @@
 //   build/bench/bench_batch --jobs 300 --rps 30 --burst 30 --in-flight 300 --limited-server
 
 #include "evobatch/api/api_client.hpp"
+#include "evobatch/cli/exit_code.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/net/https_client.hpp"
@@ -198,7 +199,7 @@ int main(int argc, char** argv) {
         ledger_stats.events > 0 ? static_cast<double>(ledger_stats.fsyncs) / static_cast<double>(ledger_stats.events) : 0.0;
 
     fmt::print("jobs: {} ({} completed, {} failed, {} uncertain, {} unsubmitted, {} running); exit code {}\n", o.total,
-               o.completed, o.failed, o.uncertain, o.unsubmitted, o.running, o.exit_code);
+               o.completed, o.failed, o.uncertain, o.unsubmitted, o.running, static_cast<int>(cli::exit_code_of(o)));
     fmt::print("limits: {} requests/s, burst {}, {} in flight, {} connections, batch reads {}\n", options.rps,
                options.burst, options.in_flight, options.connections, options.batch_reads ? "on" : "off");
     fmt::print("submission: last create after {:.2f} s, {} requests by then: {:.3f} of the limit (target >= {})\n",

@@ -4,7 +4,7 @@
 
 #include "account.hpp"
 #include "commands.hpp"
-#include "exit_code.hpp"
+#include "evobatch/cli/exit_code.hpp"
 #include "ledger_state.hpp"
 #include "report_diagnostics.hpp"
 

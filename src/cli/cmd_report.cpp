@@ -2,7 +2,7 @@
 // or one self-contained HTML page.
 
 #include "commands.hpp"
-#include "exit_code.hpp"
+#include "evobatch/cli/exit_code.hpp"
 #include "ledger_state.hpp"
 #include "report_diagnostics.hpp"
 

@@ -5,7 +5,7 @@
 #include "account.hpp"
 #include "next_steps.hpp"
 #include "commands.hpp"
-#include "exit_code.hpp"
+#include "evobatch/cli/exit_code.hpp"
 #include "ledger_state.hpp"
 #include "report_diagnostics.hpp"
 
@@ -264,7 +264,7 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched:
     s.running = o.running;
     s.wall = wall;
     s.ledger = ledger.string();
-    s.exit_code = o.exit_code;
+    s.exit_code = exit_code_of(o);
     s.stop_reason = o.stop_reason;
     s.downloads = m.output.download;
     s.output_dir = m.output.dir.string();
@@ -272,7 +272,7 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched:
     s.expired = o.expired;
 
     RunEnd& e = out.end;
-    e.exit_code = o.exit_code;
+    e.exit_code = s.exit_code;
     e.interrupted = o.interrupted;
     e.api_stopped = o.api_stopped;
     e.ceiling_reached = o.ceiling_reached;
@@ -515,7 +515,7 @@ int run_run(RunOptions const& options) {
     ending.summary.next =
         next_steps(ending.end, options.command_line, options.batch.manifest, options.batch.ledger);
     view.finish(ending.summary);
-    return outcome->exit_code;
+    return ending.summary.exit_code;
 }
 
 } // namespace evobatch::cli

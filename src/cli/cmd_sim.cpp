@@ -3,7 +3,7 @@
 // to SimOptions, prints the listening line and waits for a signal.
 
 #include "commands.hpp"
-#include "exit_code.hpp"
+#include "evobatch/cli/exit_code.hpp"
 
 #include "evobatch/sim/simulator.hpp"
 #include "evobatch/util/core_dumps.hpp"

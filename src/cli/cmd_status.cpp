@@ -2,7 +2,7 @@
 // state and one row per job.
 
 #include "commands.hpp"
-#include "exit_code.hpp"
+#include "evobatch/cli/exit_code.hpp"
 #include "ledger_state.hpp"
 #include "report_diagnostics.hpp"
 

@@ -1,5 +1,5 @@
 #include "commands.hpp"
-#include "exit_code.hpp"
+#include "evobatch/cli/exit_code.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/manifest/loader.hpp"

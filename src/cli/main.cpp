@@ -1,7 +1,7 @@
 #include "evobatch/cli/main.hpp"
 
 #include "commands.hpp"
-#include "exit_code.hpp"
+#include "evobatch/cli/exit_code.hpp"
 
 #include "evobatch/sim/simulator.hpp"
 #include "evobatch/version.hpp"

@@ -16,16 +16,6 @@ namespace {
 
 constexpr auto k_progress_tick = std::chrono::milliseconds(250);
 
-int exit_code_of(RunOutcome const& o) {
-    if (o.api_stopped) {
-        return 4;
-    }
-    if (o.interrupted || o.unsubmitted > 0 || o.running > 0 || o.download_failed > 0) {
-        return 3;
-    }
-    return o.failed > 0 || o.uncertain > 0 || o.expired > 0 || o.held > 0 ? 1 : 0;
-}
-
 } // namespace
 
 struct Scheduler::Impl {
@@ -107,7 +97,6 @@ struct Scheduler::Impl {
             o.submit_phase = state.last_create_sent - state.started;
             o.submit_phase_requests = state.requests_by_last_create;
         }
-        o.exit_code = exit_code_of(o);
         return o;
     }
 

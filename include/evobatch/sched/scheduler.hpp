@@ -73,7 +73,6 @@ struct RunOutcome {
     // be submitted the rate limit should be the only bottleneck (bench/batch_run.cpp).
     std::chrono::duration<double> submit_phase{0};
     std::uint64_t submit_phase_requests = 0;
-    int exit_code = 0;           // design.md: 0, 1, 3 or 4
 };
 
 class Scheduler {

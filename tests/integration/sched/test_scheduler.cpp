@@ -2,6 +2,7 @@
 
 #include "integration/sched/batch_fixture.hpp"
 
+#include "evobatch/cli/exit_code.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/sim/file_content.hpp"
 #include "evobatch/sched/task_errors.hpp"
@@ -54,7 +55,7 @@ BOOST_AUTO_TEST_CASE(a_batch_completes_within_the_rate_limit_and_without_429s) {
     o.limits.max_credits = 1'000'000;
     auto const run = run_batch(o);
     BOOST_TEST(run.outcome.completed == 200u);
-    BOOST_TEST(run.outcome.exit_code == 0);
+    BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_ok);
     BOOST_TEST(run.stats.tasks_created == 200u);
     BOOST_TEST(run.stats.count(429) == 0u);
     BOOST_TEST(run.stats.max_requests_in_any_1s_window <= 100u + 10u);
@@ -102,7 +103,7 @@ BOOST_AUTO_TEST_CASE(a_402_stops_submission_and_exits_4) {
     o.limits.max_credits = 1'000'000;
     o.limits.max_in_flight = 2;
     auto const run = run_batch(o);
-    BOOST_TEST(run.outcome.exit_code == 4);
+    BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_api_stopped);
     BOOST_TEST(run.outcome.api_stopped);
     BOOST_TEST(run.outcome.unsubmitted > 0u);
     BOOST_TEST(run.outcome.completed == run.stats.tasks_created);
@@ -118,7 +119,7 @@ BOOST_AUTO_TEST_CASE(the_credit_ceiling_is_never_crossed) {
     BOOST_TEST(run.stats.credits_spent + run.stats.credits_reserved_now <= 50);
     BOOST_TEST(run.outcome.credits <= 50);
     BOOST_TEST(run.outcome.unsubmitted > 0u);
-    BOOST_TEST(run.outcome.exit_code == 3);
+    BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_interrupted);
     BOOST_TEST(run.outcome.stop_reason.find("max_credits") != std::string::npos);
 }
 
@@ -226,7 +227,7 @@ BOOST_AUTO_TEST_CASE(stop_ends_the_run_as_interrupted_with_a_consistent_ledger) 
         stopper->async_wait([&s, stopper](boost::system::error_code) { s.stop("interrupted (test)"); });
     };
     auto const run = run_batch(o);
-    BOOST_TEST(run.outcome.exit_code == 3);
+    BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_interrupted);
     BOOST_TEST(run.outcome.interrupted);
     BOOST_TEST(run.outcome.unsubmitted > 0u);
     // Every task the simulator made is in the ledger as submitted (or as uncertain, never lost).
@@ -251,7 +252,7 @@ BOOST_AUTO_TEST_CASE(results_are_downloaded_while_the_batch_goes_on) {
     auto const run = run_batch(o);
     BOOST_TEST(run.outcome.completed == 30u);
     BOOST_TEST(run.outcome.downloaded == 30u);
-    BOOST_TEST(run.outcome.exit_code == 0);
+    BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_ok);
     BOOST_TEST(run.file_sha256.size() == 30u);
     std::int64_t first_download = std::numeric_limits<std::int64_t>::max();
     std::int64_t last_submit = 0;
@@ -403,7 +404,7 @@ BOOST_AUTO_TEST_CASE(a_key_refused_while_tasks_run_ends_the_run_instead_of_polli
     auto const run = run_batch(o);
     BOOST_TEST(run.stats.create_requests == 20u);
     BOOST_TEST(run.outcome.api_stopped);
-    BOOST_TEST(run.outcome.exit_code == 4);
+    BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_api_stopped);
     BOOST_TEST(run.outcome.running > 0u); // left running for a run with a working key
     BOOST_TEST(run.outcome.stop_reason.find("refused the key") != std::string::npos, run.outcome.stop_reason);
 }
@@ -447,7 +448,7 @@ BOOST_AUTO_TEST_CASE(odd_task_ids_without_batch_reads_are_polled_to_the_end) {
     o.deadline = std::chrono::seconds(30);
     auto const run = run_batch(o);
     BOOST_TEST(run.outcome.completed == 12u);
-    BOOST_TEST(run.outcome.exit_code == 0);
+    BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_ok);
     BOOST_TEST(run.outcome.downloaded == 12u);
     BOOST_TEST(run.stats.tasks_created == 12u);
     BOOST_TEST(run.stats.task_reads > 0u);
@@ -472,7 +473,7 @@ BOOST_AUTO_TEST_CASE(unusable_task_ids_are_kept_in_the_ledger_and_never_created_
     o.deadline = std::chrono::seconds(30);
     auto const run = run_batch(o);
     BOOST_TEST(run.outcome.uncertain == 4u);
-    BOOST_TEST(run.outcome.exit_code == 1);
+    BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_jobs_failed);
     BOOST_TEST(run.stats.create_requests == 4u);
     BOOST_TEST(run.stats.tasks_created == 4u);
     BOOST_TEST(run.stats.task_reads == 0u);
@@ -522,7 +523,7 @@ BOOST_AUTO_TEST_CASE(a_resumed_task_no_read_can_reach_ends_uncertain_instead_of_
     BOOST_TEST(run.outcome.uncertain == 2u);
     BOOST_TEST(run.outcome.completed == 1u);   // job-2 was new
     BOOST_TEST(run.stats.tasks_created == 1u); // ... and neither known task was created again
-    BOOST_TEST(run.outcome.exit_code == 1);
+    BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_jobs_failed);
     for (auto const& e : run.events) {
         if (e.job != "job-2") {
             BOOST_TEST_INFO(e.job);
