@@ -7,7 +7,7 @@
 #include "report_diagnostics.hpp"
 
 #include "evobatch/manifest/loader.hpp"
-#include "evobatch/sched/request_of.hpp"
+#include "evobatch/report/report_model.hpp"
 #include "evobatch/sched/credits.hpp"
 #include "evobatch/util/duration.hpp"
 #include "evobatch/util/suggest.hpp"
@@ -49,107 +49,42 @@ Examples:
   evobatch status jobs/demo.yaml --json | jq '.counts')";
 
 // A task running this many times its estimate is flagged stale (as the run's progress does).
-constexpr double k_stale_factor = 3.0;
+// Seconds since the job's last ledger event.
+std::int64_t age_s(report::Row const& r, std::int64_t now_ms) {
+    return std::max<std::int64_t>(0, (now_ms - r.last_t_ms) / 1000);
+}
 
 constexpr std::array<std::string_view, 9> k_states = {"new",       "submitting", "running", "completed",
                                                       "failed",    "uncertain",  "unsent",  "changed",
                                                       "removed"};
 
-struct Row {
-    std::string id;
-    std::string state;
-    ledger::JobHistory const* history = nullptr;
-    sched::ResumeDecision const* decision = nullptr;
-    sched::CreditTotals credits; // of all its attempts
-    bool stale = false;
-    std::int64_t age_s = 0;
-    std::string results; // for completed jobs: downloaded, to download, expiring, expired
-};
-
-std::string results_text(sched::ResumeDecision const& d, manifest::Manifest const& m) {
-    if (!m.output.download) {
-        return "not downloaded (output.download: false)";
-    }
-    if (d.expired) {
-        return "expired: links older than 24 h";
-    }
-    if (d.expiring_soon) {
-        return "to download: links expire within 2 h";
-    }
-    return d.download ? "to download" : "downloaded";
-}
-
-std::vector<Row> rows_of(manifest::Manifest const& m, ledger::Replay const& replay,
-                         sched::ResumePlan const& resume, std::int64_t now_ms) {
-    std::vector<Row> rows;
-    rows.reserve(m.jobs.size());
-    for (std::size_t i = 0; i < m.jobs.size(); ++i) {
-        manifest::Job const& job = m.jobs[i];
-        sched::ResumeDecision const& d = resume.starts[i].decision;
-        ledger::JobHistory const* h = replay.find(job.id);
-        Row row{job.id, std::string(sched::state_name(h, d)), h, &d, {}, false, 0, {}};
-        if (d.action == sched::ResumeAction::done) {
-            row.results = results_text(d, m);
-        }
-        if (h != nullptr) {
-            row.credits = sched::credits_of(*h);
-            row.age_s = std::max<std::int64_t>(0, (now_ms - h->last_t_ms) / 1000);
-            if (h->phase == ledger::JobPhase::running && h->eta_s && *h->eta_s > 0) {
-                row.stale = static_cast<double>(now_ms - h->submitted_t_ms) > k_stale_factor * *h->eta_s * 1000.0;
-            }
-        }
-        rows.push_back(std::move(row));
-    }
-    // Then the ledger's jobs the manifest no longer has: paid for all the same.
-    std::unordered_set<std::string_view> in_manifest;
-    for (manifest::Job const& job : m.jobs) {
-        in_manifest.insert(job.id);
-    }
-    for (ledger::JobHistory const& h : replay.jobs) {
-        if (in_manifest.count(h.job) > 0) {
-            continue;
-        }
-        auto const owed = std::find_if(resume.removed.begin(), resume.removed.end(),
-                                       [&](sched::JobStart const& s) { return s.history == &h; });
-        Row row{h.job, "removed", &h, nullptr, sched::credits_of(h), false,
-                std::max<std::int64_t>(0, (now_ms - h.last_t_ms) / 1000), {}};
-        row.results = owed == resume.removed.end() ? "no longer in the manifest; nothing left to do"
-                      : owed->decision.action == sched::ResumeAction::poll
-                          ? "no longer in the manifest; its task runs: the next run polls it to the end"
-                          : "no longer in the manifest; the next run downloads its results";
-        rows.push_back(std::move(row));
-    }
-    return rows;
-}
-
-boost::json::object row_to_json(Row const& r) {
+boost::json::object row_to_json(report::Row const& r, std::int64_t now_ms) {
     boost::json::object o;
     o["id"] = r.id;
     o["state"] = r.state;
     o["stale"] = r.stale;
-    if (r.history != nullptr) {
-        ledger::JobHistory const& h = *r.history;
-        o["task"] = h.task.empty() ? boost::json::value(nullptr) : boost::json::value(h.task);
-        o["progress"] = h.progress;
-        o["credits"] = r.credits.charged + r.credits.reserved;
-        o["credits_refunded"] = r.credits.refunded;
-        o["attempt"] = h.attempt;
-        o["age_s"] = r.age_s;
-        if (h.error) {
-            o["error"] = {{"code", h.error->code}, {"message", h.error->message}};
+    if (r.state != "new") {
+        o["task"] = r.task.empty() ? boost::json::value(nullptr) : boost::json::value(r.task);
+        o["progress"] = r.progress;
+        o["credits"] = r.credits;
+        o["credits_refunded"] = r.refunded;
+        o["attempt"] = r.attempts;
+        o["age_s"] = age_s(r, now_ms);
+        if (r.error) {
+            o["error"] = {{"code", r.error->code}, {"message", r.error->message}};
         }
-        if (!h.results.empty()) {
-            o["results"] = boost::json::value_from(h.results);
+        if (!r.result_urls.empty()) {
+            o["results"] = boost::json::value_from(r.result_urls);
         }
-        if (!r.results.empty()) {
-            o["files"] = r.results;
+        if (!r.files_note.empty()) {
+            o["files"] = r.files_note;
         }
         if (r.state == "changed") {
-            o["next_run"] = sched::to_string(r.decision->action);
-            o["why"] = r.decision->why;
+            o["next_run"] = r.next_run;
+            o["why"] = r.why;
         }
         if (r.state == "removed") {
-            o["why"] = r.results;
+            o["why"] = r.note;
         }
     }
     return o;
@@ -157,30 +92,26 @@ boost::json::object row_to_json(Row const& r) {
 
 // Task ids and error texts come from the server, and ids from a manifest someone else may have
 // written: each cell is cleaned (util/terminal_text.hpp), as `run` shows them. JSON escapes.
-void print_table(std::vector<Row const*> const& rows) {
+void print_table(std::vector<report::Row const*> const& rows, std::int64_t now_ms) {
     std::size_t id_width = 2;
-    for (Row const* r : rows) {
+    for (report::Row const* r : rows) {
         id_width = std::max(id_width, util::clean_text(r->id).size());
     }
     fmt::print("{:<{}}  {:<10}  {:<34}  {:>4}  {:>7}  {:>7}  {:>6}  {}\n", "id", id_width, "state", "task", "done",
                "credits", "attempt", "age", "note");
-    for (Row const* r : rows) {
-        ledger::JobHistory const* h = r->history;
-        std::string note = r->stale ? "stale: running past 3x its estimate" : r->results;
-        if (h != nullptr && h->error && r->state != "completed" && r->state != "changed" && r->state != "removed") {
-            note = h->error->code + ": " + h->error->message;
+    for (report::Row const* r : rows) {
+        bool const known = r->state != "new";
+        std::string note = r->stale ? "stale: running past 3x its estimate" : r->files_note;
+        if (r->error && r->state != "completed" && r->state != "changed" && r->state != "removed") {
+            note = r->error->code + ": " + r->error->message;
         }
-        if (r->state == "changed") {
-            note = r->decision->action == sched::ResumeAction::hold ? "held: " + r->decision->why
-                   : r->decision->action == sched::ResumeAction::poll
-                       ? "its earlier request's task is polled to the end first"
-                       : "the next run sends the new request";
+        if (r->state == "changed" || r->state == "removed") {
+            note = r->note;
         }
         fmt::print("{:<{}}  {:<10}  {:<34}  {:>3}%  {:>7}  {:>7}  {:>6}  {}\n", util::clean_text(r->id), id_width,
-                   r->state, h != nullptr && !h->task.empty() ? util::clean_text(h->task) : "-",
-                   h != nullptr ? h->progress : 0, r->credits.charged + r->credits.reserved,
-                   h != nullptr ? h->attempt : 0,
-                   h != nullptr ? util::format_duration(std::chrono::seconds(r->age_s)) : "-", util::clean_text(note));
+                   r->state, !r->task.empty() ? util::clean_text(r->task) : "-", r->progress, r->credits,
+                   r->attempts, known ? util::format_duration(std::chrono::seconds(age_s(*r, now_ms))) : "-",
+                   util::clean_text(note));
     }
 }
 
@@ -224,25 +155,25 @@ int run_status(StatusOptions const& options) {
     std::filesystem::path const& path = batch->ledger;
     ledger::Replay const* replay = &batch->replay;
     std::int64_t const now = ledger::now_ms();
-    sched::ResumePlan const resume = sched::plan_resume(m.jobs, *replay, resume_options(m));
-    std::vector<Row> const rows = rows_of(m, *replay, resume, now);
+    report::Report const report = report::build_report(m, *replay, path, now);
     std::map<std::string, std::size_t> counts;
     std::size_t stale = 0;
-    std::vector<Row const*> shown;
+    std::vector<report::Row const*> shown;
     std::size_t to_download = 0;
     std::size_t expiring = 0;
     std::size_t expired = 0;
-    for (Row const& r : rows) {
+    for (report::Row const& r : report.rows) {
         ++counts[r.state];
-        to_download += r.results.starts_with("to download") || r.results.ends_with("downloads its results") ? 1 : 0;
-        expiring += r.results.find("within 2 h") != std::string::npos ? 1 : 0;
-        expired += r.results.starts_with("expired") ? 1 : 0;
+        to_download += r.to_download ? 1 : 0;
+        expiring += r.expiring_soon ? 1 : 0;
+        expired += r.expired ? 1 : 0;
         stale += r.stale ? 1 : 0;
         if (options.states.empty() ||
             std::find(options.states.begin(), options.states.end(), r.state) != options.states.end()) {
             shown.push_back(&r);
         }
     }
+    sched::CreditTotals const& credits = report.totals.credits;
     if (options.json) {
         boost::json::object out;
         out["manifest"] = m.path.string();
@@ -258,15 +189,15 @@ int run_status(StatusOptions const& options) {
         c["expiring_within_2h"] = expiring;
         c["expired"] = expired;
         out["counts"] = std::move(c);
-        out["credits"] = {{"charged", resume.credits.charged},
-                          {"reserved_now", resume.credits.reserved},
-                          {"refunded", resume.credits.refunded},
-                          {"at_risk", resume.credits.at_risk},
-                          {"at_risk_count", resume.credits.at_risk_count},
+        out["credits"] = {{"charged", credits.charged},
+                          {"reserved_now", credits.reserved},
+                          {"refunded", credits.refunded},
+                          {"at_risk", credits.at_risk},
+                          {"at_risk_count", credits.at_risk_count},
                           {"credits_per_usd", m.api.credits_per_usd}};
         boost::json::array jobs;
-        for (Row const* r : shown) {
-            jobs.push_back(row_to_json(*r));
+        for (report::Row const* r : shown) {
+            jobs.push_back(row_to_json(*r, now));
         }
         out["jobs"] = std::move(jobs);
         fmt::print("{}\n", boost::json::serialize(out));
@@ -276,10 +207,10 @@ int run_status(StatusOptions const& options) {
     for (auto const& [state, n] : counts) {
         summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, state);
     }
-    fmt::print("{}: {} jobs: {}{}\n", path.string(), rows.size(), summary,
+    fmt::print("{}: {} jobs: {}{}\n", path.string(), report.rows.size(), summary,
                stale > 0 ? fmt::format(" ({} stale)", stale) : std::string());
-    fmt::print("credits: {} ({} charged)\n", sched::credits_text(resume.credits),
-               sched::usd_text(resume.credits.charged, m.api.credits_per_usd));
+    fmt::print("credits: {} ({} charged)\n", sched::credits_text(credits),
+               sched::usd_text(credits.charged, m.api.credits_per_usd));
     if (to_download + expired > 0) {
         fmt::print("results: {} completed job{} to download{}{}\n", to_download, to_download == 1 ? "" : "s",
                    expiring > 0 ? fmt::format(" ({} with links expiring within 2 h: run soon)", expiring) : std::string(),
@@ -289,7 +220,7 @@ int run_status(StatusOptions const& options) {
         fmt::print("notice: the last line is incomplete ({} bytes): a run is writing it, or one crashed mid-write\n",
                    replay->torn_tail_bytes);
     }
-    print_table(shown);
+    print_table(shown, now);
     return exit_ok;
 }
 

@@ -54,13 +54,7 @@ std::optional<Batch> load_batch(std::string const& manifest_path, std::string co
 }
 
 sched::ResumeOptions resume_options(manifest::Manifest const& manifest) {
-    sched::ResumeOptions o;
-    o.idempotency_window = manifest.api.idempotency_window;
-    o.max_attempts = static_cast<int>(manifest.limits.max_attempts);
-    o.now_ms = ledger::now_ms();
-    o.downloads = manifest.output.download;
-    o.output_dir = manifest.output.dir;
-    return o;
+    return sched::resume_options_of(manifest, ledger::now_ms());
 }
 
 plan::LedgerCounts ledger_counts(sched::ResumePlan const& r) {

@@ -54,8 +54,36 @@ void add_files(Row& row, ledger::Attempt const& a, std::string_view job, sched::
     }
 }
 
+// Where a completed job's result files stand, as `run` would see them.
+void set_files_note(Row& row, sched::ResumeDecision const& d, bool downloads) {
+    row.to_download = d.download;
+    row.expiring_soon = d.expiring_soon;
+    row.expired = d.expired;
+    row.files_note = !downloads       ? "not downloaded (output.download: false)"
+                     : d.expired      ? "expired: links older than 24 h"
+                     : d.expiring_soon ? "to download: links expire within 2 h"
+                     : d.download     ? "to download"
+                                      : "downloaded";
+}
+
+std::string changed_note(sched::ResumeDecision const& d) {
+    return d.action == sched::ResumeAction::hold   ? "held: " + d.why
+           : d.action == sched::ResumeAction::poll ? d.why
+                                                   : std::string("the next run sends the new request");
+}
+
+// A job the manifest no longer has: what the next run still owes it (ResumePlan::removed).
+std::string removed_note(sched::JobStart const* owed) {
+    if (owed == nullptr) {
+        return "no longer in the manifest; nothing left to do";
+    }
+    return owed->decision.action == sched::ResumeAction::poll
+               ? "no longer in the manifest; its task runs: the next run polls it to the end"
+               : "no longer in the manifest; the next run downloads its results";
+}
+
 Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeDecision const& d,
-           sched::DiskSnapshot const& disk) {
+           sched::DiskSnapshot const& disk, std::int64_t now_ms) {
     Row row;
     row.id = job.id;
     row.state = std::string(sched::state_name(h, d));
@@ -66,9 +94,9 @@ Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeD
         return row;
     }
     if (d.changed) {
-        row.note = d.action == sched::ResumeAction::hold ? "held: " + d.why
-                   : d.action == sched::ResumeAction::poll ? d.why
-                                                           : "the next run sends the new request";
+        row.note = changed_note(d);
+        row.next_run = std::string(sched::to_string(d.action));
+        row.why = d.why;
     }
     for (ledger::Attempt const& a : h->earlier) {
         row.runs.push_back(run_of(a, false));
@@ -83,6 +111,12 @@ Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeD
     row.refunded = c.refunded;
     row.task = h->task;
     row.attempts = h->attempt;
+    row.progress = h->progress;
+    row.last_t_ms = h->last_t_ms;
+    row.result_urls = h->results;
+    if (h->phase == ledger::JobPhase::running && h->eta_s && *h->eta_s > 0) {
+        row.stale = static_cast<double>(now_ms - h->submitted_t_ms) > k_stale_factor * *h->eta_s * 1000.0;
+    }
     if (!row.runs.empty() && row.runs.back().current) {
         TaskRun const& now = row.runs.back();
         row.submitted_t_ms = now.submitted_t_ms;
@@ -105,10 +139,7 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
     report.events = replay.events;
     report.rows.reserve(manifest.jobs.size());
 
-    sched::ResumeOptions options; // only whether and why a changed job is held matters here
-    options.now_ms = now_ms;
-    options.idempotency_window = manifest.api.idempotency_window;
-    options.max_attempts = static_cast<int>(manifest.limits.max_attempts);
+    sched::ResumeOptions const options = sched::resume_options_of(manifest, now_ms);
     sched::ResumePlan const resume = sched::plan_resume(manifest.jobs, replay, options);
     Totals& t = report.totals;
     t.credits = resume.credits;
@@ -131,7 +162,12 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
     };
     for (std::size_t i = 0; i < manifest.jobs.size(); ++i) {
         manifest::Job const& job = manifest.jobs[i];
-        add_row(row_of(job, replay.find(job.id), resume.starts[i].decision, resume.disk));
+        sched::ResumeDecision const& d = resume.starts[i].decision;
+        Row row = row_of(job, replay.find(job.id), d, resume.disk, now_ms);
+        if (d.action == sched::ResumeAction::done) {
+            set_files_note(row, d, options.downloads);
+        }
+        add_row(std::move(row));
     }
     // Jobs the manifest no longer has: their tasks were paid for all the same (after the
     // manifest's rows, in the ledger's order; no prompt or video: the manifest held them).
@@ -145,11 +181,12 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
         }
         manifest::Job gone;
         gone.id = h.job;
-        Row row = row_of(gone, &h, sched::ResumeDecision{}, resume.disk);
+        Row row = row_of(gone, &h, sched::ResumeDecision{}, resume.disk, now_ms);
         row.state = "removed";
-        row.note = fmt::format("no longer in the manifest (its request was {}); `run` still polls a running task of "
-                               "it and downloads its results",
-                               to_string(h.phase));
+        auto const owed = std::find_if(resume.removed.begin(), resume.removed.end(),
+                                       [&](sched::JobStart const& s) { return s.history == &h; });
+        row.note = removed_note(owed == resume.removed.end() ? nullptr : &*owed);
+        row.to_download = owed != resume.removed.end() && owed->decision.download;
         add_row(std::move(row));
     }
     t.jobs = manifest.jobs.size(); // the manifest's; removed rows are extra

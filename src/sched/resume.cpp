@@ -135,6 +135,16 @@ std::vector<ledger::Download const*> recorded_files(ledger::Attempt const& a, st
     return files;
 }
 
+ResumeOptions resume_options_of(manifest::Manifest const& manifest, std::int64_t now_ms) {
+    ResumeOptions o;
+    o.idempotency_window = manifest.api.idempotency_window;
+    o.max_attempts = static_cast<int>(manifest.limits.max_attempts);
+    o.now_ms = now_ms;
+    o.downloads = manifest.output.download;
+    o.output_dir = manifest.output.dir;
+    return o;
+}
+
 DiskSnapshot DiskSnapshot::of(ledger::Replay const& replay) {
     DiskSnapshot disk;
     auto const look = [&](ledger::Attempt const& a) {

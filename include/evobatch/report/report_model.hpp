@@ -48,12 +48,24 @@ struct TaskRun {
     bool current = false; // the job's latest attempt of its current request
 };
 
+// One job as every command that lists jobs shows it (`report` and `status` render these rows).
 struct Row {
     std::string id;
     // new (not in the ledger), changed (the ledger's request differs from the manifest's now),
-    // or the ledger's phase: submitting, running, completed, failed, uncertain, unsent.
+    // removed (in the ledger, no longer in the manifest), or the ledger's phase: submitting,
+    // running, completed, failed, uncertain, unsent.
     std::string state;
-    std::string note;   // for changed jobs: what the next run does with them and why
+    std::string note;     // changed and removed jobs: what the next run does with them
+    std::string next_run; // changed jobs: the next run's action (sched::ResumeAction's name)
+    std::string why;      // changed jobs: the reason behind it
+    // Completed jobs: where their result files stand (downloaded, to download, expiring,
+    // expired, or not downloaded at all); the flags below say the same for counting.
+    std::string files_note;
+    bool to_download = false, expiring_soon = false, expired = false;
+    bool stale = false;   // running past 3x its estimate
+    int progress = 0;     // the current task's last reported progress, 0-100
+    std::int64_t last_t_ms = 0; // the job's last ledger event; 0 for new jobs
+    std::vector<std::string> result_urls; // the current task's result links (valid ~24 h)
     std::string prompt; // the manifest's, as it is sent (untrusted text: writers escape it)
     std::string video;  // the source video URL
     std::string task;   // the current attempt's task id; empty when none
@@ -98,9 +110,13 @@ struct Report {
     Totals totals;
 };
 
-// Builds the report of `manifest`'s jobs from `replay` (of the ledger at `ledger_path`) at `now_ms`.
+// Builds the report of `manifest`'s jobs from `replay` (of the ledger at `ledger_path`) at `now_ms`,
+// deciding each job as `run` would (sched::resume_options_of the manifest).
 Report build_report(manifest::Manifest const& manifest, ledger::Replay const& replay,
                     std::filesystem::path const& ledger_path, std::int64_t now_ms);
+
+// A running task is stale past this many times its estimate.
+inline constexpr double k_stale_factor = 3.0;
 
 // "2026-01-01T00:00:00.000Z": UTC milliseconds as ISO 8601.
 std::string iso8601_utc(std::int64_t t_ms);

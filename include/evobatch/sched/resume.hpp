@@ -21,6 +21,7 @@ struct Replay;
 } // namespace evobatch::ledger
 namespace evobatch::manifest {
 struct Job;
+struct Manifest;
 } // namespace evobatch::manifest
 
 namespace evobatch::sched {
@@ -56,6 +57,10 @@ struct ResumeOptions {
     bool downloads = false;                // output.download: completed jobs need their files
     std::filesystem::path output_dir;      // where the files go
 };
+
+// What a run with no one-off selections decides for `manifest` at `now_ms`: every command that
+// shows jobs decides with these, so they agree with `run`.
+ResumeOptions resume_options_of(manifest::Manifest const& manifest, std::int64_t now_ms);
 
 // Result links live about this long after the task completed (api.md).
 inline constexpr std::chrono::hours k_result_validity{24};

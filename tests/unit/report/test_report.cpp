@@ -348,6 +348,34 @@ BOOST_AUTO_TEST_CASE(totals) {
     BOOST_TEST((t.states == states));
 }
 
+// `status` renders these same rows: what it shows of a job (files, staleness, the next run's
+// action) is decided here once.
+BOOST_AUTO_TEST_CASE(rows_say_what_status_shows) {
+    auto const m = load(); // output.download is on by default
+    ledger::Replay replay = sample_replay(m);
+    auto& busy = replay.jobs[replay.index.at("busy")];
+    busy.eta_s = 10;
+    busy.progress = 40;
+    Report r = report::build_report(m, replay, "l.jsonl", k_t0 + 60'000);
+    auto const& done = row(r, "done");
+    BOOST_TEST(done.files_note == "to download"); // recorded, not on disk
+    BOOST_TEST(done.to_download);
+    BOOST_TEST(!done.expired);
+    BOOST_TEST(row(r, "busy").stale); // 57 s running, estimate 10 s
+    BOOST_TEST(row(r, "busy").progress == 40);
+    BOOST_TEST(row(r, "busy").last_t_ms == k_t0 + 50'000);
+    BOOST_TEST(row(r, "edited").next_run == "hold");
+    BOOST_TEST(row(r, "edited").note.starts_with("held: "));
+    BOOST_TEST(!row(r, "edited").why.empty());
+    busy.eta_s = 60; // 57 s of 3 x 60: not stale
+    r = report::build_report(m, replay, "l.jsonl", k_t0 + 60'000);
+    BOOST_TEST(!row(r, "busy").stale);
+    // A day later the done job's links have expired.
+    r = report::build_report(m, replay, "l.jsonl", k_t0 + 25 * 3600'000LL);
+    BOOST_TEST(row(r, "done").expired);
+    BOOST_TEST(row(r, "done").files_note == "expired: links older than 24 h");
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_ledger_makes_new_rows_and_zero_totals) {
     auto const m = load();
     Report const r = report::build_report(m, ledger::Replay{}, "l.jsonl", k_t0);
