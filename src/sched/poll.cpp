@@ -130,12 +130,17 @@ asio::awaitable<void> RunState::poll_batch(std::vector<std::size_t> indexes) {
     auto result = co_await api.batch_read(ids);
     auto const now = Clock::now();
     if (!result.ok()) {
-        if (result.api_error && (result.api_error->http_status == 404 || result.api_error->http_status == 405)) {
-            batch_reads = false; // the server has no batch read: one GET per task from now on
+        bool const absent =
+            result.api_error && (result.api_error->http_status == 404 || result.api_error->http_status == 405);
+        PollFailure const failure = classify_poll_failure(result.delivery, result.error);
+        // No batch read here, or one that refuses what we send (400: another body, say): one GET
+        // per task from now on, which every server answers. Retrying it would poll nothing, ever.
+        if (absent || (result.api_error && failure == PollFailure::unreadable)) {
+            batch_reads = false;
             changed.notify_all();
             co_return;
         }
-        if (classify_poll_failure(result.delivery, result.error) == PollFailure::key_refused) {
+        if (failure == PollFailure::key_refused) {
             abandon_polls(api::describe(*result.api_error));
             co_return;
         }

@@ -320,6 +320,10 @@ void Service::read_batch(Request const& request, Now now, Reply& reply) {
     if (!method_is(request, "POST", reply)) {
         return;
     }
+    if (m_options.batch_read_refused) {
+        set_error(reply, 400, "invalid_parameters", "the body must be {\"ids\": [strings]}", "ids");
+        return;
+    }
     boost::system::error_code ec;
     json::value const body = json::parse(request.body, ec);
     auto const parsed = ec ? boost::system::result<api::BatchReadRequest>(ec)

@@ -85,6 +85,7 @@ struct SimOptions {
     std::vector<Garbage> garbage_kinds{std::begin(k_all_garbage), std::end(k_all_garbage)}; // drawn from
     bool idempotency = true;              // false: ignore Idempotency-Key, like a server that forgot it
     bool batch_read = true;               // false: POST /v1/tasks/batch answers 404
+    bool batch_read_refused = false;      // true: it answers 400, as a server whose batch read wants another body
     std::uint64_t revoke_key_after = 0;   // the key stops working after this many /v1 requests (0: never)
     TaskIds task_ids = TaskIds::plain;    // odd or unusable ids, for clients' tests
     std::uint64_t seed = 1;               // seeds the one PRNG behind every random choice

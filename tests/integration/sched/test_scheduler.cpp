@@ -215,6 +215,21 @@ BOOST_AUTO_TEST_CASE(polling_works_without_batch_reads) {
     BOOST_TEST(static_cast<double>(run.stats.api_requests) <= 4.0 * 30 + 2);
 }
 
+// A batch read answered 400 (the server wants another body) was retried for the whole group
+// forever: the run polled nothing and never ended. Single reads work on any server.
+BOOST_AUTO_TEST_CASE(a_batch_read_answered_400_falls_back_to_single_reads) {
+    BatchOptions o;
+    o.jobs = 30;
+    o.sim.batch_read_refused = true;
+    o.deadline = std::chrono::seconds(30);
+    o.limits.max_credits = 1'000'000;
+    o.limits.max_in_flight = 30;
+    auto const run = run_batch(o);
+    BOOST_TEST(run.outcome.completed == 30u);
+    BOOST_TEST(run.stats.task_reads > 0u);
+    BOOST_TEST(run.stats.count(400) <= 4u); // the batch reads in flight when the first 400 came back
+}
+
 BOOST_AUTO_TEST_CASE(stop_ends_the_run_as_interrupted_with_a_consistent_ledger) {
     BatchOptions o;
     o.jobs = 200;
