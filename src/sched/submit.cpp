@@ -85,15 +85,7 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
         tell_line(action, now);
         switch (action.step) {
         case SubmitStep::write_submitting: {
-            if (r.resend_key.empty()) {
-                r.key = idempotency_key(r.job->id, r.digest, r.attempt, r.version);
-            } else {
-                r.key = r.resend_key;
-            }
-            r.key_trusted_until = fsm.key_trusted_until();
-            r.resend_key.clear(); // used once: a later attempt gets its own key, which nothing has used
-            r.key_may_have_task = false;
-            r.task.clear();
+            take_key(r, fsm.key_trusted_until());
             // Write-ahead: the key is durable before any byte of the POST leaves.
             bool const durable = co_await record(event(ledger::EventType::submitting, r));
             next = SubmittingWritten{durable};
@@ -117,6 +109,18 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
             co_return;
         }
     }
+}
+
+void RunState::take_key(JobRecord& r, std::optional<TimePoint> trusted_until) {
+    if (r.resend_key.empty()) {
+        r.key = idempotency_key(r.job->id, r.digest, r.attempt, r.version);
+    } else {
+        r.key = r.resend_key;
+    }
+    r.key_trusted_until = trusted_until;
+    r.resend_key.clear(); // used once: a later attempt gets its own key, which nothing has used
+    r.key_may_have_task = false;
+    r.task.clear();
 }
 
 void RunState::tell_line(SubmitAction const& action, TimePoint now) {

@@ -63,6 +63,8 @@ struct RunState {
     // Called holding a token for its first request (submit_all takes it, in turn with polls).
     // Performs SubmitFsm's actions until it ends the job.
     boost::asio::awaitable<void> submit_job(std::size_t index);
+    // The key the job is about to be sent under: the ledger's (once), else its own.
+    void take_key(JobRecord& r, std::optional<TimePoint> trusted_until);
     // What a create said about the line, to the circuit breaker and the rate limiter.
     void tell_line(SubmitAction const& action, TimePoint now);
     // Performs SubmitFsm's end: the budget, the ledger, the job's state, the progress view.
