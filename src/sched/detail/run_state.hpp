@@ -16,6 +16,7 @@
 #include "evobatch/sched/poll_planner.hpp"
 #include "evobatch/sched/rate_limiter.hpp"
 #include "evobatch/sched/scheduler.hpp"
+#include "evobatch/sched/submit_fsm.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -60,7 +61,16 @@ struct RunState {
     // ---- submitting (submit.cpp)
     boost::asio::awaitable<void> submit_all();
     // Called holding a token for its first request (submit_all takes it, in turn with polls).
+    // Performs SubmitFsm's actions until it ends the job.
     boost::asio::awaitable<void> submit_job(std::size_t index);
+    // The key the job is about to be sent under: the ledger's (once), else its own.
+    void take_key(JobRecord& r, std::optional<TimePoint> trusted_until);
+    // What a create said about the line, to the circuit breaker and the rate limiter.
+    void tell_line(SubmitAction const& action, TimePoint now);
+    // Performs SubmitFsm's end: the budget, the ledger, the job's state, the progress view.
+    // `now`: when the create that ended it was answered. References: see end_uncertain.
+    boost::asio::awaitable<void> end_submit(JobRecord& r, SubmitAction const& action, TimePoint now);
+    boost::asio::awaitable<void> start_running(JobRecord& r, SubmitAction const& action, TimePoint now);
     // Ends a job whose create may have made a task the ledger cannot name: `uncertain`, durable,
     // its worst case left in the budget (the task may exist and be billed). References, not
     // values: GCC 12 destroys class-type by-value arguments of a coroutine called in a
