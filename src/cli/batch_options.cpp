@@ -109,14 +109,14 @@ void apply_overrides(manifest::Manifest& m, BatchOptions const& o) {
     }
 }
 
-std::optional<sched::ResumeOptions> resume_options_for(manifest::Manifest const& m, BatchOptions const& o) {
+std::optional<jobs::ResumeOptions> resume_options_for(manifest::Manifest const& m, BatchOptions const& o) {
     auto const retry = selection(o.retry_failed, "--retry-failed", m);
     auto const resubmit = selection(o.resubmit_uncertain, "--resubmit-uncertain", m);
     auto const rerun = selection(o.rerun_changed, "--rerun-changed", m);
     if (!retry || !resubmit || !rerun) {
         return std::nullopt;
     }
-    sched::ResumeOptions options = resume_options(m);
+    jobs::ResumeOptions options = resume_options(m);
     options.retry_all_failed = retry->all;
     options.retry_failed = retry->ids;
     options.resubmit_all_uncertain = resubmit->all;

@@ -4,7 +4,7 @@
 // as `run`, so it plans exactly the run those flags would start.
 
 #include "evobatch/manifest/manifest.hpp"
-#include "evobatch/sched/resume.hpp"
+#include "evobatch/jobs/resume.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +43,6 @@ void apply_overrides(manifest::Manifest& manifest, BatchOptions const& options);
 
 // The resume rules for this manifest and these flags; nothing, after printing what to do, when
 // a flag names an id that is no job of the manifest.
-std::optional<sched::ResumeOptions> resume_options_for(manifest::Manifest const& manifest, BatchOptions const& options);
+std::optional<jobs::ResumeOptions> resume_options_for(manifest::Manifest const& manifest, BatchOptions const& options);
 
 } // namespace evobatch::cli

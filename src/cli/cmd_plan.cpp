@@ -11,8 +11,8 @@
 #include "evobatch/api/pricing.hpp"
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/plan/batch_plan.hpp"
-#include "evobatch/sched/credits.hpp"
-#include "evobatch/sched/request_of.hpp"
+#include "evobatch/jobs/credits.hpp"
+#include "evobatch/jobs/request_of.hpp"
 #include "evobatch/util/terminal_text.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -63,7 +63,7 @@ std::string plural(std::size_t n, std::string_view word) {
 }
 
 // The ids of the manifest's jobs whose decision is `action`, comma-separated, at most `limit`.
-std::string ids_with(manifest::Manifest const& m, sched::ResumePlan const& r, sched::ResumeAction action,
+std::string ids_with(manifest::Manifest const& m, jobs::ResumePlan const& r, jobs::ResumeAction action,
                      std::size_t limit = 10) {
     std::string out;
     std::size_t shown = 0;
@@ -84,14 +84,14 @@ std::string ids_with(manifest::Manifest const& m, sched::ResumePlan const& r, sc
 }
 
 // The credits a job's decision may add: a create at the most a task costs, else nothing.
-std::int64_t worst_case_of(sched::ResumeAction action) {
-    using sched::ResumeAction;
+std::int64_t worst_case_of(jobs::ResumeAction action) {
+    using jobs::ResumeAction;
     bool const sends = action == ResumeAction::submit || action == ResumeAction::resend ||
                        action == ResumeAction::retry;
     return sends ? api::k_max_credits_per_task : 0;
 }
 
-boost::json::object credits_to_json(sched::CreditTotals const& t) {
+boost::json::object credits_to_json(jobs::CreditTotals const& t) {
     return {{"charged", t.charged},
             {"reserved_now", t.reserved},
             {"refunded", t.refunded},
@@ -100,7 +100,7 @@ boost::json::object credits_to_json(sched::CreditTotals const& t) {
             {"against_ceiling", t.against_ceiling()}};
 }
 
-boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan const& p, sched::ResumePlan const& r,
+boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan const& p, jobs::ResumePlan const& r,
                                  bool ledger_exists) {
     boost::json::object o;
     o["manifest"] = m.path.string();
@@ -146,7 +146,7 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
     return o;
 }
 
-void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, sched::ResumePlan const& r,
+void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, jobs::ResumePlan const& r,
                 bool ledger_exists) {
     auto const& limits = m.limits;
     double const per_usd = m.api.credits_per_usd;
@@ -178,8 +178,8 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, sched::Re
             std::int64_t const cost = static_cast<std::int64_t>(l.hold) * api::k_max_credits_per_task;
             fmt::print("  held       {} changed in the manifest after an earlier request was paid for: not sent; "
                        "--rerun-changed pays up to {} credits ({}) for them again: {}\n",
-                       plural(l.hold, "job"), cost, sched::usd_text(cost, per_usd),
-                       ids_with(m, r, sched::ResumeAction::hold));
+                       plural(l.hold, "job"), cost, jobs::usd_text(cost, per_usd),
+                       ids_with(m, r, jobs::ResumeAction::hold));
         }
         if (l.rerun > 0) {
             fmt::print("  rerun      {} changed since a paid request, paid for again as --rerun-changed asks (both "
@@ -201,11 +201,11 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, sched::Re
     fmt::print("  requests   {} + about {} status reads with batch reads ({} without)\n",
                plural(p.create_requests, "create"), p.status_reads_batched, p.status_reads_single);
     if (ledger_exists) {
-        fmt::print("  ledger's   {} ({})\n", sched::credits_text(r.credits),
-                   sched::usd_text(r.credits.charged, per_usd));
+        fmt::print("  ledger's   {} ({})\n", jobs::credits_text(r.credits),
+                   jobs::usd_text(r.credits.charged, per_usd));
     }
     fmt::print("  credits    at most {} more ({}; up to {} a task), ceiling limits.max_credits = {}{}\n",
-               p.credits_at_most, sched::usd_text(p.credits_at_most, per_usd), api::k_max_credits_per_task,
+               p.credits_at_most, jobs::usd_text(p.credits_at_most, per_usd), api::k_max_credits_per_task,
                p.credits_ceiling,
                p.credits_carried > 0 ? fmt::format(", of which the ledger's tasks use {}", p.credits_carried)
                                      : std::string());
@@ -228,14 +228,14 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, sched::Re
 struct JobLine {
     manifest::Job const* job;
     api::CreateRequest request;
-    sched::ResumeDecision const* decision;
+    jobs::ResumeDecision const* decision;
 };
 
-std::vector<JobLine> job_lines(manifest::Manifest const& m, sched::ResumePlan const& r) {
+std::vector<JobLine> job_lines(manifest::Manifest const& m, jobs::ResumePlan const& r) {
     std::vector<JobLine> lines;
     lines.reserve(m.jobs.size());
     for (std::size_t i = 0; i < m.jobs.size(); ++i) {
-        lines.push_back({&m.jobs[i], sched::request_of(m.jobs[i]), &r.starts[i].decision});
+        lines.push_back({&m.jobs[i], jobs::request_of(m.jobs[i]), &r.starts[i].decision});
     }
     return lines;
 }
@@ -246,7 +246,7 @@ boost::json::array jobs_to_json(std::vector<JobLine> const& lines) {
         api::CreateRequest const& q = l.request;
         boost::json::object o;
         o["id"] = l.job->id;
-        o["action"] = sched::to_string(l.decision->action);
+        o["action"] = jobs::to_string(l.decision->action);
         o["video"] = q.video_urls.empty() ? std::string() : q.video_urls.front();
         o["images"] = boost::json::value_from(q.image_urls);
         o["prompt"] = q.prompt;
@@ -287,7 +287,7 @@ void print_jobs(std::vector<JobLine> const& lines) {
         api::CreateRequest const& q = l.request;
         std::int64_t const cost = worst_case_of(l.decision->action);
         fmt::print("{:<{}}  {:<9}  {:>7}  {:<5}  {:<6}  {:<8}  {:<44}  \"{}\"\n", l.job->id, id_width,
-                   sched::to_string(l.decision->action), cost > 0 ? fmt::format("<={}", cost) : "0",
+                   jobs::to_string(l.decision->action), cost > 0 ? fmt::format("<={}", cost) : "0",
                    !q.keep_original_sound ? "-" : *q.keep_original_sound ? "keep" : "drop", q.image_urls.size(),
                    q.callback_url ? "yes" : "-", q.video_urls.empty() ? "" : q.video_urls.front(),
                    one_line(q.prompt, 60));
@@ -400,7 +400,7 @@ int run_plan(PlanOptions const& options) {
         }
         replay = std::move(*read);
     }
-    sched::ResumePlan const r = sched::plan_resume(m.jobs, replay, *resume);
+    jobs::ResumePlan const r = jobs::plan_resume(m.jobs, replay, *resume);
     plan::BatchPlan const p = plan::plan_batch(m, ledger_counts(r));
     std::optional<BalanceAnswer> balance;
     if (options.balance) {

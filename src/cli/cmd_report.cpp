@@ -155,7 +155,7 @@ int run_report(ReportOptions const& options) {
         return exit_bad_input;
     }
     fmt::print(stderr, "{}: {} report of {} jobs ({} tasks; credits: {}){}\n", options.output, format,
-               r.totals.jobs, r.totals.tasks, sched::credits_text(r.totals.credits),
+               r.totals.jobs, r.totals.tasks, jobs::credits_text(r.totals.credits),
                format == "html" ? fmt::format("; result files linked from {}/",
                                               links_from.empty() ? "." : links_from.string())
                                 : "");

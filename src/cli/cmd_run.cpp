@@ -11,8 +11,8 @@
 
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/api/pricing.hpp"
-#include "evobatch/sched/credits.hpp"
-#include "evobatch/sched/task_errors.hpp"
+#include "evobatch/jobs/credits.hpp"
+#include "evobatch/jobs/task_errors.hpp"
 #include "evobatch/download/downloader.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
 #include "evobatch/ledger/replay.hpp"
@@ -21,7 +21,7 @@
 #include "evobatch/net/tls_context.hpp"
 #include "evobatch/plan/batch_plan.hpp"
 #include "evobatch/progress/progress_view.hpp"
-#include "evobatch/sched/resume.hpp"
+#include "evobatch/jobs/resume.hpp"
 #include "evobatch/sched/scheduler.hpp"
 #include "evobatch/sim/simulator.hpp"
 #include "evobatch/util/sha256.hpp"
@@ -173,8 +173,8 @@ std::string manifest_digest(fs::path const& path) {
 
 struct Resume {
     ledger::Replay replay; // the plan's starts point into it
-    sched::ResumeOptions options;
-    sched::ResumePlan plan;
+    jobs::ResumeOptions options;
+    jobs::ResumePlan plan;
 };
 
 // Replays the ledger and decides where each job resumes; says what it found. Problems are
@@ -197,14 +197,14 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
         return std::nullopt;
     }
     resume->options = *options;
-    resume->plan = sched::plan_resume(m.jobs, resume->replay, *options);
+    resume->plan = jobs::plan_resume(m.jobs, resume->replay, *options);
     auto const& p = resume->plan;
     if (!resume->replay.jobs.empty()) {
         fmt::print(stderr, "resuming from {}: {} completed ({} with results to download), {} to poll, {} to send again "
                            "(same key), {} to retry, {} new, {} failed, {} uncertain, {} held (changed); ledger's "
                            "credits: {}\n",
                    writer.path().string(), p.done, p.download, p.poll, p.resend, p.retry, p.submit, p.failed,
-                   p.uncertain, p.hold, sched::credits_text(p.credits));
+                   p.uncertain, p.hold, jobs::credits_text(p.credits));
         if (p.expired > 0) {
             fmt::print(stderr, "evobatch: warning: {} completed job{} never downloaded and their result links are older "
                                "than 24 h: reported as expired\n",
@@ -251,7 +251,7 @@ struct Ending {
 
 // `ledger` is where the run's events are: output.ledger, or the copy the writer saved when that
 // path was deleted or replaced under the run.
-Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched::ResumeOptions const& options,
+Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, jobs::ResumeOptions const& options,
                  std::chrono::seconds wall, fs::path const& ledger) {
     Ending out;
     progress::Summary& s = out.summary;
@@ -286,7 +286,7 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched:
     }
     // What a run would do by itself: the one-off selections (--retry-failed, --resubmit-uncertain,
     // --rerun-changed) are what the Next: lines offer, not what they assume.
-    sched::ResumeOptions next_options = options;
+    jobs::ResumeOptions next_options = options;
     next_options.now_ms = ledger::now_ms();
     next_options.retry_all_failed = false;
     next_options.retry_failed.clear();
@@ -294,23 +294,23 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, sched:
     next_options.resubmit_uncertain.clear();
     next_options.rerun_all_changed = false;
     next_options.rerun_changed.clear();
-    auto const next = sched::plan_resume(m.jobs, *replay, next_options);
+    auto const next = jobs::plan_resume(m.jobs, *replay, next_options);
     plan::BatchPlan const batch = plan::plan_batch(m, ledger_counts(next));
     s.credits = next.credits.charged;
     s.credits_reserved = next.credits.reserved;
     s.credits_refunded = next.credits.refunded;
     s.credits_at_risk = next.credits.at_risk;
-    s.credits_text = fmt::format("{} ({} charged)", sched::credits_text(next.credits),
-                                 sched::usd_text(next.credits.charged, m.api.credits_per_usd));
+    s.credits_text = fmt::format("{} ({} charged)", jobs::credits_text(next.credits),
+                                 jobs::usd_text(next.credits.charged, m.api.credits_per_usd));
     for (std::size_t i = 0; i < m.jobs.size(); ++i) {
         ledger::JobHistory const* h = replay->find(m.jobs[i].id);
         if (h == nullptr) {
             continue;
         }
         if (h->phase == ledger::JobPhase::failed && !next.starts[i].decision.changed) {
-            e.failed_fixable += h->error && !sched::is_retryable_task_error(h->error->code) ? 0 : 1;
+            e.failed_fixable += h->error && !jobs::is_retryable_task_error(h->error->code) ? 0 : 1;
         }
-        for (ledger::Download const* f : sched::files_on_disk(*h, next.disk)) {
+        for (ledger::Download const* f : jobs::files_on_disk(*h, next.disk)) {
             ++s.downloaded;
             s.download_bytes += f->bytes;
         }
@@ -402,8 +402,8 @@ int run_run(RunOptions const& options) {
     // The manifest's jobs, then the ledger's jobs the manifest no longer has whose paid tasks or
     // files this run still finishes (never sent: they only need an id).
     std::vector<manifest::Job> jobs = setup->manifest.jobs;
-    std::vector<sched::JobStart> starts = resume->plan.starts;
-    for (sched::JobStart const& start : resume->plan.removed) {
+    std::vector<jobs::JobStart> starts = resume->plan.starts;
+    for (jobs::JobStart const& start : resume->plan.removed) {
         jobs.emplace_back().id = start.history->job;
         starts.push_back(start);
     }

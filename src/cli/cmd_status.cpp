@@ -8,7 +8,7 @@
 
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/report/report_model.hpp"
-#include "evobatch/sched/credits.hpp"
+#include "evobatch/jobs/credits.hpp"
 #include "evobatch/util/duration.hpp"
 #include "evobatch/util/suggest.hpp"
 #include "evobatch/util/terminal_text.hpp"
@@ -173,7 +173,7 @@ int run_status(StatusOptions const& options) {
             shown.push_back(&r);
         }
     }
-    sched::CreditTotals const& credits = report.totals.credits;
+    jobs::CreditTotals const& credits = report.totals.credits;
     if (options.json) {
         boost::json::object out;
         out["manifest"] = m.path.string();
@@ -209,8 +209,8 @@ int run_status(StatusOptions const& options) {
     }
     fmt::print("{}: {} jobs: {}{}\n", path.string(), report.rows.size(), summary,
                stale > 0 ? fmt::format(" ({} stale)", stale) : std::string());
-    fmt::print("credits: {} ({} charged)\n", sched::credits_text(credits),
-               sched::usd_text(credits.charged, m.api.credits_per_usd));
+    fmt::print("credits: {} ({} charged)\n", jobs::credits_text(credits),
+               jobs::usd_text(credits.charged, m.api.credits_per_usd));
     if (to_download + expired > 0) {
         fmt::print("results: {} completed job{} to download{}{}\n", to_download, to_download == 1 ? "" : "s",
                    expiring > 0 ? fmt::format(" ({} with links expiring within 2 h: run soon)", expiring) : std::string(),

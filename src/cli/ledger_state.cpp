@@ -53,11 +53,11 @@ std::optional<Batch> load_batch(std::string const& manifest_path, std::string co
     return Batch{std::move(*loaded.manifest), std::move(ledger_path), std::move(*replay)};
 }
 
-sched::ResumeOptions resume_options(manifest::Manifest const& manifest) {
-    return sched::resume_options_of(manifest, ledger::now_ms());
+jobs::ResumeOptions resume_options(manifest::Manifest const& manifest) {
+    return jobs::resume_options_of(manifest, ledger::now_ms());
 }
 
-plan::LedgerCounts ledger_counts(sched::ResumePlan const& r) {
+plan::LedgerCounts ledger_counts(jobs::ResumePlan const& r) {
     plan::LedgerCounts c;
     c.resend = r.resend;
     c.poll = r.poll;

@@ -5,7 +5,7 @@
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/plan/batch_plan.hpp"
-#include "evobatch/sched/resume.hpp"
+#include "evobatch/jobs/resume.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -30,9 +30,9 @@ struct Batch {
 std::optional<Batch> load_batch(std::string const& manifest_path, std::string const& ledger_override);
 
 // The manifest's resume settings (idempotency window, attempts), as of now.
-sched::ResumeOptions resume_options(manifest::Manifest const& manifest);
+jobs::ResumeOptions resume_options(manifest::Manifest const& manifest);
 
 // What a resume plan found in the ledger, as `plan::plan_batch` counts it.
-plan::LedgerCounts ledger_counts(sched::ResumePlan const& resume);
+plan::LedgerCounts ledger_counts(jobs::ResumePlan const& resume);
 
 } // namespace evobatch::cli

@@ -7,7 +7,7 @@
 #include "detail/page_parts.hpp"
 
 #include "evobatch/report/render.hpp"
-#include "evobatch/sched/credits.hpp"
+#include "evobatch/jobs/credits.hpp"
 
 #include <fmt/format.h>
 
@@ -195,7 +195,7 @@ void append_credits_chart(std::string& out, Report const& report, std::vector<st
     Totals const& t = report.totals;
     std::string const caption =
         fmt::format("By the ledger's last event: {} ({} charged at {:g} credits per USD).",
-                    sched::credits_text(t.credits), sched::usd_text(t.credits.charged, t.credits_per_usd),
+                    jobs::credits_text(t.credits), jobs::usd_text(t.credits.charged, t.credits_per_usd),
                     t.credits_per_usd);
     append_area_figure(out, "credits-chart", "Credits over time", caption,
                        time_plot(origin_ms, end_ms, k_half_chart, k_half_height, top), times, series);

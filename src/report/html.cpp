@@ -138,7 +138,7 @@ void append_cards(std::string& out, Totals const& t) {
     append_card(out, "total-jobs", "jobs", std::to_string(t.jobs));
     append_card(out, "total-tasks", "tasks", std::to_string(t.tasks));
     append_card(out, "total-credits", "credits charged", std::to_string(t.credits.charged),
-                sched::usd_text(t.credits.charged, t.credits_per_usd));
+                jobs::usd_text(t.credits.charged, t.credits_per_usd));
     append_card(out, "total-reserved", "reserved now", std::to_string(t.credits.reserved));
     append_card(out, "total-refunded", "refunded", std::to_string(t.credits.refunded));
     if (t.credits.at_risk_count > 0) {
@@ -191,7 +191,7 @@ void append_totals(std::string& out, Report const& report) {
                            html_escape(state), state_class(state), n);
     }
     out += "</ul>\n";
-    out += fmt::format("<p class=\"meta\">Credits: {}.", html_escape(sched::credits_text(t.credits)));
+    out += fmt::format("<p class=\"meta\">Credits: {}.", html_escape(jobs::credits_text(t.credits)));
     if (t.first_t_ms > 0) {
         out += fmt::format(" First event {}, last event {}.", iso8601_utc(t.first_t_ms),
                            iso8601_utc(t.last_t_ms));

@@ -2,8 +2,8 @@
 
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
-#include "evobatch/sched/request_of.hpp"
-#include "evobatch/sched/resume.hpp"
+#include "evobatch/jobs/request_of.hpp"
+#include "evobatch/jobs/resume.hpp"
 
 #include <fmt/format.h>
 
@@ -38,7 +38,7 @@ TaskRun run_of(ledger::Attempt const& a, bool current) {
             run.actual_s = static_cast<double>(a.finished_t_ms - a.submitted_t_ms) / 1000.0;
         }
     }
-    sched::CreditTotals const c = sched::credits_of(a);
+    jobs::CreditTotals const c = jobs::credits_of(a);
     run.credits = c.charged + c.reserved;
     run.refunded = c.refunded;
     run.error = a.error;
@@ -46,16 +46,16 @@ TaskRun run_of(ledger::Attempt const& a, bool current) {
     return run;
 }
 
-// The attempt's result files as every command counts them (sched::recorded_files: the latest
+// The attempt's result files as every command counts them (jobs::recorded_files: the latest
 // record per result), each marked with whether it is still on disk.
-void add_files(Row& row, ledger::Attempt const& a, std::string_view job, sched::DiskSnapshot const& disk) {
-    for (ledger::Download const* d : sched::recorded_files(a, job)) {
+void add_files(Row& row, ledger::Attempt const& a, std::string_view job, jobs::DiskSnapshot const& disk) {
+    for (ledger::Download const* d : jobs::recorded_files(a, job)) {
         row.files.push_back(ResultFile{d->file, d->bytes, d->sha256, a.version, disk.holds(*d)});
     }
 }
 
 // Where a completed job's result files stand, as `run` would see them.
-void set_files_note(Row& row, sched::ResumeDecision const& d, bool downloads) {
+void set_files_note(Row& row, jobs::ResumeDecision const& d, bool downloads) {
     row.to_download = d.download;
     row.expiring_soon = d.expiring_soon;
     row.expired = d.expired;
@@ -66,28 +66,28 @@ void set_files_note(Row& row, sched::ResumeDecision const& d, bool downloads) {
                                       : "downloaded";
 }
 
-std::string changed_note(sched::ResumeDecision const& d) {
-    return d.action == sched::ResumeAction::hold   ? "held: " + d.why
-           : d.action == sched::ResumeAction::poll ? d.why
+std::string changed_note(jobs::ResumeDecision const& d) {
+    return d.action == jobs::ResumeAction::hold   ? "held: " + d.why
+           : d.action == jobs::ResumeAction::poll ? d.why
                                                    : std::string("the next run sends the new request");
 }
 
 // A job the manifest no longer has: what the next run still owes it (ResumePlan::removed).
-std::string removed_note(sched::JobStart const* owed) {
+std::string removed_note(jobs::JobStart const* owed) {
     if (owed == nullptr) {
         return "no longer in the manifest; nothing left to do";
     }
-    return owed->decision.action == sched::ResumeAction::poll
+    return owed->decision.action == jobs::ResumeAction::poll
                ? "no longer in the manifest; its task runs: the next run polls it to the end"
                : "no longer in the manifest; the next run downloads its results";
 }
 
-Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeDecision const& d,
-           sched::DiskSnapshot const& disk, std::int64_t now_ms) {
+Row row_of(manifest::Job const& job, ledger::JobHistory const* h, jobs::ResumeDecision const& d,
+           jobs::DiskSnapshot const& disk, std::int64_t now_ms) {
     Row row;
     row.id = job.id;
-    row.state = std::string(sched::state_name(h, d));
-    api::CreateRequest const request = sched::request_of(job);
+    row.state = std::string(jobs::state_name(h, d));
+    api::CreateRequest const request = jobs::request_of(job);
     row.prompt = request.prompt;
     row.video = request.video_urls.empty() ? std::string() : request.video_urls.front();
     if (h == nullptr) {
@@ -95,7 +95,7 @@ Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeD
     }
     if (d.changed) {
         row.note = changed_note(d);
-        row.next_run = std::string(sched::to_string(d.action));
+        row.next_run = std::string(jobs::to_string(d.action));
         row.why = d.why;
     }
     for (ledger::Attempt const& a : h->earlier) {
@@ -106,7 +106,7 @@ Row row_of(manifest::Job const& job, ledger::JobHistory const* h, sched::ResumeD
         row.runs.push_back(run_of(*h, true));
     }
     add_files(row, *h, job.id, disk);
-    sched::CreditTotals const c = sched::credits_of(*h);
+    jobs::CreditTotals const c = jobs::credits_of(*h);
     row.credits = c.charged + c.reserved;
     row.refunded = c.refunded;
     row.task = h->task;
@@ -139,8 +139,8 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
     report.events = replay.events;
     report.rows.reserve(manifest.jobs.size());
 
-    sched::ResumeOptions const options = sched::resume_options_of(manifest, now_ms);
-    sched::ResumePlan const resume = sched::plan_resume(manifest.jobs, replay, options);
+    jobs::ResumeOptions const options = jobs::resume_options_of(manifest, now_ms);
+    jobs::ResumePlan const resume = jobs::plan_resume(manifest.jobs, replay, options);
     Totals& t = report.totals;
     t.credits = resume.credits;
     t.credits_per_usd = manifest.api.credits_per_usd;
@@ -162,9 +162,9 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
     };
     for (std::size_t i = 0; i < manifest.jobs.size(); ++i) {
         manifest::Job const& job = manifest.jobs[i];
-        sched::ResumeDecision const& d = resume.starts[i].decision;
+        jobs::ResumeDecision const& d = resume.starts[i].decision;
         Row row = row_of(job, replay.find(job.id), d, resume.disk, now_ms);
-        if (d.action == sched::ResumeAction::done) {
+        if (d.action == jobs::ResumeAction::done) {
             set_files_note(row, d, options.downloads);
         }
         add_row(std::move(row));
@@ -181,10 +181,10 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
         }
         manifest::Job gone;
         gone.id = h.job;
-        Row row = row_of(gone, &h, sched::ResumeDecision{}, resume.disk, now_ms);
+        Row row = row_of(gone, &h, jobs::ResumeDecision{}, resume.disk, now_ms);
         row.state = "removed";
         auto const owed = std::find_if(resume.removed.begin(), resume.removed.end(),
-                                       [&](sched::JobStart const& s) { return s.history == &h; });
+                                       [&](jobs::JobStart const& s) { return s.history == &h; });
         row.note = removed_note(owed == resume.removed.end() ? nullptr : &*owed);
         row.to_download = owed != resume.removed.end() && owed->decision.download;
         add_row(std::move(row));

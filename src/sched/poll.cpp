@@ -7,7 +7,7 @@
 #include "evobatch/api/pricing.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/poll_failure.hpp"
-#include "evobatch/sched/task_errors.hpp"
+#include "evobatch/jobs/task_errors.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 
@@ -287,7 +287,7 @@ asio::awaitable<void> RunState::apply(JobRecord& r, api::Task const& task) {
         co_await record(std::move(e));
         // Never for an earlier request's task: its request is no longer the manifest's (the next
         // run sends the new one, nothing having been paid for this one).
-        bool const retry = task.status == api::TaskStatus::failed && is_retryable_task_error(code) &&
+        bool const retry = task.status == api::TaskStatus::failed && jobs::is_retryable_task_error(code) &&
                            r.attempt < limits.max_attempts && !submission_stopped && !r.earlier_request;
         if (retry) {
             --in_flight;

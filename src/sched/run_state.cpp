@@ -5,8 +5,8 @@
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/sched/batch_eta.hpp"
-#include "evobatch/sched/idempotency.hpp"
-#include "evobatch/sched/request_of.hpp"
+#include "evobatch/jobs/idempotency.hpp"
+#include "evobatch/jobs/request_of.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,7 +28,7 @@ constexpr auto k_rate_window = std::chrono::seconds(10);
 
 RunState::RunState(asio::any_io_executor ex, api::ApiClient& client, ledger::LedgerWriter& writer,
                    progress::ProgressView& progress_view, std::vector<manifest::Job> const& jobs, RunLimits run_limits,
-                   std::vector<JobStart> const& starts)
+                   std::vector<jobs::JobStart> const& starts)
     : executor(std::move(ex)), api(client), ledger(writer), view(progress_view), limits(run_limits),
       limiter(run_limits.requests_per_second, run_limits.burst), breaker(5, std::chrono::seconds(2), std::chrono::seconds(60)),
       budget(run_limits.max_credits), planner(with_scaled_intervals(PollPlannerOptions{}, run_limits.poll_interval_scale)),
@@ -42,8 +42,8 @@ RunState::RunState(asio::any_io_executor ex, api::ApiClient& client, ledger::Led
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         JobRecord r;
         r.job = &jobs[i];
-        r.request = request_of(jobs[i]);
-        r.digest = request_digest(r.request);
+        r.request = jobs::request_of(jobs[i]);
+        r.digest = jobs::request_digest(r.request);
         if (i < starts.size()) {
             resume(r, starts[i], now);
         }
@@ -62,8 +62,8 @@ RunState::RunState(asio::any_io_executor ex, api::ApiClient& client, ledger::Led
     }
 }
 
-void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
-    ResumeDecision const& d = start.decision;
+void RunState::resume(JobRecord& r, jobs::JobStart const& start, TimePoint now) {
+    jobs::ResumeDecision const& d = start.decision;
     ledger::JobHistory const* h = start.history;
     r.attempt = d.attempt;
     r.version = start.version;
@@ -79,16 +79,16 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
         return now - std::chrono::duration_cast<Clock::duration>(age);
     };
     switch (d.action) {
-    case ResumeAction::submit:
-    case ResumeAction::retry: break;
-    case ResumeAction::resend:
+    case jobs::ResumeAction::submit:
+    case jobs::ResumeAction::retry: break;
+    case jobs::ResumeAction::resend:
         r.resend_key = h->key;
         r.key_may_have_task = h->phase != ledger::JobPhase::unsent;
         if (r.key_may_have_task && !d.forced) {
-            r.key_trusted_until = ago(h->key_first_sent_t_ms) + key_trust_span(limits.idempotency_window);
+            r.key_trusted_until = ago(h->key_first_sent_t_ms) + jobs::key_trust_span(limits.idempotency_window);
         }
         break;
-    case ResumeAction::poll:
+    case jobs::ResumeAction::poll:
         r.state = JobState::running;
         r.task = h->task;
         r.key = h->key;
@@ -101,9 +101,9 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
         r.next_poll = planner.next_poll(
             PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at, r.polls, r.status_unknown}, now);
         break;
-    case ResumeAction::done:
-    case ResumeAction::hold: // its earlier request's results are kept (and fetched) all the same
-        r.state = d.action == ResumeAction::done ? JobState::completed : JobState::held;
+    case jobs::ResumeAction::done:
+    case jobs::ResumeAction::hold: // its earlier request's results are kept (and fetched) all the same
+        r.state = d.action == jobs::ResumeAction::done ? JobState::completed : JobState::held;
         if (h->phase != ledger::JobPhase::completed) {
             break;
         }
@@ -114,14 +114,14 @@ void RunState::resume(JobRecord& r, JobStart const& start, TimePoint now) {
         if (d.expired) {
             expired += h->results.size();
         } else if (!d.download) {
-            for (ledger::Download const* f : recorded_files(*h, h->job)) {
+            for (ledger::Download const* f : jobs::recorded_files(*h, h->job)) {
                 ++files_downloaded; // until a hash says otherwise
                 r.files_to_verify.emplace_back(f->file, f->sha256);
             }
         }
         break;
-    case ResumeAction::failed: r.state = JobState::failed; break;
-    case ResumeAction::uncertain: r.state = JobState::uncertain; break; // its worst case is carried
+    case jobs::ResumeAction::failed: r.state = JobState::failed; break;
+    case jobs::ResumeAction::uncertain: r.state = JobState::uncertain; break; // its worst case is carried
     }
 }
 

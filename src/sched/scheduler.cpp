@@ -21,7 +21,7 @@ constexpr auto k_progress_tick = std::chrono::milliseconds(250);
 struct Scheduler::Impl {
     Impl(asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
          progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
-         std::vector<JobStart> const& starts)
+         std::vector<jobs::JobStart> const& starts)
         : state(std::move(executor), api, ledger, view, jobs, limits, starts) {}
 
     asio::awaitable<void> progress_loop() {
@@ -105,7 +105,7 @@ struct Scheduler::Impl {
 
 Scheduler::Scheduler(asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
                      progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
-                     std::vector<JobStart> starts)
+                     std::vector<jobs::JobStart> starts)
     : m_impl(std::make_unique<Impl>(std::move(executor), api, ledger, view, jobs, limits, starts)) {}
 
 Scheduler::~Scheduler() = default;

@@ -6,7 +6,7 @@
 
 #include "evobatch/api/pricing.hpp"
 #include "evobatch/manifest/manifest.hpp"
-#include "evobatch/sched/idempotency.hpp"
+#include "evobatch/jobs/idempotency.hpp"
 
 #include <fmt/format.h>
 
@@ -113,7 +113,7 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
 
 void RunState::take_key(JobRecord& r, std::optional<TimePoint> trusted_until) {
     if (r.resend_key.empty()) {
-        r.key = idempotency_key(r.job->id, r.digest, r.attempt, r.version);
+        r.key = jobs::idempotency_key(r.job->id, r.digest, r.attempt, r.version);
     } else {
         r.key = r.resend_key;
     }

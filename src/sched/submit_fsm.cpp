@@ -3,7 +3,7 @@
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/api/task_id.hpp"
 #include "evobatch/sched/backoff.hpp"
-#include "evobatch/sched/idempotency.hpp"
+#include "evobatch/jobs/idempotency.hpp"
 #include "evobatch/util/duration.hpp"
 
 #include <fmt/format.h>
@@ -135,7 +135,7 @@ SubmitAction SubmitFsm::on_start(TimePoint now, bool stopped) {
         m_trusted_until.reset();
     }
     if (!m_trusted_until) { // a new key, or one sent again on request: remembered from now
-        m_trusted_until = now + key_trust_span(m_options.idempotency_window);
+        m_trusted_until = now + jobs::key_trust_span(m_options.idempotency_window);
     }
     m_state = SubmitState::writing;
     return act(SubmitStep::write_submitting);

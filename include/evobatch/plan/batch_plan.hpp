@@ -1,6 +1,6 @@
 #pragma once
 // What `run` would do for a manifest, computed without sending anything. Pure: no I/O; what
-// the ledger already holds comes in as LedgerCounts (from sched::plan_resume).
+// the ledger already holds comes in as LedgerCounts (from jobs::plan_resume).
 
 #include "evobatch/manifest/manifest.hpp"
 
@@ -20,7 +20,7 @@ struct LedgerCounts {
     std::size_t download = 0, expired = 0, expiring_soon = 0; // completed jobs whose files are missing
     // Against the ceiling before the run sends anything: every credit the ledger's tasks were
     // charged or hold, creates that may have made a task at the most a task costs
-    // (sched::ResumePlan::credits_carried).
+    // (jobs::ResumePlan::credits_carried).
     std::int64_t credits_carried = 0;
 };
 

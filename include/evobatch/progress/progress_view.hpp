@@ -48,7 +48,7 @@ struct Summary {
     std::size_t total = 0, completed = 0, failed = 0, uncertain = 0, unsubmitted = 0;
     std::size_t held = 0;    // changed since a paid request: not sent without --rerun-changed
     std::size_t running = 0; // submitted (or being submitted), not finished: the next run polls them
-    // The ledger's credits (sched/credits.hpp), earlier runs' included, and the same in words
+    // The ledger's credits (jobs/credits.hpp), earlier runs' included, and the same in words
     // (with the approximate money) as `status` and `report` show them.
     std::int64_t credits = 0; // charged
     std::int64_t credits_reserved = 0, credits_refunded = 0, credits_at_risk = 0;

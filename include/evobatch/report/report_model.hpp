@@ -4,7 +4,7 @@
 // writers (render.hpp) only format it.
 
 #include "evobatch/ledger/event.hpp"
-#include "evobatch/sched/credits.hpp"
+#include "evobatch/jobs/credits.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -56,7 +56,7 @@ struct Row {
     // running, completed, failed, uncertain, unsent.
     std::string state;
     std::string note;     // changed and removed jobs: what the next run does with them
-    std::string next_run; // changed jobs: the next run's action (sched::ResumeAction's name)
+    std::string next_run; // changed jobs: the next run's action (jobs::ResumeAction's name)
     std::string why;      // changed jobs: the reason behind it
     // Completed jobs: where their result files stand (downloaded, to download, expiring,
     // expired, or not downloaded at all); the flags below say the same for counting.
@@ -70,7 +70,7 @@ struct Row {
     std::string video;  // the source video URL
     std::string task;   // the current attempt's task id; empty when none
     int attempts = 0;   // the current attempt's number; 0 for new jobs
-    std::int64_t credits = 0;  // charged and reserved now by all its tasks (sched::credits_of)
+    std::int64_t credits = 0;  // charged and reserved now by all its tasks (jobs::credits_of)
     std::int64_t refunded = 0; // its failed tasks' credits, given back
     std::int64_t submitted_t_ms = 0; // UTC ms of the current task's `submitted`; 0 when no task
     std::int64_t finished_t_ms = 0;  // UTC ms of its `completed`/`failed`; 0 when not finished
@@ -90,7 +90,7 @@ struct Totals {
     std::size_t jobs = 0;
     std::size_t tasks = 0; // task ids over every attempt (the timeline's bars)
     std::vector<std::pair<std::string, std::size_t>> states; // count per state, in a fixed order, none zero
-    sched::CreditTotals credits; // the whole ledger's, as `run`, `plan` and `status` count them
+    jobs::CreditTotals credits; // the whole ledger's, as `run`, `plan` and `status` count them
     double credits_per_usd = 68; // api.credits_per_usd: approximate money
     std::int64_t first_t_ms = 0; // the ledger's first and last event; 0 when empty
     std::int64_t last_t_ms = 0;
@@ -111,7 +111,7 @@ struct Report {
 };
 
 // Builds the report of `manifest`'s jobs from `replay` (of the ledger at `ledger_path`) at `now_ms`,
-// deciding each job as `run` would (sched::resume_options_of the manifest).
+// deciding each job as `run` would (jobs::resume_options_of the manifest).
 Report build_report(manifest::Manifest const& manifest, ledger::Replay const& replay,
                     std::filesystem::path const& ledger_path, std::int64_t now_ms);
 

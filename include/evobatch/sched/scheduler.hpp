@@ -7,7 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "evobatch/api/api_client.hpp"
-#include "evobatch/sched/resume.hpp"
+#include "evobatch/jobs/resume.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -82,7 +82,7 @@ public:
     // job resumes.
     Scheduler(boost::asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
               progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
-              std::vector<JobStart> starts = {});
+              std::vector<jobs::JobStart> starts = {});
     ~Scheduler();
     Scheduler(Scheduler const&) = delete;
     Scheduler& operator=(Scheduler const&) = delete;

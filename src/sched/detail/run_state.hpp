@@ -35,8 +35,8 @@ namespace evobatch::sched::detail {
 struct RunState {
     RunState(boost::asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
              progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
-             std::vector<JobStart> const& starts);
-    void resume(JobRecord& r, JobStart const& start, TimePoint now); // where a known job enters
+             std::vector<jobs::JobStart> const& starts);
+    void resume(JobRecord& r, jobs::JobStart const& start, TimePoint now); // where a known job enters
 
     // ---- shared helpers (run_state.cpp)
     // Waits for the rate limiter, first come first served; counts the request.

@@ -67,7 +67,7 @@ struct BatchOptions {
         limits.burst = 10;
         limits.poll_interval_scale = 0.1; // tasks last 1-3 s: poll 10 times faster than for real ones
     }
-    std::vector<sched::JobStart> starts; // where each job resumes (empty: all new)
+    std::vector<jobs::JobStart> starts; // where each job resumes (empty: all new)
     bool downloads = false;              // download results into <temp>/out while the batch goes on
     download::DownloadOptions download_options;
     // Called with <temp>/out (created) before the run starts, e.g. to plant files there.

@@ -5,10 +5,12 @@
 #include "evobatch/cli/exit_code.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/sim/file_content.hpp"
-#include "evobatch/sched/task_errors.hpp"
+#include "evobatch/jobs/task_errors.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -19,6 +21,7 @@
 #include <set>
 
 using namespace evobatch;
+namespace bdata = boost::unit_test::data;
 using evobatch::test::BatchOptions;
 using evobatch::test::count_events;
 using evobatch::test::run_batch;
@@ -152,7 +155,7 @@ BOOST_AUTO_TEST_CASE(failed_tasks_are_retried_only_for_retryable_codes_and_attem
             BOOST_TEST_INFO("job " << e.job);
             // A new attempt only after a retryable failure.
             if (attempts[e.job] > 0) {
-                BOOST_TEST(sched::is_retryable_task_error(last_failure[e.job]));
+                BOOST_TEST(jobs::is_retryable_task_error(last_failure[e.job]));
             }
             ++attempts[e.job];
         } else if (e.type == EventType::failed && e.error) {
@@ -202,32 +205,23 @@ BOOST_AUTO_TEST_CASE(without_an_idempotency_window_a_create_answered_5xx_is_neve
     BOOST_TEST(run.stats.tasks_created == run.outcome.completed);
 }
 
-BOOST_AUTO_TEST_CASE(polling_works_without_batch_reads) {
+// A server without batch reads (404), or whose batch read refuses what we send (400: it wants
+// another body), is polled with one GET per task. The 400 was retried for the whole group
+// forever: the run polled nothing and never ended.
+BOOST_DATA_TEST_CASE(polling_works_without_batch_reads, bdata::make({404, 400}), refused_with) {
     BatchOptions o;
     o.jobs = 30;
-    o.sim.batch_read = false;
-    o.limits.max_credits = 1'000'000;
-    o.limits.max_in_flight = 30;
-    auto const run = run_batch(o);
-    BOOST_TEST(run.outcome.completed == 30u);
-    BOOST_TEST(run.stats.task_reads > 0u);
-    BOOST_TEST(run.stats.count(404) <= 4u); // the batch reads in flight when the first 404 came back
-    BOOST_TEST(static_cast<double>(run.stats.api_requests) <= 4.0 * 30 + 2);
-}
-
-// A batch read answered 400 (the server wants another body) was retried for the whole group
-// forever: the run polled nothing and never ended. Single reads work on any server.
-BOOST_AUTO_TEST_CASE(a_batch_read_answered_400_falls_back_to_single_reads) {
-    BatchOptions o;
-    o.jobs = 30;
-    o.sim.batch_read_refused = true;
+    o.sim.batch_read = refused_with != 404;
+    o.sim.batch_read_refused = refused_with == 400;
     o.deadline = std::chrono::seconds(30);
     o.limits.max_credits = 1'000'000;
     o.limits.max_in_flight = 30;
     auto const run = run_batch(o);
     BOOST_TEST(run.outcome.completed == 30u);
     BOOST_TEST(run.stats.task_reads > 0u);
-    BOOST_TEST(run.stats.count(400) <= 4u); // the batch reads in flight when the first 400 came back
+    // The batch reads in flight when the first refusal came back.
+    BOOST_TEST(run.stats.count(static_cast<unsigned>(refused_with)) <= 4u);
+    BOOST_TEST(static_cast<double>(run.stats.api_requests) <= 4.0 * 30 + 2);
 }
 
 BOOST_AUTO_TEST_CASE(stop_ends_the_run_as_interrupted_with_a_consistent_ledger) {
@@ -355,8 +349,8 @@ BOOST_AUTO_TEST_CASE(a_resend_whose_key_the_server_may_have_forgotten_is_sent_on
         lost[i].key_first_sent_t_ms = first_use;
         lost[i].submitting_t_ms = first_use;
     }
-    sched::ResumeDecision resend{sched::ResumeAction::resend, 1, false, "its create got no answer"};
-    sched::ResumeDecision forced = resend;
+    jobs::ResumeDecision resend{jobs::ResumeAction::resend, 1, false, "its create got no answer"};
+    jobs::ResumeDecision forced = resend;
     forced.forced = true; // --resubmit-uncertain
     BatchOptions o;
     o.jobs = 2;
@@ -389,7 +383,7 @@ BOOST_AUTO_TEST_CASE(a_new_attempt_after_a_resent_key_gets_a_new_key_trusted_fro
         lost[i].key_first_sent_t_ms = ledger::now_ms() - 3600'000;
         lost[i].submitting_t_ms = lost[i].key_first_sent_t_ms;
     }
-    sched::ResumeDecision forced{sched::ResumeAction::resend, 1, false, "asked with --resubmit-uncertain"};
+    jobs::ResumeDecision forced{jobs::ResumeAction::resend, 1, false, "asked with --resubmit-uncertain"};
     forced.forced = true;
     BatchOptions o;
     o.jobs = lost.size();
@@ -435,7 +429,7 @@ BOOST_AUTO_TEST_CASE(a_resumed_task_the_server_does_not_know_is_reported_never_r
     BatchOptions o;
     o.jobs = 2;
     o.limits.max_credits = 1'000'000;
-    o.starts = {{{sched::ResumeAction::poll, 1, false, {}}, &known}, {}};
+    o.starts = {{{jobs::ResumeAction::poll, 1, false, {}}, &known}, {}};
     auto const run = run_batch(o);
     BOOST_TEST(run.outcome.failed == 1u);
     BOOST_TEST(run.outcome.completed == 1u);  // job-1 was new
@@ -527,7 +521,7 @@ BOOST_AUTO_TEST_CASE(a_resumed_task_no_read_can_reach_ends_uncertain_instead_of_
         known[i].eta_s = 1;
         known[i].credits = 9;
     }
-    sched::ResumeDecision const poll{sched::ResumeAction::poll, 1, false, {}};
+    jobs::ResumeDecision const poll{jobs::ResumeAction::poll, 1, false, {}};
     BatchOptions o;
     o.jobs = 3;
     o.sim.batch_read = false;

@@ -9,7 +9,7 @@
 
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/loader.hpp"
-#include "evobatch/sched/request_of.hpp"
+#include "evobatch/jobs/request_of.hpp"
 #include "common/temp_dir.hpp"
 #include "report/detail/charts.hpp"
 
@@ -62,7 +62,7 @@ manifest::Manifest load() {
 std::string digest_of(manifest::Manifest const& m, std::string_view id) {
     for (manifest::Job const& j : m.jobs) {
         if (j.id == id) {
-            return sched::request_digest(sched::request_of(j));
+            return jobs::request_digest(jobs::request_of(j));
         }
     }
     throw std::logic_error("test bug: no job " + std::string(id));

@@ -8,7 +8,7 @@
 
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/sched/backoff.hpp"
-#include "evobatch/sched/idempotency.hpp"
+#include "evobatch/jobs/idempotency.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -58,7 +58,7 @@ namespace {
 TimePoint const t0 = TimePoint{} + 1000h;
 constexpr std::uint64_t k_seed = 0x5eed;
 constexpr auto k_window = std::chrono::seconds(15min);
-constexpr auto k_span = 14min; // key_trust_span(15 min): less a tenth, at most a minute
+constexpr auto k_span = 14min; // jobs::key_trust_span(15 min): less a tenth, at most a minute
 
 Backoff make_backoff() { return Backoff(250ms, 30s, k_seed); }
 
@@ -404,7 +404,7 @@ BOOST_AUTO_TEST_CASE(key_trust_starts_at_the_first_send_of_a_new_key) {
     SubmitFsm fsm(o, backoff);
     to_first_send(fsm, t0);
     BOOST_TEST((fsm.key_trusted_until() == std::optional<TimePoint>(t0 + k_span)));
-    BOOST_TEST(key_trust_span(k_window) == k_span);
+    BOOST_TEST(jobs::key_trust_span(k_window) == k_span);
 }
 
 BOOST_AUTO_TEST_CASE(a_resumed_key_keeps_its_trust_or_counts_from_now_when_sent_on_request) {
@@ -528,7 +528,7 @@ BOOST_AUTO_TEST_CASE(a_zero_window_never_sends_a_key_again_that_may_have_made_a_
     {
         // A resumed key that may have made a task, under a zero window: uncertain at once.
         Backoff backoff = make_backoff();
-        // (resume() sets its trust to its first send + key_trust_span(0s): that moment.)
+        // (resume() sets its trust to its first send + jobs::key_trust_span(0s): that moment.)
         SubmitFsm::Options o = resumed_options(t0 - 1min);
         o.idempotency_window = 0s;
         SubmitFsm fsm(o, backoff);

@@ -1,4 +1,4 @@
-#include "evobatch/sched/idempotency.hpp"
+#include "evobatch/jobs/idempotency.hpp"
 
 #include "evobatch/util/sha256.hpp"
 
@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 std::string idempotency_key(std::string_view job_id, std::string_view request_digest, int attempt, int version) {
     // The separator cannot occur in a job id or a hex digest, so no two inputs collide.
@@ -22,4 +22,4 @@ std::chrono::milliseconds key_trust_span(std::chrono::seconds idempotency_window
     return window - std::min<std::chrono::milliseconds>(window / 10, std::chrono::minutes(1));
 }
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs

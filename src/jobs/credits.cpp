@@ -1,11 +1,11 @@
-#include "evobatch/sched/credits.hpp"
+#include "evobatch/jobs/credits.hpp"
 
 #include "evobatch/api/pricing.hpp"
 #include "evobatch/ledger/replay.hpp"
 
 #include <fmt/format.h>
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 CreditTotals& CreditTotals::operator+=(CreditTotals const& other) noexcept {
     charged += other.charged;
@@ -76,4 +76,4 @@ std::string usd_text(std::int64_t credits, double credits_per_usd) {
     return fmt::format("~${:.2f}", static_cast<double>(credits) / credits_per_usd);
 }
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs

@@ -1,12 +1,12 @@
-#include "evobatch/sched/resume.hpp"
+#include "evobatch/jobs/resume.hpp"
 
 #include "evobatch/api/pricing.hpp"
 #include "evobatch/download/result_file.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
-#include "evobatch/sched/idempotency.hpp"
-#include "evobatch/sched/request_of.hpp"
-#include "evobatch/sched/task_errors.hpp"
+#include "evobatch/jobs/idempotency.hpp"
+#include "evobatch/jobs/request_of.hpp"
+#include "evobatch/jobs/task_errors.hpp"
 #include "evobatch/util/duration.hpp"
 
 #include <fmt/format.h>
@@ -15,7 +15,7 @@
 #include <optional>
 #include <unordered_set>
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 namespace {
 
@@ -344,4 +344,4 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
     return plan;
 }
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs

@@ -1,16 +1,16 @@
-#include "evobatch/sched/resume.hpp"
+#include "evobatch/jobs/resume.hpp"
 
 #include "evobatch/download/result_file.hpp"
 #include "evobatch/ledger/replay.hpp"
 #include "evobatch/manifest/manifest.hpp"
-#include "evobatch/sched/request_of.hpp"
+#include "evobatch/jobs/request_of.hpp"
 
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 using namespace evobatch;
-using namespace evobatch::sched;
+using namespace evobatch::jobs;
 using ledger::JobPhase;
 namespace bdata = boost::unit_test::data;
 

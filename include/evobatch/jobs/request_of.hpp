@@ -10,11 +10,11 @@ namespace evobatch::manifest {
 struct Job;
 } // namespace evobatch::manifest
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 api::CreateRequest request_of(manifest::Job const& job);
 
 // Hex SHA-256 of the request's normalized JSON (fixed key order, unset fields left out).
 std::string request_digest(api::CreateRequest const& request);
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs

@@ -1,4 +1,4 @@
-#include "evobatch/sched/task_errors.hpp"
+#include "evobatch/jobs/task_errors.hpp"
 
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-using namespace evobatch::sched;
+using namespace evobatch::jobs;
 namespace data = boost::unit_test::data;
 
 namespace {

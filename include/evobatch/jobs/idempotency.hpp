@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 // "evb-" + 40 hex characters of SHA-256(job id, request digest, attempt[, version]): 44
 // characters of [A-Za-z0-9._-], inside the API's 16-96. The request's version (ledger::Attempt::
@@ -19,4 +19,4 @@ std::string idempotency_key(std::string_view job_id, std::string_view request_di
 // key. Zero for a zero window.
 std::chrono::milliseconds key_trust_span(std::chrono::seconds idempotency_window) noexcept;
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs

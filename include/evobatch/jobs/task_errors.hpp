@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 // False for the codes that blame the input (content_policy_violation, invalid_parameters,
 // image_processing_error, image_dimension_mismatch, request_cancelled, resource_not_found):
@@ -11,4 +11,4 @@ namespace evobatch::sched {
 // empty ones included: api.md lists transient causes and new codes appear without notice.
 bool is_retryable_task_error(std::string_view code) noexcept;
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs

@@ -2,7 +2,7 @@
 // What a run does with each job given what the ledger knows (design.md "resume rules"). Pure:
 // `run` starts its scheduler from these decisions and `plan` counts them, so both always agree.
 
-#include "evobatch/sched/credits.hpp"
+#include "evobatch/jobs/credits.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -24,7 +24,7 @@ struct Job;
 struct Manifest;
 } // namespace evobatch::manifest
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 enum class ResumeAction {
     submit,         // never sent (or the request changed): a first attempt
@@ -152,4 +152,4 @@ struct ResumePlan {
 ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay const& replay,
                        ResumeOptions const& options, DiskSnapshot const* disk = nullptr);
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs

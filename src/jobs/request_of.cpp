@@ -1,10 +1,10 @@
-#include "evobatch/sched/request_of.hpp"
+#include "evobatch/jobs/request_of.hpp"
 
 #include "evobatch/api/json.hpp"
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/util/sha256.hpp"
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 api::CreateRequest request_of(manifest::Job const& job) {
     api::CreateRequest r;
@@ -19,4 +19,4 @@ api::CreateRequest request_of(manifest::Job const& job) {
 
 std::string request_digest(api::CreateRequest const& request) { return util::sha256_hex(api::to_json_text(request)); }
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs

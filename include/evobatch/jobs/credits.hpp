@@ -14,7 +14,7 @@ struct JobHistory;
 struct Replay;
 } // namespace evobatch::ledger
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 struct CreditTotals {
     std::int64_t charged = 0;  // tasks that completed: what they used
@@ -45,4 +45,4 @@ std::string credits_text(CreditTotals const& totals);
 // rate); approximate.
 std::string usd_text(std::int64_t credits, double credits_per_usd);
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs

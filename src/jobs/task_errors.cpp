@@ -1,9 +1,9 @@
-#include "evobatch/sched/task_errors.hpp"
+#include "evobatch/jobs/task_errors.hpp"
 
 #include <algorithm>
 #include <array>
 
-namespace evobatch::sched {
+namespace evobatch::jobs {
 
 namespace {
 
@@ -17,4 +17,4 @@ bool is_retryable_task_error(std::string_view code) noexcept {
     return std::find(k_input_errors.begin(), k_input_errors.end(), code) == k_input_errors.end();
 }
 
-} // namespace evobatch::sched
+} // namespace evobatch::jobs
