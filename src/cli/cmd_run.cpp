@@ -326,6 +326,210 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, jobs::
     return out;
 }
 
+// `run --simulate`: the built-in simulator in this process, keeping its tasks beside the ledger
+// so that a resumed run finds them. False (said why) when that state file cannot be used.
+bool start_simulator(RunOptions const& options, Setup& setup, fs::path const& ledger_path,
+                     std::optional<sim::Simulator>& simulator) {
+    if (!sim_state_ready(ledger_path)) {
+        return false;
+    }
+    sim::SimOptions sim_options;
+    sim_options.key = setup.key;
+    sim_options.time_scale = options.time_scale;
+    sim_options.state_file = sim_state_path(ledger_path);
+    simulator.emplace(sim_options);
+    simulator->start();
+    setup.base_url = simulator->base_url();
+    setup.ca_file = simulator->ca_file();
+    // The simulator's clock runs time_scale times real time: poll as a real batch would, but at
+    // most 10 times faster, or batch reads would thin out to a few tasks each.
+    setup.limits.poll_interval_scale = std::clamp(options.time_scale, 0.1, 1.0);
+    return true;
+}
+
+// Ctrl-C, SIGTERM, a closed terminal (SIGHUP) and a closed output all stop the run the same way:
+// no new submissions, the answers in flight recorded, exit 3, resumable. Only a second signal
+// quits at once: a closed output after Ctrl-C (`run --json | head` gets both) is no request to
+// hurry.
+class StopOnSignals {
+public:
+    StopOnSignals(asio::io_context& io, sched::Scheduler& scheduler, progress::ProgressView& view)
+        : m_io(io), m_signals(io, SIGINT, SIGTERM, SIGHUP), m_scheduler(scheduler) {
+        wait();
+        view.on_write_failure([this](int error) {
+            // Posted: the view fails inside the scheduler's own calls, which must not be stopped
+            // halfway.
+            asio::post(m_io, [this, error] {
+                stop(fmt::format("its output cannot be written: {}", std::strerror(error)));
+            });
+        });
+    }
+    StopOnSignals(StopOnSignals const&) = delete;
+    StopOnSignals& operator=(StopOnSignals const&) = delete;
+
+    void cancel() { m_signals.cancel(); }
+
+private:
+    void wait() {
+        m_signals.async_wait([this](boost::system::error_code error, int number) {
+            if (error) {
+                return;
+            }
+            if (m_stopping) {
+                // The write-ahead ledger already holds every key that may have been sent.
+                say("\nevobatch: stopped at once; run the same command again to resume\n");
+                std::_Exit(exit_interrupted);
+            }
+            stop(std::string(signal_cause(number)));
+            wait();
+        });
+    }
+
+    void stop(std::string const& cause) {
+        if (m_stopping) {
+            return;
+        }
+        m_stopping = true;
+        say(fmt::format("\nevobatch: stopping ({}): no new submissions, saving what is pending (Ctrl-C again to "
+                        "quit at once)\n",
+                        cause));
+        m_scheduler.stop("interrupted (" + cause + ")");
+    }
+
+    asio::io_context& m_io;
+    asio::signal_set m_signals;
+    sched::Scheduler& m_scheduler;
+    bool m_stopping = false;
+};
+
+net::ClientOptions client_options_of(Setup const& setup) {
+    net::ClientOptions o;
+    o.max_connections_per_host = setup.manifest.limits.max_connections;
+    o.request_timeout = setup.manifest.api.request_timeout;
+    o.user_agent = fmt::format("evobatch/{}", k_version);
+    return o;
+}
+
+// Result files come from the media host: their own client, connections and limit, no key.
+download::DownloadOptions download_options_of(Setup const& setup) {
+    download::DownloadOptions o;
+    o.user_agent = client_options_of(setup).user_agent;
+    o.concurrency = setup.manifest.limits.max_downloads;
+    return o;
+}
+
+std::FILE* output_of(RunOptions const& options) { return options.json ? stdout : stderr; }
+
+bool color_for(std::FILE* out) {
+    bool const wanted = std::getenv("NO_COLOR") == nullptr || *std::getenv("NO_COLOR") == '\0';
+    return wanted && isatty(fileno(out)) != 0;
+}
+
+// One run's parts, wired: the API client, the view, the scheduler (the manifest's jobs, then the
+// ledger's jobs the manifest no longer has whose paid tasks or files it still finishes), the
+// downloader and the signals. run() reads the balance, records the batch and runs it to the end.
+class Session {
+public:
+    Session(asio::io_context& io, asio::thread_pool& pool, net::TlsContext& tls, ledger::LedgerWriter& ledger,
+            Setup& setup, Resume const& resume, RunOptions const& options)
+        : view(progress::ProgressView::choose(options.json, options.quiet, output_of(options)), output_of(options),
+               color_for(output_of(options))),
+          m_io(io), m_pool(pool), m_ledger(ledger), m_setup(setup), m_options(options),
+          m_http(io.get_executor(), tls, client_options_of(setup)),
+          m_api(m_http, setup.base_url, api::Secret(setup.key)), m_run_jobs(setup.manifest.jobs),
+          m_batch_plan(plan::plan_batch(setup.manifest, ledger_counts(resume.plan))),
+          m_downloader(io.get_executor(), tls, pool, download_options_of(setup)) {
+        setup.key.assign(setup.key.size(), '\0'); // the Secret holds the only copy now
+        setup.limits.credits_carried = resume.plan.credits_carried;
+        std::vector<jobs::JobStart> starts = resume.plan.starts;
+        for (jobs::JobStart const& start : resume.plan.removed) {
+            m_run_jobs.emplace_back().id = start.history->job; // never sent: it only needs an id
+            starts.push_back(start);
+        }
+        m_scheduler.emplace(io.get_executor(), m_api, ledger, view, m_run_jobs, setup.limits, std::move(starts));
+        if (setup.manifest.output.download) {
+            m_scheduler->download_to(m_downloader, setup.manifest.output.dir);
+        }
+        m_signals.emplace(io, *m_scheduler, view);
+    }
+
+    // Runs everything to the end. An exit code when the run stopped before its batch started
+    // (the balance, the key, an internal error), else 0 and `outcome` says how it went.
+    int run() {
+        int early_exit = 0;
+        asio::co_spawn(m_io, balance_then_batch(early_exit), [&early_exit](std::exception_ptr error) {
+            if (!error) {
+                return;
+            }
+            try {
+                std::rethrow_exception(error);
+            } catch (std::exception const& e) {
+                say(fmt::format("evobatch: internal error: {}\n", e.what()));
+            }
+            early_exit = exit_interrupted;
+        });
+        m_io.run();
+        m_pool.join();
+        return early_exit;
+    }
+
+    progress::ProgressView view;
+    std::optional<sched::RunOutcome> outcome;
+
+private:
+    asio::awaitable<void> balance_then_batch(int& early_exit) {
+        early_exit = co_await check_balance();
+        if (early_exit == 0) {
+            ledger::Event batch;
+            batch.type = ledger::EventType::batch;
+            batch.t_ms = ledger::now_ms();
+            batch.manifest = m_setup.manifest.path.string();
+            batch.digest = manifest_digest(m_setup.manifest.path);
+            co_await m_ledger.append_durable(std::move(batch));
+            outcome = co_await m_scheduler->run();
+        }
+        co_await m_ledger.close();
+        m_signals->cancel();
+    }
+
+    // Against the balance: what this run can add, not the ceiling: earlier runs' tasks are paid
+    // for already, and a small batch cannot reach a large ceiling. An exit code to stop with, or 0.
+    asio::awaitable<int> check_balance() {
+        auto balance = co_await m_scheduler->read_balance();
+        if (balance.ok()) {
+            auto const& credits = *balance.value;
+            fmt::print(stderr, "{}\n", balance_line(credits, m_batch_plan));
+            if (above_balance(credits, m_batch_plan) && !m_options.allow_overdraft) {
+                fmt::print(stderr,
+                           "evobatch: error: what this run may reserve ({} credits) is above the balance ({:.0f}); "
+                           "lower limits.max_credits, top up, or pass --allow-overdraft\n",
+                           m_batch_plan.credits_at_most, credits.remaining);
+                co_return exit_bad_input;
+            }
+        } else if (key_refused(balance)) {
+            fmt::print(stderr, "evobatch: error: the API refused the key: {}\n", util::clean_text(balance.detail));
+            co_return exit_api_stopped;
+        } else {
+            fmt::print(stderr, "evobatch: warning: could not read the balance ({}); going on\n",
+                       util::clean_text(balance.detail));
+        }
+        co_return 0;
+    }
+
+    asio::io_context& m_io;
+    asio::thread_pool& m_pool;
+    ledger::LedgerWriter& m_ledger;
+    Setup& m_setup;
+    RunOptions const& m_options;
+    net::HttpsClient m_http;
+    api::ApiClient m_api;
+    std::vector<manifest::Job> m_run_jobs;
+    plan::BatchPlan const m_batch_plan;
+    download::Downloader m_downloader;
+    std::optional<sched::Scheduler> m_scheduler;
+    std::optional<StopOnSignals> m_signals;
+};
+
 } // namespace
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
@@ -344,32 +548,17 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
 
 int run_run(RunOptions const& options) {
     // A reader that goes away (`run --json | head -1`) must not kill the run before the ledger
-    // is flushed: writes fail with EPIPE instead, and the view reports it (see stop below).
+    // is flushed: writes fail with EPIPE instead, and the view reports it (see StopOnSignals).
     std::signal(SIGPIPE, SIG_IGN);
     auto setup = prepare(options);
     if (!setup) {
         return exit_bad_input;
     }
     fs::path const ledger_path = setup->manifest.output.ledger;
-
     std::optional<sim::Simulator> simulator;
-    if (options.simulate) {
-        sim::SimOptions sim_options;
-        sim_options.key = setup->key;
-        sim_options.time_scale = options.time_scale;
-        if (!sim_state_ready(ledger_path)) {
-            return exit_bad_input;
-        }
-        sim_options.state_file = sim_state_path(ledger_path);
-        simulator.emplace(sim_options);
-        simulator->start();
-        setup->base_url = simulator->base_url();
-        setup->ca_file = simulator->ca_file();
-        // The simulator's clock runs time_scale times real time: poll as a real batch would, but
-        // at most 10 times faster, or batch reads would thin out to a few tasks each.
-        setup->limits.poll_interval_scale = std::clamp(options.time_scale, 0.1, 1.0);
+    if (options.simulate && !start_simulator(options, *setup, ledger_path, simulator)) {
+        return exit_bad_input;
     }
-
     asio::io_context io;
     asio::thread_pool pool(2);
     std::unique_ptr<net::TlsContext> tls;
@@ -386,135 +575,23 @@ int run_run(RunOptions const& options) {
     if (!resume) {
         return exit_bad_input;
     }
-    net::ClientOptions client_options;
-    client_options.max_connections_per_host = setup->manifest.limits.max_connections;
-    client_options.request_timeout = setup->manifest.api.request_timeout;
-    client_options.user_agent = fmt::format("evobatch/{}", k_version);
-    net::HttpsClient http(io.get_executor(), *tls, client_options);
-    api::ApiClient api(http, setup->base_url, api::Secret(setup->key));
-    setup->key.assign(setup->key.size(), '\0'); // the Secret holds the only copy now
-
-    bool const tty_color = std::getenv("NO_COLOR") == nullptr || *std::getenv("NO_COLOR") == '\0';
-    std::FILE* const out = options.json ? stdout : stderr;
-    auto const mode = progress::ProgressView::choose(options.json, options.quiet, out);
-    progress::ProgressView view(mode, out, tty_color && isatty(fileno(out)) != 0);
-    setup->limits.credits_carried = resume->plan.credits_carried;
-    // The manifest's jobs, then the ledger's jobs the manifest no longer has whose paid tasks or
-    // files this run still finishes (never sent: they only need an id).
-    std::vector<manifest::Job> jobs = setup->manifest.jobs;
-    std::vector<jobs::JobStart> starts = resume->plan.starts;
-    for (jobs::JobStart const& start : resume->plan.removed) {
-        jobs.emplace_back().id = start.history->job;
-        starts.push_back(start);
-    }
-    sched::Scheduler scheduler(io.get_executor(), api, *ledger, view, jobs, setup->limits, std::move(starts));
-    // Result files come from the media host: their own client, connections and limit, no key.
-    download::DownloadOptions download_options;
-    download_options.user_agent = client_options.user_agent;
-    download_options.concurrency = setup->manifest.limits.max_downloads;
-    download::Downloader downloader(io.get_executor(), *tls, pool, download_options);
-    if (setup->manifest.output.download) {
-        scheduler.download_to(downloader, setup->manifest.output.dir);
-    }
-
-    // Ctrl-C, SIGTERM, a closed terminal (SIGHUP) and a closed output all stop the run the same
-    // way: no new submissions, the answers in flight recorded, exit 3, resumable. Only a second
-    // signal quits at once: a closed output after Ctrl-C (`run --json | head` gets both) is no
-    // request to hurry.
-    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-    bool stopping = false;
-    auto stop = [&](std::string const& cause) {
-        if (stopping) {
-            return;
-        }
-        stopping = true;
-        say(fmt::format("\nevobatch: stopping ({}): no new submissions, saving what is pending (Ctrl-C again to "
-                        "quit at once)\n",
-                        cause));
-        scheduler.stop("interrupted (" + cause + ")");
-    };
-    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code error, int number) {
-        if (error) {
-            return;
-        }
-        if (stopping) {
-            // The write-ahead ledger already holds every key that may have been sent.
-            say("\nevobatch: stopped at once; run the same command again to resume\n");
-            std::_Exit(exit_interrupted);
-        }
-        stop(std::string(signal_cause(number)));
-        signals.async_wait(on_signal);
-    };
-    signals.async_wait(on_signal);
-    view.on_write_failure([&](int error) {
-        // Posted: the view fails inside the scheduler's own calls, which must not be stopped halfway.
-        asio::post(io, [&stop, error] { stop(fmt::format("its output cannot be written: {}", std::strerror(error))); });
-    });
-
-    // Against the balance: what this run can add, not the ceiling: earlier runs' tasks are paid
-    // for already, and a small batch cannot reach a large ceiling.
-    plan::BatchPlan const batch_plan = plan::plan_batch(setup->manifest, ledger_counts(resume->plan));
+    Session session(io, pool, *tls, *ledger, *setup, *resume, options);
     auto const started = std::chrono::steady_clock::now();
-    std::optional<sched::RunOutcome> outcome;
-    int early_exit = 0;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        auto balance = co_await scheduler.read_balance();
-        if (balance.ok()) {
-            auto const& credits = *balance.value;
-            fmt::print(stderr, "{}\n", balance_line(credits, batch_plan));
-            if (above_balance(credits, batch_plan) && !options.allow_overdraft) {
-                fmt::print(
-                    stderr,
-                    "evobatch: error: what this run may reserve ({} credits) is above the balance ({:.0f}); "
-                    "lower limits.max_credits, top up, or pass --allow-overdraft\n",
-                    batch_plan.credits_at_most, credits.remaining);
-                early_exit = exit_bad_input;
-            }
-        } else if (key_refused(balance)) {
-            fmt::print(stderr, "evobatch: error: the API refused the key: {}\n", util::clean_text(balance.detail));
-            early_exit = exit_api_stopped;
-        } else {
-            fmt::print(stderr, "evobatch: warning: could not read the balance ({}); going on\n",
-                       util::clean_text(balance.detail));
-        }
-        if (early_exit == 0) {
-            ledger::Event batch;
-            batch.type = ledger::EventType::batch;
-            batch.t_ms = ledger::now_ms();
-            batch.manifest = setup->manifest.path.string();
-            batch.digest = manifest_digest(setup->manifest.path);
-            co_await ledger->append_durable(std::move(batch));
-            outcome = co_await scheduler.run();
-        }
-        co_await ledger->close();
-        signals.cancel();
-    }, [&](std::exception_ptr error) {
-        if (error) {
-            try {
-                std::rethrow_exception(error);
-            } catch (std::exception const& e) {
-                say(fmt::format("evobatch: internal error: {}\n", e.what()));
-            }
-            early_exit = exit_interrupted;
-        }
-    });
-    io.run();
-    pool.join();
+    int const early_exit = session.run();
     if (simulator) {
         simulator->stop();
     }
-    if (!outcome) {
+    if (!session.outcome) {
         return early_exit != 0 ? early_exit : exit_interrupted;
     }
     auto const wall = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
     auto const rescued = ledger->rescued();
-    Ending ending = ending_of(*outcome, setup->manifest, resume->options, wall, rescued.value_or(ledger_path));
+    Ending ending = ending_of(*session.outcome, setup->manifest, resume->options, wall, rescued.value_or(ledger_path));
     if (rescued) {
         ending.end.ledger_rescued = {rescued->string(), ledger_path.string()};
     }
-    ending.summary.next =
-        next_steps(ending.end, options.command_line, options.batch.manifest, options.batch.ledger);
-    view.finish(ending.summary);
+    ending.summary.next = next_steps(ending.end, options.command_line, options.batch.manifest, options.batch.ledger);
+    session.view.finish(ending.summary);
     return ending.summary.exit_code;
 }
 
