@@ -200,8 +200,12 @@ struct Downloader::Impl {
         next->cancel(); // the slot passes on
     }
 
-    // Until `until`, or until stop() cuts the wait short.
+    // Until `until`, or until stop() cuts the wait short; after stop() not at all (a body that
+    // stop() broke off is a failed attempt: its back-off held a stopped fetch up to 10 s).
     asio::awaitable<void> pause(detail::TimePoint until) {
+        if (stopped) {
+            co_return;
+        }
         asio::steady_timer timer(executor, until);
         pausing.push_back(&timer);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable)); // stop() cancels it
