@@ -1,8 +1,8 @@
 #include "evobatch/download/downloader.hpp"
 
+#include "download_fsm.hpp"
 #include "part_file.hpp"
 #include "part_record.hpp"
-#include "response_checks.hpp"
 
 #include "evobatch/net/error.hpp"
 #include "evobatch/net/https_client.hpp"
@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
@@ -36,43 +37,25 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto k_max_backoff = std::chrono::seconds(10);
-
-// Where a redirect goes: absolute URLs as they are, "/path" on the same origin.
-std::optional<std::string> redirect_target(std::string const& from, std::string_view location) {
-    if (location.starts_with("https://") || location.starts_with("http://")) {
-        return std::string(location); // http is refused by the client unless it is loopback
-    }
-    if (location.starts_with("/") && !location.starts_with("//")) {
-        auto const scheme = from.find("://");
-        auto const path = from.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-        return from.substr(0, path) + std::string(location);
-    }
-    return std::nullopt;
-}
-
-// The part of one download and what it belongs to: its record, removed before the part is
-// emptied, written (for an answer that can be continued) before the part's first new byte.
+// The part of one download: the file, its record (written for an answer that can be continued,
+// before the part's first new byte; removed before the part is emptied). What the record says
+// is the DownloadFsm's to know.
 struct Part {
-    detail::PartFile& file;
+    std::shared_ptr<detail::PartFile> file;
     fs::path path;
     fs::path record_path;
-    std::string task_id;
-    std::string url;
-    std::optional<detail::PartRecord> record;
     bool emptied_unsynced = false; // bytes were dropped and the empty part is not on disk yet
 
-    // Forgets the record and empties the part: nothing of it will be continued. Only when
+    // Removes the record and empties the part: nothing of it will be continued. Only when
     // settled; a sync() must follow before a new record is written.
     error_code forget() {
-        record.reset();
         std::error_code ignored;
         fs::remove(record_path, ignored); // a link is removed, never followed; gone already is fine
-        if (file.size() == 0) {
+        if (file->size() == 0) {
             return {};
         }
         emptied_unsynced = true;
-        return file.truncate();
+        return file->truncate();
     }
 
     // The empty part on disk before a record of other bytes: a power loss must not leave the
@@ -82,7 +65,7 @@ struct Part {
             co_return error_code{};
         }
         emptied_unsynced = false;
-        co_return co_await file.sync();
+        co_return co_await file->sync();
     }
 
     asio::awaitable<error_code> start_over() {
@@ -91,129 +74,63 @@ struct Part {
         }
         co_return co_await sync();
     }
-
-    error_code write_record(detail::PartRecord r) {
-        if (auto const error = detail::write_small_file(record_path, detail::to_text(r))) {
-            return error;
-        }
-        record = std::move(r);
-        return {};
-    }
-
-    // The headers that continue the part: Range from its end, If-Range with its validator.
-    void continue_with(net::HttpRequest& request) const {
-        if (file.size() > 0 && record) {
-            request.headers.emplace_back("range", fmt::format("bytes={}-", file.size()));
-            request.headers.emplace_back("if-range", record->validator.value);
-        }
-    }
 };
 
-// Streams an answer's body to the part; decides from the head whether the answer may be the
-// result file at all, and whether it continues the part (206) or replaces it (200).
+// Streams an answer's body to the part; the DownloadFsm decides from the head whether the
+// answer may be the result file at all, and whether it continues the part (206) or replaces
+// it (200).
 class PartSink final : public net::BodySink {
 public:
-    PartSink(Part& part, std::string_view extension, std::uint64_t max_bytes, std::uint64_t& counter,
+    PartSink(Part& part, detail::DownloadFsm& fsm, std::uint64_t max_bytes, std::uint64_t& counter,
              bool const& stopped)
-        : m_part(part), m_extension(extension), m_max(max_bytes), m_counter(counter), m_stopped(stopped) {}
+        : m_part(part), m_fsm(fsm), m_max(max_bytes), m_counter(counter), m_stopped(stopped) {}
 
     bool on_head(net::HttpResponse const& head) override {
-        status = head.status;
-        if (head.status != 200 && head.status != 206) {
-            if (auto const where = head.header("location")) {
-                location = std::string(*where);
-            }
-            return false;
-        }
-        if ((rejected = detail::check_response(head, m_extension))) {
+        auto const action = m_fsm.resume(detail::ev::HeadReceived{&head}, detail::DownloadClock::now());
+        if (action.type != detail::DownloadActionType::take_body) {
             return false; // before the part is touched: an error page never costs what we have
         }
-        content_length = detail::content_length(head);
-        if (head.status == 200) {
-            expected = content_length;
-            if (!fits(expected)) {
-                return false;
-            }
-            digests = detail::declared_sha256(head.headers, true);
-            if (auto validator = detail::validator_of(head)) { // else never continued: a later attempt starts over
-                m_new_record = detail::PartRecord{m_part.task_id, m_part.url, std::move(*validator), expected, digests};
-            }
-            failure = m_part.forget(); // the record comes with the first byte (on_body)
-            return !failure;
+        m_new_record = action.record; // written with the first byte (on_body)
+        if (action.replace) {
+            failure = m_part.forget();
         }
-        if (!m_part.record || m_part.file.size() == 0) {
-            rejected = "a 206 answer to a request for the whole file";
-            return false;
-        }
-        if ((rejected = detail::check_continuation(head, *m_part.record, m_part.file.size()))) {
-            return false;
-        }
-        expected = detail::parse_content_range(*head.header("content-range"))->total;
-        digests = m_part.record->digests; // what the first answer declared, and what this one does
-        auto more = detail::declared_sha256(head.headers, false);
-        digests.insert(digests.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-        resumed = true;
-        return fits(expected);
+        return !failure;
     }
 
     asio::awaitable<error_code> on_body(std::vector<char>& buffer, std::size_t size) override {
         if (m_stopped) {
             co_return boost::asio::error::operation_aborted;
         }
-        if (m_part.file.size() + size > m_max) {
+        if (m_part.file->size() + size > m_max) {
             co_return net::NetErrc::body_too_large;
         }
-        if (m_new_record) {
+        if (m_new_record != nullptr) {
             auto const error = co_await m_part.sync();
-            failure = error ? error : m_part.write_record(std::move(*m_new_record));
-            m_new_record.reset();
+            failure = error ? error
+                            : detail::write_small_file(m_part.record_path, detail::to_text(*m_new_record));
+            record_written = !failure;
+            m_new_record = nullptr;
             if (failure) {
                 co_return failure;
             }
         }
         m_counter += size;
         received += size;
-        co_return co_await m_part.file.append(buffer, size);
+        co_return co_await m_part.file->append(buffer, size);
     }
 
-    int status = 0;
-    std::optional<std::uint64_t> expected;       // the whole file's size, when the head said
-    std::optional<std::uint64_t> content_length; // this body's
-    std::uint64_t received = 0;                  // of this body
-    std::vector<detail::DeclaredDigest> digests; // the whole file's SHA-256, as declared
-    std::optional<std::string> location;
-    std::optional<std::string> rejected; // why this answer is not (a piece of) the result
-    bool accepted = false; // the head was 200, or 206 continuing the part: the body is ours
-    bool resumed = false;
-    bool too_large = false;
+    std::uint64_t received = 0; // of this body
+    bool record_written = false;
     error_code failure; // the part or its record could not be written
 
 private:
-    bool fits(std::optional<std::uint64_t> total) {
-        too_large = total && *total > m_max;
-        accepted = !too_large;
-        return accepted;
-    }
-
     Part& m_part;
-    std::string_view m_extension;
+    detail::DownloadFsm& m_fsm;
     std::uint64_t m_max;
     std::uint64_t& m_counter;
     bool const& m_stopped;
-    std::optional<detail::PartRecord> m_new_record; // of a 200 with a validator, until its first byte
+    detail::PartRecord const* m_new_record = nullptr; // the FSM's, until the body's first byte
 };
-
-// Why an answer whose body arrived whole is still not the file it declared; nothing when it is.
-std::optional<std::string> check_lengths(PartSink const& sink, std::uint64_t part_size) {
-    if (sink.content_length && sink.received != *sink.content_length) {
-        return fmt::format("the answer declared {} bytes and sent {}", *sink.content_length, sink.received);
-    }
-    if (sink.expected && part_size != *sink.expected) {
-        return fmt::format("got {} bytes, expected {}", part_size, *sink.expected);
-    }
-    return std::nullopt;
-}
-
 // Makes the checked part the result file: the part's name must still hold the file we wrote,
 // the target must not be a link or another odd file, rename() (which replaces a link planted
 // since, never follows it), the record goes, and the folder is fsync'ed so that the new name
@@ -283,184 +200,148 @@ struct Downloader::Impl {
         next->cancel(); // the slot passes on
     }
 
-    asio::awaitable<void> pause(int failures) {
-        auto wait = options.first_backoff * (1 << std::min(failures - 1, 10));
-        asio::steady_timer timer(executor, std::min<std::chrono::steady_clock::duration>(wait, k_max_backoff));
+    // Until `until`, or until stop() cuts the wait short; after stop() not at all (a body that
+    // stop() broke off is a failed attempt: its back-off held a stopped fetch up to 10 s).
+    asio::awaitable<void> pause(detail::TimePoint until) {
+        if (stopped) {
+            co_return;
+        }
+        asio::steady_timer timer(executor, until);
         pausing.push_back(&timer);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable)); // stop() cancels it
         pausing.erase(std::remove(pausing.begin(), pausing.end(), &timer), pausing.end());
     }
 
+    // A thin loop: the DownloadFsm decides, this performs and reports back (download_fsm.hpp).
     asio::awaitable<DownloadResult> fetch(std::string task_id, std::string url, fs::path target) {
         co_await enter();
         struct Leave {
             Impl& self;
             ~Leave() { self.leave(); }
         } const leave{*this};
+        using Type = detail::DownloadActionType;
         DownloadResult result;
         result.file = target;
+        detail::DownloadFsm fsm(fsm_config(task_id, url, target));
+        Part part{nullptr, detail::part_path(target), detail::record_path(target)};
+        detail::PartFile::Sealed sealed;
+        detail::DownloadEvent event = detail::ev::Start{};
+        while (true) {
+            auto const action = fsm.resume(event, detail::DownloadClock::now());
+            switch (action.type) {
+            case Type::open_part: event = open_part(part, target); break;
+            case Type::empty_part:
+                stats.rejected += action.rejected ? 1 : 0;
+                event = detail::ev::PartEmptied{co_await part.start_over()};
+                break;
+            case Type::send_request:
+                if (stopped) {
+                    event = detail::ev::Stopped{};
+                } else {
+                    event = co_await exchange(part, fsm, action);
+                }
+                break;
+            case Type::sleep_until:
+                co_await pause(action.until);
+                event = detail::ev::Slept{};
+                break;
+            case Type::verify: event = co_await seal(part, sealed); break;
+            case Type::commit: event = co_await commit(part, target, sealed, result); break;
+            case Type::done:
+                result.ok = action.ok;
+                result.expired = action.expired;
+                result.resumed = action.resumed;
+                result.error = action.reason;
+                stats.files += action.ok ? 1 : 0;
+                stats.resumes += action.resumed ? 1 : 0;
+                co_return result;
+            case Type::take_body:
+            case Type::refuse_body: throw std::logic_error("download: a head's verdict outside an exchange");
+            }
+        }
+    }
+
+    detail::DownloadFsmConfig fsm_config(std::string const& task_id, std::string const& url, fs::path const& target) const {
+        // What the file will be called decides what it must look like (it is named after the URL's).
+        std::string const dotted = target.extension().string();
+        return {task_id,
+                url,
+                detail::part_path(target).string(),
+                target.string(),
+                util::ascii_lower(std::string_view(dotted).substr(dotted.empty() ? 0 : 1)),
+                options.max_attempts,
+                options.max_redirects,
+                options.first_backoff,
+                options.max_bytes};
+    }
+
+    // The folder made, no link or odd file in the way, the part open and its record read.
+    detail::DownloadEvent open_part(Part& part, fs::path const& target) {
         std::error_code fs_error;
         fs::create_directories(target.parent_path(), fs_error);
-        fs::path const part_path = detail::part_path(target);
-        fs::path const record_path = detail::record_path(target);
-        for (fs::path const& path : {target, part_path, record_path}) {
+        for (fs::path const& path : {target, part.path, part.record_path}) {
             if (auto refusal = detail::not_a_regular_file(path)) {
-                result.error = std::move(*refusal);
-                co_return result;
+                return detail::ev::PartRefused{std::move(*refusal)};
             }
         }
         error_code open_error;
-        auto const part_file = detail::PartFile::open(part_path, executor, pool, open_error);
-        if (!part_file) {
-            result.error = open_failure(part_path, open_error);
-            co_return result;
+        part.file = detail::PartFile::open(part.path, executor, pool, open_error);
+        if (!part.file) {
+            return detail::ev::PartRefused{open_failure(part.path, open_error)};
         }
-        Part part{*part_file, part_path, record_path, task_id, url, std::nullopt};
-        if (auto text = detail::read_small_file(record_path)) {
-            part.record = detail::parse_part_record(*text);
+        detail::ev::PartOpened opened{part.file->size(), std::nullopt};
+        if (auto text = detail::read_small_file(part.record_path)) {
+            opened.record = detail::parse_part_record(*text);
         }
-        // A part that cannot be continued is emptied for the next attempt: false (with the
-        // reason in the result) when even that fails.
-        auto const started_over = [&]() -> asio::awaitable<bool> {
-            if (auto const error = co_await part.start_over()) {
-                result.error = fmt::format("cannot empty {}: {}", part_path.string(), error.message());
-                co_return false;
-            }
-            co_return true;
-        };
-        bool const ours = part.record && detail::belongs_to(*part.record, task_id, url) && part_file->size() > 0;
-        if (!ours && !co_await started_over()) { // another task's or URL's part, or one without a record
-            co_return result;
-        }
-        // What the file will be called decides what it must look like (it is named after the URL's).
-        std::string const dotted = target.extension().string();
-        std::string const extension = util::ascii_lower(std::string_view(dotted).substr(dotted.empty() ? 0 : 1));
-        int failures = 0;
-        int redirects = 0;
-        std::string why;
-        while (failures < options.max_attempts) {
-            if (stopped) {
-                result.error = "stopped; the partial file is kept for the next run";
-                co_return result;
-            }
-            net::HttpRequest request;
-            request.url = url;
-            part.continue_with(request);
-            PartSink sink(part, extension, options.max_bytes, stats.bytes, stopped);
-            ++stats.attempts;
-            auto outcome = co_await client.stream(std::move(request), sink, options.idle_timeout);
-            if (auto const write_error = co_await part_file->settle(); write_error && !sink.failure) {
-                sink.failure = write_error;
-                outcome.error = write_error; // the body is not whole on disk
-            }
-            if (!outcome.answered()) {
-                why = outcome.detail;
-                if (outcome.error == net::NetErrc::insecure_url || outcome.error == net::NetErrc::bad_url) {
-                    break; // a redirect to plain http, or no URL at all: never retried
-                }
-                co_await pause(++failures);
-                continue;
-            }
-            int const status = sink.status;
-            if (sink.failure) {
-                result.error = fmt::format("cannot write {}: {}", part_path.string(), sink.failure.message());
-                co_return result;
-            }
-            std::optional<std::string> rejected = sink.rejected;
-            if (!rejected && sink.accepted && !outcome.error) {
-                if (!(rejected = check_lengths(sink, part_file->size()))) {
-                    rejected = co_await finish(*part_file, part, target, extension, sink.digests, result);
-                    if (!rejected) {
-                        result.resumed = result.resumed || sink.resumed;
-                        stats.resumes += sink.resumed ? 1 : 0;
-                        co_return result; // whole and in place, or a file error in the result
-                    }
-                }
-            }
-            if (rejected) { // not the result, or not where the part ends: retried from byte 0
-                why = std::move(*rejected);
-                ++stats.rejected;
-                if (!co_await started_over()) {
-                    co_return result;
-                }
-                co_await pause(++failures);
-                continue;
-            }
-            if (sink.too_large || outcome.error == net::NetErrc::body_too_large) {
-                result.error = fmt::format("the file is larger than the cap of {} bytes", options.max_bytes);
-                co_return result;
-            }
-            if (sink.accepted) { // the body broke off: continued with a Range when the part has a record
-                why = outcome.detail;
-                if (!part.record && !co_await started_over()) {
-                    co_return result;
-                }
-                co_await pause(++failures);
-                continue;
-            }
-            if (status == 416) {
-                if (!co_await started_over()) { // the part does not fit the file any more
-                    co_return result;
-                }
-                why = "the server did not continue where the partial file ends";
-                co_await pause(++failures);
-                continue;
-            }
-            if (status >= 300 && status < 400 && sink.location) {
-                auto next = redirect_target(url, *sink.location);
-                if (!next || ++redirects > options.max_redirects) {
-                    result.error = next ? "too many redirects" : "a redirect to an unusable location";
-                    co_return result;
-                }
-                url = std::move(*next);
-                continue;
-            }
-            if (status == 403 || status == 404 || status == 410) {
-                result.expired = true;
-                result.error = fmt::format("the result link answers {}: it has expired or is gone", status);
-                co_return result;
-            }
-            if (status == 429 || status >= 500) {
-                why = fmt::format("HTTP {}", status);
-                co_await pause(++failures);
-                continue;
-            }
-            result.error = fmt::format("the result link answers HTTP {}", status);
-            co_return result;
-        }
-        result.error = fmt::format("gave up after {} attempts: {}", failures, why.empty() ? "no reason given" : why);
-        co_return result;
+        return opened;
     }
 
-    // Checks the finished part and makes it the result file: durable, hashed, what the server
-    // declared, the start of its kind of video, renamed. Why it is not the result (the part is
-    // then started over and the download retried), or nothing: `result` is then ok, or holds a
-    // file error. Everything by reference: the caller's frame outlives this one (and GCC 12
-    // mishandles class-type by-value parameters of coroutines called inside co_await
-    // expressions).
-    asio::awaitable<std::optional<std::string>> finish(detail::PartFile& part_file, Part const& part,
-                                                       fs::path const& target, std::string const& extension,
-                                                       std::vector<detail::DeclaredDigest> const& digests,
-                                                       DownloadResult& result) {
-        try {
-            auto const sealed = co_await part_file.seal();
-            if (auto why = detail::check_digests(digests, sealed.sha256)) {
-                co_return why;
-            }
-            if (auto why = detail::check_magic(extension, sealed.head)) {
-                co_return why;
-            }
-            part_file.close();
-            co_await util::offload(pool, [&] { publish(part_file, part.path, part.record_path, target); });
-            result.sha256 = sealed.sha256;
-            result.bytes = part_file.size();
-        } catch (std::exception const& e) {
-            result.error = fmt::format("cannot keep {}: {}", target.string(), e.what());
-            co_return std::nullopt;
+    // One GET, its body streamed to the part (the head decided by the FSM, see PartSink), and
+    // every piece written. By reference: see finish's note below on GCC 12.
+    asio::awaitable<detail::DownloadEvent> exchange(Part& part, detail::DownloadFsm& fsm,
+                                                    detail::DownloadAction const& action) {
+        net::HttpRequest request;
+        request.url = action.url;
+        if (action.range_from) {
+            request.headers.emplace_back("range", fmt::format("bytes={}-", *action.range_from));
+            request.headers.emplace_back("if-range", action.if_range);
         }
-        result.ok = true;
-        ++stats.files;
-        co_return std::nullopt;
+        PartSink sink(part, fsm, options.max_bytes, stats.bytes, stopped);
+        ++stats.attempts;
+        auto outcome = co_await client.stream(std::move(request), sink, options.idle_timeout);
+        if (auto const write_error = co_await part.file->settle(); write_error && !sink.failure) {
+            sink.failure = write_error;
+            outcome.error = write_error; // the body is not whole on disk
+        }
+        co_return detail::ev::ResponseEnded{outcome.answered(), outcome.error,          std::move(outcome.detail),
+                                            sink.failure,       sink.received,          part.file->size(),
+                                            sink.record_written};
+    }
+
+    // The finished part fsync'ed and hashed, with its first bytes, for the FSM's checks.
+    // Everything by reference: the caller's frame outlives this one (and GCC 12 mishandles
+    // class-type by-value parameters of coroutines called inside co_await expressions).
+    asio::awaitable<detail::DownloadEvent> seal(Part& part, detail::PartFile::Sealed& sealed) {
+        try {
+            sealed = co_await part.file->seal();
+        } catch (std::exception const& e) {
+            co_return detail::ev::KeepFailed{e.what()};
+        }
+        co_return detail::ev::Sealed{sealed.sha256, sealed.head};
+    }
+
+    // The checked part made the result file (publish), its hash and size in `result`.
+    asio::awaitable<detail::DownloadEvent> commit(Part& part, fs::path const& target,
+                                                  detail::PartFile::Sealed const& sealed, DownloadResult& result) {
+        try {
+            part.file->close();
+            co_await util::offload(pool, [&] { publish(*part.file, part.path, part.record_path, target); });
+        } catch (std::exception const& e) {
+            co_return detail::ev::KeepFailed{e.what()};
+        }
+        result.sha256 = sealed.sha256;
+        result.bytes = part.file->size();
+        co_return detail::ev::Committed{};
     }
 
     asio::any_io_executor executor;

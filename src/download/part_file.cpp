@@ -243,6 +243,10 @@ asio::awaitable<PartFile::Sealed> PartFile::seal() {
         }
         self->m_hashed += hash_from(self->m_fd.get(), self->m_hashed, *self->m_hash);
         Sealed sealed{self->m_hash->hex_digest(), std::string(k_head_bytes, '\0')};
+        // hex_digest() ended that hash: bytes appended after a refused seal (an empty part is
+        // not truncated, so its next answer comes here) are hashed after the file's, read back.
+        self->m_hash = std::make_unique<util::Sha256>();
+        self->m_hashed = 0;
         ssize_t n = -1;
         do {
             n = ::pread(self->m_fd.get(), sealed.head.data(), sealed.head.size(), 0);

@@ -105,8 +105,9 @@ public:
 
     // fsync, then the SHA-256 of all the bytes: the running hash of this run's pieces, after
     // the bytes an earlier run left, which are read back from disk; and the file's first bytes.
-    // Only when settled; throws std::system_error. Ends the hash: nothing may be appended
-    // afterwards.
+    // Only when settled; throws std::system_error. Bytes appended afterwards (the next answer,
+    // when this one was refused and the part was empty, so not truncated) are hashed after
+    // the file's, read back from disk.
     boost::asio::awaitable<Sealed> seal();
 
     // Whether `path` is this very file (lstat, not followed): the name we rename into place must

@@ -346,4 +346,31 @@ BOOST_AUTO_TEST_CASE(a_file_above_the_cap_is_refused) {
     BOOST_TEST(!std::filesystem::exists(f.dir.path() / "big.mp4"));
 }
 
+// stop() ends a download at once, partial file kept: even when it breaks off a body (a failed
+// attempt), no back-off is waited out first (a Ctrl-C must not wait up to 10 s per download).
+BOOST_AUTO_TEST_CASE(a_stopped_download_ends_without_backing_off) {
+    auto o = file_sim();
+    o.file_bytes = 256ull << 20; // still arriving when stop() comes
+    DownloadFixture f(o);
+    auto const [task, url] = f.completed_task();
+    download::DownloadOptions options;
+    options.first_backoff = std::chrono::seconds(5);
+    download::Downloader downloader(f.io.get_executor(), *f.tls, f.pool, options);
+    auto const target = f.dir.path() / "stopped.mp4";
+    std::chrono::steady_clock::time_point stopped_at;
+    auto const result = f.run([&]() -> boost::asio::awaitable<download::DownloadResult> {
+        boost::asio::steady_timer timer(f.io, std::chrono::milliseconds(200));
+        timer.async_wait([&](boost::system::error_code) {
+            stopped_at = std::chrono::steady_clock::now();
+            downloader.stop();
+        });
+        co_return co_await downloader.fetch(task, url, target);
+    }());
+    auto const took = std::chrono::steady_clock::now() - stopped_at;
+    BOOST_TEST(!result.ok);
+    BOOST_TEST(result.error == "stopped; the partial file is kept for the next run");
+    BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(took).count() < 2000);
+    BOOST_TEST(!std::filesystem::exists(target));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
