@@ -22,23 +22,10 @@ import subprocess
 import sys
 import tempfile
 
-from simproc import read_jsonl, start_simulator, stop_simulator, wait_for_submitted, write_manifest
+from simproc import Checks, read_jsonl, start_simulator, stop_simulator, wait_for_submitted, write_manifest
 
 KEY = "k-first-hour-test-0001"
 RUN_TIMEOUT = 120  # seconds for any one command; the batches here take a few seconds
-
-
-class Checks:
-    def __init__(self):
-        self.failures = 0
-        self.passes = 0
-
-    def __call__(self, name, condition, detail=""):
-        if condition:
-            self.passes += 1
-        else:
-            self.failures += 1
-            print(f"FAIL: {name}" + (f"\n  {detail}" if detail else ""), file=sys.stderr)
 
 
 def run(args, env, cwd):

@@ -5,11 +5,27 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 MASK = (1 << 64) - 1
 # The 32-byte MP4 `ftyp` box every simulator file starts with (src/sim/file_content.cpp).
 VIDEO_BOX = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41"
+
+
+class Checks:
+    """Named checks that count passes and print each failure; a test exits 1 when any failed."""
+
+    def __init__(self):
+        self.failures = 0
+        self.passes = 0
+
+    def __call__(self, name, condition, detail=""):
+        if condition:
+            self.passes += 1
+        else:
+            self.failures += 1
+            print(f"FAIL: {name}" + (f"\n  {detail}" if detail else ""), file=sys.stderr)
 
 
 def start_simulator(binary, args, env):
