@@ -9,11 +9,9 @@
 #include "evobatch/util/offload.hpp"
 #include "evobatch/util/sha256.hpp"
 #include "evobatch/util/text.hpp"
+#include "evobatch/util/wait_queue.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
 
@@ -22,7 +20,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -165,7 +162,8 @@ std::string open_failure(fs::path const& path, error_code const& error) {
 
 struct Downloader::Impl {
     Impl(asio::any_io_executor ex, net::TlsContext& tls, asio::thread_pool& worker_pool, DownloadOptions opts)
-        : executor(ex), pool(worker_pool), options(std::move(opts)), client(ex, tls, client_options(options)) {}
+        : executor(ex), pool(worker_pool), options(std::move(opts)), client(ex, tls, client_options(options)),
+          slots(ex, options.concurrency), stopping(ex) {}
 
     static net::ClientOptions client_options(DownloadOptions const& o) {
         net::ClientOptions c;
@@ -174,54 +172,25 @@ struct Downloader::Impl {
         return c;
     }
 
-    // A slot among `concurrency`; waiters are served in order.
-    asio::awaitable<void> enter() {
-        if (active < options.concurrency) {
-            ++active;
-            co_return;
-        }
-        asio::steady_timer timer(executor, asio::steady_timer::time_point::max());
-        waiting.push_back(&timer);
-        struct Unqueue { // a waiter destroyed in its wait (shutdown) gives up its place
-            std::deque<asio::steady_timer*>& queue;
-            asio::steady_timer* timer;
-            ~Unqueue() { queue.erase(std::remove(queue.begin(), queue.end(), timer), queue.end()); }
-        } const unqueue{waiting, &timer};
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable)); // leave() hands us the slot
-    }
-
-    void leave() {
-        if (waiting.empty()) {
-            --active;
-            return;
-        }
-        auto* next = waiting.front();
-        waiting.pop_front();
-        next->cancel(); // the slot passes on
-    }
-
     // Until `until`, or until stop() cuts the wait short; after stop() not at all (a body that
     // stop() broke off is a failed attempt: its back-off held a stopped fetch up to 10 s).
     asio::awaitable<void> pause(detail::TimePoint until) {
         if (stopped) {
             co_return;
         }
-        asio::steady_timer timer(executor, until);
-        pausing.push_back(&timer);
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable)); // stop() cancels it
-        pausing.erase(std::remove(pausing.begin(), pausing.end(), &timer), pausing.end());
+        co_await stopping.wait(until); // stop() wakes it
     }
 
     // A thin loop: the DownloadFsm decides, this performs and reports back (download_fsm.hpp).
     asio::awaitable<DownloadResult> fetch(std::string task_id, std::string url, fs::path target) {
-        co_await enter();
-        struct Leave {
-            Impl& self;
-            ~Leave() { self.leave(); }
-        } const leave{*this};
         using Type = detail::DownloadActionType;
         DownloadResult result;
         result.file = target;
+        auto const slot = co_await slots.acquire(); // one of `concurrency`, in arrival order
+        if (!slot) {
+            result.error = "cancelled while waiting for a download slot";
+            co_return result;
+        }
         detail::DownloadFsm fsm(fsm_config(task_id, url, target));
         Part part{nullptr, detail::part_path(target), detail::record_path(target)};
         detail::PartFile::Sealed sealed;
@@ -349,10 +318,9 @@ struct Downloader::Impl {
     DownloadOptions options;
     net::HttpsClient client;
     DownloadStats stats;
-    std::size_t active = 0;
-    std::deque<asio::steady_timer*> waiting;
+    util::Slots slots;
     bool stopped = false;
-    std::vector<asio::steady_timer*> pausing; // backoff waits, ended by stop()
+    util::WaitQueue stopping; // backoff waits, ended by stop()
 };
 
 Downloader::Downloader(asio::any_io_executor executor, net::TlsContext& tls, asio::thread_pool& pool,
@@ -387,9 +355,7 @@ asio::awaitable<bool> Downloader::intact(fs::path file, std::string sha256) {
 
 void Downloader::stop() {
     m_impl->stopped = true;
-    for (auto* timer : m_impl->pausing) {
-        timer->cancel();
-    }
+    m_impl->stopping.notify_all();
 }
 
 } // namespace evobatch::download

@@ -2,10 +2,7 @@
 
 #include "evobatch/net/error.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace evobatch::net::detail {
 
@@ -16,11 +13,6 @@ namespace {
 constexpr std::chrono::milliseconds k_probe_after_idle{1000};
 } // namespace
 
-struct ConnectionPool::Waiter {
-    asio::steady_timer timer;
-    bool woken = false;
-};
-
 ConnectionPool::ConnectionPool(asio::any_io_executor executor, asio::ssl::context& tls, std::size_t max_per_host,
                                std::chrono::milliseconds idle_timeout)
     : m_executor(std::move(executor)), m_tls(tls), m_max_per_host(std::max<std::size_t>(1, max_per_host)),
@@ -28,8 +20,12 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, asio::ssl::contex
 
 ConnectionPool::~ConnectionPool() { close_idle(); }
 
+ConnectionPool::HostPool& ConnectionPool::host(Endpoint const& endpoint) {
+    return m_hosts.try_emplace(endpoint.pool_key(), m_executor).first->second;
+}
+
 asio::awaitable<Lease> ConnectionPool::acquire(Endpoint const& endpoint, ConnectTimeouts timeouts) {
-    HostPool& pool = m_hosts[endpoint.pool_key()];
+    HostPool& pool = host(endpoint);
     for (;;) {
         while (!pool.idle.empty()) {
             std::unique_ptr<Connection> candidate = std::move(pool.idle.back());
@@ -51,7 +47,7 @@ asio::awaitable<Lease> ConnectionPool::acquire(Endpoint const& endpoint, Connect
             ConnectResult const opened = co_await connection->open(timeouts);
             if (opened.error) {
                 --pool.open;
-                wake_one(pool);
+                pool.waiters.notify_one();
                 co_return Lease{nullptr, opened.error, opened.detail};
             }
             ++m_opened;
@@ -60,21 +56,20 @@ asio::awaitable<Lease> ConnectionPool::acquire(Endpoint const& endpoint, Connect
         if (clock::now() >= timeouts.deadline) {
             co_return Lease{nullptr, NetErrc::timeout, "no free connection before the deadline"};
         }
-        Waiter waiter{asio::steady_timer(m_executor, timeouts.deadline)};
-        auto const place = pool.waiters.insert(pool.waiters.end(), &waiter);
-        co_await waiter.timer.async_wait(asio::as_tuple(asio::use_awaitable)); // woken, deadline or cancelled
-        if (!waiter.woken) {
-            pool.waiters.erase(place); // deadline or cancellation: leave the queue ourselves
-        }
+        // Woken or at the deadline: look again (the check above ends a wait past its deadline).
+        util::WaitEnd const end = co_await pool.waiters.wait(timeouts.deadline);
         auto const state = co_await asio::this_coro::cancellation_state;
-        if (state.cancelled() != asio::cancellation_type::none) {
+        if (end == util::WaitEnd::cancelled || state.cancelled() != asio::cancellation_type::none) {
+            if (end == util::WaitEnd::notified) {
+                pool.waiters.notify_one(); // the wake-up was for a caller who can still use it
+            }
             co_return Lease{nullptr, asio::error::operation_aborted, "cancelled while waiting for a connection"};
         }
     }
 }
 
 void ConnectionPool::release(Endpoint const& endpoint, std::unique_ptr<Connection> connection, bool reusable) {
-    HostPool& pool = m_hosts[endpoint.pool_key()];
+    HostPool& pool = host(endpoint);
     if (reusable) {
         connection->idle_since = clock::now();
         pool.idle.push_back(std::move(connection));
@@ -82,17 +77,7 @@ void ConnectionPool::release(Endpoint const& endpoint, std::unique_ptr<Connectio
         connection->close();
         --pool.open;
     }
-    wake_one(pool);
-}
-
-void ConnectionPool::wake_one(HostPool& pool) {
-    if (pool.waiters.empty()) {
-        return;
-    }
-    Waiter* const next = pool.waiters.front();
-    pool.waiters.pop_front();
-    next->woken = true;
-    next->timer.cancel();
+    pool.waiters.notify_one();
 }
 
 void ConnectionPool::close_idle() {

@@ -5,7 +5,8 @@
 
 #include "connection.hpp"
 
-#include <list>
+#include "evobatch/util/wait_queue.hpp"
+
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -40,13 +41,13 @@ public:
     [[nodiscard]] std::uint64_t connections_opened() const noexcept { return m_opened; }
 
 private:
-    struct Waiter;
     struct HostPool {
+        explicit HostPool(boost::asio::any_io_executor const& executor) : waiters(executor) {}
         std::vector<std::unique_ptr<Connection>> idle; // most recently used last
         std::size_t open = 0;                          // idle + in use + connecting
-        std::list<Waiter*> waiters;
+        util::WaitQueue waiters; // one is woken per connection given back or slot freed
     };
-    void wake_one(HostPool& pool);
+    HostPool& host(Endpoint const& endpoint);
 
     boost::asio::any_io_executor m_executor;
     boost::asio::ssl::context& m_tls;

@@ -1,0 +1,64 @@
+#pragma once
+// TaskGroup: coroutines a parent starts and must see finish before what they use goes away
+// (as the task_group of Beast's awaitable server examples). spawn() starts a child with
+// co_spawn and counts it; join() completes once none is running. A child's exception is handed
+// to the group's callback, never lost and never thrown through the io_context: one child's bug
+// must not end the others. Single-threaded: every call on the io thread. For .cpp files: it
+// pulls in co_spawn.
+
+#include "evobatch/util/wait_queue.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <utility>
+
+namespace evobatch::util {
+
+class TaskGroup {
+public:
+    using OnError = std::function<void(std::exception_ptr)>;
+
+    // `on_error` hears every exception a child ends with (none: they are dropped).
+    TaskGroup(boost::asio::any_io_executor executor, OnError on_error)
+        : m_executor(std::move(executor)), m_on_error(std::move(on_error)), m_ended(m_executor) {}
+    TaskGroup(TaskGroup const&) = delete;
+    TaskGroup& operator=(TaskGroup const&) = delete;
+
+    void spawn(boost::asio::awaitable<void> child) {
+        ++m_running;
+        boost::asio::co_spawn(m_executor, std::move(child), [this](std::exception_ptr error) {
+            --m_running;
+            if (error && m_on_error) {
+                m_on_error(error);
+            }
+            if (m_running == 0) {
+                m_ended.notify_all();
+            }
+        });
+    }
+
+    // Completes when no child is running (at once when none is), or when cancelled.
+    boost::asio::awaitable<void> join() {
+        while (m_running > 0) {
+            WaitEnd const end = co_await m_ended.wait(); // a named result: GCC 12 miscompiles co_await in a condition
+            if (end == WaitEnd::cancelled) {
+                co_return;
+            }
+        }
+    }
+
+    [[nodiscard]] std::size_t running() const noexcept { return m_running; }
+
+private:
+    boost::asio::any_io_executor m_executor;
+    OnError m_on_error;
+    std::size_t m_running = 0;
+    WaitQueue m_ended; // joiners, woken when the last child ends
+};
+
+} // namespace evobatch::util

@@ -1,0 +1,90 @@
+#include "evobatch/util/task_group.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace asio = boost::asio;
+using evobatch::util::TaskGroup;
+using evobatch::util::WaitQueue;
+
+BOOST_AUTO_TEST_SUITE(task_group)
+
+BOOST_AUTO_TEST_CASE(join_waits_for_every_child) {
+    asio::io_context ctx;
+    TaskGroup children(ctx.get_executor(), nullptr);
+    WaitQueue go(ctx.get_executor());
+    int ended = 0;
+    for (int i = 0; i < 3; ++i) {
+        children.spawn([](WaitQueue& g, int& n) -> asio::awaitable<void> {
+            co_await g.wait();
+            ++n;
+        }(go, ended));
+    }
+    bool joined = false;
+    asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
+        co_await children.join();
+        joined = true;
+    }, asio::detached);
+    ctx.poll();
+    BOOST_TEST(children.running() == 3u);
+    BOOST_TEST(!joined);
+    go.notify_one(); // one child ends: the others still run
+    ctx.poll();
+    BOOST_TEST(ended == 1);
+    BOOST_TEST(!joined);
+    go.notify_all();
+    ctx.poll();
+    BOOST_TEST(ended == 3);
+    BOOST_TEST(joined);
+    BOOST_TEST(children.running() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(join_with_no_child_completes_at_once) {
+    asio::io_context ctx;
+    TaskGroup children(ctx.get_executor(), nullptr);
+    bool joined = false;
+    asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
+        co_await children.join();
+        joined = true;
+    }, asio::detached);
+    ctx.poll();
+    BOOST_TEST(joined);
+}
+
+BOOST_AUTO_TEST_CASE(a_childs_exception_reaches_the_callback_and_the_others_go_on) {
+    asio::io_context ctx;
+    std::vector<std::string> errors;
+    TaskGroup children(ctx.get_executor(), [&](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (std::exception const& x) {
+            errors.emplace_back(x.what());
+        }
+    });
+    WaitQueue go(ctx.get_executor());
+    bool other_ended = false;
+    children.spawn([]() -> asio::awaitable<void> {
+        throw std::runtime_error("a bug in one job");
+        co_return;
+    }());
+    children.spawn([](WaitQueue& g, bool& ended) -> asio::awaitable<void> {
+        co_await g.wait();
+        ended = true;
+    }(go, other_ended));
+    ctx.poll();
+    BOOST_TEST(errors == (std::vector<std::string>{"a bug in one job"}));
+    BOOST_TEST(children.running() == 1u);
+    go.notify_all();
+    ctx.poll();
+    BOOST_TEST(other_ended);
+    BOOST_TEST(children.running() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
