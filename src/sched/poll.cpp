@@ -2,7 +2,7 @@
 // share batch reads of up to 50 ids (one GET each when the server has no batch read). A failed
 // poll never fails a job: it is tried again later.
 
-#include "detail/run_state.hpp"
+#include "detail/poller.hpp"
 
 #include "evobatch/api/pricing.hpp"
 #include "evobatch/manifest/manifest.hpp"
@@ -44,29 +44,46 @@ struct PollGroupEnd {
     }
 };
 
+PollTask poll_task(JobRecord const& r) {
+    return PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at, r.polls, r.status_unknown};
+}
+
 } // namespace
 
-void RunState::schedule_poll(JobRecord& r, TimePoint now) {
-    r.next_poll = planner.next_poll(
-        PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at, r.polls, r.status_unknown}, now);
-    if (r.next_poll < poll_wake_at) {
-        poll_wake.notify_all();
+Poller::Poller(RunContext& run, ResultDownloads& downloads)
+    : m_run(run), m_downloads(downloads),
+      m_planner(with_scaled_intervals(PollPlannerOptions{}, run.limits.poll_interval_scale)),
+      m_batch_reads(run.limits.batch_reads) {
+    auto const now = Clock::now();
+    for (JobRecord& r : run.table.records()) {
+        if (r.state() == JobState::running) {
+            schedule(r, now);
+        }
     }
 }
 
-asio::awaitable<void> RunState::poll_loop() {
-    std::vector<bool> polling(records.size(), false);
+bool Poller::is_stale(JobRecord const& r, TimePoint now) const { return m_planner.is_stale(poll_task(r), now); }
+
+void Poller::schedule(JobRecord& r, TimePoint now) {
+    r.next_poll = m_planner.next_poll(poll_task(r), now);
+    if (r.next_poll < m_wake_at) {
+        m_wake.notify_all();
+    }
+}
+
+asio::awaitable<void> Poller::poll_loop() {
+    std::vector<bool> polling(m_run.table.size(), false);
     std::size_t polls_in_flight = 0;
-    while (!done) {
+    while (!m_run.done) {
         auto const now = Clock::now();
         std::vector<std::size_t> due;
         std::optional<TimePoint> earliest;
-        for (std::size_t i = 0; i < records.size(); ++i) {
-            JobRecord const& r = records[i];
-            if (r.state != JobState::running || polling[i]) {
+        for (std::size_t i = 0; i < m_run.table.size(); ++i) {
+            JobRecord const& r = m_run.table[i];
+            if (r.state() != JobState::running || polling[i]) {
                 continue;
             }
-            if (r.next_poll <= now + planner.options().coalesce_window) {
+            if (r.next_poll <= now + m_planner.options().coalesce_window) {
                 due.push_back(i);
             } else if (!earliest || r.next_poll < *earliest) {
                 earliest = r.next_poll;
@@ -74,26 +91,26 @@ asio::awaitable<void> RunState::poll_loop() {
         }
         // Wait for the first due task unless one is already due; a few requests at a time keep
         // the rate limiter's queue short.
-        bool const any_due_now = std::any_of(due.begin(), due.end(), [&](std::size_t i) { return records[i].next_poll <= now; });
+        bool const any_due_now = std::any_of(due.begin(), due.end(), [&](std::size_t i) { return m_run.table[i].next_poll <= now; });
         if (!any_due_now || polls_in_flight >= 4) {
             std::optional<TimePoint> wake = earliest;
             for (std::size_t i : due) {
-                wake = wake ? std::min(*wake, records[i].next_poll) : records[i].next_poll;
+                wake = wake ? std::min(*wake, m_run.table[i].next_poll) : m_run.table[i].next_poll;
             }
-            poll_wake_at = polls_in_flight >= 4 ? TimePoint::min() : wake.value_or(TimePoint::max());
-            co_await poll_wake.wait(executor, polls_in_flight >= 4 ? std::nullopt : wake);
+            m_wake_at = polls_in_flight >= 4 ? TimePoint::min() : wake.value_or(TimePoint::max());
+            co_await m_wake.wait(m_run.executor, polls_in_flight >= 4 ? std::nullopt : wake);
             continue;
         }
-        std::sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) { return records[a].next_poll < records[b].next_poll; });
+        std::sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) { return m_run.table[a].next_poll < m_run.table[b].next_poll; });
         std::vector<std::vector<std::size_t>> groups;
-        if (batch_reads) {
+        if (m_batch_reads) {
             for (std::size_t at = 0; at < due.size(); at += api::k_max_batch_read) {
                 groups.emplace_back(due.begin() + static_cast<std::ptrdiff_t>(at),
                                     due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), at + api::k_max_batch_read)));
             }
         } else {
             for (std::size_t i : due) {
-                if (records[i].next_poll <= now) {
+                if (m_run.table[i].next_poll <= now) {
                     groups.push_back({i});
                 }
             }
@@ -103,10 +120,10 @@ asio::awaitable<void> RunState::poll_loop() {
                 polling[i] = true;
             }
             ++polls_in_flight;
-            spawn([](RunState& self, std::vector<std::size_t> members, std::vector<bool>& flags,
-                     std::size_t& in_flight_polls) -> asio::awaitable<void> {
-                PollGroupEnd const end{self.poll_wake, members, flags, in_flight_polls};
-                if (members.size() == 1 && !self.batch_reads) {
+            m_run.spawn([](Poller& self, std::vector<std::size_t> members, std::vector<bool>& flags,
+                           std::size_t& in_flight_polls) -> asio::awaitable<void> {
+                PollGroupEnd const end{self.m_wake, members, flags, in_flight_polls};
+                if (members.size() == 1 && !self.m_batch_reads) {
                     co_await self.poll_one(members.front());
                 } else {
                     co_await self.poll_batch(members);
@@ -114,20 +131,20 @@ asio::awaitable<void> RunState::poll_loop() {
             }(*this, std::move(group), polling, polls_in_flight));
         }
     }
-    // Let the spawned polls see `done` and finish before `polling` goes away.
+    // Let the spawned polls see `m_run.done` and finish before `polling` goes away.
     while (polls_in_flight > 0) {
-        co_await poll_wake.wait(executor, std::nullopt);
+        co_await m_wake.wait(m_run.executor, std::nullopt);
     }
 }
 
-asio::awaitable<void> RunState::poll_batch(std::vector<std::size_t> indexes) {
+asio::awaitable<void> Poller::poll_batch(std::vector<std::size_t> indexes) {
     std::vector<std::string> ids;
     ids.reserve(indexes.size());
     for (std::size_t i : indexes) {
-        ids.push_back(records[i].task);
+        ids.push_back(m_run.table[i].task);
     }
-    co_await acquire_token(false);
-    auto result = co_await api.batch_read(ids);
+    co_await m_run.acquire_token(false);
+    auto result = co_await m_run.api.batch_read(ids);
     auto const now = Clock::now();
     if (!result.ok()) {
         bool const absent =
@@ -136,182 +153,176 @@ asio::awaitable<void> RunState::poll_batch(std::vector<std::size_t> indexes) {
         // No batch read here, or one that refuses what we send (400: another body, say): one GET
         // per task from now on, which every server answers. Retrying it would poll nothing, ever.
         if (absent || (result.api_error && failure == PollFailure::unreadable)) {
-            batch_reads = false;
-            changed.notify_all();
+            m_batch_reads = false;
+            m_run.changed.notify_all();
             co_return;
         }
         if (failure == PollFailure::key_refused) {
-            abandon_polls(api::describe(*result.api_error));
+            m_run.abandon_polls(api::describe(*result.api_error));
             co_return;
         }
         if (result.error == ApiErrc::rate_limited) {
-            limiter.on_throttled(now, result.api_error->retry_after);
+            m_run.limiter.on_throttled(now, result.api_error->retry_after);
         }
         for (std::size_t i : indexes) {
-            if (records[i].state == JobState::running) {
-                records[i].next_poll = now + planner.options().retry_interval;
+            if (m_run.table[i].state() == JobState::running) {
+                m_run.table[i].next_poll = now + m_planner.options().retry_interval;
             }
         }
         co_return;
     }
-    limiter.on_success(now);
+    m_run.limiter.on_success(now);
     std::vector<std::pair<std::size_t, api::Task>> answers;
     for (api::Task& task : *result.value) {
-        auto const it = std::find_if(indexes.begin(), indexes.end(), [&](std::size_t i) { return records[i].task == task.id; });
-        if (it != indexes.end() && records[*it].state == JobState::running) {
+        auto const it = std::find_if(indexes.begin(), indexes.end(), [&](std::size_t i) { return m_run.table[i].task == task.id; });
+        if (it != indexes.end() && m_run.table[*it].state() == JobState::running) {
             answers.emplace_back(*it, std::move(task));
         }
     }
     std::vector<std::size_t> unanswered;
     for (std::size_t i : indexes) {
         bool const answered = std::any_of(answers.begin(), answers.end(), [i](auto const& a) { return a.first == i; });
-        if (!answered && records[i].state == JobState::running) {
+        if (!answered && m_run.table[i].state() == JobState::running) {
             unanswered.push_back(i);
         }
     }
     co_await apply_all(std::move(answers));
     // Ids the server left out (unknown or expired) are checked one by one: a 404 there is final.
     for (std::size_t i : unanswered) {
-        if (records[i].state == JobState::running) {
+        if (m_run.table[i].state() == JobState::running) {
             co_await poll_one(i);
         }
     }
 }
 
-asio::awaitable<void> RunState::apply_all(std::vector<std::pair<std::size_t, api::Task>> answers) {
+asio::awaitable<void> Poller::apply_all(std::vector<std::pair<std::size_t, api::Task>> answers) {
     // Each answer is applied in its own coroutine: the ledger writes of the finished ones join
     // one group commit instead of waiting for each other's fsync.
     std::size_t pending = answers.size();
     Signal applied;
     for (auto& [index, task] : answers) {
-        asio::co_spawn(executor, apply(records[index], task), [&](std::exception_ptr error) {
+        asio::co_spawn(m_run.executor, apply(m_run.table[index], task), [&](std::exception_ptr error) {
             --pending;
             applied.notify_all();
             if (error) {
-                stop_submitting("internal error while applying a task's status", false);
+                m_run.stop_submitting("internal error while applying a task's status", false);
             }
         });
     }
     while (pending > 0) {
-        co_await applied.wait(executor, std::nullopt);
+        co_await applied.wait(m_run.executor, std::nullopt);
     }
 }
 
-asio::awaitable<void> RunState::poll_one(std::size_t index) {
-    JobRecord& r = records[index];
-    co_await acquire_token(false);
-    auto result = co_await api.get_task(r.task);
+asio::awaitable<void> Poller::poll_one(std::size_t index) {
+    JobRecord& r = m_run.table[index];
+    co_await m_run.acquire_token(false);
+    auto result = co_await m_run.api.get_task(r.task);
     auto const now = Clock::now();
-    if (r.state != JobState::running) {
+    if (r.state() != JobState::running) {
         co_return;
     }
     if (result.ok()) {
-        limiter.on_success(now);
+        m_run.limiter.on_success(now);
         co_await apply(r, *result.value);
         co_return;
     }
     switch (classify_poll_failure(result.delivery, result.error)) {
     case PollFailure::unknown_task: {
         // The server does not know the task: report it, never resubmit by ourselves.
-        auto e = event(ledger::EventType::failed, r);
+        auto e = m_run.event(ledger::EventType::failed, r);
         e.error = ledger::EventError{"task_not_found", api::describe(*result.api_error)};
-        co_await record(std::move(e));
-        finish_job(r, JobState::failed);
-        view.note({r.job->id, "failed", r.task, "the server does not know this task (404); not resubmitted"});
+        co_await m_run.record(std::move(e));
+        m_run.set_state(r, JobState::failed);
+        m_run.view.note({r.job->id, "failed", r.task, "the server does not know this task (404); not resubmitted"});
         co_return;
     }
     case PollFailure::unreadable: {
         // Read again, it would fail again while the run waits for it. The task may go on and be
         // billed: the job ends uncertain with the task kept, counted at the most a task costs
         // (credits.hpp), as an uncertain create is.
-        (void)budget.settle(r.credits, std::max(r.credits, api::k_max_credits_per_task));
         ledger::EventError const why{
             "invalid_task_id", fmt::format("the task cannot be read ({}); it may run and be billed, and is not "
                                            "created again",
                                            result.detail)};
         std::string const request_id = result.api_error ? result.api_error->request_id : std::string();
-        co_await end_uncertain(r, why, request_id);
+        co_await m_run.end_uncertain(r, why, request_id);
         co_return;
     }
     case PollFailure::key_refused:
-        abandon_polls(api::describe(*result.api_error));
+        m_run.abandon_polls(api::describe(*result.api_error));
         co_return;
     case PollFailure::retry:
         break;
     }
     if (result.error == ApiErrc::rate_limited) {
-        limiter.on_throttled(now, result.api_error->retry_after);
+        m_run.limiter.on_throttled(now, result.api_error->retry_after);
     }
-    r.next_poll = now + planner.options().retry_interval;
+    r.next_poll = now + m_planner.options().retry_interval;
 }
 
-asio::awaitable<void> RunState::apply(JobRecord& r, api::Task const& task) {
+asio::awaitable<void> Poller::apply(JobRecord& r, api::Task const& task) {
     auto const now = Clock::now();
     ++r.polls;
     r.status_unknown = task.status == api::TaskStatus::unknown;
     if (task.progress != r.progress) {
         r.progress = task.progress;
         r.progress_seen_at = now;
-        auto e = event(ledger::EventType::progress, r);
+        auto e = m_run.event(ledger::EventType::progress, r);
         e.progress = task.progress;
-        ledger.append(std::move(e)); // durable with the next group; losing one costs nothing
+        m_run.ledger.append(std::move(e)); // durable with the next group; losing one costs nothing
     }
     switch (task.status) {
     case api::TaskStatus::completed: {
-        auto e = event(ledger::EventType::completed, r);
+        auto e = m_run.event(ledger::EventType::completed, r);
         e.results = task.results;
         e.credits = task.credits_used.value_or(r.credits);
         if (task.results.empty()) {
             // Paid and done, but no link: report it; never a reason to submit again.
             e.error = ledger::EventError{"completed_without_results", "the task completed without a result link"};
         }
-        co_await record(std::move(e));
+        co_await m_run.record(std::move(e));
         // An earlier request's task: its result is kept, but the job the manifest asks for now
         // waits for --rerun-changed.
-        finish_job(r, r.earlier_request ? JobState::held : JobState::completed);
-        view.note({r.job->id, "completed", r.task, r.earlier_request ? "its earlier request's task" : ""});
+        m_run.set_state(r, r.earlier_request ? JobState::held : JobState::completed);
+        m_run.view.note({r.job->id, "completed", r.task, r.earlier_request ? "its earlier request's task" : ""});
         r.results = task.results;
         r.completed_ms = ledger::now_ms();
-        start_download(r); // while the batch goes on: the links last about a day
+        m_downloads.start(r); // while the batch goes on: the links last about a day
         co_return;
     }
     case api::TaskStatus::failed:
-    case api::TaskStatus::cancelled: {
-        budget.release(r.credits); // failed tasks are refunded
-        std::string const code = task.status == api::TaskStatus::cancelled
-                                     ? std::string("cancelled")
-                                     : (task.error ? task.error->code : std::string("unknown_error"));
-        std::string const message = task.error ? task.error->message : std::string("the task was ") + task.status_text;
-        auto e = event(ledger::EventType::failed, r);
-        e.error = ledger::EventError{code, message};
-        co_await record(std::move(e));
-        // Never for an earlier request's task: its request is no longer the manifest's (the next
-        // run sends the new one, nothing having been paid for this one).
-        bool const retry = task.status == api::TaskStatus::failed && jobs::is_retryable_task_error(code) &&
-                           r.attempt < limits.max_attempts && !submission_stopped && !r.earlier_request;
-        if (retry) {
-            --in_flight;
-            r.state = JobState::queued;
-            ++r.attempt; // a new attempt gets a new key: the failed task will not be replayed
-            r.task.clear();
-            queue.push_front(static_cast<std::size_t>(&r - records.data()));
-            view.note({r.job->id, "retrying", {}, code + ": " + message});
-            changed.notify_all();
-        } else {
-            finish_job(r, JobState::failed);
-            view.note({r.job->id, "failed", r.task, code + ": " + message});
+    case api::TaskStatus::cancelled: co_await apply_failed(r, task); co_return;
+    default:
+        schedule(r, now);
+        if (!r.stale_noted && is_stale(r, now)) {
+            r.stale_noted = true;
+            m_run.view.note({r.job->id, "stale", r.task, "running far past its estimate; still polled"});
         }
         co_return;
     }
-    default:
-        schedule_poll(r, now);
-        if (!r.stale_noted && planner.is_stale(PollTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at,
-                                                        r.polls, r.status_unknown},
-                                               now)) {
-            r.stale_noted = true;
-            view.note({r.job->id, "stale", r.task, "running far past its estimate; still polled"});
-        }
-        co_return;
+}
+
+asio::awaitable<void> Poller::apply_failed(JobRecord& r, api::Task const& task) {
+    std::string const code = task.status == api::TaskStatus::cancelled
+                                 ? std::string("cancelled")
+                                 : (task.error ? task.error->code : std::string("unknown_error"));
+    std::string const message = task.error ? task.error->message : std::string("the task was ") + task.status_text;
+    auto e = m_run.event(ledger::EventType::failed, r);
+    e.error = ledger::EventError{code, message};
+    co_await m_run.record(std::move(e));
+    // Never for an earlier request's task: its request is no longer the manifest's (the next
+    // run sends the new one, nothing having been paid for this one).
+    bool const retry = task.status == api::TaskStatus::failed && jobs::is_retryable_task_error(code) &&
+                       r.attempt < m_run.limits.max_attempts && !m_run.submission_stopped && !r.earlier_request;
+    if (retry) {
+        m_run.set_state(r, JobState::queued); // refunded; first in the queue
+        ++r.attempt; // a new attempt gets a new key: the failed task will not be replayed
+        r.task.clear();
+        m_run.view.note({r.job->id, "retrying", {}, code + ": " + message});
+    } else {
+        m_run.set_state(r, JobState::failed);
+        m_run.view.note({r.job->id, "failed", r.task, code + ": " + message});
     }
 }
 

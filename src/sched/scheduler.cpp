@@ -1,16 +1,23 @@
 #include "evobatch/sched/scheduler.hpp"
 
-#include "detail/run_state.hpp"
+#include "detail/poller.hpp"
+#include "detail/result_downloads.hpp"
+#include "detail/run_context.hpp"
+#include "detail/submitter.hpp"
 
-#include "evobatch/download/downloader.hpp"
+#include "evobatch/api/pricing.hpp"
 #include "evobatch/manifest/manifest.hpp"
+#include "evobatch/sched/batch_eta.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+
+#include <fmt/format.h>
 
 namespace evobatch::sched {
 
 namespace asio = boost::asio;
 using detail::JobState;
+using detail::JobTable;
 
 namespace {
 
@@ -22,12 +29,13 @@ struct Scheduler::Impl {
     Impl(asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
          progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
          std::vector<jobs::JobStart> const& starts)
-        : state(std::move(executor), api, ledger, view, jobs, limits, starts) {}
+        : run(std::move(executor), api, ledger, view, jobs, limits, starts), downloads(run), poller(run, downloads),
+          submitter(run, poller) {}
 
     asio::awaitable<void> progress_loop() {
-        asio::steady_timer timer(state.executor);
-        while (!state.done) {
-            state.view.update(state.snapshot(Clock::now()), Clock::now());
+        asio::steady_timer timer(run.executor);
+        while (!run.done) {
+            run.view.update(snapshot(Clock::now()), Clock::now());
             timer.expires_after(k_progress_tick);
             co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
@@ -36,72 +44,124 @@ struct Scheduler::Impl {
     // All jobs final, or nothing more will be sent and nothing sent is still unanswered
     // (after an interrupt, running tasks are left for the next run to poll).
     [[nodiscard]] bool finished() const {
-        if (state.submitting > 0) {
+        if (run.table.submitting() > 0) {
             return false;
         }
-        if (state.interrupted) {
+        if (run.interrupted) {
             return true; // downloads in progress end too (Downloader::stop): .part files resume
         }
-        if (state.polls_abandoned) {
+        if (run.polls_abandoned) {
             return true; // nothing can follow the running tasks; the next run with a working key does
         }
-        return state.in_flight == 0 && state.downloads_running == 0 && !state.verifying &&
-               (state.queue.empty() || state.submission_stopped);
+        return run.table.in_flight() == 0 && !downloads.busy() &&
+               (run.table.queue().empty() || run.submission_stopped);
     }
 
-    asio::awaitable<RunOutcome> run() {
-        state.spawn(state.poll_loop());
-        state.spawn(progress_loop());
-        for (detail::JobRecord& r : state.records) {
-            if (r.needs_download) {
-                state.start_download(r); // completed in an earlier run, files still missing
-            }
-        }
-        if (state.downloader != nullptr) {
-            state.verifying = true;
-            state.spawn(state.verify_earlier_downloads());
-        }
-        co_await state.submit_all();
+    asio::awaitable<RunOutcome> go() {
+        run.spawn(poller.poll_loop());
+        run.spawn(progress_loop());
+        downloads.start_earlier();
+        co_await submitter.submit_all();
         while (!finished()) {
-            co_await state.changed.wait(state.executor, std::nullopt);
+            co_await run.changed.wait(run.executor, std::nullopt);
         }
-        state.end_run();
-        while (state.children > 0) {
-            co_await state.changed.wait(state.executor, Clock::now() + k_progress_tick);
+        run.end_run();
+        poller.wake();
+        while (run.children > 0) {
+            co_await run.changed.wait(run.executor, Clock::now() + k_progress_tick);
         }
-        co_await state.ledger.flush();
+        co_await run.ledger.flush();
         co_return outcome();
     }
 
+    [[nodiscard]] progress::Snapshot snapshot(TimePoint now);
+
     [[nodiscard]] RunOutcome outcome() const {
+        JobTable const& table = run.table;
         RunOutcome o;
-        o.total = state.records.size() - state.removed();
-        o.removed = state.removed();
-        o.completed = state.count(JobState::completed);
-        o.failed = state.count(JobState::failed);
-        o.uncertain = state.count(JobState::uncertain);
-        o.held = state.count(JobState::held);
-        o.unsubmitted = state.count(JobState::unsubmitted) + state.count(JobState::queued);
-        o.running = state.count(JobState::running) + state.count(JobState::submitting);
-        o.credits = state.budget.committed();
-        o.interrupted = state.interrupted;
-        o.api_stopped = state.api_stopped;
-        o.ceiling_reached = state.ceiling_reached;
-        o.stop_reason = state.stop_reason;
-        o.api_requests = state.api_requests;
-        o.downloaded = state.files_downloaded;
-        o.download_failed = state.download_failed;
-        o.expired = state.expired;
-        o.download_bytes = state.downloader != nullptr ? state.downloader->stats().bytes : 0;
-        if (state.requests_by_last_create > 0) {
-            o.submit_phase = state.last_create_sent - state.started;
-            o.submit_phase_requests = state.requests_by_last_create;
+        o.total = table.size() - table.removed();
+        o.removed = table.removed();
+        o.completed = table.count(JobState::completed);
+        o.failed = table.count(JobState::failed);
+        o.uncertain = table.count(JobState::uncertain);
+        o.held = table.count(JobState::held);
+        o.unsubmitted = table.count(JobState::unsubmitted) + table.count(JobState::queued);
+        o.running = table.count(JobState::running) + table.count(JobState::submitting);
+        o.credits = table.budget().committed();
+        o.interrupted = run.interrupted;
+        o.api_stopped = run.api_stopped;
+        o.ceiling_reached = run.ceiling_reached;
+        o.stop_reason = run.stop_reason;
+        o.api_requests = run.api_requests;
+        o.downloaded = downloads.files_downloaded();
+        o.download_failed = downloads.failed();
+        o.expired = downloads.expired();
+        o.download_bytes = downloads.bytes();
+        if (run.requests_by_last_create > 0) {
+            o.submit_phase = run.last_create_sent - run.started;
+            o.submit_phase_requests = run.requests_by_last_create;
         }
         return o;
     }
 
-    detail::RunState state;
+    detail::RunContext run;
+    detail::ResultDownloads downloads;
+    detail::Poller poller;
+    detail::Submitter submitter;
 };
+
+progress::Snapshot Scheduler::Impl::snapshot(TimePoint now) {
+    JobTable const& table = run.table;
+    progress::Snapshot s;
+    s.total = table.size() - table.removed(); // the manifest's jobs; removed ones are only finished
+    s.queued = table.count(JobState::queued);
+    s.submitting = table.count(JobState::submitting);
+    s.running = table.count(JobState::running);
+    s.completed = table.count(JobState::completed);
+    s.failed = table.count(JobState::failed);
+    s.uncertain = table.count(JobState::uncertain);
+    std::vector<RunningTask> running;
+    running.reserve(s.running);
+    for (detail::JobRecord const& r : table.records()) {
+        if (r.removed || r.state() != JobState::running) {
+            continue;
+        }
+        s.stale += poller.is_stale(r, now) ? 1 : 0;
+        running.push_back(RunningTask{r.submitted_at, r.estimate, r.progress, r.progress_seen_at});
+    }
+    if (downloads.enabled()) {
+        s.downloads = true;
+        s.downloading = downloads.running();
+        s.downloaded = downloads.files_downloaded();
+        s.download_bytes = downloads.bytes();
+        s.download_rate = downloads.rate(now);
+    }
+    CreditBudget const& budget = table.budget();
+    s.credits_reserved = budget.committed();
+    s.credits_ceiling = budget.ceiling();
+    auto const window = std::min<double>(std::chrono::duration<double>(now - run.started).count(),
+                                         std::chrono::duration<double>(detail::k_rate_window).count());
+    s.request_rate = window > 0.5 ? static_cast<double>(run.recent_requests.size()) / window : 0.0;
+    s.elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - run.started);
+    // Queued jobs count towards the ETA only while they can go: at the credit ceiling they wait
+    // for answers below the worst case (or for a larger ceiling), and a countdown would promise
+    // them; while the circuit breaker holds submission, nobody knows when it resumes.
+    bool const at_ceiling = !table.queue().empty() && !table.could_submit();
+    bool const breaker_open = run.breaker.open_until() && *run.breaker.open_until() > now;
+    if (!breaker_open) {
+        s.eta = BatchEta::estimate(running, at_ceiling ? 0 : s.queued, run.limits.max_in_flight,
+                                   run.limits.requests_per_second, now);
+    }
+    if (run.submission_stopped) {
+        s.paused_reason = run.stop_reason;
+    } else if (breaker_open) {
+        s.paused_reason = "paused after repeated server or network failures";
+    } else if (at_ceiling) {
+        s.paused_reason = fmt::format("at the credit ceiling (limits.max_credits = {}): {} queued jobs wait",
+                                      budget.ceiling(), table.queue().size());
+    }
+    return s;
+}
 
 Scheduler::Scheduler(asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
                      progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
@@ -110,24 +170,21 @@ Scheduler::Scheduler(asio::any_io_executor executor, api::ApiClient& api, ledger
 
 Scheduler::~Scheduler() = default;
 
-asio::awaitable<RunOutcome> Scheduler::run() { return m_impl->run(); }
+asio::awaitable<RunOutcome> Scheduler::run() { return m_impl->go(); }
 
 asio::awaitable<api::ApiResult<api::Credits>> Scheduler::read_balance() {
-    co_await m_impl->state.acquire_token(false);
-    co_return co_await m_impl->state.api.credits();
+    co_await m_impl->run.acquire_token(false);
+    co_return co_await m_impl->run.api.credits();
 }
 
 void Scheduler::download_to(download::Downloader& downloader, std::filesystem::path dir) {
-    m_impl->state.downloader = &downloader;
-    m_impl->state.output_dir = std::move(dir);
+    m_impl->downloads.download_to(downloader, std::move(dir));
 }
 
 void Scheduler::stop(std::string reason) {
-    if (m_impl->state.downloader != nullptr) {
-        m_impl->state.downloader->stop();
-    }
-    m_impl->state.interrupted = true;
-    m_impl->state.stop_submitting(std::move(reason), false);
+    m_impl->downloads.stop();
+    m_impl->run.interrupted = true;
+    m_impl->run.stop_submitting(std::move(reason), false);
 }
 
 } // namespace evobatch::sched

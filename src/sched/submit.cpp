@@ -2,7 +2,7 @@
 // decides (design.md "Retry classes"). Every decision of a job's submission is SubmitFsm's
 // (sched/submit_fsm.hpp); submit_job only performs its actions.
 
-#include "detail/run_state.hpp"
+#include "detail/submitter.hpp"
 
 #include "evobatch/api/pricing.hpp"
 #include "evobatch/manifest/manifest.hpp"
@@ -16,92 +16,91 @@ namespace evobatch::sched::detail {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> RunState::submit_all() {
-    while (!done) {
+asio::awaitable<void> Submitter::submit_all() {
+    JobTable& table = m_run.table;
+    while (!m_run.done) {
         auto const now = Clock::now();
-        if (submission_stopped) {
-            for (std::size_t i : queue) {
-                records[i].state = JobState::unsubmitted;
+        if (m_run.submission_stopped) {
+            while (!table.queue().empty()) {
+                m_run.set_state(table[table.queue().front()], JobState::unsubmitted);
             }
-            queue.clear();
             co_return;
         }
-        if (queue.empty()) {
-            if (in_flight == 0) {
+        if (table.queue().empty()) {
+            if (table.in_flight() == 0) {
                 co_return; // nothing left that could come back as a retry
             }
-            co_await changed.wait(executor, std::nullopt);
+            co_await m_run.changed.wait(m_run.executor, std::nullopt);
             continue;
         }
-        if (in_flight >= limits.max_in_flight) {
-            co_await changed.wait(executor, std::nullopt);
+        if (table.in_flight() >= m_run.limits.max_in_flight) {
+            co_await m_run.changed.wait(m_run.executor, std::nullopt);
             continue;
         }
-        if (!breaker.allows_new_work(now)) {
-            co_await changed.wait(executor, breaker.open_until());
+        if (!m_run.breaker.allows_new_work(now)) {
+            co_await m_run.changed.wait(m_run.executor, m_run.breaker.open_until());
             continue;
         }
-        if (!budget.try_reserve(api::k_max_credits_per_task)) {
-            if (submitting == 0) {
-                // Nothing in flight can give credits back (only answers below the worst case do).
-                ceiling_reached = true;
-                stop_submitting(fmt::format("the credit ceiling (limits.max_credits = {}) is reached: {} counted "
-                                            "(the ledger's tasks and this run's); {} job{} not submitted",
-                                            budget.ceiling(), budget.committed(), queue.size(),
-                                            queue.size() == 1 ? "" : "s"),
-                                false);
+        if (!table.could_submit()) {
+            if (table.submitting() == 0) {
+                stop_at_ceiling(); // only answers below the worst case give credits back
             } else {
-                co_await changed.wait(executor, std::nullopt);
+                co_await m_run.changed.wait(m_run.executor, std::nullopt);
             }
             continue;
         }
-        std::size_t const index = queue.front();
-        queue.pop_front();
-        JobRecord& r = records[index];
-        r.state = JobState::submitting;
-        r.worst_case_credits = api::k_max_credits_per_task;
-        ++in_flight;
-        ++submitting;
+        std::size_t const index = table.queue().front();
+        m_run.set_state(table[index], JobState::submitting); // reserves its worst case
         // The token first, then the write-ahead `submitting` and the POST right after it: a
         // job is marked as maybe-sent only when it is about to be sent, and only the jobs that
         // can go now have coroutines.
-        co_await acquire_token(true);
-        spawn(submit_job(index));
+        co_await m_run.acquire_token(true);
+        m_run.spawn(submit_job(index));
     }
 }
 
-asio::awaitable<void> RunState::submit_job(std::size_t index) {
-    JobRecord& r = records[index];
+void Submitter::stop_at_ceiling() {
+    CreditBudget const& budget = m_run.table.budget();
+    std::size_t const queued = m_run.table.queue().size();
+    m_run.ceiling_reached = true;
+    m_run.stop_submitting(fmt::format("the credit ceiling (limits.max_credits = {}) is reached: {} counted "
+                                      "(the ledger's tasks and this run's); {} job{} not submitted",
+                                      budget.ceiling(), budget.committed(), queued, queued == 1 ? "" : "s"),
+                          false);
+}
+
+asio::awaitable<void> Submitter::submit_job(std::size_t index) {
+    JobRecord& r = m_run.table[index];
     SubmitFsm::Options options;
     options.new_key = r.resend_key.empty();
     options.may_have_task = r.key_may_have_task;
     options.key_trusted_until = r.key_trusted_until;
-    options.idempotency_window = limits.idempotency_window;
-    SubmitFsm fsm(std::move(options), backoff);
+    options.idempotency_window = m_run.limits.idempotency_window;
+    SubmitFsm fsm(std::move(options), m_run.backoff);
     SubmitEvent next = SubmitStarted{};
     for (;;) {
         auto const now = Clock::now();
-        SubmitAction action = fsm.resume(std::move(next), now, submission_stopped);
+        SubmitAction action = fsm.resume(std::move(next), now, m_run.submission_stopped);
         tell_line(action, now);
         switch (action.step) {
         case SubmitStep::write_submitting: {
             take_key(r, fsm.key_trusted_until());
             // Write-ahead: the key is durable before any byte of the POST leaves.
-            bool const durable = co_await record(event(ledger::EventType::submitting, r));
+            bool const durable = co_await m_run.record(m_run.event(ledger::EventType::submitting, r));
             next = SubmittingWritten{durable};
             break;
         }
         case SubmitStep::acquire_token:
-            co_await acquire_token(true);
+            co_await m_run.acquire_token(true);
             next = TokenAcquired{};
             break;
         case SubmitStep::send: {
-            auto result = co_await api.create(r.request, r.key);
+            auto result = co_await m_run.api.create(r.request, r.key);
             next = create_outcome(std::move(result));
             break;
         }
         case SubmitStep::sleep_until:
-            co_await sleep_until(action.until);
+            co_await m_run.sleep_until(action.until);
             next = WokeUp{};
             break;
         default:
@@ -111,7 +110,7 @@ asio::awaitable<void> RunState::submit_job(std::size_t index) {
     }
 }
 
-void RunState::take_key(JobRecord& r, std::optional<TimePoint> trusted_until) {
+void Submitter::take_key(JobRecord& r, std::optional<TimePoint> trusted_until) {
     if (r.resend_key.empty()) {
         r.key = jobs::idempotency_key(r.job->id, r.digest, r.attempt, r.version);
     } else {
@@ -123,95 +122,77 @@ void RunState::take_key(JobRecord& r, std::optional<TimePoint> trusted_until) {
     r.task.clear();
 }
 
-void RunState::tell_line(SubmitAction const& action, TimePoint now) {
+void Submitter::tell_line(SubmitAction const& action, TimePoint now) {
     if (action.limiter == LimiterSignal::success) {
-        limiter.on_success(now);
+        m_run.limiter.on_success(now);
     } else if (action.limiter == LimiterSignal::throttled) {
-        limiter.on_throttled(now, action.retry_after);
+        m_run.limiter.on_throttled(now, action.retry_after);
     }
     if (action.breaker == BreakerSignal::success) {
-        breaker.on_success();
+        m_run.breaker.on_success();
     } else if (action.breaker == BreakerSignal::failure) {
-        breaker.on_failure(now);
+        m_run.breaker.on_failure(now);
     }
 }
 
-asio::awaitable<void> RunState::end_submit(JobRecord& r, SubmitAction const& action, TimePoint now) {
+asio::awaitable<void> Submitter::end_submit(JobRecord& r, SubmitAction const& action, TimePoint now) {
     if (action.task) {
         r.task = action.task->id;
     }
-    switch (action.budget) {
-    case BudgetEffect::keep: break;
-    case BudgetEffect::release: budget.release(r.worst_case_credits); break;
-    case BudgetEffect::settle:
-        r.credits = action.task->credits_reserved.value_or(r.worst_case_credits);
-        budget.settle(r.worst_case_credits, r.credits);
-        break;
-    }
+    // The job's state decides its reservation (JobTable::set_state); only a job left unsent
+    // needs the machine's word on whether a task may exist.
+    Reservation const on_unsent = action.budget == BudgetEffect::keep ? Reservation::keep : Reservation::release;
     switch (action.step) {
     case SubmitStep::running: co_await start_running(r, action, now); break;
-    case SubmitStep::uncertain: co_await end_uncertain(r, action.error, action.request_id); break;
+    case SubmitStep::uncertain: co_await m_run.end_uncertain(r, action.error, action.request_id); break;
     case SubmitStep::failed: {
-        auto e = event(ledger::EventType::failed, r);
+        auto e = m_run.event(ledger::EventType::failed, r);
         e.error = action.error;
         e.rid = action.request_id;
-        co_await record(std::move(e));
-        finish_job(r, JobState::failed);
-        view.note({r.job->id, "failed", {}, action.note});
+        co_await m_run.record(std::move(e));
+        m_run.set_state(r, JobState::failed);
+        m_run.view.note({r.job->id, "failed", {}, action.note});
         break;
     }
     case SubmitStep::unsent:
     case SubmitStep::unsubmitted:
     case SubmitStep::stop_batch:
         if (!action.note.empty()) {
-            view.note({r.job->id, "unsubmitted", {}, action.note});
+            m_run.view.note({r.job->id, "unsubmitted", {}, action.note});
         }
         if (action.step != SubmitStep::unsubmitted && action.budget == BudgetEffect::release) {
             // Durable with the next group; if lost, the job is only less sure.
-            auto e = event(ledger::EventType::unsent, r);
+            auto e = m_run.event(ledger::EventType::unsent, r);
             e.error = action.error;
-            ledger.append(std::move(e));
+            m_run.ledger.append(std::move(e));
         }
-        finish_job(r, JobState::unsubmitted);
+        m_run.set_state(r, JobState::unsubmitted, on_unsent);
         if (action.step == SubmitStep::stop_batch) {
-            stop_submitting("the API refused: " + action.error.message, true);
+            m_run.stop_submitting("the API refused: " + action.error.message, true);
         }
         break;
     default: throw std::logic_error("end_submit: not an end");
     }
 }
 
-asio::awaitable<void> RunState::start_running(JobRecord& r, SubmitAction const& action, TimePoint now) {
+asio::awaitable<void> Submitter::start_running(JobRecord& r, SubmitAction const& action, TimePoint now) {
     api::Task const& task = *action.task;
+    r.credits = task.credits_reserved.value_or(r.worst_case_credits); // what the reservation settles to
     r.estimate = std::chrono::seconds(task.estimated_time.value_or(300));
     r.submitted_at = now;
     r.progress = task.progress;
     r.progress_seen_at = now;
     r.polls = 0;
-    auto e = event(ledger::EventType::submitted, r);
+    auto e = m_run.event(ledger::EventType::submitted, r);
     e.credits = r.credits;
     e.eta_s = static_cast<int>(r.estimate.count());
     e.rid = action.request_id;
-    if (!co_await record(std::move(e))) {
+    if (!co_await m_run.record(std::move(e))) {
         // The task exists and is paid for: keep polling it even though the ledger failed.
     }
-    --submitting;
-    r.state = JobState::running;
-    schedule_poll(r, now);
-    view.note({r.job->id, "submitted", r.task, action.replayed ? "replayed" : ""});
-    changed.notify_all();
-}
-
-asio::awaitable<void> RunState::end_uncertain(JobRecord& r, ledger::EventError const& error,
-                                              std::string const& request_id) {
-    auto e = event(ledger::EventType::uncertain, r);
-    e.error = error;
-    if (!request_id.empty()) {
-        e.rid = request_id;
-    }
-    co_await record(std::move(e));
-    finish_job(r, JobState::uncertain); // its worst case stays counted: it may exist
-    view.note({r.job->id, "uncertain", {}, error.message});
+    m_run.set_state(r, JobState::running);
+    m_poller.schedule(r, now);
+    m_run.view.note({r.job->id, "submitted", r.task, action.replayed ? "replayed" : ""});
 }
 
 } // namespace evobatch::sched::detail

@@ -1,6 +1,6 @@
 #pragma once
 // Submitting one job, as a sans-io state machine: what to do next, given what the last action
-// came to. The coroutine that drives it (RunState::submit_job) performs the actions (the
+// came to. The coroutine that drives it (Submitter::submit_job) performs the actions (the
 // ledger, the rate limiter's token, the POST, the sleeps) and feeds their outcomes back; every
 // decision (the key-trust span, retry caps, 429/5xx, what the budget and the circuit breaker
 // are told, how the job ends) is made here. After Boost.MySQL's sansio_connection_node and

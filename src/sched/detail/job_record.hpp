@@ -4,6 +4,7 @@
 #include "evobatch/api/types.hpp"
 #include "evobatch/sched/clock.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,12 +28,29 @@ enum class JobState {
     held,        // changed since an earlier request was paid for: not sent (--rerun-changed)
 };
 
-constexpr bool is_final(JobState s) noexcept {
-    return s == JobState::completed || s == JobState::failed || s == JobState::uncertain ||
-           s == JobState::unsubmitted || s == JobState::held;
+inline constexpr std::size_t k_job_states = static_cast<std::size_t>(JobState::held) + 1;
+
+constexpr char const* name_of(JobState s) noexcept {
+    switch (s) {
+    case JobState::queued: return "queued";
+    case JobState::submitting: return "submitting";
+    case JobState::running: return "running";
+    case JobState::completed: return "completed";
+    case JobState::failed: return "failed";
+    case JobState::uncertain: return "uncertain";
+    case JobState::unsubmitted: return "unsubmitted";
+    case JobState::held: return "held";
+    }
+    return "?";
 }
 
+class JobTable;
+
 struct JobRecord {
+    // Where the job is: read by all, moved only by JobTable::set_state, which keeps the run's
+    // counters, queue and credit reservation true to it.
+    [[nodiscard]] JobState state() const noexcept { return m_state; }
+
     manifest::Job const* job = nullptr;
     api::CreateRequest request;
     std::string digest; // of the normalized request the run's events are about (a changed job's
@@ -41,7 +59,6 @@ struct JobRecord {
     bool earlier_request = false; // the manifest changed it: this run only finishes the ledger's
                                   // request (polls its task, fetches its files), never sends it
     bool removed = false;         // no longer in the manifest: polled and downloaded, not counted as a job
-    JobState state = JobState::queued;
     int attempt = 1;
     std::string key;  // idempotency key of the current attempt
     std::string resend_key; // a resumed attempt's key as the ledger has it: sent again as it is
@@ -61,11 +78,16 @@ struct JobRecord {
     std::vector<std::string> results; // result URLs of the completed task
     std::int64_t completed_ms = 0;    // when the task completed (UTC ms): its links last ~24 h
     bool needs_download = false;      // completed in an earlier run, files not all on disk
+    std::size_t expired_results = 0;  // completed in an earlier run, its links expired since
     std::vector<std::pair<std::string, std::string>> files_to_verify; // earlier downloads: file, sha256
     bool stale_noted = false;
     TimePoint submitted_at{};
     TimePoint progress_seen_at{};
     TimePoint next_poll{};
+
+private:
+    friend class JobTable;
+    JobState m_state = JobState::queued;
 };
 
 } // namespace evobatch::sched::detail
