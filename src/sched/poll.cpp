@@ -9,8 +9,6 @@
 #include "evobatch/sched/poll_failure.hpp"
 #include "evobatch/jobs/task_errors.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -23,24 +21,19 @@ using api::ApiErrc;
 namespace {
 
 // Ends a poll group however its coroutine ends, an exception included: its tasks may be polled
-// again and the loop wakes. A task left marked as being polled is never read again, and the
-// run would wait for it with nothing scheduled.
+// again (the group's end then wakes the loop, see poll_loop). A task left marked as being
+// polled is never read again, and the run would wait for it with nothing scheduled.
 struct PollGroupEnd {
-    Signal& wake;
     std::vector<std::size_t> const& members;
     std::vector<bool>& polling;
-    std::size_t& polls_in_flight;
 
-    PollGroupEnd(Signal& w, std::vector<std::size_t> const& m, std::vector<bool>& p, std::size_t& n)
-        : wake(w), members(m), polling(p), polls_in_flight(n) {}
+    PollGroupEnd(std::vector<std::size_t> const& m, std::vector<bool>& p) : members(m), polling(p) {}
     PollGroupEnd(PollGroupEnd const&) = delete;
     PollGroupEnd& operator=(PollGroupEnd const&) = delete;
     ~PollGroupEnd() {
         for (std::size_t i : members) {
             polling[i] = false;
         }
-        --polls_in_flight;
-        wake.notify_all();
     }
 };
 
@@ -52,7 +45,7 @@ PollTask poll_task(JobRecord const& r) {
 
 Poller::Poller(RunContext& run, ResultDownloads& downloads)
     : m_run(run), m_downloads(downloads),
-      m_planner(with_scaled_intervals(PollPlannerOptions{}, run.limits.poll_interval_scale)),
+      m_planner(with_scaled_intervals(PollPlannerOptions{}, run.limits.poll_interval_scale)), m_wake(run.executor),
       m_batch_reads(run.limits.batch_reads) {
     auto const now = Clock::now();
     for (JobRecord& r : run.table.records()) {
@@ -73,7 +66,12 @@ void Poller::schedule(JobRecord& r, TimePoint now) {
 
 asio::awaitable<void> Poller::poll_loop() {
     std::vector<bool> polling(m_run.table.size(), false);
-    std::size_t polls_in_flight = 0;
+    // Poll groups in flight; each end wakes the loop (after it stops counting: the loop then sees
+    // the group gone) and is a child's end to the run.
+    util::TaskGroup polls(m_run.executor, [this](std::exception_ptr error) {
+        m_run.child_ended(error);
+        m_wake.notify_all();
+    });
     while (!m_run.done) {
         auto const now = Clock::now();
         std::vector<std::size_t> due;
@@ -92,13 +90,13 @@ asio::awaitable<void> Poller::poll_loop() {
         // Wait for the first due task unless one is already due; a few requests at a time keep
         // the rate limiter's queue short.
         bool const any_due_now = std::any_of(due.begin(), due.end(), [&](std::size_t i) { return m_run.table[i].next_poll <= now; });
-        if (!any_due_now || polls_in_flight >= 4) {
+        if (!any_due_now || polls.running() >= 4) {
             std::optional<TimePoint> wake = earliest;
             for (std::size_t i : due) {
                 wake = wake ? std::min(*wake, m_run.table[i].next_poll) : m_run.table[i].next_poll;
             }
-            m_wake_at = polls_in_flight >= 4 ? TimePoint::min() : wake.value_or(TimePoint::max());
-            co_await m_wake.wait(m_run.executor, polls_in_flight >= 4 ? std::nullopt : wake);
+            m_wake_at = polls.running() >= 4 ? TimePoint::min() : wake.value_or(TimePoint::max());
+            co_await m_wake.wait(polls.running() >= 4 ? std::nullopt : wake);
             continue;
         }
         std::sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) { return m_run.table[a].next_poll < m_run.table[b].next_poll; });
@@ -119,22 +117,19 @@ asio::awaitable<void> Poller::poll_loop() {
             for (std::size_t i : group) {
                 polling[i] = true;
             }
-            ++polls_in_flight;
-            m_run.spawn([](Poller& self, std::vector<std::size_t> members, std::vector<bool>& flags,
-                           std::size_t& in_flight_polls) -> asio::awaitable<void> {
-                PollGroupEnd const end{self.m_wake, members, flags, in_flight_polls};
+            polls.spawn([](Poller& self, std::vector<std::size_t> members,
+                            std::vector<bool>& flags) -> asio::awaitable<void> {
+                PollGroupEnd const end{members, flags};
                 if (members.size() == 1 && !self.m_batch_reads) {
                     co_await self.poll_one(members.front());
                 } else {
                     co_await self.poll_batch(members);
                 }
-            }(*this, std::move(group), polling, polls_in_flight));
+            }(*this, std::move(group), polling));
         }
     }
     // Let the spawned polls see `m_run.done` and finish before `polling` goes away.
-    while (polls_in_flight > 0) {
-        co_await m_wake.wait(m_run.executor, std::nullopt);
-    }
+    co_await polls.join();
 }
 
 asio::awaitable<void> Poller::poll_batch(std::vector<std::size_t> indexes) {
@@ -198,20 +193,15 @@ asio::awaitable<void> Poller::poll_batch(std::vector<std::size_t> indexes) {
 asio::awaitable<void> Poller::apply_all(std::vector<std::pair<std::size_t, api::Task>> answers) {
     // Each answer is applied in its own coroutine: the ledger writes of the finished ones join
     // one group commit instead of waiting for each other's fsync.
-    std::size_t pending = answers.size();
-    Signal applied;
+    util::TaskGroup applying(m_run.executor, [this](std::exception_ptr error) {
+        if (error) {
+            m_run.stop_submitting("internal error while applying a task's status", false);
+        }
+    });
     for (auto& [index, task] : answers) {
-        asio::co_spawn(m_run.executor, apply(m_run.table[index], task), [&](std::exception_ptr error) {
-            --pending;
-            applied.notify_all();
-            if (error) {
-                m_run.stop_submitting("internal error while applying a task's status", false);
-            }
-        });
+        applying.spawn(apply(m_run.table[index], task));
     }
-    while (pending > 0) {
-        co_await applied.wait(m_run.executor, std::nullopt);
-    }
+    co_await applying.join();
 }
 
 asio::awaitable<void> Poller::poll_one(std::size_t index) {

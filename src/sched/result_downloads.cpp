@@ -30,7 +30,7 @@ void ResultDownloads::start(JobRecord& r) {
         return;
     }
     ++m_running;
-    m_run.spawn(download_results(m_run.table.index_of(r)));
+    m_run.children.spawn(download_results(m_run.table.index_of(r)));
 }
 
 void ResultDownloads::start_earlier() {
@@ -41,7 +41,7 @@ void ResultDownloads::start_earlier() {
     }
     if (m_downloader != nullptr) {
         m_verifying = true;
-        m_run.spawn(verify_earlier_downloads());
+        m_run.children.spawn(verify_earlier_downloads());
     }
 }
 

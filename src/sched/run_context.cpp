@@ -4,7 +4,6 @@
 
 #include "evobatch/manifest/manifest.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <fmt/format.h>
@@ -20,8 +19,9 @@ RunContext::RunContext(asio::any_io_executor ex, api::ApiClient& client, ledger:
                        RunLimits run_limits, std::vector<jobs::JobStart> const& starts)
     : executor(std::move(ex)), api(client), ledger(writer), view(progress_view), limits(run_limits),
       table(run_limits.max_credits, run_limits.credits_carried),
-      limiter(run_limits.requests_per_second, run_limits.burst), breaker(5, std::chrono::seconds(2), std::chrono::seconds(60)),
-      backoff(std::chrono::milliseconds(250), std::chrono::seconds(30), 0x5eed), started(Clock::now()) {
+      limiter(run_limits.requests_per_second, run_limits.burst), token_turn(executor, 1), breaker(5, std::chrono::seconds(2), std::chrono::seconds(60)),
+      backoff(std::chrono::milliseconds(250), std::chrono::seconds(30), 0x5eed), changed(executor), stopping(executor),
+      children(executor, [this](std::exception_ptr error) { child_ended(error); }), started(Clock::now()) {
     auto const now = Clock::now();
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         auto placed = place_job(jobs[i], i < starts.size() ? &starts[i] : nullptr, now, limits.idempotency_window);
@@ -36,8 +36,11 @@ void RunContext::set_state(JobRecord& r, JobState to, Reservation on_unsent) {
 }
 
 asio::awaitable<void> RunContext::acquire_token(bool create) {
-    co_await token_turn.enter(executor);
-    FifoTurn::Held const turn(token_turn);
+    // In turn, one wake-up per token: a broadcast to thousands of waiters made 10k jobs quadratic.
+    auto const turn = co_await token_turn.acquire();
+    if (!turn) {
+        throw boost::system::system_error(asio::error::operation_aborted, "cancelled waiting for a token");
+    }
     asio::steady_timer timer(executor);
     for (;;) {
         auto const now = Clock::now();
@@ -61,7 +64,7 @@ asio::awaitable<void> RunContext::acquire_token(bool create) {
 
 asio::awaitable<void> RunContext::sleep_until(TimePoint t) {
     while (Clock::now() < t && !submission_stopped && !done) {
-        co_await stopping.wait(executor, t);
+        co_await stopping.wait(t);
     }
 }
 
@@ -136,20 +139,16 @@ void RunContext::end_run() {
     stopping.notify_all();
 }
 
-void RunContext::spawn(asio::awaitable<void> child) {
-    ++children;
-    asio::co_spawn(executor, std::move(child), [this](std::exception_ptr error) {
-        --children;
-        if (error) {
-            // A bug in one job's path must not kill the batch; say so and stop sending more.
-            try {
-                std::rethrow_exception(error);
-            } catch (std::exception const& e) {
-                stop_submitting(std::string("internal error: ") + e.what(), false);
-            }
+void RunContext::child_ended(std::exception_ptr error) {
+    if (error) {
+        // A bug in one job's path must not kill the batch; say so and stop sending more.
+        try {
+            std::rethrow_exception(error);
+        } catch (std::exception const& e) {
+            stop_submitting(std::string("internal error: ") + e.what(), false);
         }
-        changed.notify_all();
-    });
+    }
+    changed.notify_all();
 }
 
 } // namespace evobatch::sched::detail

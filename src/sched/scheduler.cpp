@@ -58,18 +58,16 @@ struct Scheduler::Impl {
     }
 
     asio::awaitable<RunOutcome> go() {
-        run.spawn(poller.poll_loop());
-        run.spawn(progress_loop());
+        run.children.spawn(poller.poll_loop());
+        run.children.spawn(progress_loop());
         downloads.start_earlier();
         co_await submitter.submit_all();
         while (!finished()) {
-            co_await run.changed.wait(run.executor, std::nullopt);
+            co_await run.changed.wait();
         }
         run.end_run();
         poller.wake();
-        while (run.children > 0) {
-            co_await run.changed.wait(run.executor, Clock::now() + k_progress_tick);
-        }
+        co_await run.children.join();
         co_await run.ledger.flush();
         co_return outcome();
     }

@@ -30,22 +30,22 @@ asio::awaitable<void> Submitter::submit_all() {
             if (table.in_flight() == 0) {
                 co_return; // nothing left that could come back as a retry
             }
-            co_await m_run.changed.wait(m_run.executor, std::nullopt);
+            co_await m_run.changed.wait();
             continue;
         }
         if (table.in_flight() >= m_run.limits.max_in_flight) {
-            co_await m_run.changed.wait(m_run.executor, std::nullopt);
+            co_await m_run.changed.wait();
             continue;
         }
         if (!m_run.breaker.allows_new_work(now)) {
-            co_await m_run.changed.wait(m_run.executor, m_run.breaker.open_until());
+            co_await m_run.changed.wait(m_run.breaker.open_until());
             continue;
         }
         if (!table.could_submit()) {
             if (table.submitting() == 0) {
                 stop_at_ceiling(); // only answers below the worst case give credits back
             } else {
-                co_await m_run.changed.wait(m_run.executor, std::nullopt);
+                co_await m_run.changed.wait();
             }
             continue;
         }
@@ -55,7 +55,7 @@ asio::awaitable<void> Submitter::submit_all() {
         // job is marked as maybe-sent only when it is about to be sent, and only the jobs that
         // can go now have coroutines.
         co_await m_run.acquire_token(true);
-        m_run.spawn(submit_job(index));
+        m_run.children.spawn(submit_job(index));
     }
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 // TaskGroup: coroutines a parent starts and must see finish before what they use goes away
 // (as the task_group of Beast's awaitable server examples). spawn() starts a child with
-// co_spawn and counts it; join() completes once none is running. A child's exception is handed
-// to the group's callback, never lost and never thrown through the io_context: one child's bug
-// must not end the others. Single-threaded: every call on the io thread. For .cpp files: it
+// co_spawn and counts it; join() completes once none is running. Each child's end, and the
+// exception it ended with, is handed to the group's callback, never lost and never thrown
+// through the io_context: one child's bug must not end the others. Single-threaded: every call on the io thread. For .cpp files: it
 // pulls in co_spawn.
 
 #include "evobatch/util/wait_queue.hpp"
@@ -21,11 +21,12 @@ namespace evobatch::util {
 
 class TaskGroup {
 public:
-    using OnError = std::function<void(std::exception_ptr)>;
+    using OnEnd = std::function<void(std::exception_ptr)>;
 
-    // `on_error` hears every exception a child ends with (none: they are dropped).
-    TaskGroup(boost::asio::any_io_executor executor, OnError on_error)
-        : m_executor(std::move(executor)), m_on_error(std::move(on_error)), m_ended(m_executor) {}
+    // `on_end` hears each child's end, once it is no longer counted: the exception it ended
+    // with, or null when it returned (no callback: exceptions are dropped).
+    TaskGroup(boost::asio::any_io_executor executor, OnEnd on_end)
+        : m_executor(std::move(executor)), m_on_end(std::move(on_end)), m_ended(m_executor) {}
     TaskGroup(TaskGroup const&) = delete;
     TaskGroup& operator=(TaskGroup const&) = delete;
 
@@ -33,8 +34,8 @@ public:
         ++m_running;
         boost::asio::co_spawn(m_executor, std::move(child), [this](std::exception_ptr error) {
             --m_running;
-            if (error && m_on_error) {
-                m_on_error(error);
+            if (m_on_end) {
+                m_on_end(error);
             }
             if (m_running == 0) {
                 m_ended.notify_all();
@@ -45,7 +46,7 @@ public:
     // Completes when no child is running (at once when none is), or when cancelled.
     boost::asio::awaitable<void> join() {
         while (m_running > 0) {
-            WaitEnd const end = co_await m_ended.wait(); // a named result: GCC 12 miscompiles co_await in a condition
+            WaitEnd const end = co_await m_ended.wait(); // named: GCC 12 miscompiles a co_await in a comparison
             if (end == WaitEnd::cancelled) {
                 co_return;
             }
@@ -56,7 +57,7 @@ public:
 
 private:
     boost::asio::any_io_executor m_executor;
-    OnError m_on_error;
+    OnEnd m_on_end;
     std::size_t m_running = 0;
     WaitQueue m_ended; // joiners, woken when the last child ends
 };

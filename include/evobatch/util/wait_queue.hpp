@@ -165,7 +165,7 @@ public:
             --m_free;
             co_return std::optional<Held>(std::in_place, *this);
         }
-        WaitEnd const end = co_await m_line.wait(until); // named: see TaskGroup::join on GCC 12
+        WaitEnd const end = co_await m_line.wait(until); // named: GCC 12 miscompiles a co_await in a comparison
         if (end == WaitEnd::notified) {
             co_return std::optional<Held>(std::in_place, *this); // release() passed its slot on to us
         }

@@ -41,7 +41,7 @@ private:
     RunContext& m_run;
     ResultDownloads& m_downloads;
     PollPlanner m_planner;
-    Signal m_wake; // a task is due before m_wake_at, a poll group ended, or the run ends
+    util::WaitQueue m_wake; // a task is due before m_wake_at, a poll group ended, or the run ends
     TimePoint m_wake_at = TimePoint::max();
     bool m_batch_reads = true;
 };

@@ -4,9 +4,7 @@
 // ledger, the view, and how the run stops. Single-threaded: only the io thread touches it.
 // Internal to src/sched.
 
-#include "fifo_turn.hpp"
 #include "job_table.hpp"
-#include "signal.hpp"
 
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/ledger/event.hpp"
@@ -16,6 +14,8 @@
 #include "evobatch/sched/circuit_breaker.hpp"
 #include "evobatch/sched/rate_limiter.hpp"
 #include "evobatch/sched/scheduler.hpp"
+#include "evobatch/util/task_group.hpp"
+#include "evobatch/util/wait_queue.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -54,7 +54,8 @@ struct RunContext {
     // the run ends as the API stopped it; the tasks stay running for a run with a working key.
     void abandon_polls(std::string const& why);
     void end_run(); // `done`: every loop and sleep ends
-    void spawn(boost::asio::awaitable<void> child); // owned: counted until it completes
+    // Each child's end wakes the loops; an exception (a bug in one job's path) stops submitting.
+    void child_ended(std::exception_ptr error);
 
     boost::asio::any_io_executor executor;
     api::ApiClient& api;
@@ -64,14 +65,15 @@ struct RunContext {
     JobTable table;
 
     RateLimiter limiter;
-    FifoTurn token_turn; // requests wait for rate-limiter tokens one at a time, in order
+    util::Slots token_turn; // one slot: requests wait for rate-limiter tokens one at a time, in order
     CircuitBreaker breaker;
     Backoff backoff;
-    Signal changed;  // any state change the run's loops may care about (O(1) checks only)
-    Signal stopping; // submission stopped or the run ends: backoff sleeps end early
+    util::WaitQueue changed;  // any state change the run's loops may care about (O(1) checks only)
+    util::WaitQueue stopping; // submission stopped or the run ends: backoff sleeps end early
+    util::TaskGroup children; // the run's coroutines, joined before the run returns
 
-    std::size_t children = 0; // owned coroutines not yet finished
-    bool done = false;        // the run is ending: loops exit
+    // The run is ending: loops exit (`children` only says when they have; this tells them to).
+    bool done = false;
     bool interrupted = false;
     bool submission_stopped = false;
     bool api_stopped = false;

@@ -58,12 +58,16 @@ BOOST_AUTO_TEST_CASE(join_with_no_child_completes_at_once) {
     BOOST_TEST(joined);
 }
 
-BOOST_AUTO_TEST_CASE(a_childs_exception_reaches_the_callback_and_the_others_go_on) {
+BOOST_AUTO_TEST_CASE(each_end_and_a_childs_exception_reach_the_callback_and_the_others_go_on) {
     asio::io_context ctx;
     std::vector<std::string> errors;
+    int ends = 0;
     TaskGroup children(ctx.get_executor(), [&](std::exception_ptr e) {
+        ++ends;
         try {
-            std::rethrow_exception(e);
+            if (e) {
+                std::rethrow_exception(e);
+            }
         } catch (std::exception const& x) {
             errors.emplace_back(x.what());
         }
@@ -80,10 +84,13 @@ BOOST_AUTO_TEST_CASE(a_childs_exception_reaches_the_callback_and_the_others_go_o
     }(go, other_ended));
     ctx.poll();
     BOOST_TEST(errors == (std::vector<std::string>{"a bug in one job"}));
+    BOOST_TEST(ends == 1);
     BOOST_TEST(children.running() == 1u);
     go.notify_all();
     ctx.poll();
     BOOST_TEST(other_ended);
+    BOOST_TEST(ends == 2); // a child that returned is heard too, with no exception
+    BOOST_TEST(errors.size() == 1u);
     BOOST_TEST(children.running() == 0u);
 }
 
