@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -13,6 +14,20 @@
 namespace asio = boost::asio;
 using evobatch::util::TaskGroup;
 using evobatch::util::WaitQueue;
+
+namespace {
+
+// Starts `group.join()`; the returned flag turns true when it completes.
+std::shared_ptr<bool> join(asio::io_context& ctx, TaskGroup& group) {
+    auto joined = std::make_shared<bool>(false);
+    asio::co_spawn(ctx, [&group, joined]() -> asio::awaitable<void> {
+        co_await group.join();
+        *joined = true;
+    }, asio::detached);
+    return joined;
+}
+
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(task_group)
 
@@ -27,35 +42,27 @@ BOOST_AUTO_TEST_CASE(join_waits_for_every_child) {
             ++n;
         }(go, ended));
     }
-    bool joined = false;
-    asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
-        co_await children.join();
-        joined = true;
-    }, asio::detached);
+    auto const joined = join(ctx, children);
     ctx.poll();
     BOOST_TEST(children.running() == 3u);
-    BOOST_TEST(!joined);
+    BOOST_TEST(!*joined);
     go.notify_one(); // one child ends: the others still run
     ctx.poll();
     BOOST_TEST(ended == 1);
-    BOOST_TEST(!joined);
+    BOOST_TEST(!*joined);
     go.notify_all();
     ctx.poll();
     BOOST_TEST(ended == 3);
-    BOOST_TEST(joined);
+    BOOST_TEST(*joined);
     BOOST_TEST(children.running() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(join_with_no_child_completes_at_once) {
     asio::io_context ctx;
     TaskGroup children(ctx.get_executor(), nullptr);
-    bool joined = false;
-    asio::co_spawn(ctx, [&]() -> asio::awaitable<void> {
-        co_await children.join();
-        joined = true;
-    }, asio::detached);
+    auto const joined = join(ctx, children);
     ctx.poll();
-    BOOST_TEST(joined);
+    BOOST_TEST(*joined);
 }
 
 BOOST_AUTO_TEST_CASE(each_end_and_a_childs_exception_reach_the_callback_and_the_others_go_on) {
