@@ -241,9 +241,9 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
     return resume;
 }
 
-// How the run ended, from the ledger it wrote, replayed with the code `plan`, `status` and
-// `report` use: the summary's credits and files, and what the next run would do (the `Next:`
-// lines' figures). Counts of jobs come from the run.
+// How the run ended: the run's summary completed from the ledger it wrote, replayed with the
+// code `plan`, `status` and `report` use (the credits and files shown, and what the next run
+// would do: the `Next:` lines' figures). Counts of jobs come from the run.
 struct Ending {
     progress::Summary summary;
     RunEnd end;
@@ -251,35 +251,25 @@ struct Ending {
 
 // `ledger` is where the run's events are: output.ledger, or the copy the writer saved when that
 // path was deleted or replaced under the run.
-Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, jobs::ResumeOptions const& options,
+Ending ending_of(progress::Summary run, manifest::Manifest const& m, jobs::ResumeOptions const& options,
                  std::chrono::seconds wall, fs::path const& ledger) {
-    Ending out;
+    Ending out{std::move(run), {}};
     progress::Summary& s = out.summary;
-    s.total = o.total;
-    s.completed = o.completed;
-    s.failed = o.failed;
-    s.uncertain = o.uncertain;
-    s.held = o.held;
-    s.unsubmitted = o.unsubmitted;
-    s.running = o.running;
     s.wall = wall;
     s.ledger = ledger.string();
-    s.exit_code = exit_code_of(o);
-    s.stop_reason = o.stop_reason;
+    s.exit_code = exit_code_of(s);
     s.downloads = m.output.download;
     s.output_dir = m.output.dir.string();
-    s.download_failed = o.download_failed;
-    s.expired = o.expired;
 
     RunEnd& e = out.end;
     e.exit_code = s.exit_code;
-    e.interrupted = o.interrupted;
-    e.api_stopped = o.api_stopped;
-    e.ceiling_reached = o.ceiling_reached;
+    e.interrupted = s.interrupted;
+    e.api_stopped = s.api_stopped;
+    e.ceiling_reached = s.ceiling_reached;
     e.ceiling = m.limits.max_credits;
-    e.failed = o.failed;
-    e.uncertain = o.uncertain;
-    e.unfinished = o.unsubmitted + o.running + o.download_failed;
+    e.failed = s.failed;
+    e.uncertain = s.uncertain;
+    e.unfinished = s.unsubmitted + s.running + s.download_failed;
     auto const replay = read_ledger(ledger);
     if (!replay) {
         return out;
@@ -302,6 +292,8 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, jobs::
     s.credits_at_risk = next.credits.at_risk;
     s.credits_text = fmt::format("{} ({} charged)", jobs::credits_text(next.credits),
                                  jobs::usd_text(next.credits.charged, m.api.credits_per_usd));
+    s.downloaded = 0; // the ledger's files on disk, as `status` counts them, replace the run's count
+    s.download_bytes = 0;
     for (std::size_t i = 0; i < m.jobs.size(); ++i) {
         ledger::JobHistory const* h = replay->find(m.jobs[i].id);
         if (h == nullptr) {
@@ -322,7 +314,7 @@ Ending ending_of(sched::RunOutcome const& o, manifest::Manifest const& m, jobs::
     e.held = next.hold;
     e.held_cost = static_cast<std::int64_t>(next.hold) * api::k_max_credits_per_task;
     e.pending_cost = batch.credits_worst_case;
-    e.unfinished += batch.to_submit > 0 && !o.ceiling_reached && !o.api_stopped && !o.interrupted ? batch.to_submit : 0;
+    e.unfinished += batch.to_submit > 0 && !s.ceiling_reached && !s.api_stopped && !s.interrupted ? batch.to_submit : 0;
     return out;
 }
 
@@ -474,7 +466,7 @@ public:
     }
 
     progress::ProgressView view;
-    std::optional<sched::RunOutcome> outcome;
+    std::optional<progress::Summary> outcome;
 
 private:
     asio::awaitable<void> balance_then_batch(int& early_exit) {
