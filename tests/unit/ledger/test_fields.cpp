@@ -1,6 +1,7 @@
 // The field table (src/ledger/fields.hpp) drives the writer, the fast reader and the SAX
-// dispatch: a line with every field is written byte for byte as ledgers always held it, both
-// readers read it alike, and a key's lookup finds each field and nothing else.
+// dispatch: a line with every field, as the writer before the table wrote it, reads and is
+// written back byte for byte, both readers read it alike, and a key's lookup finds each field
+// and nothing else.
 
 #include "ledger/field_lookup.hpp"
 #include "ledger/fields.hpp"
@@ -11,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,7 +20,7 @@ namespace {
 
 using namespace evobatch::ledger;
 
-// Every field of a job event, as the ledgers written before the table hold it.
+// Every field of a job event, as the writer before the table wrote it (evobatch 8e9d949).
 constexpr std::string_view k_every_field_line =
     R"({"v":1,"t":1767225600123,"job":"clip-007","req":"9b74","ev":"completed","task":"task-1",)"
     R"("attempt":2,"key":"evb-clip-007-9b74-2","rid":"req_01HZ","progress":45,"eta_s":120,"credits":30,)"
@@ -27,38 +29,18 @@ constexpr std::string_view k_every_field_line =
     R"("bytes":18446744073709551615,"sha256":"e3b0","manifest":"jobs/demo.yaml","digest":"d"})"
     "\n";
 
-Event every_field() {
-    Event e;
-    e.type = EventType::completed;
-    e.t_ms = 1'767'225'600'123;
-    e.job = "clip-007";
-    e.req = "9b74";
-    e.task = "task-1";
-    e.attempt = 2;
-    e.key = "evb-clip-007-9b74-2";
-    e.rid = "req_01HZ";
-    e.progress = 45;
-    e.eta_s = 120;
-    e.credits = 30;
-    e.results = {"https://cdn.example.com/a.mp4?sig=x&y=1", "https://cdn.example.com/b.mp4"};
-    e.error = EventError{"rate_limited", "Too many requests"};
-    e.file = "out/clip-007.mp4";
-    e.bytes = 18'446'744'073'709'551'615ULL;
-    e.sha256 = "e3b0";
-    e.manifest = "jobs/demo.yaml";
-    e.digest = "d";
-    return e;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(ledger_fields)
 
-BOOST_AUTO_TEST_CASE(a_line_with_every_field_is_written_as_before) {
-    BOOST_TEST(to_json_line(every_field()) == k_every_field_line);
+BOOST_AUTO_TEST_CASE(a_line_with_every_field_reads_and_is_written_as_before) {
     auto const parsed = parse_json_line(k_every_field_line);
     BOOST_TEST_REQUIRE(parsed.has_value());
-    BOOST_TEST((*parsed == every_field()));
+    BOOST_TEST(to_json_line(*parsed) == k_every_field_line);
+    BOOST_TEST(parsed->results.size() == 2U);
+    BOOST_TEST((parsed->error == EventError{"rate_limited", "Too many requests"}));
+    BOOST_TEST((parsed->bytes == 18'446'744'073'709'551'615ULL));
+    BOOST_TEST((parsed->digest == std::optional<std::string>("d")));
 }
 
 BOOST_AUTO_TEST_CASE(the_fast_reader_and_the_sax_dispatch_read_it_alike) {
