@@ -44,7 +44,8 @@ template <class Member> struct Field {
 };
 template <class Member> Field(char const*, Member, Kind) -> Field<Member>;
 
-// In the writer's order, which is the only order the fast reader takes.
+// In the writer's order, which is the only order the fast reader takes. E is Event (the writer,
+// the copy) or EventView (the readers): one table, its member pointers into either.
 template <class E>
 inline constexpr std::tuple k_fields{
     Field{"v", nullptr, Kind::version},
