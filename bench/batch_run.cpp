@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
     limits.max_credits = static_cast<std::int64_t>(options.jobs) * 15;
     limits.batch_reads = options.batch_reads;
 
-    std::optional<sched::RunOutcome> outcome;
+    std::optional<progress::Summary> outcome;
     ledger::LedgerWriter::Stats ledger_stats;
     double io_cpu = 0;
     double wall = 0;

@@ -7,8 +7,10 @@
 
 #include "evobatch/ledger/event.hpp"
 #include "evobatch/ledger/replay.hpp"
+#include "ledger/fields.hpp"
 #include "ledger/line_parser.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -19,17 +21,19 @@ namespace {
 
 using evobatch::ledger::detail::EventView;
 
+// Field by field, over the table (EventView's results, a span, have no ==).
 bool same(EventView const& a, EventView const& b) {
-    bool results_equal = a.results.size() == b.results.size();
-    for (std::size_t i = 0; results_equal && i < a.results.size(); ++i) {
-        results_equal = a.results[i] == b.results[i];
-    }
-    return results_equal && a.type == b.type && a.t_ms == b.t_ms && a.job == b.job && a.req == b.req &&
-           a.task == b.task && a.key == b.key && a.rid == b.rid && a.file == b.file && a.sha256 == b.sha256 &&
-           a.manifest == b.manifest && a.digest == b.digest && a.attempt == b.attempt &&
-           a.progress == b.progress && a.eta_s == b.eta_s && a.credits == b.credits && a.bytes == b.bytes &&
-           a.has_error == b.has_error &&
-           (!a.has_error || (a.error_code == b.error_code && a.error_message == b.error_message));
+    using namespace evobatch::ledger::detail;
+    bool equal = true;
+    for_each_index<k_field_count>([&](auto i) {
+        constexpr auto field = std::get<i>(k_fields<EventView>);
+        if constexpr (field.kind == Kind::text_list) {
+            equal = equal && std::ranges::equal(a.*field.member, b.*field.member);
+        } else if constexpr (field.kind != Kind::version) {
+            equal = equal && a.*field.member == b.*field.member;
+        }
+    });
+    return equal;
 }
 
 } // namespace

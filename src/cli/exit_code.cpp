@@ -1,10 +1,10 @@
 #include "evobatch/cli/exit_code.hpp"
 
-#include "evobatch/sched/scheduler.hpp"
+#include "evobatch/progress/summary.hpp"
 
 namespace evobatch::cli {
 
-ExitCode exit_code_of(sched::RunOutcome const& o) noexcept {
+ExitCode exit_code_of(progress::Summary const& o) noexcept {
     if (o.api_stopped) {
         return exit_api_stopped;
     }

@@ -1,20 +1,36 @@
 #include "evobatch/ledger/event.hpp"
 
+#include "fields.hpp"
 #include "line_parser.hpp"
+#include "owned.hpp"
 
 #include "evobatch/util/json_text.hpp"
 
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace evobatch::ledger {
 
 using boost::system::result;
 
 namespace {
+
+using detail::for_each_index;
+using detail::k_error_field_count;
+using detail::k_error_field_names;
+using detail::k_error_fields;
+using detail::k_field_count;
+using detail::k_field_names;
+using detail::k_fields;
+using detail::Kind;
+using detail::quoted_key;
 
 constexpr std::array k_event_names{
     std::pair{EventType::batch, std::string_view("batch")},
@@ -38,23 +54,60 @@ template <class Int> void append_integer(Int value, std::string& out) {
     out.append(digits.data(), end);
 }
 
-void append_key(std::string_view key, std::string& out) {
-    out += ",\"";
-    out += key; // our keys are plain ASCII
-    out += "\":";
+template <auto const& names, std::size_t I> void append_key(std::string& out) {
+    out += quoted_key<names, I>(); // our keys are plain ASCII
 }
 
-void append_field(std::string_view key, std::optional<std::string> const& v, std::string& out) {
-    if (v) {
-        append_key(key, out);
-        append_string(*v, out);
+void append_value(std::string_view text, std::string& out) { append_string(text, out); }
+template <std::integral Int> void append_value(Int value, std::string& out) { append_integer(value, out); }
+
+void append_value(std::vector<std::string> const& list, std::string& out) {
+    out += '[';
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        if (i != 0) {
+            out += ',';
+        }
+        append_string(list[i], out);
+    }
+    out += ']';
+}
+
+void append_value(EventError const& error, std::string& out) {
+    for_each_index<k_error_field_count>([&](auto i) {
+        append_key<k_error_field_names, i>(out);
+        append_string(error.*std::get<i>(k_error_fields<EventError>).member, out);
+    });
+    out += '}';
+}
+
+// Whether the event carries field I: the writer leaves out what it does not.
+template <std::size_t I> bool carries(Event const& event) {
+    constexpr auto field = std::get<I>(k_fields<Event>);
+    if constexpr (field.kind == Kind::job_text) {
+        return event.type != EventType::batch;
+    } else if constexpr (field.kind == Kind::text_list) {
+        return !(event.*field.member).empty();
+    } else if constexpr (detail::is_optional(field.kind)) {
+        return (event.*field.member).has_value();
+    } else {
+        return true; // `v`, `t` and `ev` are on every line
     }
 }
 
-template <class Int> void append_field(std::string_view key, std::optional<Int> const& v, std::string& out) {
-    if (v) {
-        append_key(key, out);
-        append_integer(*v, out);
+template <std::size_t I> void append_field(Event const& event, std::string& out) {
+    constexpr auto field = std::get<I>(k_fields<Event>);
+    if (!carries<I>(event)) {
+        return;
+    }
+    append_key<k_field_names, I>(out);
+    if constexpr (field.kind == Kind::version) {
+        append_value(k_format_version, out);
+    } else if constexpr (field.kind == Kind::event_type) {
+        append_value(to_string(event.*field.member), out);
+    } else if constexpr (detail::is_optional(field.kind)) {
+        append_value(*(event.*field.member), out);
+    } else {
+        append_value(event.*field.member, out);
     }
 }
 
@@ -79,50 +132,9 @@ std::optional<EventType> parse_event_type(std::string_view name) noexcept {
 }
 
 void append_json_line(Event const& event, std::string& out) {
-    // `v` comes first on purpose: the writer recognises a torn tail of its own by `{"v":`.
-    out += "{\"v\":";
-    append_integer(k_format_version, out);
-    append_key("t", out);
-    append_integer(event.t_ms, out);
-    if (event.type != EventType::batch) {
-        append_key("job", out);
-        append_string(event.job, out);
-        append_key("req", out);
-        append_string(event.req, out);
-    }
-    append_key("ev", out);
-    append_string(to_string(event.type), out);
-    append_field("task", event.task, out);
-    append_field("attempt", event.attempt, out);
-    append_field("key", event.key, out);
-    append_field("rid", event.rid, out);
-    append_field("progress", event.progress, out);
-    append_field("eta_s", event.eta_s, out);
-    append_field("credits", event.credits, out);
-    if (!event.results.empty()) {
-        append_key("results", out);
-        out += '[';
-        for (std::size_t i = 0; i < event.results.size(); ++i) {
-            if (i != 0) {
-                out += ',';
-            }
-            append_string(event.results[i], out);
-        }
-        out += ']';
-    }
-    if (event.error) {
-        append_key("error", out);
-        out += "{\"code\":";
-        append_string(event.error->code, out);
-        out += ",\"message\":";
-        append_string(event.error->message, out);
-        out += '}';
-    }
-    append_field("file", event.file, out);
-    append_field("bytes", event.bytes, out);
-    append_field("sha256", event.sha256, out);
-    append_field("manifest", event.manifest, out);
-    append_field("digest", event.digest, out);
+    // Every field of the table, in its order; `v` first (the table asserts it): the writer
+    // recognises a torn tail of its own by `{"v":`.
+    for_each_index<k_field_count>([&](auto i) { append_field<i>(event, out); });
     out += "}\n";
 }
 
@@ -139,32 +151,8 @@ result<Event> parse_json_line(std::string_view line) {
     if (auto ec = parser.parse(line)) {
         return ec;
     }
-    detail::EventView const& v = parser.view();
-    auto const copy = [](std::optional<std::string_view> s) {
-        return s ? std::optional<std::string>(*s) : std::nullopt;
-    };
     Event event;
-    event.type = v.type;
-    event.t_ms = v.t_ms;
-    event.job = v.job;
-    event.req = v.req;
-    event.task = copy(v.task);
-    event.key = copy(v.key);
-    event.rid = copy(v.rid);
-    event.attempt = v.attempt;
-    event.progress = v.progress;
-    event.eta_s = v.eta_s;
-    event.credits = v.credits;
-    event.results.assign(v.results.begin(), v.results.end());
-    if (v.has_error) {
-        event.error = EventError{std::string(v.error_code), std::string(v.error_message)};
-    }
-    event.file = copy(v.file);
-    event.sha256 = copy(v.sha256);
-    event.bytes = v.bytes;
-    event.manifest = copy(v.manifest);
-    event.digest = copy(v.digest);
-    return event;
+    return detail::owned(parser.view());
 }
 
 std::int64_t now_ms() noexcept {

@@ -1,6 +1,8 @@
 #include "line_parser.hpp"
 
 #include "fast_line.hpp"
+#include "field_lookup.hpp"
+#include "fields.hpp"
 
 #include "evobatch/ledger/error.hpp"
 
@@ -23,70 +25,6 @@ namespace json = boost::json;
 using boost::system::error_code;
 
 namespace {
-
-enum class Field : std::uint8_t {
-    v,
-    t,
-    ev,
-    job,
-    req,
-    task,
-    key,
-    rid,
-    file,
-    sha256,
-    manifest,
-    digest,
-    attempt,
-    progress,
-    eta_s,
-    credits,
-    bytes,
-    results, // the first field that is not a scalar
-    error,
-    unknown,
-};
-
-constexpr std::array<std::string_view, static_cast<std::size_t>(Field::unknown)> k_field_names{
-    "v",        "t",      "ev",      "job",      "req",   "task",    "key",   "rid",     "file",  "sha256",
-    "manifest", "digest", "attempt", "progress", "eta_s", "credits", "bytes", "results", "error",
-};
-constexpr auto k_scalar_fields = static_cast<std::size_t>(Field::results);
-
-// Called for every key of every line: the size and a letter or two pick the one name to compare.
-Field field_of(std::string_view key) noexcept {
-    auto candidate = Field::unknown;
-    char const c = key.empty() ? '\0' : key[0];
-    switch (key.size()) {
-    case 1:
-        candidate = c == 'v' ? Field::v : Field::t;
-        break;
-    case 2:
-        candidate = Field::ev;
-        break;
-    case 3:
-        candidate = c == 'j' ? Field::job : c == 'k' ? Field::key : key[2] == 'q' ? Field::req : Field::rid;
-        break;
-    case 4:
-        candidate = c == 't' ? Field::task : Field::file;
-        break;
-    case 5:
-        candidate = c == 'b' ? Field::bytes : key[1] == 't' ? Field::eta_s : Field::error;
-        break;
-    case 6:
-        candidate = c == 's' ? Field::sha256 : Field::digest;
-        break;
-    case 7:
-        candidate = c == 'a' ? Field::attempt : c == 'c' ? Field::credits : Field::results;
-        break;
-    case 8:
-        candidate = c == 'm' ? Field::manifest : Field::progress;
-        break;
-    default:
-        return Field::unknown;
-    }
-    return k_field_names[static_cast<std::size_t>(candidate)] == key ? candidate : Field::unknown;
-}
 
 error_code fail(LedgerErrc e) {
     return make_error_code(e);
@@ -129,6 +67,14 @@ struct Scalar {
         return {};
     }
 
+    // A string that may be absent: then empty.
+    error_code read_optional(std::string_view& out) const {
+        std::optional<std::string_view> v;
+        auto ec = read(v);
+        out = v.value_or(std::string_view());
+        return ec;
+    }
+
     error_code read_required(std::string_view& out) const {
         std::optional<std::string_view> v;
         auto ec = read(v);
@@ -157,7 +103,7 @@ public:
     void reset() noexcept {
         m_depth = 0;
         m_top = Shape::absent;
-        m_current = Field::unknown;
+        m_current = k_unknown_field;
         for (auto& f : m_fields) {
             f.kind = Scalar::Kind::absent;
         }
@@ -165,8 +111,9 @@ public:
         m_results_count = 0;
         m_results_bad = false;
         m_error = Shape::absent;
-        m_code.kind = Scalar::Kind::absent;
-        m_message.kind = Scalar::Kind::absent;
+        for (auto& part : m_error_parts) {
+            part.kind = Scalar::Kind::absent;
+        }
         m_error_field = nullptr;
         m_part.clear();
     }
@@ -209,102 +156,126 @@ public:
             return fail(LedgerErrc::not_an_object);
         }
         out = EventView{};
-        std::optional<int> version;
-        if (field(Field::v).kind == Scalar::Kind::absent) {
-            return fail(LedgerErrc::missing_field);
-        }
-        if (auto ec = field(Field::v).read(version)) {
-            return ec == LedgerErrc::out_of_range ? fail(LedgerErrc::unsupported_version) : ec;
-        }
-        if (version != k_format_version) {
-            return fail(LedgerErrc::unsupported_version);
-        }
-        if (field(Field::t).kind == Scalar::Kind::absent || field(Field::ev).kind == Scalar::Kind::absent) {
-            return fail(LedgerErrc::missing_field);
-        }
-        std::optional<std::int64_t> t;
-        if (auto ec = field(Field::t).read(t)) {
+        if (auto ec = check_version()) {
             return ec;
         }
-        out.t_ms = *t;
-        if (field(Field::ev).kind != Scalar::Kind::string) {
-            return fail(LedgerErrc::wrong_type);
-        }
-        auto const type = parse_event_type(field(Field::ev).s);
-        if (!type) {
-            return fail(LedgerErrc::unknown_event);
-        }
-        out.type = *type;
         error_code ec;
-        if (out.type == EventType::batch) {
-            // A batch line has no job fields by contract, but reading them when present is harmless.
-            std::optional<std::string_view> job, req;
-            ec = field(Field::job).read(job);
-            if (!ec) {
-                ec = field(Field::req).read(req);
+        // Every required field present before any is read: a line without `ev` is missing a
+        // field even when its `t` is of the wrong type.
+        each_field<Kind::time, Kind::event_type>([&](auto i) {
+            if (!ec && m_fields[i].kind == Scalar::Kind::absent) {
+                ec = fail(LedgerErrc::missing_field);
             }
-            out.job = job.value_or(std::string_view());
-            out.req = req.value_or(std::string_view());
-        } else {
-            ec = field(Field::job).read_required(out.job);
-            if (!ec) {
-                ec = field(Field::req).read_required(out.req);
-            }
-        }
-        for (auto const& [f, dest] :
-             {std::pair{Field::task, &out.task}, std::pair{Field::key, &out.key},
-              std::pair{Field::rid, &out.rid}, std::pair{Field::file, &out.file},
-              std::pair{Field::sha256, &out.sha256}, std::pair{Field::manifest, &out.manifest},
-              std::pair{Field::digest, &out.digest}}) {
-            if (!ec) {
-                ec = field(f).read(*dest);
-            }
-        }
-        for (auto const& [f, dest] :
-             {std::pair{Field::attempt, &out.attempt}, std::pair{Field::progress, &out.progress},
-              std::pair{Field::eta_s, &out.eta_s}}) {
-            if (!ec) {
-                ec = field(f).read(*dest);
-            }
-        }
-        if (!ec) {
-            ec = field(Field::credits).read(out.credits);
-        }
-        if (!ec) {
-            ec = field(Field::bytes).read(out.bytes);
-        }
-        if (!ec && (m_results == Shape::wrong || m_results_bad)) {
-            ec = fail(LedgerErrc::wrong_type);
-        }
-        if (!ec && m_results == Shape::container) {
-            results.assign(m_results_list.begin(),
-                           m_results_list.begin() + static_cast<std::ptrdiff_t>(m_results_count));
-            out.results = results;
-        }
-        if (!ec && m_error != Shape::absent) {
-            ec = read_error(out);
-        }
+        });
+        // Then kind by kind: strings (which can only be of the wrong type) before numbers (also
+        // out of range), so a line with several problems reports the one it always has.
+        read_each<Kind::time>(out, results, ec);
+        read_each<Kind::event_type>(out, results, ec);
+        read_each<Kind::job_text>(out, results, ec);
+        read_each<Kind::text>(out, results, ec);
+        read_each<Kind::integer>(out, results, ec);
+        read_each<Kind::text_list>(out, results, ec);
+        read_each<Kind::error>(out, results, ec);
         return ec;
     }
 
 private:
-    Scalar const& field(Field f) const { return m_fields[static_cast<std::size_t>(f)]; }
+    // Calls visit(std::integral_constant<std::size_t, I>) for each field I of the given kinds.
+    template <Kind... kinds, class Visit> static void each_field(Visit&& visit) {
+        for_each_index<k_field_count>([&](auto i) {
+            if constexpr (((k_field_kinds[i] == kinds) || ...)) {
+                visit(i);
+            }
+        });
+    }
 
-    error_code read_error(EventView& out) const {
+    // Reads each field of the kind into its member, until the first error.
+    template <Kind kind>
+    void read_each(EventView& out, std::vector<std::string_view>& results, error_code& ec) const {
+        each_field<kind>([&](auto i) {
+            if (!ec) {
+                ec = read_field<kind>(m_fields[i], out.*std::get<i>(k_fields<EventView>).member, out.type,
+                                      results);
+            }
+        });
+    }
+
+    error_code check_version() const {
+        Scalar const& v = m_fields[0]; // the table asserts `v` comes first
+        std::optional<int> version;
+        if (v.kind == Scalar::Kind::absent) {
+            return fail(LedgerErrc::missing_field);
+        }
+        if (auto ec = v.read(version)) {
+            return ec == LedgerErrc::out_of_range ? fail(LedgerErrc::unsupported_version) : ec;
+        }
+        return version == k_format_version ? error_code() : fail(LedgerErrc::unsupported_version);
+    }
+
+    // One field's value, by its kind, into its member.
+    template <Kind kind, class Member>
+    error_code read_field(Scalar const& scalar, Member& member, EventType type,
+                          std::vector<std::string_view>& results) const {
+        if constexpr (kind == Kind::time) {
+            std::optional<Member> value;
+            auto ec = scalar.read(value);
+            member = value.value_or(Member{});
+            return ec;
+        } else if constexpr (kind == Kind::event_type) {
+            if (scalar.kind != Scalar::Kind::string) {
+                return fail(LedgerErrc::wrong_type);
+            }
+            auto const parsed = parse_event_type(scalar.s);
+            member = parsed.value_or(EventType::progress);
+            return parsed ? error_code() : fail(LedgerErrc::unknown_event);
+        } else if constexpr (kind == Kind::job_text) {
+            // A batch line has no job fields by contract, but reading them when present is harmless.
+            return type == EventType::batch ? scalar.read_optional(member) : scalar.read_required(member);
+        } else if constexpr (kind == Kind::text_list) {
+            return read_results(member, results);
+        } else if constexpr (kind == Kind::error) {
+            return read_error(member);
+        } else {
+            return scalar.read(member);
+        }
+    }
+
+    error_code read_results(std::span<std::string_view const>& out,
+                            std::vector<std::string_view>& results) const {
+        if (m_results == Shape::wrong || m_results_bad) {
+            return fail(LedgerErrc::wrong_type);
+        }
+        if (m_results == Shape::container) {
+            results.assign(m_results_list.begin(),
+                           m_results_list.begin() + static_cast<std::ptrdiff_t>(m_results_count));
+            out = results;
+        }
+        return {};
+    }
+
+    error_code read_error(std::optional<EventErrorView>& out) const {
+        if (m_error == Shape::absent) {
+            return {};
+        }
         if (m_error == Shape::wrong) {
             return fail(LedgerErrc::wrong_type);
         }
-        std::optional<std::string_view> code, message;
-        if (auto ec = m_code.read(code)) {
-            return ec;
+        auto& error = out.emplace();
+        error_code ec;
+        for_each_index<k_error_field_count>([&](auto i) {
+            if (!ec) {
+                auto& part = error.*std::get<i>(k_error_fields<EventErrorView>).member;
+                ec = m_error_parts[i].read_optional(part);
+            }
+        });
+        if (ec) {
+            out.reset();
         }
-        if (auto ec = m_message.read(message)) {
-            return ec;
-        }
-        out.has_error = true;
-        out.error_code = code.value_or(std::string_view());
-        out.error_message = message.value_or(std::string_view());
-        return {};
+        return ec;
+    }
+
+    [[nodiscard]] bool current_is(Kind kind) const {
+        return m_current != k_unknown_field && k_field_kinds[m_current] == kind;
     }
 
     bool part(json::string_view s) {
@@ -326,9 +297,14 @@ private:
             return;
         }
         if (m_depth == 1) {
-            m_current = field_of(k);
-        } else if (m_depth == 2 && m_current == Field::error && m_error == Shape::container) {
-            m_error_field = k == "code" ? &m_code : k == "message" ? &m_message : nullptr;
+            m_current = field_index(k);
+        } else if (m_depth == 2 && current_is(Kind::error) && m_error == Shape::container) {
+            m_error_field = nullptr;
+            for (std::size_t i = 0; i < k_error_field_count; ++i) {
+                if (k_error_field_names[i] == k) {
+                    m_error_field = &m_error_parts[i];
+                }
+            }
         }
     }
 
@@ -337,22 +313,23 @@ private:
         if (m_depth == 0) {
             m_top = object ? Shape::container : Shape::wrong;
         } else if (m_top == Shape::container && m_depth == 1) {
-            if (m_current == Field::results) {
+            if (current_is(Kind::text_list)) {
                 m_results = object ? Shape::wrong : Shape::container;
                 m_results_count = 0;
                 m_results_bad = false;
-            } else if (m_current == Field::error) {
+            } else if (current_is(Kind::error)) {
                 m_error = object ? Shape::container : Shape::wrong;
-                m_code.kind = Scalar::Kind::absent;
-                m_message.kind = Scalar::Kind::absent;
+                for (auto& part : m_error_parts) {
+                    part.kind = Scalar::Kind::absent;
+                }
                 m_error_field = nullptr;
-            } else if (m_current != Field::unknown) {
-                m_fields[static_cast<std::size_t>(m_current)].kind = Scalar::Kind::other;
+            } else if (m_current != k_unknown_field) {
+                m_fields[m_current].kind = Scalar::Kind::other;
             }
         } else if (m_top == Shape::container && m_depth == 2) {
-            if (m_current == Field::results && m_results == Shape::container) {
+            if (current_is(Kind::text_list) && m_results == Shape::container) {
                 m_results_bad = true;
-            } else if (m_current == Field::error && m_error == Shape::container && m_error_field != nullptr) {
+            } else if (current_is(Kind::error) && m_error == Shape::container && m_error_field != nullptr) {
                 m_error_field->kind = Scalar::Kind::other;
             }
         }
@@ -372,14 +349,14 @@ private:
         } else if (m_top != Shape::container) {
             // Inside a line that is not an object: nothing to read.
         } else if (m_depth == 1) {
-            if (m_current == Field::results) {
+            if (current_is(Kind::text_list)) {
                 m_results = kind == Scalar::Kind::absent ? Shape::absent : Shape::wrong;
-            } else if (m_current == Field::error) {
+            } else if (current_is(Kind::error)) {
                 m_error = kind == Scalar::Kind::absent ? Shape::absent : Shape::wrong;
-            } else if (m_current != Field::unknown) {
-                target = &m_fields[static_cast<std::size_t>(m_current)];
+            } else if (m_current != k_unknown_field) {
+                target = &m_fields[m_current];
             }
-        } else if (m_depth == 2 && m_current == Field::results && m_results == Shape::container) {
+        } else if (m_depth == 2 && current_is(Kind::text_list) && m_results == Shape::container) {
             if (kind != Scalar::Kind::string) {
                 m_results_bad = true; // null too: a result is a URL
             } else if (m_results_count < m_results_list.size()) {
@@ -388,7 +365,7 @@ private:
                 m_results_list.emplace_back(s);
                 ++m_results_count;
             }
-        } else if (m_depth == 2 && m_current == Field::error && m_error == Shape::container) {
+        } else if (m_depth == 2 && current_is(Kind::error) && m_error == Shape::container) {
             target = m_error_field;
         }
         if (target != nullptr) {
@@ -403,16 +380,16 @@ private:
     }
 
     int m_depth = 0;
-    Shape m_top = Shape::absent;      // container: the line is a JSON object
-    Field m_current = Field::unknown; // the line's field whose value is being read
-    std::array<Scalar, k_scalar_fields> m_fields;
+    Shape m_top = Shape::absent;             // container: the line is a JSON object
+    std::size_t m_current = k_unknown_field; // the line's field whose value is being read
+    std::array<Scalar, k_field_count> m_fields; // by position in k_fields; scalars only
     Shape m_results = Shape::absent;
     std::vector<std::string> m_results_list; // the first m_results_count are this line's
     std::size_t m_results_count = 0;
     bool m_results_bad = false; // an element is not a string
     Shape m_error = Shape::absent;
-    Scalar m_code, m_message;
-    Scalar* m_error_field = nullptr; // &m_code, &m_message, or nullptr for another key
+    std::array<Scalar, k_error_field_count> m_error_parts; // by position in k_error_fields
+    Scalar* m_error_field = nullptr; // the part being read, or nullptr for another key
     std::string m_part;
 };
 

@@ -5,34 +5,17 @@
 // what every line that is not ours means. parse_json_line (event.hpp) is this plus a copy
 // into an Event, so both accept and refuse exactly the same lines, for the same reasons.
 
-#include "evobatch/ledger/event.hpp"
+#include "fields.hpp"
 
 #include <boost/system/error_code.hpp>
 
-#include <cstdint>
 #include <memory>
-#include <optional>
-#include <span>
-#include <string>
 #include <string_view>
 
 namespace evobatch::ledger::detail {
 
-// One line's event. The views point into the line or into the LineParser: valid while the line
-// is, until the parser's next parse().
-struct EventView {
-    EventType type = EventType::progress;
-    std::int64_t t_ms = 0;
-    std::string_view job, req; // empty for `batch`
-    std::optional<std::string_view> task, key, rid, file, sha256, manifest, digest;
-    std::optional<int> attempt, progress, eta_s;
-    std::optional<std::int64_t> credits;
-    std::optional<std::uint64_t> bytes;
-    std::span<std::string_view const> results;
-    bool has_error = false;
-    std::string_view error_code, error_message; // meaningful when has_error
-};
-
+// view() is one line's EventView (fields.hpp): its views point into the line or into the
+// LineParser, valid while the line is, until the parser's next parse().
 class LineParser {
 public:
     LineParser();

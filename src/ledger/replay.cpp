@@ -1,6 +1,7 @@
 #include "evobatch/ledger/replay.hpp"
 
 #include "line_parser.hpp"
+#include "owned.hpp"
 #include "torn_tail.hpp"
 
 #include <fmt/format.h>
@@ -46,10 +47,9 @@ std::string excerpt(std::string_view line) {
 }
 
 std::optional<EventError> error_of(detail::EventView const& e) {
-    if (!e.has_error) {
-        return std::nullopt;
-    }
-    return EventError{std::string(e.error_code), std::string(e.error_message)};
+    std::optional<EventError> error;
+    detail::own(e.error, error);
+    return error;
 }
 
 // Folds events into per-job histories. It reads the parser's views and copies only what it
@@ -202,7 +202,7 @@ private:
             if (e.credits) {
                 h.credits = *e.credits;
             }
-            if (e.has_error) {
+            if (e.error) {
                 h.error = error_of(e);
             }
             h.finished_t_ms = e.t_ms;

@@ -57,7 +57,7 @@ struct Scheduler::Impl {
                (run.table.queue().empty() || run.submission_stopped);
     }
 
-    asio::awaitable<RunOutcome> go() {
+    asio::awaitable<progress::Summary> go() {
         run.children.spawn(poller.poll_loop());
         run.children.spawn(progress_loop());
         downloads.start_earlier();
@@ -74,9 +74,9 @@ struct Scheduler::Impl {
 
     [[nodiscard]] progress::Snapshot snapshot(TimePoint now);
 
-    [[nodiscard]] RunOutcome outcome() const {
+    [[nodiscard]] progress::Summary outcome() const {
         JobTable const& table = run.table;
-        RunOutcome o;
+        progress::Summary o;
         o.total = table.size() - table.removed();
         o.removed = table.removed();
         o.completed = table.count(JobState::completed);
@@ -85,7 +85,7 @@ struct Scheduler::Impl {
         o.held = table.count(JobState::held);
         o.unsubmitted = table.count(JobState::unsubmitted) + table.count(JobState::queued);
         o.running = table.count(JobState::running) + table.count(JobState::submitting);
-        o.credits = table.budget().committed();
+        o.credits_committed = table.budget().committed();
         o.interrupted = run.interrupted;
         o.api_stopped = run.api_stopped;
         o.ceiling_reached = run.ceiling_reached;
@@ -168,7 +168,7 @@ Scheduler::Scheduler(asio::any_io_executor executor, api::ApiClient& api, ledger
 
 Scheduler::~Scheduler() = default;
 
-asio::awaitable<RunOutcome> Scheduler::run() { return m_impl->go(); }
+asio::awaitable<progress::Summary> Scheduler::run() { return m_impl->go(); }
 
 asio::awaitable<api::ApiResult<api::Credits>> Scheduler::read_balance() {
     co_await m_impl->run.acquire_token(false);

@@ -1,10 +1,10 @@
 #pragma once
-// The process's exit codes, decided here only: the modules below report facts (a RunOutcome),
+// The process's exit codes, decided here only: the modules below report facts (a run's progress::Summary),
 // and the command line says what they mean to a script.
 
-namespace evobatch::sched {
-struct RunOutcome;
-} // namespace evobatch::sched
+namespace evobatch::progress {
+struct Summary;
+} // namespace evobatch::progress
 
 namespace evobatch::cli {
 
@@ -20,6 +20,6 @@ enum ExitCode : int {
 // A run's exit code: 4 when the API stopped it; 3 when anything is left for the next run
 // (interrupted, unsubmitted, running, a download to retry); 1 when jobs failed, are uncertain
 // or held, or results expired; else 0.
-ExitCode exit_code_of(sched::RunOutcome const& outcome) noexcept;
+ExitCode exit_code_of(progress::Summary const& run) noexcept;
 
 } // namespace evobatch::cli

@@ -33,26 +33,33 @@ enum class EventType {
 std::string_view to_string(EventType type) noexcept;
 std::optional<EventType> parse_event_type(std::string_view name) noexcept;
 
-struct EventError {
-    std::string code;
-    std::string message;
-    friend bool operator==(EventError const&, EventError const&) = default;
+// An event's error, and the event itself, over any text type: `Event` owns its text; the
+// line parser's view of a line (src/ledger) is the same shape over std::string_view, so that
+// the one field table (src/ledger/fields.hpp) drives both. A new field is a member here and a
+// line in that table.
+template <class Text> struct BasicEventError {
+    Text code;
+    Text message;
+    friend bool operator==(BasicEventError const&, BasicEventError const&) = default;
 };
 
-struct Event {
+template <class Text, class TextList> struct BasicEvent {
     EventType type = EventType::progress;
     std::int64_t t_ms = 0;
-    std::string job, req; // empty for `batch`
-    std::optional<std::string> task, key, rid;
+    Text job, req; // empty for `batch`
+    std::optional<Text> task, key, rid;
     std::optional<int> attempt, progress, eta_s;
     std::optional<std::int64_t> credits;
-    std::vector<std::string> results;
-    std::optional<EventError> error;
-    std::optional<std::string> file, sha256;
+    TextList results;
+    std::optional<BasicEventError<Text>> error;
+    std::optional<Text> file, sha256;
     std::optional<std::uint64_t> bytes;
-    std::optional<std::string> manifest, digest; // `batch` only
-    friend bool operator==(Event const&, Event const&) = default;
+    std::optional<Text> manifest, digest; // `batch` only
+    friend bool operator==(BasicEvent const&, BasicEvent const&) = default;
 };
+
+using EventError = BasicEventError<std::string>;
+using Event = BasicEvent<std::string, std::vector<std::string>>;
 
 // The event as one line ending in '\n', starting with `{"v":`. JSON escapes every control
 // character, so the line holds no raw newline; text that is not valid UTF-8 (a server message

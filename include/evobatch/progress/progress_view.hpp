@@ -4,6 +4,8 @@
 // The scheduler feeds it snapshots and job notes; it only writes text to a FILE*, no other I/O.
 // Time comes in as `now`. Single-threaded: call it from the scheduler's thread only.
 
+#include "evobatch/progress/summary.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -42,26 +44,6 @@ struct JobNote {
     std::string event;
     std::string task;   // the API task id, when there is one
     std::string detail; // free text (server messages included): cleaned before printing
-};
-
-struct Summary {
-    std::size_t total = 0, completed = 0, failed = 0, uncertain = 0, unsubmitted = 0;
-    std::size_t held = 0;    // changed since a paid request: not sent without --rerun-changed
-    std::size_t running = 0; // submitted (or being submitted), not finished: the next run polls them
-    // The ledger's credits (jobs/credits.hpp), earlier runs' included, and the same in words
-    // (with the approximate money) as `status` and `report` show them.
-    std::int64_t credits = 0; // charged
-    std::int64_t credits_reserved = 0, credits_refunded = 0, credits_at_risk = 0;
-    std::string credits_text;
-    std::chrono::seconds wall{0};
-    std::string ledger;      // the ledger's path
-    int exit_code = 0;       // design.md: 0 done, 1 failed/uncertain, 3 unfinished, 4 stopped by the API
-    std::string stop_reason; // why the run stopped early (exit 3/4); empty otherwise
-    bool downloads = false;  // results were downloaded in this run
-    std::size_t downloaded = 0, download_failed = 0, expired = 0; // result files
-    std::uint64_t download_bytes = 0; // of the result files on disk, as the ledger records them
-    std::string output_dir;
-    std::vector<std::string> next; // what to do next, each a command that works as printed
 };
 
 class ProgressView {

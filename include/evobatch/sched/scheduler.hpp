@@ -8,6 +8,7 @@
 
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/jobs/resume.hpp"
+#include "evobatch/progress/summary.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -50,31 +51,6 @@ struct RunLimits {
     double poll_interval_scale = 1.0;
 };
 
-struct RunOutcome {
-    std::size_t total = 0;
-    std::size_t completed = 0; // earlier runs' included
-    std::size_t failed = 0;
-    std::size_t uncertain = 0;
-    std::size_t unsubmitted = 0; // never submitted: stopped, interrupted or over the credit ceiling
-    std::size_t running = 0;     // submitted, not finished when the run ended (resume polls them)
-    std::size_t held = 0;        // changed since an earlier request was paid for: not sent (--rerun-changed)
-    std::size_t removed = 0;     // jobs no longer in the manifest whose tasks or files this run finished
-    std::int64_t credits = 0;    // reserved by the batch's tasks (earlier runs' included), refunds deducted
-    bool interrupted = false;    // SIGINT/SIGTERM
-    bool api_stopped = false;    // 401/402/403: the API refused to go on
-    bool ceiling_reached = false; // submission stopped at limits.max_credits
-    std::string stop_reason;     // words for the summary
-    std::uint64_t api_requests = 0;
-    std::size_t downloaded = 0;      // result files safely on disk after this run (earlier runs' included)
-    std::size_t download_failed = 0; // not downloaded this time: the next run tries again
-    std::size_t expired = 0;         // result files whose links had expired
-    std::uint64_t download_bytes = 0;
-    // From the start to the last create sent, and the requests sent by then: while jobs wait to
-    // be submitted the rate limit should be the only bottleneck (bench/batch_run.cpp).
-    std::chrono::duration<double> submit_phase{0};
-    std::uint64_t submit_phase_requests = 0;
-};
-
 class Scheduler {
 public:
     // Everything passed by reference must outlive the scheduler. `jobs` are run in order.
@@ -93,7 +69,7 @@ public:
 
     // Runs the batch to the end: every job completed, failed or uncertain, or submission
     // stopped (API refusal, credit ceiling, stop()) with nothing left in flight to wait for.
-    boost::asio::awaitable<RunOutcome> run();
+    boost::asio::awaitable<progress::Summary> run();
 
     // Downloads each completed task's results into `dir` while the batch goes on (and the ones
     // `starts` mark as missing). Call before run(); `downloader` must outlive the run.

@@ -49,7 +49,7 @@ inline sim::SimOptions quick_sim() {
 }
 
 struct BatchRun {
-    sched::RunOutcome outcome;
+    progress::Summary outcome;
     std::vector<ledger::Event> events; // the whole ledger, parsed
     std::string ledger_text;           // ... and as written
     sim::SimStats stats;
@@ -111,7 +111,7 @@ inline BatchRun run_batch(BatchOptions options) {
     BatchRun result;
     result.outcome = run_coro(
         io,
-        [&]() -> boost::asio::awaitable<sched::RunOutcome> {
+        [&]() -> boost::asio::awaitable<progress::Summary> {
             auto outcome = co_await scheduler.run();
             co_await writer.close();
             co_return outcome;

@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(the_credit_ceiling_is_never_crossed) {
     o.limits.max_credits = 50;
     auto const run = run_batch(o);
     BOOST_TEST(run.stats.credits_spent + run.stats.credits_reserved_now <= 50);
-    BOOST_TEST(run.outcome.credits <= 50);
+    BOOST_TEST(run.outcome.credits_committed <= 50);
     BOOST_TEST(run.outcome.unsubmitted > 0u);
     BOOST_TEST(cli::exit_code_of(run.outcome) == cli::exit_interrupted);
     BOOST_TEST(run.outcome.stop_reason.find("max_credits") != std::string::npos);

@@ -3,7 +3,7 @@
 // then jobs that need a person.
 
 #include "evobatch/cli/exit_code.hpp"
-#include "evobatch/sched/scheduler.hpp"
+#include "evobatch/progress/summary.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -18,13 +18,13 @@ using cli::exit_code_of;
 BOOST_AUTO_TEST_SUITE(exit_codes)
 
 BOOST_AUTO_TEST_CASE(every_job_completed_is_0) {
-    sched::RunOutcome o;
+    progress::Summary o;
     o.total = o.completed = 5;
     BOOST_TEST(exit_code_of(o) == cli::exit_ok);
 }
 
 BOOST_AUTO_TEST_CASE(each_fact_alone_gives_its_code) {
-    std::vector<std::pair<std::function<void(sched::RunOutcome&)>, cli::ExitCode>> const facts = {
+    std::vector<std::pair<std::function<void(progress::Summary&)>, cli::ExitCode>> const facts = {
         {[](auto& o) { o.failed = 1; }, cli::exit_jobs_failed},
         {[](auto& o) { o.uncertain = 1; }, cli::exit_jobs_failed},
         {[](auto& o) { o.expired = 1; }, cli::exit_jobs_failed},
@@ -36,7 +36,7 @@ BOOST_AUTO_TEST_CASE(each_fact_alone_gives_its_code) {
         {[](auto& o) { o.api_stopped = true; }, cli::exit_api_stopped},
     };
     for (std::size_t i = 0; i < facts.size(); ++i) {
-        sched::RunOutcome o;
+        progress::Summary o;
         facts[i].first(o);
         BOOST_TEST_INFO("fact " << i);
         BOOST_TEST(exit_code_of(o) == facts[i].second);
@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(each_fact_alone_gives_its_code) {
 }
 
 BOOST_AUTO_TEST_CASE(the_worst_fact_wins) {
-    sched::RunOutcome o;
+    progress::Summary o;
     o.failed = 3;
     o.running = 1; // something left for the next run outranks failed jobs
     BOOST_TEST(exit_code_of(o) == cli::exit_interrupted);

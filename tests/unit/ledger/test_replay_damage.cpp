@@ -146,12 +146,12 @@ BOOST_AUTO_TEST_CASE(the_parser_reused_line_after_line_forgets_the_last_line) {
     evobatch::ledger::detail::LineParser parser;
     BOOST_TEST_REQUIRE(!parser.parse(full_line));
     BOOST_TEST(parser.view().results.size() == 1U);
-    BOOST_TEST(parser.view().has_error);
+    BOOST_TEST(parser.view().error.has_value());
     BOOST_TEST_REQUIRE(!parser.parse(bare_line));
     auto const& v = parser.view();
     BOOST_TEST(v.job == "b");
     BOOST_TEST(v.results.empty());
-    BOOST_TEST(!v.has_error);
+    BOOST_TEST(!v.error.has_value());
     BOOST_TEST(!v.task.has_value());
     BOOST_TEST(!v.progress.has_value());
     BOOST_TEST(!v.credits.has_value());

@@ -1,0 +1,189 @@
+// The one file that sees MediaInfoLib (compiled with UNICODE, as Debian built the library: its
+// strings are std::wstring). Options are set per object with their `File_` names: the names
+// without the prefix change every later object in the process (docs/probe-prototype.md).
+
+#include "evobatch/probe/video_probe.hpp"
+
+#include <MediaInfo/MediaInfo.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+namespace evobatch::probe {
+
+namespace {
+
+using MediaInfoLib::Stream_General;
+using MediaInfoLib::Stream_Video;
+
+constexpr std::uint64_t k_lost = std::numeric_limits<std::uint64_t>::max();
+constexpr std::size_t k_finalized = 0x08; // Open_Buffer_Continue's status bit: nothing more wanted
+
+std::uint64_t big_endian(std::string_view b, std::size_t at, std::size_t width) noexcept {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < width; ++i) {
+        v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+    }
+    return v;
+}
+
+std::string ascii(MediaInfoLib::String const& w) {
+    std::string out;
+    out.reserve(w.size());
+    for (wchar_t c : w) {
+        out.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
+    }
+    return out;
+}
+
+} // namespace
+
+struct VideoProbe::Parser {
+    MediaInfoLib::MediaInfo info;
+    Parser() {
+        info.Option(L"File_ParseSpeed", L"-1"); // stop after the moov: what we need is all there
+        info.Option(L"File_ForceParser", L"Mpeg4"); // MP4/QuickTime only: anything else is refused at once
+    }
+};
+
+VideoProbe::VideoProbe(ProbeBudget budget) : m_budget(budget), m_parser(std::make_unique<Parser>()) {}
+
+VideoProbe::~VideoProbe() = default;
+
+void VideoProbe::warm_up() {
+    VideoProbe probe;
+    std::string_view const nothing("\0\0\0\x08" "free", 8);
+    (void)probe.resume(0, nothing, nothing.size());
+}
+
+ProbeStep VideoProbe::resume(std::uint64_t offset, std::string_view bytes, std::uint64_t total) {
+    if (m_done) {
+        return m_facts;
+    }
+    if (!m_started) {
+        m_started = true;
+        m_total = total;
+        m_facts.size = total;
+        if (total > m_budget.max_size) {
+            return finish(false); // refused by its size; parsing it would prove nothing more
+        }
+        m_parser->info.Open_Buffer_Init(total, 0);
+    }
+    if (bytes.empty()) {
+        return finish(false);
+    }
+    m_received += bytes.size();
+    scan_boxes(offset, bytes);
+    // Feed from where the parser wants to read, for as long as this piece holds it, in slices
+    // of one request's size so that it can stop or jump after each.
+    while (m_pos >= offset && m_pos < offset + bytes.size()) {
+        std::size_t const skip = static_cast<std::size_t>(m_pos - offset);
+        std::size_t const length = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size() - skip, m_budget.next_request));
+        auto const* data = reinterpret_cast<ZenLib::int8u const*>(bytes.data() + skip);
+        std::size_t const status = m_parser->info.Open_Buffer_Continue(data, length);
+        if ((status & k_finalized) != 0) {
+            return finish(true);
+        }
+        std::uint64_t const wanted = m_parser->info.Open_Buffer_Continue_GoTo_Get();
+        if (wanted != static_cast<std::uint64_t>(-1)) {
+            if (wanted >= m_total) {
+                return finish(true);
+            }
+            m_parser->info.Open_Buffer_Init(m_total, wanted); // the next bytes given start there
+            m_jumped = wanted > m_pos + length;
+            m_pos = wanted;
+        } else {
+            m_pos += length;
+            m_jumped = false;
+            if (m_pos >= m_total) {
+                return finish(true);
+            }
+        }
+    }
+    return next_fetch();
+}
+
+ProbeStep VideoProbe::next_fetch() {
+    if (m_fetches >= m_budget.max_requests || m_received >= m_budget.max_bytes) {
+        return finish(false);
+    }
+    ++m_fetches;
+    std::uint64_t const length = m_jumped ? std::min(m_total - m_pos, m_budget.after_jump) : m_budget.next_request;
+    return FetchRange{m_pos, std::max<std::uint64_t>(length, 1)};
+}
+
+void VideoProbe::scan_boxes(std::uint64_t offset, std::string_view bytes) {
+    while (m_next_box != k_lost && m_next_box < m_total) {
+        if (m_next_box < offset) {
+            m_next_box = k_lost; // its header was skipped over: no more to learn here
+            return;
+        }
+        std::uint64_t const at64 = m_next_box - offset;
+        if (at64 + 8 > bytes.size()) {
+            return; // in a later piece
+        }
+        auto const at = static_cast<std::size_t>(at64);
+        std::uint64_t size = big_endian(bytes, at, 4);
+        std::string_view const type = bytes.substr(at + 4, 4);
+        std::size_t header = 8;
+        if (size == 1) {
+            if (at + 16 > bytes.size()) {
+                return;
+            }
+            size = big_endian(bytes, at + 8, 8);
+            header = 16;
+        } else if (size == 0) {
+            size = m_total - m_next_box; // to the end of the file
+        }
+        if (size < header) {
+            m_next_box = k_lost; // not boxes: MediaInfoLib will say what it is
+            return;
+        }
+        if (type == "moov") {
+            // Its direct children, as far as this piece holds them.
+            std::uint64_t child = at + header;
+            std::uint64_t const end = std::min<std::uint64_t>(at + size, bytes.size());
+            while (child + 8 <= end) {
+                std::uint64_t const child_size = big_endian(bytes, static_cast<std::size_t>(child), 4);
+                if (bytes.substr(static_cast<std::size_t>(child) + 4, 4) == "mvex") {
+                    m_facts.fragmented = true;
+                }
+                if (child_size < 8) {
+                    break;
+                }
+                child += child_size;
+            }
+        }
+        m_next_box += size;
+    }
+}
+
+ProbeStep VideoProbe::finish(bool parsed) {
+    m_done = true;
+    m_facts.parsed = parsed;
+    if (!m_started || m_total > m_budget.max_size) {
+        return m_facts;
+    }
+    MediaInfoLib::MediaInfo& info = m_parser->info;
+    info.Open_Buffer_Finalize();
+    m_facts.format = ascii(info.Get(Stream_General, 0, L"Format"));
+    if (m_facts.format == "MPEG-4") {
+        std::string const codec = ascii(info.Get(Stream_General, 0, L"CodecID"));
+        m_facts.container = codec.rfind("qt", 0) == 0 ? Container::quicktime : Container::mp4;
+    }
+    m_facts.video_tracks = info.Count_Get(Stream_Video);
+    if (m_facts.video_tracks > 0) {
+        m_facts.width = static_cast<int>(std::wcstol(info.Get(Stream_Video, 0, L"Width").c_str(), nullptr, 10));
+        m_facts.height = static_cast<int>(std::wcstol(info.Get(Stream_Video, 0, L"Height").c_str(), nullptr, 10));
+    }
+    double const ms = std::wcstod(info.Get(Stream_General, 0, L"Duration").c_str(), nullptr);
+    // A fragmented file's header says only its first fragment's length: not the duration.
+    if (!m_facts.fragmented && std::isfinite(ms) && ms > 0) {
+        m_facts.duration = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
+    }
+    return m_facts;
+}
+
+} // namespace evobatch::probe
