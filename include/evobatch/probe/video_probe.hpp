@@ -9,6 +9,7 @@
 // Not thread-safe: one probe per coroutine; separate probes may run on separate threads.
 
 #include "evobatch/probe/media_facts.hpp"
+#include "evobatch/probe/rules.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -25,7 +26,7 @@ struct ProbeBudget {
     // requests those take is the driver's to bound: a host that ignores Range sends one body.
     std::uint64_t max_bytes = 4 * 1024 * 1024;
     // Larger than this (the host's size) is not parsed at all: the rules refuse it by its size.
-    std::uint64_t max_size = 100ull * 1000 * 1000;
+    std::uint64_t max_size = k_max_video_bytes;
 };
 
 struct FetchRange {
