@@ -29,6 +29,11 @@ Verdict judge_video(VideoFacts const& f) {
         return rejected("too_large", fmt::format("the video is {}; the API takes at most {}", size_text(f.size),
                                                  size_text(k_max_video_bytes)));
     }
+    if (f.container == Container::unknown && !f.parsed) {
+        Verdict v; // the bytes ran out (a budget, a host that stopped): not known, not refused
+        v.note = "its format could not be read within the probe's budget; counted at the most a task costs";
+        return v;
+    }
     if (f.container == Container::unknown) {
         return rejected("not_a_video", f.format.empty() ? "not an MP4 or MOV video (its bytes are no known format)"
                                                         : fmt::format("not an MP4 or MOV video ({})", f.format));

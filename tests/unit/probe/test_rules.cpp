@@ -60,6 +60,7 @@ BOOST_AUTO_TEST_CASE(what_the_api_refuses_is_rejected_with_a_reason) {
 
     VideoFacts html;
     html.size = 157;
+    html.parsed = true; // the parser saw it all and found no MP4
     Verdict const h = judge_video(html);
     BOOST_TEST((h.usability == Usability::rejected));
     BOOST_TEST(h.code == "not_a_video");
@@ -77,6 +78,16 @@ BOOST_AUTO_TEST_CASE(a_video_without_a_known_duration_goes_at_the_worst_case) {
     BOOST_TEST((v.usability == Usability::usable));
     BOOST_TEST(!v.credits.has_value());
     BOOST_TEST(v.note.find("fragmented") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_format_the_probe_could_not_finish_reading_is_not_refused) {
+    VideoFacts partial;
+    partial.size = 50'000'000;
+    partial.parsed = false; // the budget ended first
+    Verdict const v = judge_video(partial);
+    BOOST_TEST((v.usability == Usability::usable));
+    BOOST_TEST(!v.credits.has_value());
+    BOOST_TEST(!v.note.empty());
 }
 
 BOOST_AUTO_TEST_CASE(images_are_judged_by_format_and_size) {
