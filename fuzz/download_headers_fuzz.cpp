@@ -73,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     }
     record.size = 1000;
     if (!check_continuation(head, record, 400)) {
-        auto const range = parse_content_range(*head.header("content-range"));
+        auto const range = net::parse_content_range(*head.header("content-range"));
         if (!range || range->first != 400 || range->last != 999 || range->total != record.size) {
             std::abort(); // accepted a 206 that does not continue the part to the end of the file
         }

@@ -14,19 +14,6 @@ namespace evobatch::download::detail {
 
 namespace {
 
-// Where a redirect goes: absolute URLs as they are, "/path" on the same origin.
-std::optional<std::string> redirect_target(std::string const& from, std::string_view location) {
-    if (location.starts_with("https://") || location.starts_with("http://")) {
-        return std::string(location); // http is refused by the client unless it is loopback
-    }
-    if (location.starts_with("/") && !location.starts_with("//")) {
-        auto const scheme = from.find("://");
-        auto const path = from.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-        return from.substr(0, path) + std::string(location);
-    }
-    return std::nullopt;
-}
-
 constexpr char const* k_event_names[] = {"start",         "part_opened",    "part_refused", "part_emptied",
                                          "stopped",       "head_received",  "response_ended", "sealed",
                                          "committed",     "keep_failed",    "slept"};
@@ -197,7 +184,7 @@ DownloadAction DownloadFsm::on_head(net::HttpResponse const& head) {
     if ((a.rejected = check_continuation(head, *m_record, m_part_size))) {
         return action(DownloadActionType::refuse_body);
     }
-    a.expected = parse_content_range(*head.header("content-range"))->total;
+    a.expected = net::parse_content_range(*head.header("content-range"))->total;
     a.digests = m_record->digests; // what the first answer declared, and what this one does
     auto more = declared_sha256(head.headers, false);
     a.digests.insert(a.digests.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
@@ -248,7 +235,7 @@ DownloadAction DownloadFsm::on_ended(ev::ResponseEnded const& e, TimePoint now) 
         return empty(AfterEmpty::back_off, false);
     }
     if (a.status >= 300 && a.status < 400 && a.location) {
-        auto next = redirect_target(m_url, *a.location);
+        auto next = net::redirect_target(m_url, *a.location);
         if (!next || ++m_redirects > m_config.max_redirects) {
             return finish(next ? "too many redirects" : "a redirect to an unusable location");
         }

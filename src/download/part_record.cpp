@@ -114,30 +114,10 @@ bool belongs_to(PartRecord const& record, std::string_view task_id, std::string_
     return record.task_id == task_id && record.url == url;
 }
 
-std::optional<ContentRange> parse_content_range(std::string_view value) {
-    if (!value.starts_with("bytes ")) {
-        return std::nullopt;
-    }
-    value.remove_prefix(6);
-    auto const dash = value.find('-');
-    auto const slash = value.find('/');
-    if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash) {
-        return std::nullopt;
-    }
-    auto const first = util::parse_decimal(value.substr(0, dash));
-    auto const last = util::parse_decimal(value.substr(dash + 1, slash - dash - 1));
-    std::string_view const total_text = value.substr(slash + 1);
-    auto const total = total_text == "*" ? std::optional<std::uint64_t>() : util::parse_decimal(total_text);
-    if (!first || !last || *last < *first || (total_text != "*" && (!total || *last >= *total))) {
-        return std::nullopt;
-    }
-    return ContentRange{*first, *last, total};
-}
-
 std::optional<std::string> check_continuation(net::HttpResponse const& head, PartRecord const& record,
                                               std::uint64_t part_size) {
     auto const header = head.header("content-range");
-    auto const range = header ? parse_content_range(*header) : std::nullopt;
+    auto const range = header ? net::parse_content_range(*header) : std::nullopt;
     if (!range) {
         return fmt::format("a 206 answer without a usable Content-Range ({})", header ? *header : "none");
     }

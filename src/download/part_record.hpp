@@ -14,6 +14,7 @@
 
 #include "digest_headers.hpp"
 
+#include "evobatch/net/http_fields.hpp"
 #include "evobatch/net/http_types.hpp"
 
 #include <cstdint>
@@ -58,13 +59,6 @@ std::filesystem::path record_path(std::filesystem::path const& target);
 // Whether `record` says the part belongs to the result `url` of the task `task_id`.
 bool belongs_to(PartRecord const& record, std::string_view task_id, std::string_view url);
 
-// `bytes <first>-<last>/<total or *>`.
-struct ContentRange {
-    std::uint64_t first = 0;
-    std::uint64_t last = 0; // inclusive
-    std::optional<std::uint64_t> total;
-};
-std::optional<ContentRange> parse_content_range(std::string_view value);
 
 // Whether a 206 answer to `bytes=<part_size>-` with If-Range continues the part `record`
 // describes: its range starts where the part ends and runs to the end of a file of the recorded

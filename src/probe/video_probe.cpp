@@ -106,10 +106,9 @@ ProbeStep VideoProbe::resume(std::uint64_t offset, std::string_view bytes, std::
 }
 
 ProbeStep VideoProbe::next_fetch() {
-    if (m_fetches >= m_budget.max_requests || m_received >= m_budget.max_bytes) {
+    if (m_received >= m_budget.max_bytes) {
         return finish(false);
     }
-    ++m_fetches;
     std::uint64_t const length = m_jumped ? std::min(m_total - m_pos, m_budget.after_jump) : m_budget.next_request;
     return FetchRange{m_pos, std::max<std::uint64_t>(length, 1)};
 }

@@ -9,6 +9,7 @@
 // Not thread-safe: one probe per coroutine; separate probes may run on separate threads.
 
 #include "evobatch/probe/media_facts.hpp"
+#include "evobatch/probe/rules.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -21,10 +22,11 @@ struct ProbeBudget {
     std::uint64_t first_request = 64 * 1024;  // a faststart file's moov is in its first 64 KiB
     std::uint64_t next_request = 256 * 1024;  // reading on where the parser wants more
     std::uint64_t after_jump = 1024 * 1024;   // after a jump forward (the moov at the end): up to this, to the end
-    int max_requests = 6;                     // ranges asked; then the facts stay partial (VideoFacts::parsed false)
+    // Bytes given to resume() before the facts stay partial (VideoFacts::parsed false). How many
+    // requests those take is the driver's to bound: a host that ignores Range sends one body.
     std::uint64_t max_bytes = 4 * 1024 * 1024;
     // Larger than this (the host's size) is not parsed at all: the rules refuse it by its size.
-    std::uint64_t max_size = 100ull * 1000 * 1000;
+    std::uint64_t max_size = k_max_video_bytes;
 };
 
 struct FetchRange {
@@ -50,8 +52,6 @@ public:
     // per piece the driver has, in order; after VideoFacts, not again.
     ProbeStep resume(std::uint64_t offset, std::string_view bytes, std::uint64_t total);
 
-    // The ranges asked for so far, start() included (a budget: max_requests).
-    [[nodiscard]] int fetches() const noexcept { return m_fetches; }
 
     // Warms MediaInfoLib's global tables (about 20 ms the first time in a process), so that the
     // first real probe is not the slow one. Optional.
@@ -71,7 +71,6 @@ private:
     std::uint64_t m_pos = 0;       // where the parser wants its next byte
     std::uint64_t m_received = 0;  // bytes given to resume(), for the budget
     std::uint64_t m_next_box = 0;  // offset of the next top-level box header (max: lost track)
-    int m_fetches = 1;             // start()
     bool m_started = false;
     bool m_jumped = false;         // the last move was a jump forward: fetch up to the end
     bool m_done = false;

@@ -110,12 +110,12 @@ BOOST_AUTO_TEST_CASE(the_part_and_its_record_sit_beside_the_result_under_its_nam
 }
 
 BOOST_AUTO_TEST_CASE(content_ranges_are_read_strictly) {
-    auto const r = parse_content_range("bytes 100-199/1000");
+    auto const r = net::parse_content_range("bytes 100-199/1000");
     BOOST_TEST_REQUIRE(r.has_value());
     BOOST_TEST(r->first == 100u);
     BOOST_TEST(r->last == 199u);
     BOOST_TEST(r->total == std::optional<std::uint64_t>(1000));
-    auto const unknown = parse_content_range("bytes 0-0/*");
+    auto const unknown = net::parse_content_range("bytes 0-0/*");
     BOOST_TEST_REQUIRE(unknown.has_value());
     BOOST_TEST(!unknown->total.has_value());
     for (char const* bad :
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(content_ranges_are_read_strictly) {
           "bytes 100-1000/1000", "bytes 100-199/", "bytes 100-199/10x", "items 1-2/3", "bytes 100-199",
           "bytes 1-2/3/4", "bytes 18446744073709551616-1/2"}) {
         BOOST_TEST_CONTEXT(bad) {
-            BOOST_TEST(!parse_content_range(bad).has_value());
+            BOOST_TEST(!net::parse_content_range(bad).has_value());
         }
     }
 }

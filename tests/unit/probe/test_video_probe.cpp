@@ -51,7 +51,6 @@ Probed probe_ranged(std::string const& file, ProbeBudget budget = {}) {
         ProbeStep const step = probe.resume(range.offset, body, file.size());
         if (auto const* facts = std::get_if<VideoFacts>(&step)) {
             out.facts = *facts;
-            BOOST_TEST(probe.fetches() == out.ranges);
             return out;
         }
         range = std::get<FetchRange>(step);
@@ -175,9 +174,9 @@ BOOST_AUTO_TEST_CASE(the_budget_ends_a_probe_that_keeps_asking) {
     ProbeBudget budget;
     budget.first_request = 512;
     budget.next_request = 512;
-    budget.max_requests = 2;
+    budget.max_bytes = 1024;
     Probed const p = probe_ranged(media("faststart_25s.mp4"), budget);
-    BOOST_TEST(p.ranges == 2);
+    BOOST_TEST(p.ranges == 2); // 512 + 512 bytes: the budget, with the moov still ahead
     BOOST_TEST(!p.facts.parsed);
 }
 
