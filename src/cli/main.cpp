@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
     ReportOptions report;
     auto* report_cmd = add_report_command(app, report);
 
+    ProbeOptions probe;
+    auto* probe_cmd = add_probe_command(app, probe);
+
     sim::SimOptions sim_options;
     auto* sim_cmd = add_sim_command(app, sim_options);
 
@@ -92,6 +95,9 @@ int main(int argc, char** argv) {
         }
         if (report_cmd->parsed()) {
             return run_report(report);
+        }
+        if (probe_cmd->parsed()) {
+            return run_probe(probe);
         }
         if (sim_cmd->parsed()) {
             return run_sim(sim_options);

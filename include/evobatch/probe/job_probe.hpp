@@ -52,7 +52,9 @@ JobProbe judge_job(std::string job, std::vector<SourceResult> sources);
 boost::asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job);
 
 // Probes `jobs` with at most `at_once` jobs in flight, in manifest order of starting; calls
-// `done(index, result)` as each finishes (for progress) and returns them all in order.
+// `done(index, result)` as each finishes (for progress) and returns them all in order. Every
+// reference must outlive the coroutine: pass a named `done`, not a lambda made into a
+// temporary std::function.
 boost::asio::awaitable<std::vector<JobProbe>> probe_jobs(
     Prober& prober, std::vector<manifest::Job> const& jobs, std::size_t at_once,
     std::function<void(std::size_t, JobProbe const&)> const& done = {});
