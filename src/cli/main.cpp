@@ -26,6 +26,7 @@ after they were paid for), 2 bad input or usage, 3 interrupted or unfinished (th
 Next: line says what resumes it), 4 stopped by the API.
 
 Start with:  evobatch validate jobs/demo.yaml && evobatch plan jobs/demo.yaml
+Before paying: evobatch probe <manifest>   (reads each job's media: usable, rejected, exact credits)
 Try it:      evobatch run --simulate jobs/demo.yaml   (the built-in simulator, no key)
 Manifest format: jobs/README.md. Each command has --help.)";
 
