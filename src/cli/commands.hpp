@@ -80,4 +80,14 @@ struct ReportOptions {
 CLI::App* add_report_command(CLI::App& app, ReportOptions& options);
 int run_report(ReportOptions const& options);
 
+// `evobatch probe` (cmd_probe.cpp).
+struct ProbeOptions {
+    std::string manifest;
+    bool json = false;
+    std::size_t max_probes = 0; // 0: limits.max_probes
+    std::size_t max_errors = 100;
+};
+CLI::App* add_probe_command(CLI::App& app, ProbeOptions& options);
+int run_probe(ProbeOptions const& options);
+
 } // namespace evobatch::cli

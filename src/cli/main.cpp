@@ -26,6 +26,7 @@ after they were paid for), 2 bad input or usage, 3 interrupted or unfinished (th
 Next: line says what resumes it), 4 stopped by the API.
 
 Start with:  evobatch validate jobs/demo.yaml && evobatch plan jobs/demo.yaml
+Before paying: evobatch probe <manifest>   (reads each job's media: usable, rejected, exact credits)
 Try it:      evobatch run --simulate jobs/demo.yaml   (the built-in simulator, no key)
 Manifest format: jobs/README.md. Each command has --help.)";
 
@@ -67,6 +68,9 @@ int main(int argc, char** argv) {
     ReportOptions report;
     auto* report_cmd = add_report_command(app, report);
 
+    ProbeOptions probe;
+    auto* probe_cmd = add_probe_command(app, probe);
+
     sim::SimOptions sim_options;
     auto* sim_cmd = add_sim_command(app, sim_options);
 
@@ -92,6 +96,9 @@ int main(int argc, char** argv) {
         }
         if (report_cmd->parsed()) {
             return run_report(report);
+        }
+        if (probe_cmd->parsed()) {
+            return run_probe(probe);
         }
         if (sim_cmd->parsed()) {
             return run_sim(sim_options);

@@ -24,8 +24,8 @@ using detail::NodeReader;
 
 namespace {
 
-constexpr std::array<std::string_view, 8> k_top_keys{"version", "api",  "limits", "defaults",
-                                                     "output",  "jobs", "videos", "video_list"};
+constexpr std::array<std::string_view, 9> k_top_keys{"version", "api",    "limits", "preflight", "defaults",
+                                                     "output",  "jobs",   "videos", "video_list"};
 
 std::optional<std::string> belongs_elsewhere(std::string_view key) {
     auto const in = [&](auto const& keys) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
@@ -37,6 +37,9 @@ std::optional<std::string> belongs_elsewhere(std::string_view key) {
     }
     if (in(detail::k_output_keys)) {
         return fmt::format("'{}' belongs under `output:`", key);
+    }
+    if (in(detail::k_preflight_keys)) {
+        return fmt::format("'{}' belongs under `preflight:`", key);
     }
     constexpr std::array<std::string_view, 8> k_job_words{"id", "model", "prompt", "video", "video_urls",
                                                           "image_urls", "keep_original_sound", "callback_url"};
@@ -89,6 +92,9 @@ public:
         }
         if (auto const* v = NodeReader::find(root, "limits")) {
             detail::read_limits(m_reader, *v, m_manifest.limits);
+        }
+        if (auto const* v = NodeReader::find(root, "preflight")) {
+            detail::read_preflight(m_reader, *v, m_manifest.preflight);
         }
         set_default_output();
         if (auto const* v = NodeReader::find(root, "output")) {

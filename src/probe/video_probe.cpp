@@ -114,6 +114,22 @@ ProbeStep VideoProbe::next_fetch() {
 }
 
 void VideoProbe::scan_boxes(std::uint64_t offset, std::string_view bytes) {
+    // One cursor over box headers: the top level, and inside the moov its direct children. A
+    // box may span pieces, and so may a header: its first bytes wait for the next piece.
+    std::string joined;
+    if (!m_carry.empty() && offset == m_carry_at + m_carry.size()) {
+        joined = m_carry;
+        joined.append(bytes); // rare: only a piece that completes a cut header is copied
+        offset = m_carry_at;
+        bytes = joined;
+    }
+    m_carry.clear();
+    auto const wait_for_more = [&](std::uint64_t at) {
+        if (at < bytes.size()) {
+            m_carry.assign(bytes.substr(static_cast<std::size_t>(at)));
+            m_carry_at = m_next_box;
+        }
+    };
     while (m_next_box != k_lost && m_next_box < m_total) {
         if (m_next_box < offset) {
             m_next_box = k_lost; // its header was skipped over: no more to learn here
@@ -121,41 +137,40 @@ void VideoProbe::scan_boxes(std::uint64_t offset, std::string_view bytes) {
         }
         std::uint64_t const at64 = m_next_box - offset;
         if (at64 + 8 > bytes.size()) {
-            return; // in a later piece
+            wait_for_more(at64); // in a later piece
+            return;
         }
         auto const at = static_cast<std::size_t>(at64);
         std::uint64_t size = big_endian(bytes, at, 4);
         std::string_view const type = bytes.substr(at + 4, 4);
-        std::size_t header = 8;
+        std::uint64_t header = 8;
         if (size == 1) {
             if (at + 16 > bytes.size()) {
+                wait_for_more(at64);
                 return;
             }
             size = big_endian(bytes, at + 8, 8);
             header = 16;
         } else if (size == 0) {
-            size = m_total - m_next_box; // to the end of the file
+            size = (m_moov_end != 0 ? m_moov_end : m_total) - m_next_box; // to the end of its parent
         }
         if (size < header) {
             m_next_box = k_lost; // not boxes: MediaInfoLib will say what it is
             return;
         }
-        if (type == "moov") {
-            // Its direct children, as far as this piece holds them.
-            std::uint64_t child = at + header;
-            std::uint64_t const end = std::min<std::uint64_t>(at + size, bytes.size());
-            while (child + 8 <= end) {
-                std::uint64_t const child_size = big_endian(bytes, static_cast<std::size_t>(child), 4);
-                if (bytes.substr(static_cast<std::size_t>(child) + 4, 4) == "mvex") {
-                    m_facts.fragmented = true;
-                }
-                if (child_size < 8) {
-                    break;
-                }
-                child += child_size;
+        if (m_moov_end != 0) { // a child of the moov
+            m_facts.fragmented = m_facts.fragmented || type == "mvex";
+            m_next_box += size;
+            if (m_next_box >= m_moov_end) {
+                m_next_box = m_moov_end; // back to the top level
+                m_moov_end = 0;
             }
+        } else if (type == "moov") {
+            m_moov_end = m_next_box + size;
+            m_next_box += header; // into its children
+        } else {
+            m_next_box += size;
         }
-        m_next_box += size;
     }
 }
 

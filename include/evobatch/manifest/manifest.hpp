@@ -33,6 +33,12 @@ struct Limits {
     std::int64_t max_credits = 500; // a ceiling on credits reserved by the batch's ledger: no surprise bills
     std::uint32_t max_attempts = 3;
     std::uint32_t max_downloads = 4; // result files downloaded at once (outside the API's rate limit)
+    std::uint32_t max_probes = 8;    // media hosts probed at once before paying (outside the API's rate limit)
+};
+
+// Before paying: each job's source video and images are probed (issue 17) unless switched off.
+struct Preflight {
+    bool probe = true;
 };
 
 struct Output {
@@ -66,6 +72,7 @@ struct Manifest {
     int version = k_supported_version;
     ApiSettings api;
     Limits limits;
+    Preflight preflight;
     Output output;
     std::vector<Job> jobs;             // in manifest order: jobs, then videos, then video_list
 };

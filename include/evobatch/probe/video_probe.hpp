@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -70,7 +71,10 @@ private:
     std::uint64_t m_total = 0;
     std::uint64_t m_pos = 0;       // where the parser wants its next byte
     std::uint64_t m_received = 0;  // bytes given to resume(), for the budget
-    std::uint64_t m_next_box = 0;  // offset of the next top-level box header (max: lost track)
+    std::uint64_t m_next_box = 0;  // offset of the next box header to read (max: lost track)
+    std::uint64_t m_moov_end = 0;  // inside the moov (its children are read) until here; 0: top level
+    std::string m_carry;           // the first bytes of a header the last piece cut, from m_carry_at
+    std::uint64_t m_carry_at = 0;
     bool m_started = false;
     bool m_jumped = false;         // the last move was a jump forward: fetch up to the end
     bool m_done = false;

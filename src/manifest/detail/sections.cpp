@@ -114,9 +114,21 @@ void read_limits(NodeReader& reader, YamlNode const& node, Limits& limits) {
     read_count("max_connections", limits.max_connections, 256);
     read_count("max_attempts", limits.max_attempts, 10);
     read_count("max_downloads", limits.max_downloads, 64);
+    read_count("max_probes", limits.max_probes, 256);
     if (auto const* v = NodeReader::find(node, "max_credits")) {
         if (auto n = reader.integer(*v, "limits.max_credits", 1, 1'000'000'000)) {
             limits.max_credits = *n;
+        }
+    }
+}
+
+void read_preflight(NodeReader& reader, YamlNode const& node, Preflight& preflight) {
+    if (!reader.check_mapping(node, "preflight", k_preflight_keys)) {
+        return;
+    }
+    if (auto const* v = NodeReader::find(node, "probe")) {
+        if (auto probe = reader.boolean(*v, "preflight.probe")) {
+            preflight.probe = *probe;
         }
     }
 }

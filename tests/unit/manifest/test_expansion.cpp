@@ -134,6 +134,9 @@ limits:
   max_credits: 123
   max_attempts: 5
   max_downloads: 8
+  max_probes: 12
+preflight:
+  probe: false
 output:
   ledger: state/run.jsonl
   dir: /tmp/evobatch-results
@@ -158,6 +161,8 @@ defaults: {prompt: p}
     BOOST_TEST(m.limits.max_credits == 123);
     BOOST_TEST(m.limits.max_attempts == 5u);
     BOOST_TEST(m.limits.max_downloads == 8u);
+    BOOST_TEST(m.limits.max_probes == 12u);
+    BOOST_TEST(m.preflight.probe == false);
     BOOST_TEST(m.output.ledger == dir.path() / "sub/state/run.jsonl");
     BOOST_TEST(m.output.dir == fs::path("/tmp/evobatch-results"));
     BOOST_TEST(m.output.download == false);

@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <variant>
@@ -148,6 +149,23 @@ BOOST_AUTO_TEST_CASE(what_is_not_a_usable_video_says_so) {
 }
 
 BOOST_AUTO_TEST_CASE(a_fragmented_file_has_no_duration_to_trust) {
+    // In pieces that cut the moov's children apart too (a host streaming its whole body).
+    for (std::size_t piece : {std::size_t{7}, std::size_t{100}, std::size_t{16 * 1024}}) {
+        BOOST_TEST_CONTEXT("pieces of " << piece) {
+            std::string const file = media("fragmented_9s.mp4");
+            VideoProbe probe;
+            std::optional<VideoFacts> facts;
+            for (std::size_t at = 0; !facts && at <= file.size(); at += piece) {
+                ProbeStep step = probe.resume(at, std::string_view(file).substr(std::min(at, file.size()), piece), file.size());
+                if (auto* f = std::get_if<VideoFacts>(&step)) {
+                    facts = *f;
+                }
+            }
+            BOOST_TEST_REQUIRE(facts.has_value());
+            BOOST_TEST(facts->fragmented);
+            BOOST_TEST(!facts->duration.has_value());
+        }
+    }
     Probed const p = probe_ranged(media("fragmented_9s.mp4"));
     BOOST_TEST(p.facts.fragmented);
     BOOST_TEST(!p.facts.duration.has_value()); // MediaInfoLib says 2 s: its first fragment

@@ -1,0 +1,147 @@
+#include "evobatch/probe/job_probe.hpp"
+
+#include "evobatch/manifest/manifest.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace evobatch::probe {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string source_name(SourceResult const& s, std::size_t image_number) {
+    return s.is_video ? std::string("video") : fmt::format("image {}", image_number);
+}
+
+} // namespace
+
+bool JobProbe::warned() const noexcept {
+    return std::any_of(sources.begin(), sources.end(),
+                       [](SourceResult const& s) { return s.verdict.usability == Usability::warned; });
+}
+
+JobProbe judge_job(std::string job, std::vector<SourceResult> sources) {
+    JobProbe out;
+    out.job = std::move(job);
+    bool rejected = false;
+    bool unprobed = false;
+    std::size_t image = 0;
+    for (SourceResult const& s : sources) {
+        std::string const name = source_name(s, s.is_video ? 0 : ++image);
+        switch (s.host.outcome) {
+        case ProbeOutcome::unreachable:
+            // The API fetches the same URL: what refuses us for good refuses it too.
+            if (!rejected) {
+                out.code = "unreachable";
+            }
+            rejected = true;
+            out.reasons.push_back(fmt::format("{}: cannot be fetched ({})", name, s.host.detail));
+            continue;
+        case ProbeOutcome::transient:
+            unprobed = true;
+            out.reasons.push_back(fmt::format("{}: not probed ({}); sent at the most a task costs", name, s.host.detail));
+            continue;
+        case ProbeOutcome::probed: break;
+        }
+        Verdict const& v = s.verdict;
+        if (v.usability == Usability::rejected) {
+            if (!rejected) {
+                out.code = v.code;
+            }
+            rejected = true;
+        }
+        if (!v.reason.empty()) {
+            out.reasons.push_back(fmt::format("{}: {}", name, v.reason));
+        }
+        if (!v.note.empty()) {
+            out.reasons.push_back(fmt::format("{}: {}", name, v.note));
+        }
+    }
+    out.usability = rejected ? JobUsability::rejected : unprobed ? JobUsability::unprobed : JobUsability::usable;
+    if (out.usability == JobUsability::usable && !sources.empty() && sources.front().is_video) {
+        out.credits = sources.front().verdict.credits;
+    }
+    out.sources = std::move(sources);
+    return out;
+}
+
+asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job) {
+    std::vector<SourceResult> sources;
+    sources.reserve(1 + job.image_urls.size());
+    {
+        VideoReport report = co_await prober.video(job.video_url);
+        SourceResult s;
+        s.url = job.video_url;
+        s.host = std::move(report.host);
+        s.video = std::move(report.facts);
+        if (s.host.outcome == ProbeOutcome::probed) {
+            s.verdict = judge_video(s.video);
+        }
+        sources.push_back(std::move(s));
+    }
+    for (std::string const& url : job.image_urls) {
+        ImageReport report = co_await prober.image(url);
+        SourceResult s;
+        s.url = url;
+        s.is_video = false;
+        s.host = std::move(report.host);
+        s.image = report.facts;
+        if (s.host.outcome == ProbeOutcome::probed) {
+            s.verdict = judge_image(s.image);
+        }
+        sources.push_back(std::move(s));
+    }
+    co_return judge_job(job.id, std::move(sources));
+}
+
+asio::awaitable<std::vector<JobProbe>> probe_jobs(Prober& prober, std::vector<manifest::Job> const& jobs,
+                                                  std::size_t at_once,
+                                                  std::function<void(std::size_t, JobProbe const&)> const& done) {
+    auto const executor = co_await asio::this_coro::executor;
+    std::vector<JobProbe> results(jobs.size());
+    std::size_t next = 0;
+    std::size_t workers = std::clamp<std::size_t>(at_once, 1, std::max<std::size_t>(jobs.size(), 1));
+    std::size_t running = workers;
+    asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
+    std::exception_ptr failure;
+    for (std::size_t w = 0; w < workers; ++w) {
+        asio::co_spawn(
+            executor,
+            [&]() -> asio::awaitable<void> {
+                while (next < jobs.size()) {
+                    std::size_t const i = next++;
+                    results[i] = co_await probe_job(prober, jobs[i]);
+                    if (done) {
+                        done(i, results[i]);
+                    }
+                }
+            },
+            [&](std::exception_ptr e) {
+                if (e && !failure) {
+                    failure = e;
+                    next = jobs.size(); // the others finish the job they hold, then stop
+                }
+                if (--running == 0) {
+                    all_done.cancel();
+                }
+            });
+    }
+    while (running > 0) {
+        co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    co_return results;
+}
+
+} // namespace evobatch::probe
