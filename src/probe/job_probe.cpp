@@ -2,11 +2,9 @@
 
 #include "evobatch/manifest/manifest.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "evobatch/util/task_group.hpp"
+
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
 
@@ -106,38 +104,30 @@ asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job) {
 asio::awaitable<std::vector<JobProbe>> probe_jobs(Prober& prober, std::vector<manifest::Job> const& jobs,
                                                   std::size_t at_once,
                                                   std::function<void(std::size_t, JobProbe const&)> const& done) {
-    auto const executor = co_await asio::this_coro::executor;
     std::vector<JobProbe> results(jobs.size());
     std::size_t next = 0;
-    std::size_t workers = std::clamp<std::size_t>(at_once, 1, std::max<std::size_t>(jobs.size(), 1));
-    std::size_t running = workers;
-    asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
     std::exception_ptr failure;
-    for (std::size_t w = 0; w < workers; ++w) {
-        asio::co_spawn(
-            executor,
-            [&]() -> asio::awaitable<void> {
-                while (next < jobs.size()) {
-                    std::size_t const i = next++;
-                    results[i] = co_await probe_job(prober, jobs[i]);
-                    if (done) {
-                        done(i, results[i]);
-                    }
-                }
-            },
-            [&](std::exception_ptr e) {
-                if (e && !failure) {
-                    failure = e;
-                    next = jobs.size(); // the others finish the job they hold, then stop
-                }
-                if (--running == 0) {
-                    all_done.cancel();
-                }
-            });
+    util::TaskGroup workers(co_await asio::this_coro::executor, [&](std::exception_ptr e) {
+        if (e && !failure) {
+            failure = e;
+            next = jobs.size(); // the others finish the job they hold, then stop
+        }
+    });
+    // `at_once` workers, each taking the next job in manifest order until none is left. Named:
+    // a coroutine lambda's captures live in the closure, which must outlive its coroutines.
+    auto const work = [&]() -> asio::awaitable<void> {
+        while (next < jobs.size()) {
+            std::size_t const i = next++;
+            results[i] = co_await probe_job(prober, jobs[i]);
+            if (done) {
+                done(i, results[i]);
+            }
+        }
+    };
+    for (std::size_t w = 0; w < std::clamp<std::size_t>(at_once, 1, std::max<std::size_t>(jobs.size(), 1)); ++w) {
+        workers.spawn(work());
     }
-    while (running > 0) {
-        co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    co_await workers.join();
     if (failure) {
         std::rethrow_exception(failure);
     }
