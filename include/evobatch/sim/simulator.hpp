@@ -149,7 +149,7 @@ struct SimStats {
     std::uint64_t media_requests = 0;   // requests under /media/, whatever their answer
     std::uint64_t media_ranges = 0;     // ... with a Range header
     std::uint64_t media_bytes_sent = 0; // body bytes of media answers
-    std::uint64_t media_lies_told = 0;  // answers to a request that asked for a `lie`
+    std::uint64_t media_lies_told = 0;  // requests whose URL asked for a known `lie` (flaky's honest ones too)
     std::uint64_t media_requests_with_authorization = 0; // ... carrying an Authorization header: a leak
 
     [[nodiscard]] std::uint64_t count(unsigned status) const; // status_counts[status], 0 if absent
