@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +30,10 @@ namespace {
 constexpr char const* k_sim_footer = R"(
 A local HTTPS server that behaves like the part of the Evolink task API that evobatch uses
 (the endpoints are listed in ARCHITECTURE.md, src/sim): tasks progress on a scaled clock,
-results are served with Range support, and limits and faults are injected on demand. With
+results are served with Range support, and limits and faults are injected on demand. It
+also serves source media, the files of tests/media, at /media/NAME (no key), lying when the URL
+asks: ?lie=oversize, ignore_range, missing, gone, error, flaky, stall or redirect; a task whose
+video_urls[0] is one of them is billed by that file's duration, or fails, unbilled. With
 --state it keeps its tasks in FILE and reloads them at the next start (on the same port if
 --port is 0 and it is free). It makes its own CA; the first line on stdout is exactly
   listening https://127.0.0.1:PORT ca=PATH
@@ -162,6 +167,12 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
                      "changes (the first answer is cut off, then the file changes), keeps-etag (a changed file "
                      "keeps its ETag), ignores-if-range, html (200 text/html), flipped-bit (with digests of the "
                      "true bytes), not-a-video");
+    cmd->add_option_function<double>(
+        "--media-stall",
+        [&o](double seconds) { o.media_stall = std::chrono::milliseconds(std::llround(seconds * 1000)); },
+        "Seconds a source medium with ?lie=stall stays silent after its head before the connection "
+        "closes (default 30)")
+        ->check(CLI::Range(0.0, 3600.0));
     cmd->add_flag_callback(
         "--no-idempotency", [&o] { o.idempotency = false; },
         "Ignore Idempotency-Key, like a server that forgot it");
@@ -226,6 +237,12 @@ int run_sim(sim::SimOptions const& options) {
                s.connections_accepted, s.api_requests, s.tasks_created, s.replays, s.count(429), s.count_5xx(),
                s.cut_connections, s.tasks_failed, s.cut_downloads, s.garbage_answers, s.file_requests_with_key,
                s.file_ranges, s.file_ranges_with_if_range, s.file_lies_told);
+    if (s.media_requests > 0) {
+        fmt::print(stderr,
+                   "evobatch sim: {} source media requests ({} with Range, {} lies told, {} with a key), {} bytes\n",
+                   s.media_requests, s.media_ranges, s.media_lies_told, s.media_requests_with_authorization,
+                   s.media_bytes_sent);
+    }
     return exit_ok;
 }
 

@@ -1,11 +1,10 @@
 #include "service.hpp"
 
 #include "byte_range.hpp"
+#include "source_media.hpp"
 #include "validation.hpp"
 
 #include "evobatch/api/json.hpp"
-#include "evobatch/sim/file_content.hpp"
-#include "evobatch/util/encoding.hpp"
 #include "evobatch/util/sha256.hpp"
 
 #include <boost/json/parse.hpp>
@@ -19,7 +18,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <ctime>
 #include <unordered_set>
 
 namespace evobatch::sim {
@@ -43,19 +41,6 @@ std::uint64_t splitmix(std::uint64_t z) noexcept {
     return z ^ (z >> 31);
 }
 
-std::string_view error_type(unsigned status) noexcept {
-    switch (status) {
-    case 401:
-        return "authentication_error";
-    case 402:
-        return "billing_error";
-    case 429:
-        return "rate_limit_error";
-    default:
-        return status >= 500 ? "server_error" : "invalid_request_error";
-    }
-}
-
 // A simulator restarted on a state file draws other numbers than the ones before it: its
 // request ids (and random choices) must not repeat theirs.
 std::uint64_t seed_for(std::uint64_t seed, StateFile const* state) noexcept {
@@ -74,23 +59,6 @@ std::string decoded_segment(std::string_view segment) {
     return pct ? pct->decode() : std::string(segment);
 }
 
-// Result files were last modified at this Unix time (plus one second per change): a fixed
-// date, so a restarted simulator gives the same Last-Modified.
-constexpr std::int64_t k_files_modified = 1'700'000'000;
-
-// An IMF-fixdate (RFC 9110 §5.6.7), whatever the process locale.
-std::string http_date(std::int64_t unix_seconds) {
-    constexpr std::array<std::string_view, 7> k_days = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    constexpr std::array<std::string_view, 12> k_months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::time_t const t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", k_days[static_cast<std::size_t>(tm.tm_wday)],
-                       tm.tm_mday, k_months[static_cast<std::size_t>(tm.tm_mon)], tm.tm_year + 1900, tm.tm_hour,
-                       tm.tm_min, tm.tm_sec);
-}
-
 } // namespace
 
 Service::Service(SimOptions const& options, std::string base_url, Now now, std::unique_ptr<StateFile> state)
@@ -100,7 +68,7 @@ Service::Service(SimOptions const& options, std::string base_url, Now now, std::
                             options.fail_ratio, options.idempotency, m_base_url, options.file_bytes,
                             options.task_ids},
              m_rng),
-      m_log(options.log_file), m_bucket(options.rps, options.burst, now.steady),
+      m_log(options.log_file), m_media(m_base_url, options.media_stall), m_bucket(options.rps, options.burst, now.steady),
       m_request_salt(splitmix(seed_for(options.seed, m_state.get()))) {
     if (m_state) {
         for (TaskRecord& task : m_state->take_tasks()) {
@@ -134,6 +102,9 @@ Service::Route Service::route(std::string_view path) noexcept {
             return {Endpoint::file, id};
         }
     }
+    if (path.starts_with(k_media_prefix)) {
+        return {Endpoint::media, {}};
+    }
     if (path == "/v1" || path.starts_with("/v1/")) {
         return {Endpoint::other_api, {}};
     }
@@ -149,8 +120,8 @@ Reply Service::handle(Request const& request, Now now) {
     std::string const id = decoded_segment(r.id); // odd ids (TaskIds::odd) arrive percent-encoded
     r.id = id;
     count(r.endpoint);
-    if (r.endpoint == Endpoint::file || r.endpoint == Endpoint::other) {
-        dispatch(r, request, now, reply); // the media host: no key, no limit, no faults
+    if (r.endpoint == Endpoint::file || r.endpoint == Endpoint::media || r.endpoint == Endpoint::other) {
+        dispatch(r, request, now, reply); // the media hosts: no key, no limit, no faults
     } else {
         // api.md order: the gateway's rate limit first, then the key, then whatever the upstream does.
         ++m_stats.api_requests;
@@ -214,6 +185,9 @@ void Service::dispatch(Route const& r, Request const& request, Now now, Reply& r
         return;
     case Endpoint::file:
         serve_file(r, request, now, reply);
+        return;
+    case Endpoint::media:
+        m_media.serve(request, reply, m_stats);
         return;
     case Endpoint::other_api:
     case Endpoint::other:
@@ -365,114 +339,6 @@ void Service::read_credits(Request const& request, Now now, Reply& reply) {
     reply.body = api::to_json_text(credits);
 }
 
-void Service::serve_file(Route const& r, Request const& request, Now now, Reply& reply) {
-    if (!method_is(request, "GET", reply)) {
-        return;
-    }
-    if (!request.authorization.empty()) {
-        ++m_stats.file_requests_with_key; // media hosts must never see the API key
-    }
-    if (!request.range.empty()) {
-        ++m_stats.file_ranges;
-        m_stats.file_ranges_with_if_range += request.if_range.empty() ? 0 : 1;
-    }
-    // By task id alone, whatever host and port the link named: a task reloaded from a state file
-    // is served here under the links this simulator gives out.
-    auto const result_size = m_book.result_size(r.id, now.steady);
-    if (!result_size) {
-        set_error(reply, 404, "file_not_found", fmt::format("no result file for {}", r.id));
-        return;
-    }
-    if (lies(FileLie::html)) {
-        ++m_stats.file_lies_told;
-        reply.content_type = "text/html";
-        reply.body = "<html>Not found</html>\n"; // what a CDN answers for an expired link, with 200
-        return;
-    }
-    std::uint64_t const size = *result_size;
-    std::string const task_id(r.id);
-    int& version = m_file_versions[task_id];
-    std::string const key = version == 0 ? task_id : changed_file_key(task_id, version);
-    int const validator_version = lies(FileLie::keeps_etag) ? 0 : version;
-    std::string const etag =
-        file_etag(validator_version == 0 ? task_id : changed_file_key(task_id, validator_version), size);
-    std::string const last_modified = http_date(k_files_modified + validator_version);
-    bool const validators = !lies(FileLie::no_validator);
-    RangeRequest range = parse_range(request.range, size);
-    // RFC 9110 §13.1.5: a Range whose If-Range does not name the file as it is now gets the whole file.
-    if (range.kind != RangeRequest::Kind::whole && !request.if_range.empty() &&
-        !(validators && (request.if_range == etag || request.if_range == last_modified))) {
-        if (lies(FileLie::ignores_if_range)) {
-            ++m_stats.file_lies_told;
-        } else {
-            range = {};
-        }
-    }
-    reply.headers.emplace_back("accept-ranges", "bytes");
-    if (validators) {
-        reply.headers.emplace_back("etag", etag);
-        reply.headers.emplace_back("last-modified", last_modified);
-    } else {
-        ++m_stats.file_lies_told;
-    }
-    if (range.kind == RangeRequest::Kind::unsatisfiable) {
-        set_error(reply, 416, "range_not_satisfiable", fmt::format("the file has {} bytes", size));
-        reply.headers.emplace_back("content-range", fmt::format("bytes */{}", size));
-        return;
-    }
-    bool const video_box = !lies(FileLie::not_a_video);
-    reply.content_type = video_box ? "video/mp4" : "application/octet-stream";
-    m_stats.file_lies_told += video_box ? 0 : 1;
-    bool const whole = range.kind == RangeRequest::Kind::whole;
-    if (whole) {
-        reply.file = FileSlice{key, 0, size};
-        if (lies(FileLie::changes) && version == 0) {
-            reply.file->cut_at = size / 2; // the next request finds another file
-            ++version;
-            ++m_stats.cut_downloads;
-            ++m_stats.file_lies_told;
-        } else if (draw(m_options.cut_file_ratio)) {
-            reply.file->cut_at = size / 2; // the client should continue with a Range request
-            ++m_stats.cut_downloads;
-        }
-    } else {
-        reply.status = 206;
-        reply.headers.emplace_back("content-range",
-                                   fmt::format("bytes {}-{}/{}", range.first, range.last, size));
-        reply.file = FileSlice{key, range.first, range.last - range.first + 1};
-    }
-    reply.file->video_box = video_box;
-    if (lies(FileLie::flipped_bit)) {
-        reply.file->flip_at = size / 2;
-        ++m_stats.file_lies_told;
-    }
-    if (m_options.file_digests || lies(FileLie::flipped_bit)) {
-        add_digest_headers(key, size, video_box, whole, reply);
-    }
-}
-
-bool Service::lies(FileLie lie) const noexcept {
-    auto const& all = m_options.file_lies;
-    return std::find(all.begin(), all.end(), lie) != all.end();
-}
-
-// The digests of the file's true bytes: of the whole file always; of the body (Content-Digest,
-// RFC 9530) only when the body is the whole file.
-void Service::add_digest_headers(std::string const& key, std::uint64_t size, bool video_box, bool whole, Reply& reply) {
-    std::string const cache_key = fmt::format("{}/{}/{}", key, size, video_box);
-    auto it = m_file_digests.find(cache_key);
-    if (it == m_file_digests.end()) {
-        auto const hex = expected_file_sha256(key, size, video_box);
-        it = m_file_digests.emplace(cache_key, *util::hex_decode(hex)).first;
-    }
-    std::string const sf_value = "sha-256=:" + util::base64_encode(it->second) + ":";
-    reply.headers.emplace_back("repr-digest", sf_value);
-    reply.headers.emplace_back("x-amz-meta-sha256", util::hex_encode(it->second));
-    if (whole) {
-        reply.headers.emplace_back("content-digest", sf_value);
-    }
-}
-
 bool Service::authorized(Request const& request) const {
     if (m_options.revoke_key_after > 0 && m_stats.api_requests > m_options.revoke_key_after) {
         return false; // revoked in the middle of a batch (a key rotated or disabled)
@@ -540,6 +406,9 @@ void Service::count(Endpoint e) {
     case Endpoint::file:
         ++m_stats.file_requests;
         break;
+    case Endpoint::media:
+        ++m_stats.media_requests;
+        break;
     case Endpoint::other_api:
     case Endpoint::other:
         ++m_stats.other_requests;
@@ -547,34 +416,14 @@ void Service::count(Endpoint e) {
     }
 }
 
-void Service::set_error(Reply& reply, unsigned status, std::string_view code, std::string_view message,
-                        std::string_view param) {
-    reply.status = status;
-    reply.content_type = "application/json";
-    reply.file.reset();
-    reply.body = api::to_json_text(
-        api::ErrorBody{std::string(code), fmt::format("{} (request id: {})", message, reply.request_id),
-                       std::string(error_type(status)), std::string(param)});
-}
-
-bool Service::method_is(Request const& request, std::string_view method, Reply& reply) {
-    if (request.method == method) {
-        return true;
-    }
-    set_error(reply, 405, "method_not_allowed",
-              fmt::format("{} is not allowed here; use {}", request.method, method));
-    reply.headers.emplace_back("allow", std::string(method));
-    return false;
-}
-
 void Service::on_connection_accepted() {
     std::lock_guard const lock(m_mutex);
     ++m_stats.connections_accepted;
 }
 
-void Service::on_file_bytes_sent(std::uint64_t bytes) {
+void Service::on_file_bytes_sent(std::uint64_t bytes, bool media) {
     std::lock_guard const lock(m_mutex);
-    m_stats.file_bytes_sent += bytes;
+    (media ? m_stats.media_bytes_sent : m_stats.file_bytes_sent) += bytes;
 }
 
 SimStats Service::stats(SteadyTime now) {

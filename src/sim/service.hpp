@@ -1,11 +1,13 @@
 #pragma once
 // The simulated API, sans I/O: one HTTP request in, one Reply out. The session coroutine does
 // the reading, waiting and writing; everything the API decides (routing, key, rate limit,
-// faults, tasks, credits, files) is here, driven by the caller's clock.
+// faults, tasks, credits, result files, source media) is here, driven by the caller's clock.
 //
 // Thread safety: handle() runs on the simulator's io thread; stats() is also called from other
 // threads (tests), so one mutex guards the state. It is held for microseconds per request.
 
+#include "media_host.hpp"
+#include "reply.hpp"
 #include "sim_clock.hpp"
 #include "state_file.hpp"
 #include "task_book.hpp"
@@ -28,39 +30,6 @@
 
 namespace evobatch::sim {
 
-// What the service needs of an HTTP request (views into the session's parsed message).
-struct Request {
-    std::string_view method;
-    std::string_view target;
-    std::string_view authorization; // empty when absent
-    std::optional<std::string_view> idempotency_key;
-    std::string_view range; // empty when absent
-    std::string_view if_range; // empty when absent
-    std::string_view body;
-};
-
-// Bytes [offset, offset + length) of a task's result file, streamed by the session.
-struct FileSlice {
-    std::string key; // the file's content (file_content.hpp): its task id, or a changed version's key
-    std::uint64_t offset = 0;
-    std::uint64_t length = 0;   // as announced in Content-Length
-    std::uint64_t cut_at = ~std::uint64_t{0}; // the connection is closed after this many bytes
-    bool video_box = true;      // false: FileLie::not_a_video
-    std::optional<std::uint64_t> flip_at{}; // the byte of the file whose bit 4 is flipped (FileLie::flipped_bit)
-};
-
-struct Reply {
-    unsigned status = 200;
-    std::string request_id; // sent as x-request-id
-    std::string content_type = "application/json";
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::chrono::milliseconds delay{0}; // wait this long before answering (latency)
-    bool cut = false;                   // close the connection without answering
-    std::optional<Garbage> garbage;     // stalled and short_body are the session's to act out
-    std::optional<FileSlice> file;      // the body is file bytes instead of `body`
-};
-
 inline constexpr std::size_t k_max_request_body = 1 << 20;
 
 class Service {
@@ -76,11 +45,11 @@ public:
     Reply reject(unsigned status, std::string_view code, std::string_view message);
 
     void on_connection_accepted();
-    void on_file_bytes_sent(std::uint64_t bytes);
+    void on_file_bytes_sent(std::uint64_t bytes, bool media);
     SimStats stats(SteadyTime now);
 
 private:
-    enum class Endpoint : std::uint8_t { create, task_read, batch_read, credits, file, other_api, other };
+    enum class Endpoint : std::uint8_t { create, task_read, batch_read, credits, file, media, other_api, other };
     struct Route {
         Endpoint endpoint = Endpoint::other;
         std::string_view id; // task id, for task_read and file
@@ -101,9 +70,6 @@ private:
     bool draw(double ratio);
     std::string next_request_id();
     void count(Endpoint e);
-    static void set_error(Reply& reply, unsigned status, std::string_view code, std::string_view message,
-                          std::string_view param = {});
-    static bool method_is(Request const& request, std::string_view method, Reply& reply);
 
     SimOptions const m_options;
     std::string const m_base_url;
@@ -111,6 +77,7 @@ private:
     std::mt19937_64 m_rng; // the one PRNG behind every random choice (SimOptions::seed)
     TaskBook m_book;
     TaskLog m_log;
+    MediaHost m_media;
     TokenBucket m_bucket;
     WindowMax m_attempts; // every /v1 request
     WindowMax m_accepted; // /v1 requests the bucket let through

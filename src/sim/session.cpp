@@ -30,7 +30,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace evobatch::sim {
@@ -119,26 +121,25 @@ asio::awaitable<bool> write_reply(Stream& stream, Reply& reply, bool keep_alive)
     co_return !ec;
 }
 
-// Garbage::stalled and short_body: a head announcing more than will come, a part of the body,
-// then a stall until the client gives up (or k_stall), or a closed connection. Never reused.
-asio::awaitable<void> write_broken_reply(Stream& stream, Reply const& reply) {
-    bool const stall = *reply.garbage == Garbage::stalled;
+// A head announcing `length` bytes, `sent` of them, then a stall until the client gives up (or
+// `stall_for` passes) or, without a stall, a closed connection. Never reused. Garbage::stalled
+// and short_body; a source medium's `?lie=stall`.
+asio::awaitable<void> write_broken_reply(Stream& stream, Reply const& reply, std::uint64_t length,
+                                         std::string_view sent, std::optional<std::chrono::milliseconds> stall_for) {
     http::response<http::empty_body> res;
     set_headers(res, reply, false);
-    res.content_length(reply.body.size() + (stall ? 0 : 64));
+    res.content_length(length);
     http::response_serializer<http::empty_body> serializer(res);
     auto& tcp = beast::get_lowest_layer(stream);
     tcp.expires_after(k_write_timeout);
     if (auto const [ec, n] = co_await http::async_write_header(stream, serializer, use_nothrow); ec) {
         co_return;
     }
-    std::string_view const sent = stall ? std::string_view(reply.body).substr(0, reply.body.size() / 2)
-                                        : std::string_view(reply.body);
     if (auto const [ec, n] = co_await asio::async_write(stream, asio::buffer(sent), use_nothrow); ec) {
         co_return;
     }
-    if (stall) {
-        tcp.expires_after(k_stall);
+    if (stall_for) {
+        tcp.expires_after(*stall_for);
         char byte = 0;
         co_await stream.async_read_some(asio::buffer(&byte, 1), use_nothrow); // ends when the client closes
     }
@@ -147,9 +148,25 @@ asio::awaitable<void> write_broken_reply(Stream& stream, Reply const& reply) {
     tcp.close();
 }
 
+asio::awaitable<void> write_garbled_reply(Stream& stream, Reply const& reply) {
+    std::string_view const body = reply.body;
+    if (*reply.garbage == Garbage::stalled) {
+        co_await write_broken_reply(stream, reply, body.size(), body.substr(0, body.size() / 2), k_stall);
+    } else {
+        co_await write_broken_reply(stream, reply, body.size() + 64, body, std::nullopt);
+    }
+}
+
 void set_cork(asio::ip::tcp::socket& socket, bool on) noexcept {
     int const value = on ? 1 : 0;
     ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value); // best effort
+}
+
+// Bytes [at, at + out.size()) of a source medium: its own, then zeros (an oversized one's).
+void copy_media_bytes(std::span<unsigned char const> bytes, std::uint64_t at, std::span<char> out) noexcept {
+    std::size_t const have = at < bytes.size() ? std::min(out.size(), static_cast<std::size_t>(bytes.size() - at)) : 0;
+    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(at < bytes.size() ? at : 0), have, out.begin());
+    std::fill(out.begin() + static_cast<std::ptrdiff_t>(have), out.end(), '\0');
 }
 
 // Sends the file's bytes in pieces, each made just before it is sent (a 64 MiB file never
@@ -161,7 +178,11 @@ asio::awaitable<std::uint64_t> send_body(Stream& stream, FileSlice const& slice,
     while (sent < end) {
         auto const size = static_cast<std::size_t>(std::min<std::uint64_t>(end - sent, chunk.size()));
         std::uint64_t const at = slice.offset + sent;
-        fill_file_bytes(slice.key, at, std::span<char>(chunk.data(), size), slice.video_box);
+        if (slice.media) {
+            copy_media_bytes(*slice.media, at, std::span<char>(chunk.data(), size));
+        } else {
+            fill_file_bytes(slice.key, at, std::span<char>(chunk.data(), size), slice.video_box);
+        }
         if (slice.flip_at && *slice.flip_at >= at && *slice.flip_at - at < size) {
             chunk[static_cast<std::size_t>(*slice.flip_at - at)] ^= 0x10;
         }
@@ -218,7 +239,7 @@ asio::awaitable<bool> write_file(Stream& stream, Reply const& reply, bool keep_a
             asio::co_spawn(executor, watchdog(progress), asio::deferred))
             .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
     set_cork(tcp.socket(), false); // sends the last partial segment now
-    service.on_file_bytes_sent(sent);
+    service.on_file_bytes_sent(sent, slice.media.has_value());
     co_return sent == slice.length;
 }
 
@@ -336,7 +357,12 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ssl::contex
             co_return;
         }
         if (reply.garbage == Garbage::stalled || reply.garbage == Garbage::short_body) {
-            co_await write_broken_reply(stream, reply);
+            co_await write_garbled_reply(stream, reply);
+            co_return;
+        }
+        if (reply.stall) {
+            co_await write_broken_reply(stream, reply, reply.file ? reply.file->length : reply.body.size(), {},
+                                        reply.stall);
             co_return;
         }
         bool const keep_alive = req.keep_alive();

@@ -1,5 +1,6 @@
 #include "task_book.hpp"
 
+#include "source_media.hpp"
 #include "validation.hpp"
 
 #include "evobatch/api/pricing.hpp"
@@ -127,8 +128,12 @@ CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<
 
     TaskRecord r;
     r.video_url = request.video_urls.empty() ? std::string() : request.video_urls.front();
-    r.video_duration = video_duration_of(r.video_url);
-    r.cost = api::credits_for_duration(r.video_duration);
+    // A source on this simulator's media host is billed by its real duration, or refused (not
+    // billed) as the API would; any other URL gets a duration from its hash.
+    auto const source = media_source_verdict(r.video_url, m_config.base_url);
+    bool const refused = source && source->failure;
+    r.video_duration = source ? source->seconds : video_duration_of(r.video_url);
+    r.cost = refused ? 0 : api::credits_for_duration(r.video_duration);
     if (m_config.credits && balance() < static_cast<double>(r.cost)) {
         out.status = CreateStatus::insufficient_credits;
         out.cost = r.cost;
@@ -168,6 +173,10 @@ CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<
         r.failure = api::TaskError{code, fmt::format("simulated failure: {}", code), "task_error"};
         double const at = std::uniform_real_distribution<double>(0.3, 1.0)(m_rng);
         r.ends_after = std::chrono::duration_cast<nanoseconds>(r.run_time * at);
+    }
+    if (refused) { // found out when the API fetches the source, before any generating
+        r.failure = source->failure;
+        r.ends_after = r.run_time / 10;
     }
 
     out.status = CreateStatus::created;

@@ -28,7 +28,7 @@ struct TaskBookConfig {
     int max_concurrent_tasks = 0;  // 0: unlimited
     double fail_ratio = 0;
     bool idempotency = true;
-    std::string base_url;         // for result links
+    std::string base_url;         // for result links, and to know URLs of its own media host
     std::uint64_t file_bytes = 0; // size of the result files of new tasks
     TaskIds task_ids = TaskIds::plain;
 };
@@ -41,7 +41,7 @@ struct TaskRecord {
     std::string digest;             // SHA-256 of the create body: the same key with another body conflicts
     std::string video_url;
     std::int64_t created_ms = 0;            // unix milliseconds; `created` is its seconds
-    int video_duration = 0;                 // seconds, from a hash of the video URL
+    int video_duration = 0;                 // seconds: a /media/ file's, else from a hash of the URL
     int estimated_time = 0;                 // seconds, as answered: on the scaled clock, at least 1
     std::int64_t cost = 0;                  // credits reserved
     std::uint64_t file_bytes = 0;           // size of its result file
@@ -98,7 +98,8 @@ public:
     [[nodiscard]] std::uint64_t tasks_completed() const noexcept { return m_completed; }
     [[nodiscard]] std::uint64_t tasks_failed() const noexcept { return m_failed; }
 
-    // A task's video duration (4..24 s) and what it costs: both follow from the URL alone.
+    // The video duration (4..24 s) of a source not on this simulator's media host (whose files
+    // have their own, source_media.hpp), and so what it costs: both follow from the URL alone.
     static int video_duration_of(std::string_view video_url) noexcept;
 
 private:

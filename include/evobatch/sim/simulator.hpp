@@ -81,6 +81,9 @@ struct SimOptions {
     // `Content-Digest`). Off by default: the simulator then hashes each file once more.
     bool file_digests = false;
     std::vector<FileLie> file_lies;       // none by default: an honest media host
+    // How long a source medium asked for with `?lie=stall` (GET /media/<name>?lie=stall) sends
+    // nothing after its head before the connection is closed, unless the client gives up first.
+    std::chrono::milliseconds media_stall{30'000};
     double garbage_ratio = 0;             // share of successful /v1 answers replaced by a malformed one
     std::vector<Garbage> garbage_kinds{std::begin(k_all_garbage), std::end(k_all_garbage)}; // drawn from
     bool idempotency = true;              // false: ignore Idempotency-Key, like a server that forgot it
@@ -142,6 +145,12 @@ struct SimStats {
     std::uint64_t file_lies_told = 0; // file answers that told one of SimOptions::file_lies
     std::uint64_t garbage_answers = 0; // malformed answers sent (garbage_ratio)
     std::uint64_t file_requests_with_key = 0; // GET /files/... carrying an Authorization header: a leak
+    // Source media (GET /media/<name>[?lie=...]), served by the simulator's media host.
+    std::uint64_t media_requests = 0;   // requests under /media/, whatever their answer
+    std::uint64_t media_ranges = 0;     // ... with a Range header
+    std::uint64_t media_bytes_sent = 0; // body bytes of media answers
+    std::uint64_t media_lies_told = 0;  // requests whose URL asked for a known `lie` (flaky's honest ones too)
+    std::uint64_t media_requests_with_authorization = 0; // ... carrying an Authorization header: a leak
 
     [[nodiscard]] std::uint64_t count(unsigned status) const; // status_counts[status], 0 if absent
     [[nodiscard]] std::uint64_t count_5xx() const;

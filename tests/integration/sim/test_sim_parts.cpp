@@ -1,8 +1,10 @@
 // The simulator's pure parts, without sockets: ranges, the token bucket, the 1 s window, the
-// file generator and the certificates. (They sit in the integration tier with the rest of the
+// file generator, source media URLs and the certificates. (They sit in the integration tier with the rest of the
 // simulator's tests; none of them needs the network.)
 
 #include "sim/byte_range.hpp"
+#include "sim/media_files.hpp"
+#include "sim/source_media.hpp"
 #include "sim/token_bucket.hpp"
 #include "sim/validation.hpp"
 
@@ -127,6 +129,43 @@ BOOST_AUTO_TEST_CASE(file_bytes_are_the_same_from_any_offset) {
     BOOST_TEST(sim::expected_file_sha256(id, 3'000'001) ==
                util::sha256_hex(sim::expected_file_bytes(id, 3'000'001)));
     BOOST_TEST(util::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+BOOST_AUTO_TEST_CASE(media_targets_name_a_file_and_a_lie) {
+    auto const t = sim::parse_media_target("/media/clip_9s.mov?x=1&lie=stall");
+    BOOST_REQUIRE(t.has_value());
+    BOOST_TEST(t->name == "clip_9s.mov");
+    BOOST_TEST((t->lie == sim::MediaLie::stall));
+    BOOST_TEST((sim::parse_media_target("/media/image.png")->lie == sim::MediaLie::none));
+    BOOST_TEST(!sim::parse_media_target("/media/image.png?lie=fib")->lie.has_value());
+    BOOST_TEST(sim::parse_media_target("/media/a%20b.mp4")->name == "a b.mp4");
+    BOOST_TEST(!sim::parse_media_target("/files/task-unified-1-abcdefgh/0.mp4").has_value());
+    for (auto const lie : {sim::MediaLie::none, sim::MediaLie::oversize, sim::MediaLie::ignore_range,
+                           sim::MediaLie::missing, sim::MediaLie::gone, sim::MediaLie::error, sim::MediaLie::flaky,
+                           sim::MediaLie::stall, sim::MediaLie::redirect}) {
+        BOOST_TEST((sim::parse_media_lie(sim::to_string(lie)) == lie));
+    }
+    BOOST_TEST(sim::embedded_media().size() == 12u);
+    BOOST_TEST(sim::find_media("faststart_25s.mp4")->seconds == 25);
+    BOOST_TEST(sim::find_media("faststart_25s.mp4")->bytes.size() == 98'544u);
+    BOOST_TEST(sim::find_media("nothing.mp4") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(only_urls_of_this_simulators_media_host_have_a_verdict) {
+    std::string const base = "https://127.0.0.1:4443";
+    BOOST_TEST(!sim::media_source_verdict("https://127.0.0.1:4444/media/faststart_9s.mp4", base).has_value());
+    BOOST_TEST(!sim::media_source_verdict("https://127.0.0.1:44431/media/faststart_9s.mp4", base).has_value());
+    BOOST_TEST(!sim::media_source_verdict(base + "/files/faststart_9s.mp4", base).has_value());
+    auto const ok = sim::media_source_verdict(base + "/media/faststart_25s.mp4?lie=flaky", base);
+    BOOST_REQUIRE(ok.has_value());
+    BOOST_TEST(ok->seconds == 25);
+    BOOST_TEST(!ok->failure.has_value());
+    auto const audio = sim::media_source_verdict(base + "/media/audio_only.mp4", base);
+    BOOST_REQUIRE((audio.has_value() && audio->failure.has_value()));
+    BOOST_TEST(audio->failure->code == "invalid_parameters");
+    auto const fib = sim::media_source_verdict(base + "/media/faststart_9s.mp4?lie=fib", base);
+    BOOST_REQUIRE((fib.has_value() && fib->failure.has_value()));
+    BOOST_TEST(fib->failure->code == "resource_not_found");
 }
 
 BOOST_AUTO_TEST_CASE(server_certificates_carry_their_names_and_chain_to_the_ca) {
