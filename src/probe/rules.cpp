@@ -29,6 +29,9 @@ Verdict judge_video(VideoFacts const& f) {
         return rejected("too_large", fmt::format("the video is {}; the API takes at most {}", size_text(f.size),
                                                  size_text(k_max_video_bytes)));
     }
+    if (!f.malformed.empty()) {
+        return rejected("malformed", "the video's header is damaged: " + f.malformed);
+    }
     if (f.container == Container::unknown && !f.parsed) {
         Verdict v; // the bytes ran out (a budget, a host that stopped): not known, not refused
         v.note = "its format could not be read within the probe's budget; counted at the most a task costs";

@@ -6,6 +6,8 @@
 
 #include <MediaInfo/MediaInfo.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -76,6 +78,10 @@ ProbeStep VideoProbe::resume(std::uint64_t offset, std::string_view bytes, std::
     }
     m_received += bytes.size();
     scan_boxes(offset, bytes);
+    if (!m_malformed.empty()) {
+        m_facts.malformed = m_malformed;
+        return finish(false); // the parser never sees a table that lies about its size
+    }
     // Feed from where the parser wants to read, for as long as this piece holds it, in slices
     // of one request's size so that it can stop or jump after each.
     while (m_pos >= offset && m_pos < offset + bytes.size()) {
@@ -113,9 +119,38 @@ ProbeStep VideoProbe::next_fetch() {
     return FetchRange{m_pos, std::max<std::uint64_t>(length, 1)};
 }
 
+namespace {
+
+// Boxes whose children are boxes, on the way from the moov to its tables (ISO/IEC 14496-12).
+bool is_container(std::string_view type) noexcept {
+    return type == "trak" || type == "edts" || type == "mdia" || type == "minf" || type == "stbl" || type == "mvex";
+}
+
+// A table box's entry count, and the bytes each entry takes (0: not a table we check). The
+// count sits after the full box's version and flags (stsz: after its sample size too).
+struct TableShape {
+    std::size_t count_at = 4;  // from the end of the box header
+    std::uint64_t entry_bytes = 0;
+};
+
+TableShape table_shape(std::string_view type, unsigned version, std::uint32_t stsz_sample_size) noexcept {
+    if (type == "elst") return {4, version == 1 ? 20u : 12u};
+    if (type == "stts" || type == "ctts" || type == "co64") return {4, 8};
+    if (type == "stsc") return {4, 12};
+    if (type == "stco" || type == "stss") return {4, 4};
+    if (type == "stsz") return {8, stsz_sample_size == 0 ? 4u : 0u};
+    if (type == "stsd" || type == "dref") return {4, 8}; // entries are boxes: 8 bytes at least
+    return {};
+}
+
+} // namespace
+
 void VideoProbe::scan_boxes(std::uint64_t offset, std::string_view bytes) {
-    // One cursor over box headers: the top level, and inside the moov its direct children. A
-    // box may span pieces, and so may a header: its first bytes wait for the next piece.
+    // One cursor over box headers: the top level, the moov and the containers on the way to
+    // its tables. A box may span pieces, and so may a header: its first bytes wait for the next
+    // piece. Each table's entry count must fit in its box before the parser sees it: MediaInfoLib
+    // 23.04 believes an edit list's count and spins on it (a 335-byte file held it for minutes
+    // and gigabytes; fuzz/probe_media_fuzz.cpp found it).
     std::string joined;
     if (!m_carry.empty() && offset == m_carry_at + m_carry.size()) {
         joined = m_carry;
@@ -131,6 +166,10 @@ void VideoProbe::scan_boxes(std::uint64_t offset, std::string_view bytes) {
         }
     };
     while (m_next_box != k_lost && m_next_box < m_total) {
+        while (!m_parents.empty() && m_next_box >= m_parents.back()) {
+            m_next_box = m_parents.back(); // the parent's last child ended: back up a level
+            m_parents.pop_back();
+        }
         if (m_next_box < offset) {
             m_next_box = k_lost; // its header was skipped over: no more to learn here
             return;
@@ -152,25 +191,42 @@ void VideoProbe::scan_boxes(std::uint64_t offset, std::string_view bytes) {
             size = big_endian(bytes, at + 8, 8);
             header = 16;
         } else if (size == 0) {
-            size = (m_moov_end != 0 ? m_moov_end : m_total) - m_next_box; // to the end of its parent
+            size = (m_parents.empty() ? m_total : m_parents.back()) - m_next_box; // to the end of its parent
         }
         if (size < header) {
             m_next_box = k_lost; // not boxes: MediaInfoLib will say what it is
             return;
         }
-        if (m_moov_end != 0) { // a child of the moov
-            m_facts.fragmented = m_facts.fragmented || type == "mvex";
-            m_next_box += size;
-            if (m_next_box >= m_moov_end) {
-                m_next_box = m_moov_end; // back to the top level
-                m_moov_end = 0;
-            }
-        } else if (type == "moov") {
-            m_moov_end = m_next_box + size;
-            m_next_box += header; // into its children
-        } else {
-            m_next_box += size;
+        bool const in_moov = !m_parents.empty();
+        if (in_moov && m_parents.size() == 1 && type == "mvex") {
+            m_facts.fragmented = true; // a child of the moov
         }
+        if ((!in_moov && type == "moov") || (in_moov && is_container(type))) {
+            m_parents.push_back(m_next_box + size);
+            m_next_box += header; // into its children
+            continue;
+        }
+        if (in_moov) {
+            std::size_t const fields = static_cast<std::size_t>(header) + 12; // version, flags, up to two words
+            if (at + fields > bytes.size() && at + fields <= at + size) {
+                wait_for_more(at64);
+                return;
+            }
+            if (at + fields <= bytes.size()) {
+                auto const version = static_cast<unsigned>(static_cast<unsigned char>(bytes[at + header]));
+                auto const sample_size = static_cast<std::uint32_t>(big_endian(bytes, at + header + 4, 4));
+                TableShape const shape = table_shape(type, version, sample_size);
+                if (shape.entry_bytes > 0) {
+                    std::uint64_t const count = big_endian(bytes, at + header + shape.count_at, 4);
+                    std::uint64_t const room = size - std::min(size, header + shape.count_at + 4);
+                    if (count > room / shape.entry_bytes) {
+                        m_malformed = fmt::format("its '{}' box claims {} entries in {} bytes", type, count, size);
+                        return;
+                    }
+                }
+            }
+        }
+        m_next_box += size;
     }
 }
 

@@ -27,6 +27,7 @@ struct VideoFacts {
     std::size_t video_tracks = 0;
     int width = 0, height = 0;
     bool parsed = false; // the parser finished within the probe's budget (else the facts may be partial)
+    std::string malformed; // the header's structure lies (a table claiming more entries than it holds): why
 };
 
 enum class ImageFormat { unknown, jpeg, png, webp, gif, bmp, tiff, heic, avif, html };

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace evobatch::probe {
 
@@ -72,7 +73,8 @@ private:
     std::uint64_t m_pos = 0;       // where the parser wants its next byte
     std::uint64_t m_received = 0;  // bytes given to resume(), for the budget
     std::uint64_t m_next_box = 0;  // offset of the next box header to read (max: lost track)
-    std::uint64_t m_moov_end = 0;  // inside the moov (its children are read) until here; 0: top level
+    std::vector<std::uint64_t> m_parents; // where each box the cursor is inside ends (the moov first)
+    std::string m_malformed;       // a table that claims more entries than its box holds
     std::string m_carry;           // the first bytes of a header the last piece cut, from m_carry_at
     std::uint64_t m_carry_at = 0;
     bool m_started = false;

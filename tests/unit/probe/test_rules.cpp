@@ -68,6 +68,12 @@ BOOST_AUTO_TEST_CASE(what_the_api_refuses_is_rejected_with_a_reason) {
     VideoFacts audio = good_video();
     audio.video_tracks = 0;
     BOOST_TEST(judge_video(audio).code == "no_video_track");
+
+    VideoFacts damaged = good_video();
+    damaged.malformed = "its 'elst' box claims 16777215 entries in 28 bytes";
+    Verdict const d = judge_video(damaged);
+    BOOST_TEST(d.code == "malformed");
+    BOOST_TEST(d.reason == "the video's header is damaged: its 'elst' box claims 16777215 entries in 28 bytes");
 }
 
 BOOST_AUTO_TEST_CASE(a_video_without_a_known_duration_goes_at_the_worst_case) {
