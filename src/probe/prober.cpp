@@ -50,6 +50,7 @@ public:
                 return false;
             }
             m_offset = range->first;
+            m_body_end = range->last + 1;
             total = *range->total;
         } else if (status == 200) {
             auto const length = util::parse_decimal(head.header("content-length").value_or(""));
@@ -59,6 +60,7 @@ public:
             }
             m_offset = 0; // the host ignores Range: the whole body from its start
             total = *length;
+            m_body_end = total;
         } else {
             return false;
         }
@@ -72,7 +74,9 @@ public:
         bytes += size;
         bool const more = m_feed(m_offset, std::string_view(buffer.data(), size), total);
         m_offset += size;
-        if (!more) {
+        // A body read to its end leaves the connection reusable: stopping there would close it
+        // and cost the next probe a TLS handshake.
+        if (!more && m_offset < m_body_end) {
             stopped = true;
             co_return make_error_code(boost::system::errc::operation_canceled);
         }
@@ -89,6 +93,7 @@ public:
 private:
     Feed m_feed;
     std::uint64_t m_offset = 0;
+    std::uint64_t m_body_end = 0; // offset just past the answer's last byte
 };
 
 bool is_final_refusal(int status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
