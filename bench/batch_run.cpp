@@ -12,6 +12,8 @@
 //                           [--connections C] [--no-batch-reads] [--limited-server] [--dir D]
 //   build/bench/bench_batch --jobs 300 --rps 30 --burst 30 --in-flight 300 --limited-server
 
+#include "cpu_time.hpp"
+
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/cli/exit_code.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
@@ -42,6 +44,8 @@
 #include <vector>
 
 namespace {
+
+using evobatch::bench::cpu_seconds;
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -95,13 +99,6 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
-double seconds(timeval tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
-
-double cpu_seconds(int who) {
-    rusage usage{};
-    getrusage(who, &usage);
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 double peak_rss_mib() {
     rusage usage{};

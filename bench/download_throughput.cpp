@@ -9,6 +9,8 @@
 //   build/bench/bench_download [--files N] [--mib S] [--dir D]
 //   build/bench/bench_download --url https://127.0.0.1:18443 --ca ca.pem --sums SHA256SUMS [--dir D]
 
+#include "cpu_time.hpp"
+
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/download/downloader.hpp"
 #include "evobatch/net/https_client.hpp"
@@ -40,19 +42,14 @@
 
 namespace {
 
+using evobatch::bench::cpu_seconds;
+
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace evobatch;
 using Clock = std::chrono::steady_clock;
 
 constexpr double k_target_mb_per_s = 500;
-
-double cpu_seconds(int who) {
-    rusage usage{};
-    getrusage(who, &usage);
-    auto const secs = [](timeval tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
-    return secs(usage.ru_utime) + secs(usage.ru_stime);
-}
 
 // One file to fetch, and how to know its right SHA-256 (computed after the clock stops).
 struct Wanted {

@@ -7,6 +7,8 @@
 //
 //   build/bench/bench_probe [--probes N] [--at-once K]
 
+#include "cpu_time.hpp"
+
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/net/tls_context.hpp"
 #include "evobatch/probe/job_probe.hpp"
@@ -29,6 +31,8 @@
 
 namespace {
 
+using evobatch::bench::cpu_seconds;
+
 namespace asio = boost::asio;
 using namespace evobatch;
 using Clock = std::chrono::steady_clock;
@@ -37,13 +41,6 @@ constexpr double k_target_probes_per_s = 200;
 constexpr std::uint64_t k_target_faststart_bytes = 64 * 1024;
 constexpr int k_target_faststart_requests = 2;
 constexpr int k_target_moov_at_end_requests = 4;
-
-double cpu_seconds(int who) {
-    rusage usage{};
-    getrusage(who, &usage);
-    auto const secs = [](timeval tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
-    return secs(usage.ru_utime) + secs(usage.ru_stime);
-}
 
 template <class T>
 T median(std::vector<T> v) {
