@@ -99,7 +99,6 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
-
 double peak_rss_mib() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
