@@ -55,6 +55,9 @@ void add_batch_options(CLI::App& cmd, BatchOptions& o) {
     cmd.add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger)");
     cmd.add_option("--output-dir", o.output_dir, "Folder for the result files (overrides output.dir)");
     cmd.add_flag("--no-download", o.no_download, "Do not download results (overrides output.download)");
+    cmd.add_flag("--no-probe", o.no_probe,
+                 "Do not probe source media before paying for them (overrides preflight.probe): every job counts "
+                 "at the most a task costs, and jobs an earlier probe rejected stay rejected");
     cmd.add_option("--rps", o.rps, "Requests per second (overrides limits.requests_per_second)")
         ->check(CLI::PositiveNumber);
     cmd.add_option("--burst", o.burst, "Token bucket size (overrides limits.burst)")->check(CLI::Range(1, 100'000));
@@ -100,6 +103,9 @@ void apply_overrides(manifest::Manifest& m, BatchOptions const& o) {
     }
     if (o.no_download) {
         m.output.download = false;
+    }
+    if (o.no_probe) {
+        m.preflight.probe = false;
     }
     if (!o.base_url.empty()) {
         m.api.base_url = o.base_url;

@@ -23,6 +23,7 @@ struct BatchOptions {
     std::string ledger;     // overrides output.ledger
     std::string output_dir; // overrides output.dir
     bool no_download = false;
+    bool no_probe = false;  // overrides preflight.probe
     double rps = 0; // 0: the manifest's
     std::uint32_t burst = 0;
     std::size_t max_in_flight = 0;

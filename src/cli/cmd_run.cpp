@@ -20,6 +20,7 @@
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/net/tls_context.hpp"
 #include "evobatch/plan/batch_plan.hpp"
+#include "evobatch/probe/prober.hpp"
 #include "evobatch/progress/progress_view.hpp"
 #include "evobatch/jobs/resume.hpp"
 #include "evobatch/sched/scheduler.hpp"
@@ -42,6 +43,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <cstdlib>
 #include <optional>
@@ -255,6 +257,27 @@ net::ClientOptions client_options_of(Setup const& setup) {
     return o;
 }
 
+// Probes go to the media hosts: their own client (no key, no rate-limit tokens), as many
+// connections to a host as probes at once.
+probe::ProberOptions prober_options_of(Setup const& setup) {
+    probe::ProberOptions o;
+    o.max_connections_per_host = setup.manifest.limits.max_probes;
+    return o;
+}
+
+// Where `run --simulate` fetches a source from: the simulator's own media for the name
+// manifests give it (sim::k_media_alias); nowhere for the rest of the world, which a simulated
+// run does not reach (those jobs go unprobed, as the simulator bills them by a made-up length).
+std::function<std::string(std::string const&)> simulated_locate(std::string sim_base_url) {
+    return [base = std::move(sim_base_url)](std::string const& url) -> std::string {
+        std::string_view const alias = sim::k_media_alias;
+        if (url.starts_with(alias) && url.size() > alias.size() && url[alias.size()] == '/') {
+            return base + url.substr(alias.size());
+        }
+        return {};
+    };
+}
+
 // Result files come from the media host: their own client, connections and limit, no key.
 download::DownloadOptions download_options_of(Setup const& setup) {
     download::DownloadOptions o;
@@ -284,6 +307,9 @@ public:
           m_api(m_http, setup.base_url, api::Secret(setup.key)), m_run_jobs(setup.manifest.jobs),
           m_batch_plan(plan::plan_batch(setup.manifest, ledger_counts(resume.plan))),
           m_downloader(io.get_executor(), tls, pool, download_options_of(setup)) {
+        if (setup.manifest.preflight.probe) {
+            m_prober.emplace(io.get_executor(), tls, prober_options_of(setup));
+        }
         setup.key.assign(setup.key.size(), '\0'); // the Secret holds the only copy now
         setup.limits.credits_carried = resume.plan.credits_carried;
         std::vector<jobs::JobStart> starts = resume.plan.starts;
@@ -294,6 +320,10 @@ public:
         m_scheduler.emplace(io.get_executor(), m_api, ledger, view, m_run_jobs, setup.limits, std::move(starts));
         if (setup.manifest.output.download) {
             m_scheduler->download_to(m_downloader, setup.manifest.output.dir);
+        }
+        if (m_prober) {
+            m_scheduler->probe_with(*m_prober, setup.manifest.limits.max_probes, &resume.replay,
+                                    options.simulate ? simulated_locate(setup.base_url) : nullptr);
         }
         m_signals.emplace(io, *m_scheduler, view);
     }
@@ -371,6 +401,7 @@ private:
     std::vector<manifest::Job> m_run_jobs;
     plan::BatchPlan const m_batch_plan;
     download::Downloader m_downloader;
+    std::optional<probe::Prober> m_prober; // preflight.probe (--no-probe turns it off)
     std::optional<sched::Scheduler> m_scheduler;
     std::optional<StopOnSignals> m_signals;
 };

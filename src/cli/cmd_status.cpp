@@ -34,7 +34,9 @@ Reads only the ledger: no key, no network, safe while a run is going on. States:
 submitted yet), submitting (create sent, answer not recorded), running (stale: running
 past 3x its estimate), completed, failed, uncertain (the create may have made a task the
 ledger cannot name; `run` sends it again under its key inside api.idempotency_window, after
-that only with --resubmit-uncertain), unsent (its create made no task), changed (the
+that only with --resubmit-uncertain), unsent (its create made no task), rejected (its
+probe found a source unusable: never sent, costs nothing; the next run that probes judges
+it again), changed (the
 manifest entry changed since: the note says whether the next run sends it, or holds it
 until --rerun-changed because an earlier request of it was paid for), removed (in the
 ledger, no longer in the manifest: listed after the manifest's jobs, as its tasks were paid
@@ -54,9 +56,7 @@ std::int64_t age_s(report::Row const& r, std::int64_t now_ms) {
     return std::max<std::int64_t>(0, (now_ms - r.last_t_ms) / 1000);
 }
 
-constexpr std::array<std::string_view, 9> k_states = {"new",       "submitting", "running", "completed",
-                                                      "failed",    "uncertain",  "unsent",  "changed",
-                                                      "removed"};
+using report::k_state_names;
 
 boost::json::object row_to_json(report::Row const& r, std::int64_t now_ms) {
     boost::json::object o;
@@ -120,12 +120,12 @@ void print_table(std::vector<report::Row const*> const& rows, std::int64_t now_m
 // Nothing, after printing what the user may have meant, when a --state is no state.
 bool states_known(std::vector<std::string> const& states) {
     for (std::string const& s : states) {
-        if (std::find(k_states.begin(), k_states.end(), s) != k_states.end()) {
+        if (std::find(k_state_names.begin(), k_state_names.end(), s) != k_state_names.end()) {
             continue;
         }
-        auto const near = util::closest_match(s, k_states);
+        auto const near = util::closest_match(s, k_state_names);
         fmt::print(stderr, "evobatch: error: --state '{}' is no state{}; the states are {}\n", s,
-                   near ? fmt::format(" (did you mean '{}'?)", *near) : std::string(), fmt::join(k_states, ", "));
+                   near ? fmt::format(" (did you mean '{}'?)", *near) : std::string(), fmt::join(k_state_names, ", "));
         return false;
     }
     return true;
@@ -136,7 +136,7 @@ CLI::App* add_status_command(CLI::App& app, StatusOptions& o) {
     cmd->add_option("manifest", o.manifest, "Manifest file (YAML)")->required();
     cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger); it must exist");
     cmd->add_option("--state", o.states, "Show only jobs in these states (comma-separated): new, submitting, "
-                                          "running, completed, failed, uncertain, unsent, changed, removed")
+                                          "running, completed, failed, uncertain, unsent, rejected, changed, removed")
         ->delimiter(',');
     cmd->add_flag("--json", o.json, "Print counts and rows as JSON on stdout");
     cmd->footer(k_status_footer);

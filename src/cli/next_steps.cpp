@@ -121,6 +121,13 @@ std::vector<std::string> next_steps(RunEnd const& e, std::vector<std::string> co
             "--resubmit-uncertain does (a server that forgot a key then makes a second, paid task)",
             batch_command(cl, "status", manifest, ledger_flag, {"--state", "uncertain"})));
     }
+    if (e.rejected > 0) {
+        next.push_back(fmt::format("`{}` lists the {} rejected before paying and why (a source that cannot be "
+                                   "fetched, is not an MP4/MOV video, is over 100 MB, ...); fix their sources and "
+                                   "run again: it probes them again and sends the usable ones",
+                                   batch_command(cl, "status", manifest, ledger_flag, {"--state", "rejected"}),
+                                   plural(e.rejected, "job")));
+    }
     if (e.held > 0) {
         // Paying for them again must fit under the ceiling too, or the command would stop there.
         std::vector<std::string> args = without_flag(resume, "--rerun-changed", false);

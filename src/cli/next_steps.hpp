@@ -25,6 +25,7 @@ struct RunEnd {
     std::size_t failed = 0;
     std::size_t failed_fixable = 0; // failed jobs --retry-failed=all would try again
     std::size_t uncertain = 0;
+    std::size_t rejected = 0; // their probe found unusable sources: never sent
     std::size_t held = 0; // changed since a paid request: wait for --rerun-changed
     std::int64_t held_cost = 0;    // paying for them again, at the most a task costs
     std::int64_t pending_cost = 0; // what the next run sends by itself, at the most a task costs

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <cstdio>
 
 namespace evobatch::cli {
@@ -96,6 +98,7 @@ Ending ending_of(progress::Summary run, manifest::Manifest const& m, jobs::Resum
     e.ceiling = m.limits.max_credits;
     e.failed = s.failed;
     e.uncertain = s.uncertain;
+    e.rejected = s.rejected;
     e.unfinished = s.unsubmitted + s.running + s.download_failed;
     auto const replay = read_ledger(ledger);
     if (!replay) {
@@ -141,7 +144,9 @@ Ending ending_of(progress::Summary run, manifest::Manifest const& m, jobs::Resum
     e.held = next.hold;
     e.held_cost = static_cast<std::int64_t>(next.hold) * api::k_max_credits_per_task;
     e.pending_cost = batch.credits_worst_case;
-    e.unfinished += batch.to_submit > 0 && !s.ceiling_reached && !s.api_stopped && !s.interrupted ? batch.to_submit : 0;
+    // Rejected jobs are probed again by the next run, but only a fixed source makes them go.
+    std::size_t const to_send = batch.to_submit - std::min(batch.to_submit, next.reprobe);
+    e.unfinished += to_send > 0 && !s.ceiling_reached && !s.api_stopped && !s.interrupted ? to_send : 0;
     return out;
 }
 

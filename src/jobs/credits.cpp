@@ -36,7 +36,9 @@ CreditTotals credits_of(ledger::Attempt const& a) {
         t.at_risk = api::k_max_credits_per_task;
         t.at_risk_count = 1;
         break;
-    case JobPhase::unsent: break; // no task exists
+    case JobPhase::unsent:   // no task exists
+    case JobPhase::rejected: // never sent
+    case JobPhase::probed: break;
     }
     return t;
 }

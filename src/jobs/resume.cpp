@@ -140,6 +140,7 @@ ResumeOptions resume_options_of(manifest::Manifest const& manifest, std::int64_t
     o.idempotency_window = manifest.api.idempotency_window;
     o.max_attempts = static_cast<int>(manifest.limits.max_attempts);
     o.now_ms = now_ms;
+    o.probe = manifest.preflight.probe;
     o.downloads = manifest.output.download;
     o.output_dir = manifest.output.dir;
     return o;
@@ -191,8 +192,8 @@ std::vector<ledger::Download const*> files_on_disk(ledger::JobHistory const& h, 
 }
 
 std::string_view state_name(ledger::JobHistory const* h, ResumeDecision const& d) noexcept {
-    if (h == nullptr) {
-        return "new";
+    if (h == nullptr || h->phase == ledger::JobPhase::probed) {
+        return "new"; // probed alone, nothing sent
     }
     return d.changed ? "changed" : ledger::to_string(h->phase);
 }
@@ -207,6 +208,7 @@ std::string_view to_string(ResumeAction action) noexcept {
     case ResumeAction::failed: return "failed";
     case ResumeAction::uncertain: return "uncertain";
     case ResumeAction::hold: return "hold";
+    case ResumeAction::rejected: return "rejected";
     }
     return "?";
 }
@@ -235,6 +237,17 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
         return d;
     }
     case JobPhase::running: return {ResumeAction::poll, h->attempt, false, {}};
+    case JobPhase::probed: return {ResumeAction::submit, h->attempt, false, {}};
+    case JobPhase::rejected: {
+        std::string const why = h->error ? h->error->code + ": " + h->error->message : std::string("rejected");
+        if (!options.probe) {
+            return {ResumeAction::rejected, h->attempt, false,
+                    why + " (rejected by an earlier probe; not sent while probing is off)"};
+        }
+        ResumeDecision d{ResumeAction::submit, h->attempt, false, why + " (rejected earlier: probed again)"};
+        d.reprobe = true;
+        return d;
+    }
     case JobPhase::unsent: return {ResumeAction::resend, h->attempt, false, "its create made no task"};
     case JobPhase::submitting: {
         if (key_remembered) {
@@ -298,7 +311,9 @@ ResumePlan plan_resume(std::vector<manifest::Job> const& jobs, ledger::Replay co
         case ResumeAction::submit:
             ++plan.submit;
             plan.rerun += d.rerun ? 1 : 0;
+            plan.reprobe += d.reprobe ? 1 : 0;
             break;
+        case ResumeAction::rejected: ++plan.rejected; break;
         case ResumeAction::resend:
             ++plan.resend;
             // Sent again under a key the server still knows, it reserves its worst case itself:

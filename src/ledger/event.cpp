@@ -42,6 +42,8 @@ constexpr std::array k_event_names{
     std::pair{EventType::uncertain, std::string_view("uncertain")},
     std::pair{EventType::unsent, std::string_view("unsent")},
     std::pair{EventType::downloaded, std::string_view("downloaded")},
+    std::pair{EventType::probed, std::string_view("probed")},
+    std::pair{EventType::rejected, std::string_view("rejected")},
 };
 
 // ---- writing -------------------------------------------------------------------------------

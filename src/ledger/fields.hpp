@@ -67,6 +67,12 @@ inline constexpr std::tuple k_fields{
     Field{"sha256", &E::sha256, Kind::text},
     Field{"manifest", &E::manifest, Kind::text},
     Field{"digest", &E::digest, Kind::text},
+    Field{"url", &E::url, Kind::text},
+    Field{"duration_ms", &E::duration_ms, Kind::integer},
+    Field{"format", &E::format, Kind::text},
+    Field{"etag", &E::etag, Kind::text},
+    Field{"last_modified", &E::last_modified, Kind::text},
+    Field{"verdict", &E::verdict, Kind::text},
 };
 
 // The members of `error`, in the writer's order: both always written, either may be absent

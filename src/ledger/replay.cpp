@@ -87,6 +87,9 @@ public:
             h.first_t_ms = e.t_ms;
         }
         h.last_t_ms = e.t_ms;
+        if (e.type == EventType::probed) {
+            apply_probe(e);
+        }
         apply_to(h, e);
     }
 
@@ -98,6 +101,7 @@ public:
         for (std::size_t i = 0; i < m_replay.jobs.size(); ++i) {
             m_replay.index.emplace(m_replay.jobs[i].job, i);
         }
+        m_replay.probe_index = std::move(m_probe_positions);
         return std::move(m_replay);
     }
 
@@ -232,14 +236,58 @@ private:
             h.downloads.push_back({std::string(e.file.value_or("")), e.bytes.value_or(0),
                                    std::string(e.sha256.value_or("")), e.t_ms});
             break;
+        case EventType::rejected: {
+            int next = h.attempt;
+            if (!h.key.empty() || !h.task.empty()) {
+                // A new attempt judged before its create (a retry whose source broke): the
+                // earlier one went out and stays; this one never had a key.
+                next = h.attempt + 1;
+                keep_current_attempt(h);
+                Attempt fresh;
+                fresh.req = h.req;
+                fresh.version = h.version;
+                static_cast<Attempt&>(h) = std::move(fresh);
+            }
+            h.attempt = e.attempt.value_or(next);
+            h.phase = JobPhase::rejected;
+            h.error = error_of(e);
+            h.finished_t_ms = e.t_ms;
+            break;
+        }
+        case EventType::probed:
+            if (h.key.empty() && h.task.empty() && h.phase == JobPhase::submitting) {
+                h.phase = JobPhase::probed; // the default phase: nothing else happened to this request yet
+            }
+            break;
         case EventType::batch:
             break; // handled by apply()
         }
     }
 
+    void apply_probe(detail::EventView const& e) {
+        std::string_view const url = e.url.value_or("");
+        auto [it, added] = m_probe_positions.try_emplace(std::string(url), m_replay.probes.size());
+        if (added) {
+            m_replay.probes.emplace_back();
+        }
+        ProbeRecord& p = m_replay.probes[it->second];
+        p.url = url;
+        p.job = e.job;
+        p.t_ms = e.t_ms;
+        p.bytes = e.bytes.value_or(0);
+        p.duration_ms = e.duration_ms;
+        p.format = e.format.value_or("");
+        p.etag = e.etag.value_or("");
+        p.last_modified = e.last_modified.value_or("");
+        p.verdict = e.verdict.value_or("");
+        p.error = error_of(e);
+        p.credits = e.credits;
+    }
+
     Replay m_replay;
     std::vector<std::uint64_t> m_request_events; // per job: events about its current request
     std::vector<Slot> m_slots;                   // a power of two, at most half full
+    std::unordered_map<std::string, std::size_t, Replay::IdHash, std::equal_to<>> m_probe_positions;
 };
 
 // Reads ledger text in pieces as they come: whole lines first, then what follows the last '\n'.
@@ -313,6 +361,10 @@ std::string_view to_string(JobPhase phase) noexcept {
         return "uncertain";
     case JobPhase::unsent:
         return "unsent";
+    case JobPhase::rejected:
+        return "rejected";
+    case JobPhase::probed:
+        return "probed";
     }
     return "unknown";
 }
@@ -320,6 +372,11 @@ std::string_view to_string(JobPhase phase) noexcept {
 JobHistory const* Replay::find(std::string_view job) const {
     auto const it = index.find(job);
     return it == index.end() ? nullptr : &jobs[it->second];
+}
+
+ProbeRecord const* Replay::find_probe(std::string_view url) const {
+    auto const it = probe_index.find(url);
+    return it == probe_index.end() ? nullptr : &probes[it->second];
 }
 
 Replay replay_text(std::string_view text) {

@@ -72,11 +72,13 @@ JobProbe judge_job(std::string job, std::vector<SourceResult> sources) {
     return out;
 }
 
-asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job) {
+asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job, SourceAccess const& access) {
+    (void)access.recall; // TODO(this session): revalidate with the host once the Prober takes validators
+    auto const where = [&](std::string const& url) { return access.locate ? access.locate(url) : url; };
     std::vector<SourceResult> sources;
     sources.reserve(1 + job.image_urls.size());
     {
-        VideoReport report = co_await prober.video(job.video_url);
+        VideoReport report = co_await prober.video(where(job.video_url));
         SourceResult s;
         s.url = job.video_url;
         s.host = std::move(report.host);
@@ -87,7 +89,7 @@ asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job) {
         sources.push_back(std::move(s));
     }
     for (std::string const& url : job.image_urls) {
-        ImageReport report = co_await prober.image(url);
+        ImageReport report = co_await prober.image(where(url));
         SourceResult s;
         s.url = url;
         s.is_video = false;

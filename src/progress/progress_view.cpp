@@ -14,9 +14,9 @@ namespace evobatch::progress {
 namespace {
 
 // Notes worth a line of their own where people read (see JobNote).
-constexpr std::array<std::string_view, 5> k_shown_events = {"failed", "uncertain", "stale", "warning",
-                                                            "stopped"};
-constexpr std::array<std::string_view, 3> k_quiet_events = {"failed", "uncertain", "stopped"};
+constexpr std::array<std::string_view, 7> k_shown_events = {"failed",  "uncertain", "rejected", "unprobed",
+                                                            "stale",   "warning",   "stopped"};
+constexpr std::array<std::string_view, 4> k_quiet_events = {"failed", "uncertain", "rejected", "stopped"};
 
 template <std::size_t N> bool listed(std::array<std::string_view, N> const& events, std::string_view event) {
     return std::find(events.begin(), events.end(), event) != events.end();

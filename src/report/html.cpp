@@ -70,7 +70,7 @@ figure.chart{margin:0}figure.wide{grid-column:1/-1}figcaption{color:#4a5568;font
 .s-new{background:#a0aec0;fill:#a0aec0}.s-submitting{background:#718096;fill:#718096}
 .s-running{background:#3182ce;fill:#3182ce}.s-completed{background:#2f855a;fill:#2f855a}
 .s-failed{background:#c53030;fill:#c53030}.s-uncertain{background:#c05621;fill:#c05621}
-.s-unsent{background:#4a5568;fill:#4a5568}.s-changed{background:#6b46c1;fill:#6b46c1}.s-removed{background:#718096;fill:#718096}
+.s-unsent{background:#4a5568;fill:#4a5568}.s-rejected{background:#975a16;fill:#975a16}.s-changed{background:#6b46c1;fill:#6b46c1}.s-removed{background:#718096;fill:#718096}
 .empty{color:#718096}
 </style>
 )";

@@ -17,10 +17,6 @@ namespace evobatch::report {
 
 namespace {
 
-// The order states are counted in: a batch's life, then what needs attention.
-constexpr std::array<std::string_view, 9> k_state_order = {"new",       "submitting", "running",
-                                                           "completed", "failed",     "uncertain",
-                                                           "unsent",    "changed",    "removed"};
 
 TaskRun run_of(ledger::Attempt const& a, bool current) {
     TaskRun run;
@@ -97,6 +93,10 @@ Row row_of(manifest::Job const& job, ledger::JobHistory const* h, jobs::ResumeDe
         row.note = changed_note(d);
         row.next_run = std::string(jobs::to_string(d.action));
         row.why = d.why;
+    } else if (h->phase == ledger::JobPhase::rejected) {
+        row.note = d.action == jobs::ResumeAction::rejected
+                       ? "rejected by its probe; not sent while probing is off"
+                       : "rejected by its probe; the next run probes it again and sends it only if usable";
     }
     for (ledger::Attempt const& a : h->earlier) {
         row.runs.push_back(run_of(a, false));
@@ -155,7 +155,7 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
             t.files += f.on_disk ? 1 : 0;
             t.bytes += f.on_disk ? f.bytes : 0;
         }
-        if ((row.state == "failed" || row.state == "uncertain") && row.error) {
+        if ((row.state == "failed" || row.state == "uncertain" || row.state == "rejected") && row.error) {
             reasons[row.error->code].push_back(row.id);
         }
         report.rows.push_back(std::move(row));
@@ -190,7 +190,7 @@ Report build_report(manifest::Manifest const& manifest, ledger::Replay const& re
         add_row(std::move(row));
     }
     t.jobs = manifest.jobs.size(); // the manifest's; removed rows are extra
-    for (std::string_view s : k_state_order) {
+    for (std::string_view s : k_state_names) {
         if (auto it = states.find(s); it != states.end()) {
             t.states.emplace_back(it->first, it->second);
         }

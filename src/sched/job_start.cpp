@@ -73,6 +73,7 @@ PlacedJob place_job(manifest::Job const& job, jobs::JobStart const* start, TimeP
         break;
     case jobs::ResumeAction::failed: placed.state = JobState::failed; break;
     case jobs::ResumeAction::uncertain: placed.state = JobState::uncertain; break; // its worst case is carried
+    case jobs::ResumeAction::rejected: placed.state = JobState::rejected; break; // probing is off: judged before
     }
     return placed;
 }

@@ -13,7 +13,8 @@ namespace {
 // The moves header's table lists; nothing else.
 bool is_move(JobState from, JobState to) {
     switch (from) {
-    case JobState::queued: return to == JobState::submitting || to == JobState::unsubmitted;
+    case JobState::queued:
+        return to == JobState::submitting || to == JobState::unsubmitted || to == JobState::rejected;
     case JobState::submitting:
         return to == JobState::running || to == JobState::uncertain || to == JobState::failed ||
                to == JobState::unsubmitted;
@@ -48,7 +49,11 @@ void JobTable::resends_first() {
                           [this](std::size_t i) { return !m_records[i].resend_key.empty(); });
 }
 
-bool JobTable::could_submit() const noexcept { return m_budget.could_fit(api::k_max_credits_per_task); }
+std::int64_t JobRecord::cost_to_reserve() const noexcept {
+    return predicted_credits.value_or(api::k_max_credits_per_task);
+}
+
+bool JobTable::could_submit(JobRecord const& r) const noexcept { return m_budget.could_fit(r.cost_to_reserve()); }
 
 std::size_t JobTable::in_flight() const noexcept {
     return m_all[index(JobState::submitting)] + m_all[index(JobState::running)];
@@ -61,7 +66,7 @@ void JobTable::set_state(JobRecord& r, JobState to, Reservation on_unsent) {
     if (!is_move(from, to)) {
         throw std::logic_error(std::string("JobTable::set_state: no move from ") + name_of(from) + " to " + name_of(to));
     }
-    if (from == JobState::queued && to == JobState::submitting && !could_submit()) {
+    if (from == JobState::queued && to == JobState::submitting && !could_submit(r)) {
         throw std::logic_error("JobTable::set_state: submitting past the credit ceiling");
     }
     settle_credits(r, from, to, on_unsent);
@@ -94,21 +99,28 @@ void JobTable::enter(JobRecord& r, JobState s) {
 void JobTable::settle_credits(JobRecord& r, JobState from, JobState to, Reservation on_unsent) {
     if (from == JobState::queued) {
         if (to == JobState::submitting) {
-            r.worst_case_credits = api::k_max_credits_per_task;
-            (void)m_budget.try_reserve(r.worst_case_credits);
+            r.reservation = r.cost_to_reserve();
+            (void)m_budget.try_reserve(r.reservation);
         }
-        return;
+        return; // unsubmitted, rejected: nothing was reserved
     }
+    // A task that may exist counts at the most a task costs, whatever the probe predicted: the
+    // ledger counts it so (jobs/credits.hpp), and run, plan and status agree.
+    auto const raise_to_worst_case = [&](std::int64_t held) {
+        (void)m_budget.settle(held, std::max(held, api::k_max_credits_per_task));
+    };
     if (from == JobState::submitting) {
         switch (to) {
-        case JobState::running: (void)m_budget.settle(r.worst_case_credits, r.credits); break;
-        case JobState::failed: m_budget.release(r.worst_case_credits); break;
+        case JobState::running: (void)m_budget.settle(r.reservation, r.credits); break;
+        case JobState::failed: m_budget.release(r.reservation); break;
         case JobState::unsubmitted:
             if (on_unsent == Reservation::release) {
-                m_budget.release(r.worst_case_credits);
+                m_budget.release(r.reservation);
+            } else {
+                raise_to_worst_case(r.reservation);
             }
             break;
-        default: break; // uncertain: kept
+        default: raise_to_worst_case(r.reservation); break; // uncertain
         }
         return;
     }
@@ -116,9 +128,7 @@ void JobTable::settle_credits(JobRecord& r, JobState from, JobState to, Reservat
     switch (to) {
     case JobState::failed:
     case JobState::queued: m_budget.release(r.credits); break;
-    case JobState::uncertain:
-        (void)m_budget.settle(r.credits, std::max(r.credits, api::k_max_credits_per_task));
-        break;
+    case JobState::uncertain: raise_to_worst_case(r.credits); break;
     default: break; // completed, held: charged
     }
 }

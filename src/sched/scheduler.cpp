@@ -1,6 +1,7 @@
 #include "evobatch/sched/scheduler.hpp"
 
 #include "detail/poller.hpp"
+#include "detail/preflight.hpp"
 #include "detail/result_downloads.hpp"
 #include "detail/run_context.hpp"
 #include "detail/submitter.hpp"
@@ -29,8 +30,8 @@ struct Scheduler::Impl {
     Impl(asio::any_io_executor executor, api::ApiClient& api, ledger::LedgerWriter& ledger,
          progress::ProgressView& view, std::vector<manifest::Job> const& jobs, RunLimits limits,
          std::vector<jobs::JobStart> const& starts)
-        : run(std::move(executor), api, ledger, view, jobs, limits, starts), downloads(run), poller(run, downloads),
-          submitter(run, poller) {}
+        : run(std::move(executor), api, ledger, view, jobs, limits, starts), preflight(run), downloads(run),
+          poller(run, downloads), submitter(run, poller) {}
 
     asio::awaitable<void> progress_loop() {
         asio::steady_timer timer(run.executor);
@@ -61,6 +62,7 @@ struct Scheduler::Impl {
         run.children.spawn(poller.poll_loop());
         run.children.spawn(progress_loop());
         downloads.start_earlier();
+        preflight.start();
         co_await submitter.submit_all();
         while (!finished()) {
             co_await run.changed.wait();
@@ -83,6 +85,10 @@ struct Scheduler::Impl {
         o.failed = table.count(JobState::failed);
         o.uncertain = table.count(JobState::uncertain);
         o.held = table.count(JobState::held);
+        o.rejected = table.count(JobState::rejected);
+        o.probed = preflight.probed();
+        o.probes_reused = preflight.reused();
+        o.probes_out_of_reach = preflight.out_of_reach();
         o.unsubmitted = table.count(JobState::unsubmitted) + table.count(JobState::queued);
         o.running = table.count(JobState::running) + table.count(JobState::submitting);
         o.credits_committed = table.budget().committed();
@@ -103,6 +109,7 @@ struct Scheduler::Impl {
     }
 
     detail::RunContext run;
+    detail::Preflight preflight;
     detail::ResultDownloads downloads;
     detail::Poller poller;
     detail::Submitter submitter;
@@ -144,7 +151,7 @@ progress::Snapshot Scheduler::Impl::snapshot(TimePoint now) {
     // Queued jobs count towards the ETA only while they can go: at the credit ceiling they wait
     // for answers below the worst case (or for a larger ceiling), and a countdown would promise
     // them; while the circuit breaker holds submission, nobody knows when it resumes.
-    bool const at_ceiling = !table.queue().empty() && !table.could_submit();
+    bool const at_ceiling = !table.queue().empty() && !table.could_submit(table[table.queue().front()]);
     bool const breaker_open = run.breaker.open_until() && *run.breaker.open_until() > now;
     if (!breaker_open) {
         s.eta = BatchEta::estimate(running, at_ceiling ? 0 : s.queued, run.limits.max_in_flight,
@@ -173,6 +180,11 @@ asio::awaitable<progress::Summary> Scheduler::run() { return m_impl->go(); }
 asio::awaitable<api::ApiResult<api::Credits>> Scheduler::read_balance() {
     co_await m_impl->run.acquire_token(false);
     co_return co_await m_impl->run.api.credits();
+}
+
+void Scheduler::probe_with(probe::Prober& prober, std::size_t at_once, ledger::Replay const* earlier,
+                           std::function<std::string(std::string const&)> locate) {
+    m_impl->preflight.probe_with(prober, at_once, earlier, std::move(locate));
 }
 
 void Scheduler::download_to(download::Downloader& downloader, std::filesystem::path dir) {

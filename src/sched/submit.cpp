@@ -41,16 +41,22 @@ asio::awaitable<void> Submitter::submit_all() {
             co_await m_run.changed.wait(m_run.breaker.open_until());
             continue;
         }
-        if (!table.could_submit()) {
+        auto const ready = next_ready();
+        if (!ready) {
+            co_await m_run.changed.wait(); // its probe is on the way (Preflight)
+            continue;
+        }
+        JobRecord& r = table[*ready];
+        if (!table.could_submit(r)) {
             if (table.submitting() == 0) {
-                stop_at_ceiling(); // only answers below the worst case give credits back
+                stop_at_ceiling(r); // only answers below the reservation give credits back
             } else {
                 co_await m_run.changed.wait();
             }
             continue;
         }
-        std::size_t const index = table.queue().front();
-        m_run.set_state(table[index], JobState::submitting); // reserves its worst case
+        std::size_t const index = *ready;
+        m_run.set_state(r, JobState::submitting); // reserves its cost
         // The token first, then the write-ahead `submitting` and the POST right after it: a
         // job is marked as maybe-sent only when it is about to be sent, and only the jobs that
         // can go now have coroutines.
@@ -59,13 +65,26 @@ asio::awaitable<void> Submitter::submit_all() {
     }
 }
 
-void Submitter::stop_at_ceiling() {
+std::optional<std::size_t> Submitter::next_ready() const {
+    // Probes run ahead in the queue's order, so this is the front but for a slow host.
+    for (std::size_t const i : m_run.table.queue()) {
+        PreflightState const p = m_run.table[i].preflight;
+        if (p == PreflightState::none || p == PreflightState::done) {
+            return i;
+        }
+    }
+    return std::nullopt;
+}
+
+void Submitter::stop_at_ceiling(JobRecord const& next) {
     CreditBudget const& budget = m_run.table.budget();
     std::size_t const queued = m_run.table.queue().size();
     m_run.ceiling_reached = true;
     m_run.stop_submitting(fmt::format("the credit ceiling (limits.max_credits = {}) is reached: {} counted "
-                                      "(the ledger's tasks and this run's); {} job{} not submitted",
-                                      budget.ceiling(), budget.committed(), queued, queued == 1 ? "" : "s"),
+                                      "(the ledger's tasks and this run's), and the next job ({}) costs {}; {} "
+                                      "job{} not submitted",
+                                      budget.ceiling(), budget.committed(), next.job->id, next.cost_to_reserve(),
+                                      queued, queued == 1 ? "" : "s"),
                           false);
 }
 
@@ -177,7 +196,17 @@ asio::awaitable<void> Submitter::end_submit(JobRecord& r, SubmitAction const& ac
 
 asio::awaitable<void> Submitter::start_running(JobRecord& r, SubmitAction const& action, TimePoint now) {
     api::Task const& task = *action.task;
-    r.credits = task.credits_reserved.value_or(r.worst_case_credits); // what the reservation settles to
+    r.credits = task.credits_reserved.value_or(r.reservation); // what the reservation settles to
+    if (r.predicted_credits && task.credits_reserved && *task.credits_reserved != *r.predicted_credits &&
+        !m_price_mismatch_told) {
+        // Once a run: the rule behind the prediction (api/pricing.hpp) may be out of date. The
+        // ledger keeps the API's figure, which is what the budget settles to.
+        m_price_mismatch_told = true;
+        m_run.view.note({r.job->id, "warning", r.task,
+                         fmt::format("the API reserved {} credits where its video's duration predicted {}; "
+                                     "the ledger keeps the API's figure (further differences are not shown)",
+                                     *task.credits_reserved, *r.predicted_credits)});
+    }
     r.estimate = std::chrono::seconds(task.estimated_time.value_or(300));
     r.submitted_at = now;
     r.progress = task.progress;

@@ -76,10 +76,15 @@ std::optional<MediaTarget> parse_media_target(std::string_view target) {
 }
 
 std::optional<SourceVerdict> media_source_verdict(std::string_view video_url, std::string_view base_url) {
-    if (base_url.empty() || !video_url.starts_with(base_url)) {
+    std::string_view rest;
+    if (!base_url.empty() && video_url.starts_with(base_url)) {
+        rest = video_url.substr(base_url.size());
+    } else if (video_url.starts_with(k_media_alias)) {
+        rest = video_url.substr(k_media_alias.size()); // the name manifests give this media host
+    } else {
         return std::nullopt;
     }
-    auto const target = parse_media_target(video_url.substr(base_url.size()));
+    auto const target = parse_media_target(rest);
     if (!target) {
         return std::nullopt;
     }

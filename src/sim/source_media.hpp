@@ -5,6 +5,7 @@
 // a `video_urls[0]` is billed, or why it fails) read them here. Pure.
 
 #include "evobatch/api/types.hpp"
+#include "evobatch/sim/simulator.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -43,7 +44,8 @@ struct SourceVerdict {
     int seconds = 0;                       // the duration it is billed by
     std::optional<api::TaskError> failure; // set: the task fails, unbilled
 };
-// For a URL under this simulator's /media/ (`base_url` + "/media/..."): the named file's
+// For a URL under this simulator's /media/ (`base_url` + "/media/...", or k_media_alias +
+// "/media/...", the name a manifest uses since the port changes from run to run): the named file's
 // duration, or why the API refuses it (codes of api.md's final list: `resource_not_found` when
 // it cannot be fetched, `invalid_parameters` when it is no usable video or is over 100 MB).
 // Nothing for any other URL.

@@ -37,6 +37,9 @@ enum class ResumeAction {
     uncertain,      // may have made a task the ledger cannot name: listed, never re-POSTed by itself
     hold,           // the manifest changed the job since an earlier request of it was (or may have
                     // been) paid for: sent again only when asked (--rerun-changed)
+    rejected,       // an earlier run judged its sources unusable, and this run does not probe
+                    // (--no-probe, preflight.probe: false): not sent on a verdict it cannot renew.
+                    // A run that probes sends it as `submit` when the new probe finds it usable.
 };
 
 std::string_view to_string(ResumeAction action) noexcept;
@@ -54,6 +57,7 @@ struct ResumeOptions {
     bool rerun_all_changed = false;        // run --rerun-changed=all: pay again for every changed job
     std::set<std::string> rerun_changed;   // run --rerun-changed=JOB,...
     std::int64_t now_ms = 0;               // UTC ms, as the ledger's `t`
+    bool probe = true;                     // the run probes sources before creates (preflight.probe, --no-probe)
     bool downloads = false;                // output.download: completed jobs need their files
     std::filesystem::path output_dir;      // where the files go
 };
@@ -93,6 +97,7 @@ struct ResumeDecision {
     bool download = false; // done, but some result file is not on disk yet: download it
     bool expired = false;  // ... and its links are older than k_result_validity: reported, not tried
     bool expiring_soon = false; // to download, and its links expire within k_expiry_warning
+    bool reprobe = false;  // submit: an earlier run rejected it; sent only if the new probe finds it usable
 };
 
 // `history` is the ledger's record of the job (nullptr: never seen); `request_digest` is the
@@ -131,6 +136,8 @@ struct JobStart {
 struct ResumePlan {
     std::vector<JobStart> starts;      // one per manifest job, in order
     std::size_t submit = 0, resend = 0, poll = 0, retry = 0, done = 0, failed = 0, uncertain = 0;
+    std::size_t rejected = 0;          // rejected earlier and not probed again (ResumeAction::rejected)
+    std::size_t reprobe = 0;           // rejected earlier, probed again (among `submit`)
     std::size_t download = 0, expired = 0, expiring_soon = 0; // among `done`
     std::size_t hold = 0;              // changed since a paid request: not sent without --rerun-changed
     std::size_t changed = 0;           // known with another request: new jobs, held, or polled to the end

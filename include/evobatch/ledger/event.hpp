@@ -27,6 +27,8 @@ enum class EventType {
     unsent,     // the create under this key was refused (429, 401, 402, 403) or never left: no task
                 // exists, so resume re-POSTs the same key rather than treating the job as uncertain
     downloaded, // a result file saved
+    probed,     // one source of the job (`url`) probed before its create: facts, validators, verdict
+    rejected,   // the job's sources are unusable (error: the first reason): never sent, costs nothing
 };
 
 // The `ev` spelling of each event ("batch", "submitting", ...).
@@ -55,6 +57,12 @@ template <class Text, class TextList> struct BasicEvent {
     std::optional<Text> file, sha256;
     std::optional<std::uint64_t> bytes;
     std::optional<Text> manifest, digest; // `batch` only
+    // `probed` only: the source's URL, its length, container or image format, the host's
+    // validators (to reuse the probe while they hold) and what the rules made of it
+    // ("usable", "warned", "rejected", "unreachable", "transient"; error: why).
+    std::optional<Text> url;
+    std::optional<std::int64_t> duration_ms;
+    std::optional<Text> format, etag, last_modified, verdict;
     friend bool operator==(BasicEvent const&, BasicEvent const&) = default;
 };
 

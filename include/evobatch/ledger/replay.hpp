@@ -27,6 +27,8 @@ enum class JobPhase {
     failed,
     uncertain,  // the create may have made a task that the ledger cannot name
     unsent,     // the create under this key was refused or never left: no task exists
+    rejected,   // its sources were judged unusable before any create (`rejected`): never sent
+    probed,     // only probed (`probed` with nothing sent yet): a new job
 };
 
 std::string_view to_string(JobPhase phase) noexcept;
@@ -72,6 +74,20 @@ struct JobHistory : Attempt {
     std::vector<Attempt> earlier;         // earlier attempts, oldest first, earlier requests' included
 };
 
+// The latest `probed` event of one source URL: what a later run reuses while the host's
+// validators still match (the probe module decides; this is only what the ledger says).
+struct ProbeRecord {
+    std::string url;
+    std::string job;              // the job that probed it last
+    std::int64_t t_ms = 0;
+    std::uint64_t bytes = 0;      // the file's length
+    std::optional<std::int64_t> duration_ms;
+    std::string format, etag, last_modified;
+    std::string verdict;          // usable, warned, rejected, unreachable, transient
+    std::optional<EventError> error; // why, for all but usable
+    std::optional<std::int64_t> credits; // a usable video's exact cost
+};
+
 struct BatchStart {
     std::int64_t t_ms = 0;
     std::string manifest; // path as the run saw it
@@ -81,11 +97,14 @@ struct BatchStart {
 struct Replay {
     std::vector<JobHistory> jobs; // in the order their ids first appear
     std::vector<BatchStart> batches;
+    std::vector<ProbeRecord> probes;   // the latest per URL, in the order the URLs first appear
     std::uint64_t events = 0;          // lines read as events
     std::uint64_t torn_tail_bytes = 0; // a last line without '\n' that is not a whole event: ignored
 
     // The job's history, or nullptr when the ledger never mentions it.
     [[nodiscard]] JobHistory const* find(std::string_view job) const;
+    // The latest probe of `url`, or nullptr.
+    [[nodiscard]] ProbeRecord const* find_probe(std::string_view url) const;
 
     // Looks up by std::string_view without building a string (heterogeneous lookup).
     struct IdHash {
@@ -93,6 +112,7 @@ struct Replay {
         std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
     };
     std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>> index; // job id -> position in `jobs`
+    std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>> probe_index; // url -> position in `probes`
 };
 
 // A line other than a torn last one that is not an event: never skipped silently.

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace evobatch::manifest {
@@ -33,6 +34,17 @@ struct SourceResult {
     VideoFacts video; // is_video
     ImageFacts image; // !is_video
     Verdict verdict;  // host.outcome == probed; otherwise the outcome says it
+    bool reused = false; // an earlier probe's result, which the host confirmed unchanged
+};
+
+// How a job's sources are reached, beyond the Prober.
+struct SourceAccess {
+    // What an earlier probe of `url` found, if it can be reused once the host confirms its
+    // validators (the ledger's `probed` events: jobs/probe_record.hpp); nothing: probe afresh.
+    std::function<std::optional<SourceResult>(std::string_view url, bool is_video)> recall;
+    // Where `url` is fetched from, when not from itself (`run --simulate`: the simulator stands
+    // in for sim::k_media_alias). Empty: every URL from itself.
+    std::function<std::string(std::string const& url)> locate;
 };
 
 struct JobProbe {
@@ -49,7 +61,9 @@ struct JobProbe {
 // Combines the sources' results (pure; the video first).
 JobProbe judge_job(std::string job, std::vector<SourceResult> sources);
 
-boost::asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job);
+// Probes the job's sources; one `access.recall` offers is revalidated with the host instead,
+// and reused when unchanged. `access` must outlive the coroutine.
+boost::asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job, SourceAccess const& access = {});
 
 // Probes `jobs` with at most `at_once` jobs in flight, in manifest order of starting; calls
 // `done(index, result)` as each finishes (for progress) and returns them all in order. Every

@@ -36,9 +36,9 @@ struct Snapshot {
 };
 
 // Something that happened to one job. Events: submitted, completed, failed, uncertain,
-// retrying, stale, ... JSON mode prints every note; tty and plain print failed, uncertain,
-// stale, warning and stopped (job may be empty for the last two: batch-wide); quiet prints
-// failed, uncertain and stopped.
+// rejected, unprobed, retrying, stale, ... JSON mode prints every note; tty and plain print
+// failed, uncertain, rejected, unprobed, stale, warning and stopped (job may be empty for the
+// last two: batch-wide); quiet prints failed, uncertain, rejected and stopped.
 struct JobNote {
     std::string job;
     std::string event;

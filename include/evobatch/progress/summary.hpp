@@ -21,6 +21,10 @@ struct Summary {
     std::size_t unsubmitted = 0; // never submitted: stopped, interrupted or over the credit ceiling
     std::size_t running = 0;     // submitted (or being submitted), not finished: the next run polls them
     std::size_t held = 0;        // changed since an earlier request was paid for: not sent (--rerun-changed)
+    std::size_t rejected = 0;    // their sources are unusable (the probe's verdict): never sent, cost nothing
+    std::size_t probed = 0;      // jobs probed before their creates this run
+    std::size_t probes_reused = 0; // sources an earlier probe answered for, the host confirming them unchanged
+    std::size_t probes_out_of_reach = 0; // jobs not probed: `run --simulate` reaches only its own media
     std::size_t removed = 0;     // jobs no longer in the manifest whose tasks or files this run finished
     bool interrupted = false;    // SIGINT/SIGTERM
     bool api_stopped = false;    // 401/402/403: the API refused to go on

@@ -6,10 +6,12 @@
 #include "evobatch/ledger/event.hpp"
 #include "evobatch/jobs/credits.hpp"
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,7 +38,7 @@ struct TaskRun {
     int version = 1;  // which request of the job id
     int attempt = 1;
     std::string task; // empty when the create made no task the ledger can name
-    std::string phase; // submitting, running, completed, failed, uncertain, unsent
+    std::string phase; // submitting, running, completed, failed, uncertain, unsent, rejected
     std::int64_t submitting_t_ms = 0;
     std::int64_t submitted_t_ms = 0; // 0 when no task
     std::int64_t finished_t_ms = 0;  // 0 when not finished
@@ -53,7 +55,7 @@ struct Row {
     std::string id;
     // new (not in the ledger), changed (the ledger's request differs from the manifest's now),
     // removed (in the ledger, no longer in the manifest), or the ledger's phase: submitting,
-    // running, completed, failed, uncertain, unsent.
+    // running, completed, failed, uncertain, unsent, rejected.
     std::string state;
     std::string note;     // changed and removed jobs: what the next run does with them
     std::string next_run; // changed jobs: the next run's action (jobs::ResumeAction's name)
@@ -109,6 +111,12 @@ struct Report {
     std::vector<Row> rows;    // in manifest order
     Totals totals;
 };
+
+// Every state a row can be in, in the order they are counted and listed: a batch's life, then
+// what needs attention. `status --state` takes these.
+inline constexpr std::array<std::string_view, 10> k_state_names = {
+    "new",    "submitting", "running", "completed", "failed", "uncertain",
+    "unsent", "rejected",   "changed", "removed"};
 
 // Builds the report of `manifest`'s jobs from `replay` (of the ledger at `ledger_path`) at `now_ms`,
 // deciding each job as `run` would (jobs::resume_options_of the manifest).

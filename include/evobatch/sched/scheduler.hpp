@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +24,11 @@ class Downloader;
 } // namespace evobatch::download
 namespace evobatch::ledger {
 class LedgerWriter;
+struct Replay;
 } // namespace evobatch::ledger
+namespace evobatch::probe {
+class Prober;
+} // namespace evobatch::probe
 namespace evobatch::manifest {
 struct Job;
 } // namespace evobatch::manifest
@@ -70,6 +75,15 @@ public:
     // Runs the batch to the end: every job completed, failed or uncertain, or submission
     // stopped (API refusal, credit ceiling, stop()) with nothing left in flight to wait for.
     boost::asio::awaitable<progress::Summary> run();
+
+    // Probes each job that goes out under a new key before its create, `at_once` jobs at a time
+    // and ahead of submission (issue 17): a job whose sources are unusable ends `rejected`
+    // unsent, a usable one reserves its exact cost. `earlier` (the ledger replayed, may be null)
+    // lets unchanged sources be reused. `locate` (may be empty) says where a source URL is
+    // fetched from, an empty answer for one that cannot be (its job goes unprobed: `run
+    // --simulate` reaches only its simulator). Call before run(); all must outlive the run.
+    void probe_with(probe::Prober& prober, std::size_t at_once, ledger::Replay const* earlier,
+                    std::function<std::string(std::string const&)> locate = {});
 
     // Downloads each completed task's results into `dir` while the batch goes on (and the ones
     // `starts` mark as missing). Call before run(); `downloader` must outlive the run.

@@ -62,6 +62,12 @@ inline constexpr FileLie k_all_file_lies[] = {FileLie::no_validator,     FileLie
 std::string_view to_string(FileLie lie) noexcept;
 std::optional<FileLie> parse_file_lie(std::string_view name) noexcept;
 
+// The name manifests give the simulator's media host (`https://simulator.invalid/media/<file>`):
+// its port changes from run to run, and a job's URL is part of its request. `run --simulate`
+// fetches such a source from the simulator it starts, whose tasks are billed by that file;
+// anywhere else the name resolves nowhere (RFC 6761), so a real run rejects the job unpaid.
+inline constexpr std::string_view k_media_alias = "https://simulator.invalid";
+
 struct SimOptions {
     std::string host = "127.0.0.1";    // an IP literal: 127.0.0.1 or ::1
     std::uint16_t port = 0;            // 0: a free port

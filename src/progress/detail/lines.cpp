@@ -250,14 +250,29 @@ std::string note_json(JobNote const& n) {
 
 std::string summary_text(Summary const& s, bool color) {
     std::string text =
-        fmt::format("Completed {} of {} jobs; {}, {}, {}{} not submitted{}.\n", s.completed, s.total,
+        fmt::format("Completed {} of {} jobs; {}, {}, {}{} not submitted{}{}.\n", s.completed, s.total,
                     paint(fmt::format("{} failed", s.failed), s.failed > 0 ? k_red : "", color),
                     paint(fmt::format("{} uncertain", s.uncertain), s.uncertain > 0 ? k_yellow : "", color),
                     s.running > 0 ? fmt::format("{} still running (the next run polls them), ", s.running)
                                   : std::string(),
                     s.unsubmitted,
                     s.held > 0 ? paint(fmt::format(", {} held (changed since a paid request)", s.held), k_yellow, color)
-                               : std::string());
+                               : std::string(),
+                    s.rejected > 0
+                        ? paint(fmt::format(", {} rejected (unusable sources, never paid for)", s.rejected), k_red, color)
+                        : std::string());
+    if (s.probed > 0 || s.probes_out_of_reach > 0) {
+        text += fmt::format("Probed: {} job{} before paying", s.probed, s.probed == 1 ? "" : "s");
+        if (s.probes_reused > 0) {
+            text += fmt::format(" ({} source{} reused from the ledger, unchanged)", s.probes_reused,
+                                s.probes_reused == 1 ? "" : "s");
+        }
+        if (s.probes_out_of_reach > 0) {
+            text += fmt::format("; {} not probed (run --simulate reaches only https://simulator.invalid/media/)",
+                                s.probes_out_of_reach);
+        }
+        text += ".\n";
+    }
     text += fmt::format("Credits: {}. Wall time: {}.\n",
                         s.credits_text.empty() ? fmt::format("{} charged", s.credits) : util::clean_text(s.credits_text),
                         format_duration(s.wall));
@@ -291,10 +306,11 @@ std::string summary_json(Summary const& s) {
     }
     return fmt::format(
         R"({{"ev":"summary","total":{},"completed":{},"failed":{},"uncertain":{},"running":{},"unsubmitted":{},"held":{},)"
-        R"("credits":{},"credits_reserved":{},"credits_refunded":{},"credits_at_risk":{},"wall_s":{},"ledger":{},)"
+        R"("rejected":{},"probed":{},"probes_reused":{},"credits":{},"credits_reserved":{},"credits_refunded":{},"credits_at_risk":{},"wall_s":{},"ledger":{},)"
         R"("exit_code":{},"stop_reason":{},"downloaded":{},"download_failed":{},"expired":{},"download_bytes":{},)"
         R"("next":[{}]}})",
-        s.total, s.completed, s.failed, s.uncertain, s.running, s.unsubmitted, s.held, s.credits, s.credits_reserved,
+        s.total, s.completed, s.failed, s.uncertain, s.running, s.unsubmitted, s.held, s.rejected, s.probed,
+        s.probes_reused, s.credits, s.credits_reserved,
         s.credits_refunded, s.credits_at_risk, s.wall.count(), json_quote(s.ledger), s.exit_code,
         json_quote(s.stop_reason), s.downloaded, s.download_failed, s.expired, s.download_bytes, next);
 }

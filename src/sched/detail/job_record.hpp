@@ -26,9 +26,18 @@ enum class JobState {
     uncertain,   // the create may or may not have made a task; never re-POSTed under a new key
     unsubmitted, // left unsent: submission stopped (API refusal, ceiling, interrupt)
     held,        // changed since an earlier request was paid for: not sent (--rerun-changed)
+    rejected,    // its sources are unusable (the probe's verdict): never sent, costs nothing
 };
 
-inline constexpr std::size_t k_job_states = static_cast<std::size_t>(JobState::held) + 1;
+inline constexpr std::size_t k_job_states = static_cast<std::size_t>(JobState::rejected) + 1;
+
+// Where a queued job stands with its preflight probe (sched/detail/preflight.hpp).
+enum class PreflightState : std::uint8_t {
+    none,    // not probed: probing is off, or the job goes out under a key already sent (a resend)
+    waiting, // to be probed before its create
+    probing,
+    done,    // probed: usable (its exact cost known or not) or unprobed (sent at the most)
+};
 
 constexpr char const* name_of(JobState s) noexcept {
     switch (s) {
@@ -40,6 +49,7 @@ constexpr char const* name_of(JobState s) noexcept {
     case JobState::uncertain: return "uncertain";
     case JobState::unsubmitted: return "unsubmitted";
     case JobState::held: return "held";
+    case JobState::rejected: return "rejected";
     }
     return "?";
 }
@@ -69,7 +79,12 @@ struct JobRecord {
     // one, or one --resubmit-uncertain sends whatever its age).
     std::optional<TimePoint> key_trusted_until;
     std::string task; // current task id
-    std::int64_t worst_case_credits = 0; // held in the budget until the answer
+    PreflightState preflight = PreflightState::none;
+    std::optional<std::int64_t> predicted_credits; // the probe's exact cost; unset: the most a task costs
+    std::int64_t reservation = 0;        // held in the budget from the create until its answer
+
+    // What the budget holds for its create: the probe's exact cost, else the most a task costs.
+    [[nodiscard]] std::int64_t cost_to_reserve() const noexcept;
     std::int64_t credits = 0;            // what the server reserved for the current task
     std::chrono::seconds estimate{0};
     int progress = 0;

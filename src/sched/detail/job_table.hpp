@@ -38,12 +38,14 @@ public:
     void resends_first();
 
     // Moves `r` to `to`. A move not in the table is a bug: std::logic_error, nothing changed.
-    //   queued     -> submitting   reserves the worst case (the caller checked could_submit())
+    //   queued     -> submitting   reserves r.cost_to_reserve() (the caller checked could_submit(r))
     //   queued     -> unsubmitted  submission stopped before its turn
+    //   queued     -> rejected     its probe found its sources unusable: never sent
     //   submitting -> running      settles the reservation to r.credits (the server's figure)
-    //   submitting -> uncertain    keeps the worst case: the task may exist and be billed
+    //   submitting -> uncertain    raises the reservation to the worst case: the task may exist
+    //                              and be billed, as the ledger counts it
     //   submitting -> failed       releases: refused, no task
-    //   submitting -> unsubmitted  releases or keeps, as `on_unsent` says
+    //   submitting -> unsubmitted  releases, or keeps raised to the worst case, as `on_unsent` says
     //   running    -> completed, held   (held: an earlier request's task, done)
     //   running    -> failed       releases r.credits: failed tasks are refunded
     //   running    -> queued       releases r.credits (refunded) and goes first in the queue
@@ -51,12 +53,13 @@ public:
     //                              cannot be read and may still be billed
     void set_state(JobRecord& r, JobState to, Reservation on_unsent = Reservation::release);
 
-    // Whether a job can start submitting now under the credit ceiling.
-    [[nodiscard]] bool could_submit() const noexcept;
+    // Whether `r` can start submitting now under the credit ceiling, at its own cost.
+    [[nodiscard]] bool could_submit(JobRecord const& r) const noexcept;
 
     [[nodiscard]] std::vector<JobRecord>& records() noexcept { return m_records; }
     [[nodiscard]] std::vector<JobRecord> const& records() const noexcept { return m_records; }
     [[nodiscard]] JobRecord& operator[](std::size_t index) { return m_records[index]; }
+    [[nodiscard]] JobRecord const& operator[](std::size_t index) const { return m_records[index]; }
     [[nodiscard]] std::size_t index_of(JobRecord const& r) const noexcept {
         return static_cast<std::size_t>(&r - m_records.data());
     }

@@ -34,11 +34,15 @@ private:
     // `now`: when the create that ended it was answered.
     boost::asio::awaitable<void> end_submit(JobRecord& r, SubmitAction const& action, TimePoint now);
     boost::asio::awaitable<void> start_running(JobRecord& r, SubmitAction const& action, TimePoint now);
-    // Stopped at the credit ceiling with nothing in flight that could give credits back.
-    void stop_at_ceiling();
+    // The first queued job whose probe is not pending (Preflight), if any.
+    [[nodiscard]] std::optional<std::size_t> next_ready() const;
+    // Stopped at the credit ceiling, `next` not fitting, with nothing in flight that could
+    // give credits back.
+    void stop_at_ceiling(JobRecord const& next);
 
     RunContext& m_run;
     Poller& m_poller;
+    bool m_price_mismatch_told = false; // a create reserved other than its probe predicted
 };
 
 } // namespace evobatch::sched::detail

@@ -1,7 +1,8 @@
 // JobTable's whole table of moves, with no I/O: every pair of states, the moves it lists with
-// what each does to the counters, the queue and the credit budget, and every other pair refused
-// with nothing changed; the queue's order (the manifest's, resends first, retries first) and
-// jobs the manifest no longer has.
+// what each does to the counters, the queue and the credit budget (for a job whose probe
+// predicted its cost and for one reserved at the most a task costs), and every other pair
+// refused with nothing changed; the ceiling at each job's own cost; the queue's order (the manifest's,
+// resends first, retries first) and jobs the manifest no longer has.
 
 #include "sched/detail/job_table.hpp"
 
@@ -18,28 +19,32 @@
 using namespace evobatch::sched::detail;
 
 namespace evobatch::sched::detail {
-std::ostream& operator<<(std::ostream& os, JobState s) { return os << name_of(s); }
+std::ostream& operator<<(std::ostream& os, JobState s) {
+    return os << name_of(s);
+}
 } // namespace evobatch::sched::detail
 
 namespace {
 
 constexpr std::int64_t k_worst = evobatch::api::k_max_credits_per_task;
-constexpr std::int64_t k_charged = 5;     // what the server reserved for a running job's task
-constexpr std::int64_t k_carried = 100;   // the ledger's tasks, the running job's among them
+constexpr std::int64_t k_charged = 5;   // what the server reserved for a running job's task
+constexpr std::int64_t k_carried = 100; // the ledger's tasks, the running job's among them
 constexpr std::int64_t k_ceiling = 1000;
+constexpr std::int64_t k_predicted = 7; // a probed job's exact cost
 
-constexpr std::array k_states = {JobState::queued,    JobState::submitting,  JobState::running,
-                                 JobState::completed, JobState::failed,      JobState::uncertain,
-                                 JobState::unsubmitted, JobState::held};
+constexpr std::array k_states = {JobState::queued,      JobState::submitting, JobState::running,
+                                 JobState::completed,   JobState::failed,     JobState::uncertain,
+                                 JobState::unsubmitted, JobState::held,       JobState::rejected};
 
 // A table of three jobs: one queued before and one after the job under test, which is in `s`.
 struct Fixture {
     JobTable table{k_ceiling, k_carried};
 
-    explicit Fixture(JobState s, bool removed = false) {
+    explicit Fixture(JobState s, bool removed = false, std::optional<std::int64_t> predicted = std::nullopt) {
         table.add(JobRecord{}, JobState::queued);
         JobRecord r;
         r.removed = removed;
+        r.predicted_credits = predicted;
         r.credits = s == JobState::running ? k_charged : 0;
         table.add(std::move(r), s == JobState::submitting ? JobState::queued : s);
         table.add(JobRecord{}, JobState::queued);
@@ -70,19 +75,31 @@ struct Effect {
     std::int64_t credits;
 };
 
-std::optional<Effect> listed(JobState from, JobState to, Reservation on_unsent) {
+// `cost`: what the job reserves on submitting (its probe's prediction, else the worst case). A
+// task that may exist counts at the worst case, whatever was predicted.
+std::optional<Effect> listed(JobState from, JobState to, Reservation on_unsent, std::int64_t cost) {
     using S = JobState;
     bool const keep = on_unsent == Reservation::keep;
-    if (from == S::queued && to == S::submitting) return Effect{+1, +1, -1, +k_worst};
-    if (from == S::queued && to == S::unsubmitted) return Effect{0, 0, -1, 0};
-    if (from == S::submitting && to == S::running) return Effect{0, -1, 0, k_charged - k_worst};
-    if (from == S::submitting && to == S::uncertain) return Effect{-1, -1, 0, 0};
-    if (from == S::submitting && to == S::failed) return Effect{-1, -1, 0, -k_worst};
-    if (from == S::submitting && to == S::unsubmitted) return Effect{-1, -1, 0, keep ? 0 : -k_worst};
-    if (from == S::running && (to == S::completed || to == S::held)) return Effect{-1, 0, 0, 0};
-    if (from == S::running && to == S::failed) return Effect{-1, 0, 0, -k_charged};
-    if (from == S::running && to == S::queued) return Effect{-1, 0, +1, -k_charged};
-    if (from == S::running && to == S::uncertain) return Effect{-1, 0, 0, k_worst - k_charged};
+    if (from == S::queued && to == S::submitting)
+        return Effect{+1, +1, -1, +cost};
+    if (from == S::queued && (to == S::unsubmitted || to == S::rejected))
+        return Effect{0, 0, -1, 0};
+    if (from == S::submitting && to == S::running)
+        return Effect{0, -1, 0, k_charged - cost};
+    if (from == S::submitting && to == S::uncertain)
+        return Effect{-1, -1, 0, k_worst - cost};
+    if (from == S::submitting && to == S::failed)
+        return Effect{-1, -1, 0, -cost};
+    if (from == S::submitting && to == S::unsubmitted)
+        return Effect{-1, -1, 0, keep ? k_worst - cost : -cost};
+    if (from == S::running && (to == S::completed || to == S::held))
+        return Effect{-1, 0, 0, 0};
+    if (from == S::running && to == S::failed)
+        return Effect{-1, 0, 0, -k_charged};
+    if (from == S::running && to == S::queued)
+        return Effect{-1, 0, +1, -k_charged};
+    if (from == S::running && to == S::uncertain)
+        return Effect{-1, 0, 0, k_worst - k_charged};
     return std::nullopt;
 }
 
@@ -92,48 +109,55 @@ BOOST_AUTO_TEST_SUITE(job_table)
 
 BOOST_AUTO_TEST_CASE(every_pair_of_states_moves_as_the_table_lists_or_is_refused) {
     int moves = 0;
-    for (JobState from : k_states) {
-        for (JobState to : k_states) {
-            for (Reservation on_unsent : {Reservation::release, Reservation::keep}) {
-                BOOST_TEST_CONTEXT(name_of(from) << " -> " << name_of(to)
-                                                 << (on_unsent == Reservation::keep ? " (keep)" : "")) {
-                    Fixture f(from);
-                    // The submitting job's reservation happened in the fixture.
-                    Counts const before = counts_of(f.table);
-                    auto const effect = listed(from, to, on_unsent);
-                    if (!effect) {
-                        BOOST_CHECK_THROW(f.table.set_state(f.job(), to, on_unsent), std::logic_error);
+    for (std::optional<std::int64_t> predicted :
+         {std::optional<std::int64_t>(), std::optional(k_predicted)}) {
+        for (JobState from : k_states) {
+            for (JobState to : k_states) {
+                for (Reservation on_unsent : {Reservation::release, Reservation::keep}) {
+                    BOOST_TEST_CONTEXT(name_of(from) << " -> " << name_of(to)
+                                                     << (on_unsent == Reservation::keep ? " (keep)" : "")
+                                                     << (predicted ? " (predicted)" : "")) {
+                        Fixture f(from, false, predicted);
+                        // The submitting job's reservation happened in the fixture.
+                        Counts const before = counts_of(f.table);
+                        auto const effect = listed(from, to, on_unsent, predicted.value_or(k_worst));
+                        if (!effect) {
+                            BOOST_CHECK_THROW(f.table.set_state(f.job(), to, on_unsent), std::logic_error);
+                            Counts const after = counts_of(f.table);
+                            BOOST_TEST(f.job().state() == from);
+                            BOOST_TEST(after.committed == before.committed);
+                            BOOST_TEST(after.in_flight == before.in_flight);
+                            BOOST_TEST(after.queue == before.queue);
+                            BOOST_TEST(after.by_state == before.by_state);
+                            continue;
+                        }
+                        ++moves;
+                        if (to == JobState::running) {
+                            f.job().credits = k_charged; // the create's answer, as the submitter sets it
+                        }
+                        f.table.set_state(f.job(), to, on_unsent);
                         Counts const after = counts_of(f.table);
-                        BOOST_TEST(f.job().state() == from);
-                        BOOST_TEST(after.committed == before.committed);
-                        BOOST_TEST(after.in_flight == before.in_flight);
-                        BOOST_TEST(after.queue == before.queue);
-                        BOOST_TEST(after.by_state == before.by_state);
-                        continue;
+                        BOOST_TEST(f.job().state() == to);
+                        BOOST_TEST(static_cast<int>(after.in_flight) - static_cast<int>(before.in_flight) ==
+                                   effect->in_flight);
+                        BOOST_TEST(static_cast<int>(after.submitting) - static_cast<int>(before.submitting) ==
+                                   effect->submitting);
+                        BOOST_TEST(static_cast<int>(after.queue) - static_cast<int>(before.queue) ==
+                                   effect->queue);
+                        BOOST_TEST(after.committed - before.committed == effect->credits);
+                        BOOST_TEST(after.by_state[static_cast<std::size_t>(from)] ==
+                                   before.by_state[static_cast<std::size_t>(from)] - 1);
+                        BOOST_TEST(after.by_state[static_cast<std::size_t>(to)] ==
+                                   before.by_state[static_cast<std::size_t>(to)] + 1);
+                        BOOST_TEST(after.in_flight ==
+                                   after.by_state[static_cast<std::size_t>(JobState::submitting)] +
+                                       after.by_state[static_cast<std::size_t>(JobState::running)]);
                     }
-                    ++moves;
-                    if (to == JobState::running) {
-                        f.job().credits = k_charged; // the create's answer, as the submitter sets it
-                    }
-                    f.table.set_state(f.job(), to, on_unsent);
-                    Counts const after = counts_of(f.table);
-                    BOOST_TEST(f.job().state() == to);
-                    BOOST_TEST(static_cast<int>(after.in_flight) - static_cast<int>(before.in_flight) == effect->in_flight);
-                    BOOST_TEST(static_cast<int>(after.submitting) - static_cast<int>(before.submitting) ==
-                               effect->submitting);
-                    BOOST_TEST(static_cast<int>(after.queue) - static_cast<int>(before.queue) == effect->queue);
-                    BOOST_TEST(after.committed - before.committed == effect->credits);
-                    BOOST_TEST(after.by_state[static_cast<std::size_t>(from)] ==
-                               before.by_state[static_cast<std::size_t>(from)] - 1);
-                    BOOST_TEST(after.by_state[static_cast<std::size_t>(to)] ==
-                               before.by_state[static_cast<std::size_t>(to)] + 1);
-                    BOOST_TEST(after.in_flight == after.by_state[static_cast<std::size_t>(JobState::submitting)] +
-                                                      after.by_state[static_cast<std::size_t>(JobState::running)]);
                 }
             }
         }
     }
-    BOOST_TEST(moves == 2 * 11); // the 11 moves listed, with either reservation asked
+    BOOST_TEST(moves == 2 * 2 * 12); // the 12 moves listed, with either reservation asked, predicted or not
 }
 
 BOOST_AUTO_TEST_CASE(the_queue_keeps_the_manifest_order_resends_first_retries_first) {
@@ -144,13 +168,16 @@ BOOST_AUTO_TEST_CASE(the_queue_keeps_the_manifest_order_resends_first_retries_fi
         t.add(std::move(r), JobState::queued);
     }
     t.resends_first();
-    BOOST_TEST((std::vector<std::size_t>(t.queue().begin(), t.queue().end()) == std::vector<std::size_t>{2, 0, 1, 3}));
+    BOOST_TEST((std::vector<std::size_t>(t.queue().begin(), t.queue().end()) ==
+                std::vector<std::size_t>{2, 0, 1, 3}));
     t.set_state(t[2], JobState::submitting); // its turn: the front goes
     t.set_state(t[2], JobState::running);
     t.set_state(t[1], JobState::submitting); // out of turn: taken from the middle
-    BOOST_TEST((std::vector<std::size_t>(t.queue().begin(), t.queue().end()) == std::vector<std::size_t>{0, 3}));
+    BOOST_TEST(
+        (std::vector<std::size_t>(t.queue().begin(), t.queue().end()) == std::vector<std::size_t>{0, 3}));
     t.set_state(t[2], JobState::queued); // a retry goes first
-    BOOST_TEST((std::vector<std::size_t>(t.queue().begin(), t.queue().end()) == std::vector<std::size_t>{2, 0, 3}));
+    BOOST_TEST(
+        (std::vector<std::size_t>(t.queue().begin(), t.queue().end()) == std::vector<std::size_t>{2, 0, 3}));
 }
 
 BOOST_AUTO_TEST_CASE(jobs_no_longer_in_the_manifest_are_in_flight_but_not_counted) {
@@ -173,21 +200,40 @@ BOOST_AUTO_TEST_CASE(nothing_starts_submitting_past_the_ceiling) {
     JobTable t(k_worst * 2 - 1, 0);
     t.add(JobRecord{}, JobState::queued);
     t.add(JobRecord{}, JobState::queued);
-    BOOST_TEST(t.could_submit());
+    BOOST_TEST(t.could_submit(t[0]));
     t.set_state(t[0], JobState::submitting);
-    BOOST_TEST(!t.could_submit());
+    BOOST_TEST(!t.could_submit(t[1]));
     BOOST_CHECK_THROW(t.set_state(t[1], JobState::submitting), std::logic_error);
     BOOST_TEST(t[1].state() == JobState::queued);
     BOOST_TEST(t.budget().committed() == k_worst);
     t[0].credits = 3; // the server reserved less than the worst case: room again
     t.set_state(t[0], JobState::running);
-    BOOST_TEST(t.could_submit());
+    BOOST_TEST(t.could_submit(t[1]));
+}
+
+BOOST_AUTO_TEST_CASE(a_ceiling_admits_every_job_it_can_pay_at_its_predicted_cost) {
+    // 20 credits: at the worst case one job fits; at their probed costs of 5, four do.
+    JobTable t(20, 0);
+    for (int i = 0; i < 5; ++i) {
+        JobRecord r;
+        r.predicted_credits = 5;
+        t.add(std::move(r), JobState::queued);
+    }
+    for (std::size_t i = 0; i < 4; ++i) {
+        BOOST_TEST(t.could_submit(t[i]));
+        t.set_state(t[i], JobState::submitting);
+        BOOST_TEST(t[i].reservation == 5);
+    }
+    BOOST_TEST(t.budget().committed() == 20);
+    BOOST_TEST(!t.could_submit(t[4]));
+    JobRecord unprobed; // no prediction: the most a task costs
+    BOOST_TEST(unprobed.cost_to_reserve() == k_worst);
 }
 
 BOOST_AUTO_TEST_CASE(a_carried_ceiling_overrun_admits_nothing) {
     JobTable t(10, 50); // the ledger's tasks hold more than the ceiling
     t.add(JobRecord{}, JobState::queued);
-    BOOST_TEST(!t.could_submit());
+    BOOST_TEST(!t.could_submit(t[0]));
     BOOST_TEST(t.budget().committed() == 50);
 }
 
