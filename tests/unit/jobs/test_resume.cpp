@@ -96,6 +96,42 @@ BOOST_AUTO_TEST_CASE(a_changed_request_whose_earlier_task_runs_polls_that_task_f
     BOOST_TEST(d.changed);
 }
 
+BOOST_AUTO_TEST_CASE(a_rejected_job_is_probed_again_or_with_probing_off_stays_rejected) {
+    auto h = history(JobPhase::rejected);
+    h.key.clear(); // never sent
+    h.error = ledger::EventError{"not_a_video", "video: an HTML page"};
+    auto d = decide(h);
+    BOOST_TEST((d.action == ResumeAction::submit));
+    BOOST_TEST(d.reprobe);
+    BOOST_TEST(d.attempt == 1);
+    BOOST_TEST(d.why.find("not_a_video") != std::string::npos);
+    auto o = options();
+    o.probe = false; // the run cannot renew the verdict: it stands, and nothing is sent
+    d = decide(h, o);
+    BOOST_TEST((d.action == ResumeAction::rejected));
+    BOOST_TEST(d.why.find("probing is off") != std::string::npos);
+    BOOST_TEST(state_name(&h, d) == "rejected");
+    BOOST_TEST((credits_of(h) == CreditTotals{})); // it cost nothing
+}
+
+BOOST_AUTO_TEST_CASE(a_job_only_probed_is_new) {
+    auto h = history(JobPhase::probed);
+    h.key.clear();
+    auto const d = decide(h);
+    BOOST_TEST((d.action == ResumeAction::submit));
+    BOOST_TEST(!d.reprobe);
+    BOOST_TEST(state_name(&h, d) == "new");
+    BOOST_TEST((credits_of(h) == CreditTotals{}));
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_request_after_a_rejected_one_is_a_new_job) {
+    auto h = history(JobPhase::rejected, 1);
+    h.key.clear();
+    auto const d = decide_resume(&h, "clip-1", "digest-2", options(), DiskSnapshot{});
+    BOOST_TEST((d.action == ResumeAction::submit));
+    BOOST_TEST(d.changed);
+}
+
 BOOST_AUTO_TEST_CASE(completed_is_skipped_and_running_is_polled_never_resubmitted) {
     BOOST_TEST((decide(history(JobPhase::completed)).action == ResumeAction::done));
     auto const d = decide(history(JobPhase::running, 2));

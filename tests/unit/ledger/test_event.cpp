@@ -34,9 +34,10 @@ namespace {
 
 using namespace evobatch::ledger;
 
-constexpr std::array k_all_types{EventType::batch,     EventType::submitting, EventType::submitted,
-                                 EventType::progress,  EventType::completed,  EventType::failed,
-                                 EventType::uncertain, EventType::unsent,     EventType::downloaded};
+constexpr std::array k_all_types{EventType::batch,      EventType::submitting, EventType::submitted,
+                                 EventType::progress,   EventType::completed,  EventType::failed,
+                                 EventType::uncertain,  EventType::unsent,     EventType::downloaded,
+                                 EventType::probed,     EventType::rejected};
 
 // Every field set: round trips must keep each one.
 Event full_event(EventType type) {
@@ -64,6 +65,12 @@ Event full_event(EventType type) {
     e.sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     e.manifest = "jobs/demo.yaml";
     e.digest = "d";
+    e.url = "https://cdn.example.com/clips/a.mp4?sig=1";
+    e.duration_ms = 9'033;
+    e.format = "mp4";
+    e.etag = "\"5f2a-9b\"";
+    e.last_modified = "Sat, 05 Dec 2026 10:00:00 GMT";
+    e.verdict = "warned";
     return e;
 }
 
@@ -140,8 +147,28 @@ BOOST_AUTO_TEST_CASE(event_names) {
     }
     BOOST_TEST(to_string(EventType::unsent) == "unsent");
     BOOST_TEST((parse_event_type("unsent") == EventType::unsent));
+    BOOST_TEST(to_string(EventType::probed) == "probed");
+    BOOST_TEST(to_string(EventType::rejected) == "rejected");
     BOOST_TEST(!parse_event_type("Completed").has_value());
     BOOST_TEST(!parse_event_type("").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_probed_event_is_written_in_the_tables_order) {
+    Event e = minimal_event(EventType::probed);
+    e.url = "https://h/a.mp4";
+    e.bytes = 19'154;
+    e.duration_ms = 9'000;
+    e.format = "mp4";
+    e.etag = "\"e1\"";
+    e.verdict = "usable";
+    e.credits = 7;
+    BOOST_TEST(to_json_line(e) ==
+               R"({"v":1,"t":1,"job":"j","req":"r","ev":"probed","credits":7,"bytes":19154,"url":"https://h/a.mp4",)"
+               R"("duration_ms":9000,"format":"mp4","etag":"\"e1\"","verdict":"usable"})"
+               "\n");
+    auto const back = parse_json_line(to_json_line(e));
+    BOOST_TEST_REQUIRE(back.has_value());
+    BOOST_TEST((*back == e));
 }
 
 BOOST_AUTO_TEST_CASE(escapes_quotes_newlines_controls_and_keeps_unicode) {

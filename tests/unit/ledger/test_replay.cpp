@@ -328,6 +328,60 @@ BOOST_AUTO_TEST_CASE(a_new_attempt_keeps_the_earlier_one) {
     BOOST_TEST(a.earlier[0].error->code == "generation_timeout");
 }
 
+BOOST_AUTO_TEST_CASE(a_probe_alone_leaves_a_new_job_and_the_latest_probe_of_each_url) {
+    auto probe = [](std::string const& job, std::int64_t t, std::string const& url, std::string const& etag) {
+        Event e = job_event(EventType::probed, job, t);
+        e.url = url;
+        e.bytes = 100;
+        e.duration_ms = 9'000;
+        e.format = "mp4";
+        e.etag = etag;
+        e.verdict = "usable";
+        e.credits = 7;
+        return e;
+    };
+    auto const r = replay_text(text_of({
+        probe("p", k_t0, "https://h/a.mp4", "\"1\""),
+        probe("q", k_t0 + 1, "https://h/b.mp4", "\"2\""),
+        submitting("q", k_t0 + 2),
+        probe("p", k_t0 + 3, "https://h/a.mp4", "\"3\""), // probed again: the latest counts
+    }));
+    auto const& p = history(r, "p");
+    BOOST_TEST(to_string(p.phase) == "probed"); // nothing sent: resume treats it as new
+    BOOST_TEST(p.key.empty());
+    BOOST_TEST(to_string(history(r, "q").phase) == "submitting"); // a probe never changes a sent job
+    BOOST_TEST_REQUIRE(r.probes.size() == 2U);
+    auto const* a = r.find_probe("https://h/a.mp4");
+    BOOST_TEST_REQUIRE(a != nullptr);
+    BOOST_TEST(a->etag == "\"3\"");
+    BOOST_TEST(a->t_ms == k_t0 + 3);
+    BOOST_TEST(a->duration_ms.value_or(0) == 9'000);
+    BOOST_TEST(a->credits.value_or(0) == 7);
+    BOOST_TEST(a->verdict == "usable");
+    BOOST_TEST(r.find_probe("https://h/c.mp4") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(rejected_ends_a_job_unsent_and_keeps_an_earlier_attempt) {
+    auto const r = replay_text(text_of({
+        with_error(job_event(EventType::rejected, "r", k_t0), "not_a_video", "video: an HTML page"),
+        submitting("s", k_t0), submitted("s", k_t0 + 1, "task-1"),
+        with_error(job_event(EventType::failed, "s", k_t0 + 2), "generation_timeout", "slow"),
+        with_error(job_event(EventType::rejected, "s", k_t0 + 3), "unreachable", "video: HTTP 404"),
+    }));
+    auto const& rj = history(r, "r");
+    BOOST_TEST(to_string(rj.phase) == "rejected");
+    BOOST_TEST((rj.error == EventError{"not_a_video", "video: an HTML page"}));
+    BOOST_TEST(rj.key.empty());
+    BOOST_TEST(rj.attempt == 1);
+    auto const& s = history(r, "s"); // its retry's source broke: the failed attempt stays real
+    BOOST_TEST(to_string(s.phase) == "rejected");
+    BOOST_TEST(s.attempt == 2);
+    BOOST_TEST(s.task.empty());
+    BOOST_TEST_REQUIRE(s.earlier.size() == 1U);
+    BOOST_TEST(s.earlier[0].task == "task-1");
+    BOOST_TEST(to_string(s.earlier[0].phase) == "failed");
+}
+
 BOOST_AUTO_TEST_CASE(job_phase_names) {
     BOOST_TEST(to_string(JobPhase::submitting) == "submitting");
     BOOST_TEST(to_string(JobPhase::running) == "running");
@@ -335,6 +389,8 @@ BOOST_AUTO_TEST_CASE(job_phase_names) {
     BOOST_TEST(to_string(JobPhase::failed) == "failed");
     BOOST_TEST(to_string(JobPhase::uncertain) == "uncertain");
     BOOST_TEST(to_string(JobPhase::unsent) == "unsent");
+    BOOST_TEST(to_string(JobPhase::rejected) == "rejected");
+    BOOST_TEST(to_string(JobPhase::probed) == "probed");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
