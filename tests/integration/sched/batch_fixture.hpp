@@ -12,6 +12,7 @@
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/net/tls_context.hpp"
+#include "evobatch/probe/prober.hpp"
 #include "evobatch/progress/progress_view.hpp"
 #include "evobatch/sched/scheduler.hpp"
 #include "evobatch/sim/simulator.hpp"
@@ -75,6 +76,9 @@ struct BatchOptions {
     // Called once the run has started, with the scheduler (e.g. to stop() it later).
     std::function<void(boost::asio::io_context&, sched::Scheduler&)> during;
     std::chrono::seconds deadline{120}; // the run must have ended by then
+    // Each job's source video, given the simulator's base URL (empty: make_jobs' made-up URLs).
+    std::function<std::string(std::string const& base_url, std::size_t job)> video;
+    std::size_t max_probes = 0; // above 0: the run probes each job before its create, this many at once
 };
 
 inline BatchRun run_batch(BatchOptions options) {
@@ -82,7 +86,12 @@ inline BatchRun run_batch(BatchOptions options) {
     options.sim.log_file = dir.path() / "sim.log";
     sim::Simulator simulator(options.sim);
     simulator.start();
-    auto const jobs = make_jobs(options.jobs);
+    auto jobs = make_jobs(options.jobs);
+    if (options.video) {
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            jobs[i].video_url = options.video(simulator.base_url(), i);
+        }
+    }
 
     boost::asio::io_context io;
     boost::asio::thread_pool pool(1);
@@ -99,6 +108,10 @@ inline BatchRun run_batch(BatchOptions options) {
     download::Downloader downloader(io.get_executor(), tls, pool, options.download_options);
     if (options.downloads) {
         scheduler.download_to(downloader, dir.path() / "out");
+    }
+    probe::Prober prober(io.get_executor(), tls);
+    if (options.max_probes > 0) {
+        scheduler.probe_with(prober, options.max_probes, nullptr);
     }
     if (options.before_run) {
         std::filesystem::create_directories(dir.path() / "out");
