@@ -98,6 +98,12 @@ private:
 
 bool is_final_refusal(int status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
 
+// Failures before any answer that another attempt cannot mend: a URL the client refuses, a host
+// name that DNS says does not exist (a lookup that failed for now is retried like a timeout).
+bool is_final_failure(error_code const& ec) {
+    return ec == net::NetErrc::insecure_url || ec == net::NetErrc::bad_url || ec == net::NetErrc::host_not_found;
+}
+
 } // namespace
 
 struct Prober::Impl {
@@ -163,7 +169,7 @@ struct Prober::Impl {
             host.detail = outcome.answered() && !sink.body_wanted ? fmt::format("HTTP {}", sink.status)
                                                                    : outcome.detail.empty() ? outcome.error.message()
                                                                                             : outcome.detail;
-            if (outcome.error == net::NetErrc::insecure_url || outcome.error == net::NetErrc::bad_url) {
+            if (is_final_failure(outcome.error)) {
                 host.outcome = ProbeOutcome::unreachable;
                 co_return false;
             }

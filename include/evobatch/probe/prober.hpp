@@ -36,7 +36,7 @@ struct ProberOptions {
 
 enum class ProbeOutcome {
     probed,      // the facts are the host's answer (rules.hpp judges them)
-    unreachable, // the host refused for good (4xx but 408 and 429): the API could not fetch it either
+    unreachable, // the host refused for good (4xx but 408 and 429) or its name does not exist: the API could not fetch it either
     transient,   // 5xx, 429, timeouts or broken connections after the retries: not known
 };
 

@@ -1,7 +1,7 @@
 // The Prober against the real simulator's media host over real TLS on loopback: each rule's
 // file, a moov at the end, a redirect, a host that ignores Range (read only until the facts are
-// known), a 404, a host that fails once, one that keeps failing, a stalled host; never an
-// Authorization header; a whole manifest's jobs at once.
+// known), a 404, a host name that does not exist, a host that fails once, one that keeps
+// failing, a stalled host; never an Authorization header; a whole manifest's jobs at once.
 
 #include "integration/common/sim_fixture.hpp"
 
@@ -122,6 +122,15 @@ BOOST_FIXTURE_TEST_CASE(refusals_are_final_failures_are_retried_then_transient, 
     BOOST_TEST((failing.host.outcome == probe::ProbeOutcome::transient));
     BOOST_TEST(failing.host.requests == 3); // max_attempts
     BOOST_TEST(failing.host.detail.find("HTTP 500") == 0);
+}
+
+// RFC 6761 reserves .invalid: resolvers answer at once that no such name exists, with no
+// outside traffic. That answer is final (a lookup that failed for now would be retried).
+BOOST_FIXTURE_TEST_CASE(a_host_name_that_does_not_exist_is_unreachable_after_one_attempt, ProbeFixture) {
+    auto const r = run(prober.video("https://evobatch-probe-test.invalid/clip.mp4"));
+    BOOST_TEST((r.host.outcome == probe::ProbeOutcome::unreachable));
+    BOOST_TEST(r.host.requests == 1);
+    BOOST_TEST(r.host.bytes == 0u);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_stalled_host_ends_in_the_idle_timeout, ProbeFixture) {
