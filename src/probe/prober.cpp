@@ -30,6 +30,9 @@ namespace {
 
 // Reading on through bytes nobody asked for is cheaper than a new request up to this far.
 constexpr std::uint64_t k_skip_ahead = 256 * 1024;
+// The body comes in pieces of at most this (a TLS record's worth): a host that ignores Range
+// is read only a piece past the point where the facts are known.
+constexpr std::size_t k_piece_bytes = 16 * 1024;
 
 // Called with each piece of a 2xx body: its offset in the file, the bytes, the file's size.
 // False: stop reading (the connection is closed, not drained).
@@ -69,6 +72,8 @@ public:
         body_wanted = true;
         return true;
     }
+
+    [[nodiscard]] std::size_t max_piece() const noexcept override { return k_piece_bytes; }
 
     asio::awaitable<error_code> on_body(std::vector<char>& buffer, std::size_t size) override {
         bytes += size;
