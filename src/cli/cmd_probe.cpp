@@ -60,6 +60,7 @@ char const* outcome_name(probe::ProbeOutcome o) {
     case probe::ProbeOutcome::probed: return "probed";
     case probe::ProbeOutcome::unreachable: return "unreachable";
     case probe::ProbeOutcome::transient: return "transient";
+    case probe::ProbeOutcome::unchanged: return "unchanged";
     }
     return "?";
 }
