@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "evobatch/cli/exit_code.hpp"
+#include "next_steps.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/api/pricing.hpp"
@@ -40,6 +41,8 @@ Verdicts: usable (sent; a warning says when a clip is billed as 6 or 20 s), reje
 would refuse it: not MP4/MOV, no video track, over 100 MB, an image not JPEG/PNG/WebP or over
 10 MB, a URL its host refuses), unprobed (the host failed for now: sent at the most a task costs).
 
+The summary ends with Next: lines, each a command that works pasted as printed.
+
 Exit codes: 0 every job usable, 1 some rejected, 2 bad manifest, 3 some could not be probed.
 
 Examples:
@@ -60,6 +63,7 @@ char const* outcome_name(probe::ProbeOutcome o) {
     case probe::ProbeOutcome::probed: return "probed";
     case probe::ProbeOutcome::unreachable: return "unreachable";
     case probe::ProbeOutcome::transient: return "transient";
+    case probe::ProbeOutcome::unchanged: return "unchanged";
     }
     return "?";
 }
@@ -222,6 +226,8 @@ int run_probe(ProbeOptions const& options) {
     }
 
     Totals const t = totals_of(probes);
+    std::vector<std::string> const next =
+        probe_next_steps(ProbeEnd{t.rejected, t.unprobed}, options.command_line, options.manifest);
     if (options.json) {
         boost::json::array jobs;
         for (probe::JobProbe const& p : probes) {
@@ -250,6 +256,11 @@ int run_probe(ProbeOptions const& options) {
         out["totals"] = {{"jobs", probes.size()},      {"usable", t.usable},          {"warned", t.warned},
                          {"rejected", t.rejected},    {"unprobed", t.unprobed},      {"credits_exact", t.exact},
                          {"credits_at_most", t.at_most + t.exact}};
+        boost::json::array next_json;
+        for (std::string const& step : next) {
+            next_json.emplace_back(step);
+        }
+        out["next"] = std::move(next_json);
         fmt::print("{}\n", boost::json::serialize(out));
     } else {
         print_table(probes);
@@ -258,9 +269,8 @@ int run_probe(ProbeOptions const& options) {
                    t.rejected, t.unprobed, t.exact,
                    t.at_most > 0 ? fmt::format(", at most {} with the jobs whose cost is not known", t.exact + t.at_most)
                                  : "");
-        if (t.rejected > 0) {
-            fmt::print("Rejected jobs would be refused by the API: fix their URLs or files (the WHY column says "
-                       "what is wrong).\n");
+        for (std::string const& step : next) {
+            fmt::print("Next: {}\n", util::clean_text(step));
         }
     }
     return t.rejected > 0 ? exit_jobs_failed : t.unprobed > 0 ? exit_interrupted : exit_ok;

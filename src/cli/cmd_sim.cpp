@@ -239,9 +239,10 @@ int run_sim(sim::SimOptions const& options) {
                s.file_ranges, s.file_ranges_with_if_range, s.file_lies_told);
     if (s.media_requests > 0) {
         fmt::print(stderr,
-                   "evobatch sim: {} source media requests ({} with Range, {} lies told, {} with a key), {} bytes\n",
-                   s.media_requests, s.media_ranges, s.media_lies_told, s.media_requests_with_authorization,
-                   s.media_bytes_sent);
+                   "evobatch sim: {} source media requests ({} with Range, {} not modified, {} lies told, {} with a "
+                   "key), {} bytes\n",
+                   s.media_requests, s.media_ranges, s.media_not_modified, s.media_lies_told,
+                   s.media_requests_with_authorization, s.media_bytes_sent);
     }
     return exit_ok;
 }

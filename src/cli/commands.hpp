@@ -86,6 +86,7 @@ struct ProbeOptions {
     bool json = false;
     std::size_t max_probes = 0; // 0: limits.max_probes
     std::size_t max_errors = 100;
+    std::vector<std::string> command_line; // as typed: the `Next:` lines repeat it
 };
 CLI::App* add_probe_command(CLI::App& app, ProbeOptions& options);
 int run_probe(ProbeOptions const& options);

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
     auto* report_cmd = add_report_command(app, report);
 
     ProbeOptions probe;
+    probe.command_line.assign(argv, argv + argc);
     auto* probe_cmd = add_probe_command(app, probe);
 
     sim::SimOptions sim_options;

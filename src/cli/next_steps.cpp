@@ -149,4 +149,21 @@ std::vector<std::string> next_steps(RunEnd const& e, std::vector<std::string> co
     return next;
 }
 
+std::vector<std::string> probe_next_steps(ProbeEnd const& e, std::vector<std::string> const& cl,
+                                          std::string const& manifest) {
+    std::string const again = joined(cl);
+    std::string const run = batch_command(cl, "run", manifest, "");
+    if (e.rejected > 0) {
+        return {fmt::format("the API would refuse the {} listed as rejected: fix their URLs or files (the WHY "
+                            "column says what is wrong), then `{}` probes again",
+                            plural(e.rejected, "job"), again)};
+    }
+    if (e.unprobed > 0) {
+        return {fmt::format("`{}` tries the {} whose hosts failed for now again; `{}` sends them anyway, each "
+                            "reserved at the most a task costs",
+                            again, plural(e.unprobed, "job"), run)};
+    }
+    return {fmt::format("`{}` sends the batch", run)};
+}
+
 } // namespace evobatch::cli

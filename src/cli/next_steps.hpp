@@ -41,6 +41,18 @@ struct RunEnd {
 std::vector<std::string> next_steps(RunEnd const& end, std::vector<std::string> const& command_line,
                                     std::string const& manifest, std::string const& ledger_flag);
 
+// How `evobatch probe` ended, as far as what to do next depends on it.
+struct ProbeEnd {
+    std::size_t rejected = 0; // jobs the API would refuse
+    std::size_t unprobed = 0; // jobs whose hosts failed for now
+};
+
+// The `Next:` lines of `evobatch probe`: with jobs rejected, fix their sources and probe again
+// (`command_line` as typed); with some unprobed, probe again later or run (they are sent at the
+// most a task costs); with every job usable, `run` on the same manifest.
+std::vector<std::string> probe_next_steps(ProbeEnd const& end, std::vector<std::string> const& command_line,
+                                          std::string const& manifest);
+
 // `arg` as a POSIX shell reads it back: bare when it holds only safe characters, else in single quotes.
 std::string shell_quote(std::string_view arg);
 

@@ -81,7 +81,7 @@ asio::awaitable<ConnectResult> Connection::open(ConnectTimeouts timeouts) {
     auto [resolve_error, results] = co_await resolve(m_endpoint, earlier(timeouts.deadline, timeouts.connect));
     if (resolve_error) {
         co_return ConnectResult{resolve_error == NetErrc::timeout ? error_code(NetErrc::timeout)
-                                                                  : error_code(NetErrc::resolve_failed),
+                                                                  : error_code(lookup_failure(resolve_error)),
                                 resolve_error.message()};
     }
     tcp().expires_at(earlier(timeouts.deadline, timeouts.connect));

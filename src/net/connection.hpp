@@ -25,7 +25,7 @@ struct ConnectTimeouts {
 };
 
 struct ConnectResult {
-    boost::system::error_code error; // NetErrc::{timeout, resolve_failed, connect_failed, tls_failed}
+    boost::system::error_code error; // NetErrc::{timeout, resolve_failed, host_not_found, connect_failed, tls_failed}
     std::string detail;              // the underlying reason
 };
 

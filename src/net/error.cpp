@@ -1,5 +1,7 @@
 #include "evobatch/net/error.hpp"
 
+#include <boost/asio/error.hpp>
+
 #include <string>
 
 namespace evobatch::net {
@@ -25,6 +27,7 @@ public:
         case NetErrc::connection_closed: return "connection closed by the peer";
         case NetErrc::body_too_large: return "response body larger than allowed";
         case NetErrc::bad_response: return "malformed HTTP response";
+        case NetErrc::host_not_found: return "no such host name";
         }
         return "unknown network error";
     }
@@ -36,6 +39,10 @@ public:
 boost::system::error_category const& net_category() noexcept {
     static NetCategory const category;
     return category;
+}
+
+NetErrc lookup_failure(boost::system::error_code const& resolver_error) noexcept {
+    return resolver_error == boost::asio::error::host_not_found ? NetErrc::host_not_found : NetErrc::resolve_failed;
 }
 
 } // namespace evobatch::net

@@ -276,8 +276,8 @@ struct HttpsClient::Impl {
         std::uint64_t left = length;
         // The bytes that came with the head first.
         while (left > 0 && connection.buffer.size() > 0) {
-            std::size_t const ahead = static_cast<std::size_t>(
-                std::min<std::uint64_t>({connection.buffer.size(), left, chunk.size()}));
+            std::size_t const ahead = std::max<std::size_t>(1, static_cast<std::size_t>(std::min<std::uint64_t>(
+                                                                  {connection.buffer.size(), left, chunk.size(), sink.max_piece()})));
             std::memcpy(chunk.data(), connection.buffer.data().data(), ahead);
             connection.buffer.consume(ahead);
             left -= ahead;
@@ -286,7 +286,8 @@ struct HttpsClient::Impl {
             }
         }
         while (left > 0) {
-            std::size_t const want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+            std::size_t const want = std::max<std::size_t>(
+                1, static_cast<std::size_t>(std::min<std::uint64_t>({left, chunk.size(), sink.max_piece()})));
             connection.tcp().expires_after(idle);
             auto [read_error, got] = co_await connection.with_stream([&](auto& stream) {
                 return asio::async_read(stream, asio::buffer(chunk.data(), want), use_nothrow);

@@ -44,6 +44,7 @@ JobProbe judge_job(std::string job, std::vector<SourceResult> sources) {
             rejected = true;
             out.reasons.push_back(fmt::format("{}: cannot be fetched ({})", name, s.host.detail));
             continue;
+        case ProbeOutcome::unchanged: // only a revalidation gets it, and it brings no facts to judge
         case ProbeOutcome::transient:
             unprobed = true;
             out.reasons.push_back(fmt::format("{}: not probed ({}); sent at the most a task costs", name, s.host.detail));

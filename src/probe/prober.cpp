@@ -30,6 +30,9 @@ namespace {
 
 // Reading on through bytes nobody asked for is cheaper than a new request up to this far.
 constexpr std::uint64_t k_skip_ahead = 256 * 1024;
+// The body comes in pieces of at most this (a TLS record's worth): a host that ignores Range
+// is read only a piece past the point where the facts are known.
+constexpr std::size_t k_piece_bytes = 16 * 1024;
 
 // Called with each piece of a 2xx body: its offset in the file, the bytes, the file's size.
 // False: stop reading (the connection is closed, not drained).
@@ -43,6 +46,8 @@ public:
     bool on_head(net::HttpResponse const& head) override {
         status = head.status;
         location = std::string(head.header("location").value_or(""));
+        etag = std::string(head.header("etag").value_or(""));          // a 304 has them too
+        last_modified = std::string(head.header("last-modified").value_or(""));
         if (status == 206) {
             auto const range = net::parse_content_range(head.header("content-range").value_or(""));
             if (!range || !range->total) {
@@ -64,11 +69,11 @@ public:
         } else {
             return false;
         }
-        etag = std::string(head.header("etag").value_or(""));
-        last_modified = std::string(head.header("last-modified").value_or(""));
         body_wanted = true;
         return true;
     }
+
+    [[nodiscard]] std::size_t max_piece() const noexcept override { return k_piece_bytes; }
 
     asio::awaitable<error_code> on_body(std::vector<char>& buffer, std::size_t size) override {
         bytes += size;
@@ -96,7 +101,31 @@ private:
     std::uint64_t m_body_end = 0; // offset just past the answer's last byte
 };
 
+bool has_validator(Validators const* known) {
+    return known != nullptr && (!known->etag.empty() || !known->last_modified.empty());
+}
+
+// An earlier probe's validators as the request's conditions (RFC 9110 §13.1): If-None-Match
+// when there is an ETag (the host would ignore If-Modified-Since beside it), else
+// If-Modified-Since.
+void add_conditions(net::HttpRequest& request, Validators const* known) {
+    if (!has_validator(known)) {
+        return;
+    }
+    if (!known->etag.empty()) {
+        request.headers.emplace_back("if-none-match", known->etag);
+    } else {
+        request.headers.emplace_back("if-modified-since", known->last_modified);
+    }
+}
+
 bool is_final_refusal(int status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
+
+// Failures before any answer that another attempt cannot mend: a URL the client refuses, a host
+// name that DNS says does not exist (a lookup that failed for now is retried like a timeout).
+bool is_final_failure(error_code const& ec) {
+    return ec == net::NetErrc::insecure_url || ec == net::NetErrc::bad_url || ec == net::NetErrc::host_not_found;
+}
 
 } // namespace
 
@@ -116,10 +145,10 @@ struct Prober::Impl {
 
     // Reads `url` from `offset` (`length` bytes asked; the host may send more or all) into
     // `feed`, following redirects and retrying transient failures, until the feed stops it or
-    // the answer ends. Nothing: the host answered and the caller decides what next (see
-    // `host`); the host's refusal or the exhausted retries are set in `host.outcome`.
+    // the answer ends. False: the host refused, the retries ran out, or (asked with `known`
+    // validators) it answered 304; `host.outcome` says which.
     asio::awaitable<bool> read(std::string& url, std::uint64_t offset, std::uint64_t length, Feed const& feed,
-                               HostAnswer& host, std::uint64_t& total) {
+                               HostAnswer& host, std::uint64_t& total, Validators const* known) {
         int failures = 0;
         int redirects = 0;
         for (;;) {
@@ -132,6 +161,7 @@ struct Prober::Impl {
             net::HttpRequest request;
             request.url = url;
             request.headers.emplace_back("range", fmt::format("bytes={}-{}", offset, offset + std::max<std::uint64_t>(length, 1) - 1));
+            add_conditions(request, known);
             RangeSink sink(feed);
             auto const outcome = co_await client.stream(std::move(request), sink, options.idle_timeout);
             host.bytes += sink.bytes;
@@ -145,7 +175,14 @@ struct Prober::Impl {
                     host.final_url = url;
                     co_return true; // read to its end, or as far as the feed wanted
                 }
-            } else if (outcome.answered() && sink.status >= 300 && sink.status < 400 && !sink.location.empty()) {
+            } else if (outcome.answered() && sink.status == 304 && has_validator(known)) {
+                host.outcome = ProbeOutcome::unchanged; // 3xx, but no redirect
+                host.etag = sink.etag.empty() ? known->etag : sink.etag;
+                host.last_modified = sink.last_modified.empty() ? known->last_modified : sink.last_modified;
+                host.final_url = url;
+                co_return false;
+            } else if (outcome.answered() && sink.status >= 300 && sink.status < 400 && sink.status != 304 &&
+                       !sink.location.empty()) {
                 auto next = net::redirect_target(url, sink.location);
                 if (!next || ++redirects > options.max_redirects) {
                     host.outcome = ProbeOutcome::unreachable;
@@ -163,7 +200,7 @@ struct Prober::Impl {
             host.detail = outcome.answered() && !sink.body_wanted ? fmt::format("HTTP {}", sink.status)
                                                                    : outcome.detail.empty() ? outcome.error.message()
                                                                                             : outcome.detail;
-            if (outcome.error == net::NetErrc::insecure_url || outcome.error == net::NetErrc::bad_url) {
+            if (is_final_failure(outcome.error)) {
                 host.outcome = ProbeOutcome::unreachable;
                 co_return false;
             }
@@ -177,7 +214,7 @@ struct Prober::Impl {
         }
     }
 
-    asio::awaitable<VideoReport> video(std::string url) {
+    asio::awaitable<VideoReport> video(std::string url, Validators const* known) {
         VideoReport report;
         VideoProbe probe(options.budget);
         FetchRange want = probe.start();
@@ -195,10 +232,12 @@ struct Prober::Impl {
         };
         std::uint64_t total = 0;
         while (!facts) {
-            if (!co_await read(url, want.offset, want.length, feed, report.host, total)) {
+            // Only the first range asks whether the file changed.
+            Validators const* const ask = report.host.requests == 0 ? known : nullptr;
+            if (!co_await read(url, want.offset, want.length, feed, report.host, total, ask)) {
                 bool const some_known = report.host.bytes > 0 && report.host.outcome == ProbeOutcome::transient;
                 if (!some_known) {
-                    co_return report; // refused, or failing before any byte: nothing known
+                    co_return report; // unchanged, refused, or failing before any byte: nothing new known
                 }
                 break; // out of requests or retries with the facts partly known
             }
@@ -216,7 +255,7 @@ struct Prober::Impl {
         co_return report;
     }
 
-    asio::awaitable<ImageReport> image(std::string url) {
+    asio::awaitable<ImageReport> image(std::string url, Validators const* known) {
         ImageReport report;
         std::string first;
         Feed const feed = [&](std::uint64_t offset, std::string_view bytes, std::uint64_t) {
@@ -226,7 +265,7 @@ struct Prober::Impl {
             return first.size() < k_image_magic_bytes;
         };
         std::uint64_t total = 0;
-        if (!co_await read(url, 0, k_image_magic_bytes, feed, report.host, total)) {
+        if (!co_await read(url, 0, k_image_magic_bytes, feed, report.host, total, known)) {
             co_return report;
         }
         report.host.outcome = ProbeOutcome::probed;
@@ -246,9 +285,13 @@ Prober::Prober(asio::any_io_executor executor, net::TlsContext& tls, ProberOptio
 
 Prober::~Prober() = default;
 
-asio::awaitable<VideoReport> Prober::video(std::string url) { return m_impl->video(std::move(url)); }
+asio::awaitable<VideoReport> Prober::video(std::string url, Validators const* known) {
+    return m_impl->video(std::move(url), known);
+}
 
-asio::awaitable<ImageReport> Prober::image(std::string url) { return m_impl->image(std::move(url)); }
+asio::awaitable<ImageReport> Prober::image(std::string url, Validators const* known) {
+    return m_impl->image(std::move(url), known);
+}
 
 ProberStats Prober::stats() const noexcept { return m_impl->stats; }
 

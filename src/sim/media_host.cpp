@@ -81,6 +81,14 @@ void MediaHost::serve(Request const& request, Reply& reply, SimStats& stats) {
     std::uint64_t const size = lie == MediaLie::oversize ? k_oversize_bytes : file->bytes.size();
     std::string const etag = fmt::format("\"{}-{}\"", etag_of(*file), size);
     std::string const last_modified = http_date(k_media_modified);
+    if (not_modified(request, etag, last_modified)) {
+        ++stats.media_not_modified;
+        reply.status = 304;
+        reply.content_type.clear();
+        reply.headers.emplace_back("etag", etag);
+        reply.headers.emplace_back("last-modified", last_modified);
+        return;
+    }
     RangeRequest const range =
         lie == MediaLie::ignore_range ? RangeRequest{} : requested_range(request, size, etag, last_modified);
     if (lie != MediaLie::ignore_range) {

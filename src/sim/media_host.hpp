@@ -1,8 +1,9 @@
 #pragma once
 // The simulator's host of source media: GET /media/<name>[?lie=<lie>] serves an embedded file
-// (media_files.hpp) with ETag, Last-Modified, Range and If-Range, or tells the lie the URL asks
-// for (source_media.hpp). No key, no limits, no injected faults. Sans I/O, like the Service
-// that owns it and calls it under its lock.
+// (media_files.hpp) with ETag, Last-Modified, Range and If-Range, answers 304 Not Modified to
+// an If-None-Match or If-Modified-Since its file meets, or tells the lie the URL asks for
+// (source_media.hpp). No key, no limits, no injected faults. Sans I/O, like the Service that
+// owns it and calls it under its lock.
 
 #include "media_files.hpp"
 #include "reply.hpp"

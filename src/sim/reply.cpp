@@ -24,6 +24,47 @@ std::string_view error_type(unsigned status) noexcept {
     }
 }
 
+// The seconds an IMF-fixdate names (RFC 9110 §5.6.7); nothing when it is not one.
+std::optional<std::int64_t> parse_http_date(std::string_view value) {
+    std::tm tm{};
+    std::string const text(value);
+    char const* const end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (end == nullptr || *end != '\0') {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+// An entity tag's opaque part, for the weak comparison (RFC 9110 §8.8.3.2): without its W/.
+std::string_view opaque_tag(std::string_view tag) noexcept {
+    return tag.starts_with("W/") ? tag.substr(2) : tag;
+}
+
+// True when the If-None-Match list (`*` or entity tags, comma-separated) matches `etag`.
+bool list_names_etag(std::string_view list, std::string_view etag) noexcept {
+    while (!list.empty()) {
+        std::size_t const start = list.find_first_not_of(" \t,");
+        if (start == std::string_view::npos) {
+            break;
+        }
+        list.remove_prefix(start);
+        if (list.starts_with('*')) {
+            return true;
+        }
+        // An entity tag: [W/]"...", whose quoted part may hold commas.
+        std::size_t const open = list.find('"');
+        std::size_t const close = open == std::string_view::npos ? open : list.find('"', open + 1);
+        if (close == std::string_view::npos) {
+            return false; // malformed: matches nothing
+        }
+        if (!etag.empty() && opaque_tag(list.substr(0, close + 1)) == opaque_tag(etag)) {
+            return true;
+        }
+        list.remove_prefix(close + 1);
+    }
+    return false;
+}
+
 } // namespace
 
 void set_error(Reply& reply, unsigned status, std::string_view code, std::string_view message,
@@ -74,6 +115,21 @@ RangeRequest requested_range(Request const& request, std::uint64_t size, std::st
         return {};
     }
     return range;
+}
+
+bool not_modified(Request const& request, std::string_view etag, std::string_view last_modified) {
+    if (request.method != "GET" && request.method != "HEAD") {
+        return false;
+    }
+    if (!request.if_none_match.empty()) {
+        return list_names_etag(request.if_none_match, etag); // If-Modified-Since is then ignored
+    }
+    if (request.if_modified_since.empty() || last_modified.empty()) {
+        return false;
+    }
+    auto const since = parse_http_date(request.if_modified_since);
+    auto const modified = parse_http_date(last_modified);
+    return since && modified && *since >= *modified;
 }
 
 std::optional<Extent> answer_range(Reply& reply, RangeRequest const& range, std::uint64_t size) {

@@ -1,7 +1,8 @@
 #pragma once
 // What the service reads of a request and what it answers, for the API and the media hosts
 // alike, with the pieces every endpoint shares: the error envelope, the method check, dates,
-// and the answer to a Range request (with If-Range, RFC 9110 §13.1.5 and §14).
+// the answer to a Range request (with If-Range, RFC 9110 §13.1.5 and §14) and conditional
+// requests' 304 (If-None-Match, If-Modified-Since).
 
 #include "byte_range.hpp"
 
@@ -26,6 +27,8 @@ struct Request {
     std::optional<std::string_view> idempotency_key;
     std::string_view range; // empty when absent
     std::string_view if_range; // empty when absent
+    std::string_view if_none_match; // empty when absent
+    std::string_view if_modified_since; // empty when absent
     std::string_view body;
 };
 
@@ -69,6 +72,12 @@ RangeRequest requested_range(Request const& request, std::uint64_t size, std::st
                              std::string_view last_modified) noexcept;
 // True when a Range came with an If-Range naming neither validator.
 bool if_range_fails(Request const& request, std::string_view etag, std::string_view last_modified) noexcept;
+
+// True when a GET or HEAD's preconditions say the client's copy is current, to be answered 304
+// Not Modified (RFC 9110 §13.1.2, §13.1.3, evaluated in §13.2.2's order): If-None-Match is `*`
+// or names `etag` (weak comparison, as §13.1.2 requires); without If-None-Match,
+// If-Modified-Since is a valid date at or after `last_modified` (an invalid one is ignored).
+bool not_modified(Request const& request, std::string_view etag, std::string_view last_modified);
 
 // Bytes [offset, offset + length) to send.
 struct Extent {

@@ -79,6 +79,12 @@ Request to_request(http::request<http::string_body> const& req) {
     if (auto const it = req.find(http::field::if_range); it != req.end()) {
         r.if_range = view(it->value());
     }
+    if (auto const it = req.find(http::field::if_none_match); it != req.end()) {
+        r.if_none_match = view(it->value());
+    }
+    if (auto const it = req.find(http::field::if_modified_since); it != req.end()) {
+        r.if_modified_since = view(it->value());
+    }
     r.body = req.body();
     return r;
 }
@@ -104,7 +110,9 @@ template <class Body> void set_headers(http::response<Body>& res, Reply const& r
     res.result(reply.status);
     res.set(http::field::server, "evobatch-sim");
     res.set("x-request-id", reply.request_id);
-    res.set(http::field::content_type, reply.content_type);
+    if (!reply.content_type.empty()) { // a 304 describes no content
+        res.set(http::field::content_type, reply.content_type);
+    }
     for (auto const& [name, value] : reply.headers) {
         res.set(name, value);
     }

@@ -182,14 +182,22 @@ run "$bin" sim --state "$work/bad.sim.jsonl"
 check "sim --state refuses a file that is not a simulator state (2)" test "$rc" -eq 2
 check "the refusal names the file and the line" grep -q "bad.sim.jsonl:2: not a JSON object" <<<"$err"
 
+start_sim() { # start_sim NAME ARGS...: `evobatch sim ARGS` in the background, its output in $work/NAME.out;
+  # sets sim_pid, sim_url and sim_ca once it listens (the EXIT trap stops it)
+  local out="$work/$1.out"
+  shift
+  "$bin" sim "$@" >"$out" 2>&1 &
+  sim_pid=$!
+  sim_pids="${sim_pids:-} $sim_pid"
+  trap 'kill $sim_pids 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 100); do grep -q '^listening' "$out" && break; sleep 0.05; done
+  sim_url=$(sed -n 's/^listening \([^ ]*\) ca=.*/\1/p' "$out")
+  sim_ca=$(sed -n 's/^listening [^ ]* ca=//p' "$out")
+}
+
 # A separate simulator process with a small balance, reached over TLS with its CA file.
 export CLI_SIM_KEY=cli-test-key-0123456789
-"$bin" sim --key-env CLI_SIM_KEY --credits 40 --time-scale 0.002 --log "$work/sim.log" >"$work/sim.out" 2>&1 &
-sim_pid=$!
-trap 'kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do grep -q '^listening' "$work/sim.out" && break; sleep 0.05; done
-sim_url=$(sed -n 's/^listening \([^ ]*\) ca=.*/\1/p' "$work/sim.out")
-sim_ca=$(sed -n 's/^listening [^ ]* ca=//p' "$work/sim.out")
+start_sim sim --key-env CLI_SIM_KEY --credits 40 --time-scale 0.002 --log "$work/sim.log"
 check "the simulator process is listening" test -n "$sim_url"
 printf 'version: 1\ndefaults: {prompt: p}\nvideos: [https://cdn.example.com/x1.mp4, https://cdn.example.com/x2.mp4]\n' >"$work/two.yaml"
 sim_flags=(--base-url "$sim_url" --ca-file "$sim_ca")
@@ -247,6 +255,50 @@ check "the tasks the balance covered completed" test "$(grep -c '"ev":"completed
 run env EVOLINK_API_KEY=wrong-key-0123456789 "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --ledger "$work/bad-key.ledger.jsonl" "$work/small.yaml"
 check "a refused key stops at once (4)" test "$rc" -eq 4
 check "a refused key is not printed" bash -c '! grep -q wrong-key "$1"' _ "$work/err"
+kill "$sim_pid"
+
+# ---- probe: jobs on a fresh simulator's media host (its own balance: the one above is spent).
+# Its Next: line works pasted as printed: `run` with every job usable, `probe` again with some
+# rejected. The manifest's name has a space, so the pasted commands must quote it.
+start_sim probe-sim --key-env CLI_SIM_KEY --time-scale 0.002
+check "the probe's simulator is listening" test -n "$sim_url"
+media_manifest() { # media_manifest FILE NAME...: one job per file of the simulator's /media/
+  local file=$1
+  shift
+  {
+    echo 'version: 1'
+    echo "api: {base_url: \"$sim_url\", ca_file: \"$sim_ca\"}"
+    echo "output: {dir: \"$work/probe results\"}"
+    echo 'defaults: {prompt: p}'
+    echo 'videos:'
+    for name in "$@"; do echo "  - $sim_url/media/$name"; done
+  } >"$file"
+}
+next_command() { sed -n 's/^Next: [^`]*`\([^`]*\)`.*/\1/p' <<<"$out" | head -n 1; }
+media_manifest "$work/probe ok.yaml" faststart_9s.mp4 moov_at_end_9s.mp4
+run "$bin" probe "$work/probe ok.yaml"
+check "probe with every job usable (0)" test "$rc" -eq 0
+check "probe counts them" grep -q "2 jobs: 2 usable, 0 rejected, 0 not probed. Credits: 14 exact." <<<"$out"
+check "probe's Next: line is run on the same manifest, quoted" \
+  grep -qxF "Next: \`$bin run '$work/probe ok.yaml'\` sends the batch" <<<"$out"
+pasted=$(next_command)
+run env EVOLINK_API_KEY=$CLI_SIM_KEY bash -c "$pasted"
+check "probe's Next: run, pasted, runs the batch (0)" test "$rc" -eq 0
+check "the pasted run completes both jobs" grep -q "Completed 2 of 2 jobs" <<<"$err"
+run "$bin" probe --json "$work/probe ok.yaml"
+check "probe --json has the Next: line too" test "$(json_get 'len(d["next"]), "sends the batch" in d["next"][0]')" = "1 True"
+
+media_manifest "$work/probe bad.yaml" faststart_9s.mp4 not_video.mp4
+run "$bin" probe --max-probes 1 "$work/probe bad.yaml"
+check "probe with a job rejected (1)" test "$rc" -eq 1
+check "probe's Next: line says to fix the rejected job and probe again" \
+  grep -qF "Next: the API would refuse the 1 job listed as rejected" <<<"$out"
+check "probe's Next: line repeats the probe as typed, quoted" grep -qF "\`$bin probe --max-probes 1 '$work/probe bad.yaml'\` probes again" <<<"$out"
+check "probe with a job rejected does not offer run" bash -c '! grep -q "^Next: .* run " <<<"$1"' _ "$out"
+first_out=$out
+pasted=$(next_command)
+run bash -c "$pasted"
+check "probe's Next: probe, pasted, probes again (1, the same verdicts)" test "$rc" -eq 1 -a "$out" = "$first_out"
 kill "$sim_pid"
 
 # ---- Manifest messages (wt-manifest): api.credits_per_usd, a value with ': ' in it, a plain

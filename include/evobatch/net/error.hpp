@@ -19,9 +19,15 @@ enum class NetErrc {
     connection_closed,   // the peer closed or reset the connection mid-exchange
     body_too_large,      // the response body exceeded the configured cap
     bad_response,        // not parseable as HTTP
+    host_not_found,      // DNS answered that the name does not exist: asking again will not help
 };
 
 boost::system::error_category const& net_category() noexcept;
+
+// What a failed host name lookup (not a timeout) means: host_not_found when the answer is that
+// the name does not exist (Asio's host_not_found, "authoritative"), resolve_failed when there was
+// no usable answer for now (host_not_found_try_again, a server failure...).
+NetErrc lookup_failure(boost::system::error_code const& resolver_error) noexcept;
 
 inline boost::system::error_code make_error_code(NetErrc e) noexcept {
     return {static_cast<int>(e), net_category()};

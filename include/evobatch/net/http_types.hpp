@@ -64,6 +64,10 @@ public:
     // large; the client takes buffer.data() afresh for every read. An error stops the transfer
     // and becomes the outcome's error.
     virtual boost::asio::awaitable<boost::system::error_code> on_body(std::vector<char>& buffer, std::size_t size) = 0;
+    // The most bytes the sink wants in one piece. A sink that may stop early (a probe) asks for
+    // small pieces, so that a host ignoring Range does not hand it a megabyte it will not read;
+    // a download takes the client's large reads.
+    [[nodiscard]] virtual std::size_t max_piece() const noexcept { return static_cast<std::size_t>(-1); }
 };
 
 } // namespace evobatch::net

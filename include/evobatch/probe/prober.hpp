@@ -36,8 +36,15 @@ struct ProberOptions {
 
 enum class ProbeOutcome {
     probed,      // the facts are the host's answer (rules.hpp judges them)
-    unreachable, // the host refused for good (4xx but 408 and 429): the API could not fetch it either
+    unreachable, // the host refused for good (4xx but 408 and 429) or its name does not exist: the API could not fetch it either
     transient,   // 5xx, 429, timeouts or broken connections after the retries: not known
+    unchanged,   // a revalidation answered 304 Not Modified: the earlier probe's facts still hold
+};
+
+// What an earlier probe recorded of a file (its HostAnswer's), to ask the host whether the file
+// changed since. Empty strings: not known.
+struct Validators {
+    std::string etag, last_modified;
 };
 
 // What the host said besides the facts: for the ledger (validators, to reuse a probe while the
@@ -75,8 +82,13 @@ public:
     Prober(Prober const&) = delete;
     Prober& operator=(Prober const&) = delete;
 
-    boost::asio::awaitable<VideoReport> video(std::string url);
-    boost::asio::awaitable<ImageReport> image(std::string url);
+    // With `known` (an earlier probe's validators; it must outlive the call), the first request
+    // carries If-None-Match (or, without an ETag, If-Modified-Since) beside its Range: a 304 ends
+    // the probe as `unchanged` (one request, no body; the answer's validators, else `known`'s,
+    // in HostAnswer, and no facts); any other answer is probed as usual. Without a validator in
+    // `known`, a plain probe.
+    boost::asio::awaitable<VideoReport> video(std::string url, Validators const* known = nullptr);
+    boost::asio::awaitable<ImageReport> image(std::string url, Validators const* known = nullptr);
 
     [[nodiscard]] ProberStats stats() const noexcept;
 

@@ -154,6 +154,7 @@ struct SimStats {
     // Source media (GET /media/<name>[?lie=...]), served by the simulator's media host.
     std::uint64_t media_requests = 0;   // requests under /media/, whatever their answer
     std::uint64_t media_ranges = 0;     // ... with a Range header
+    std::uint64_t media_not_modified = 0; // ... answered 304 (If-None-Match, If-Modified-Since)
     std::uint64_t media_bytes_sent = 0; // body bytes of media answers
     std::uint64_t media_lies_told = 0;  // requests whose URL asked for a known `lie` (flaky's honest ones too)
     std::uint64_t media_requests_with_authorization = 0; // ... carrying an Authorization header: a leak

@@ -8,6 +8,8 @@
 
 #include "evobatch/api/pricing.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -131,6 +133,63 @@ BOOST_AUTO_TEST_CASE(ranges_of_each_kind_and_if_range) {
     BOOST_TEST(s.media_ranges == 7u);
     BOOST_TEST(s.count(206) == 5u);
     BOOST_TEST(s.media_bytes_sent == 4096 + (whole.size() - 71155) + 1135 + 10 + 10 + whole.size());
+}
+
+// RFC 9110 §13.1.2, §13.1.3, §13.2.2: If-None-Match naming the file's ETag (or `*`) and, without
+// it, If-Modified-Since at or after its Last-Modified are answered 304 with no body; anything
+// else is answered as if unasked (here: the range).
+BOOST_AUTO_TEST_CASE(conditional_requests_are_answered_304_not_modified) {
+    SimFixture f(fast(0));
+    std::string const whole = media_bytes("faststart_9s.mp4");
+    std::string const path = "/media/faststart_9s.mp4";
+    auto conditional = [&](std::string name, std::string value) {
+        HttpCall c = ranged(path, "bytes=0-99");
+        c.headers.emplace_back(std::move(name), std::move(value));
+        return c;
+    };
+    f.run([&]() -> asio::awaitable<void> {
+        HttpsTestClient client(f.io.get_executor(), f.ca_file(), f.port());
+        HttpReply const first = co_await exchange(client, ranged(path, "bytes=0-99"));
+        std::string const etag = first.header("etag");
+        std::string const date = first.header("last-modified");
+        BOOST_TEST_REQUIRE(!etag.empty());
+
+        std::vector<std::string> const matches = {etag, "*", fmt::format("\"other\", {}", etag), fmt::format("W/{}", etag)};
+        for (std::string const& matching : matches) {
+            BOOST_TEST_CONTEXT("If-None-Match: " << matching) {
+                HttpReply const r = co_await exchange(client, conditional("If-None-Match", matching));
+                BOOST_TEST(r.status == 304u);
+                BOOST_TEST(r.body.empty());
+                BOOST_TEST(r.header("etag") == etag);
+                BOOST_TEST(r.header("last-modified") == date);
+                BOOST_TEST(r.header("content-range").empty());
+            }
+        }
+        HttpReply const same_date = co_await exchange(client, conditional("If-Modified-Since", date));
+        BOOST_TEST(same_date.status == 304u);
+        BOOST_TEST(same_date.body.empty());
+
+        HttpReply const wrong = co_await exchange(client, conditional("If-None-Match", "\"stale-etag\""));
+        BOOST_TEST(wrong.status == 206u);
+        BOOST_TEST((wrong.body == whole.substr(0, 100)));
+        HttpReply const earlier = co_await exchange(client, conditional("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"));
+        BOOST_TEST(earlier.status == 206u);
+        HttpReply const not_a_date = co_await exchange(client, conditional("If-Modified-Since", "yesterday"));
+        BOOST_TEST(not_a_date.status == 206u);
+        // If-None-Match takes precedence: a wrong ETag is not saved by a current date.
+        HttpCall both = conditional("If-None-Match", "\"stale-etag\"");
+        both.headers.emplace_back("If-Modified-Since", date);
+        HttpReply const precedence = co_await exchange(client, both);
+        BOOST_TEST(precedence.status == 206u);
+        // Last: the bytes of the answers before it are counted once they are written, before the
+        // server reads this one.
+        HttpReply const later = co_await exchange(client, conditional("If-Modified-Since", "Sun, 06 Nov 2044 08:49:37 GMT"));
+        BOOST_TEST(later.status == 304u);
+    }());
+    sim::SimStats const s = f.sim.stats();
+    BOOST_TEST(s.media_not_modified == 6u);
+    BOOST_TEST(s.count(304) == 6u);
+    BOOST_TEST(s.media_bytes_sent == 5u * 100);
 }
 
 BOOST_AUTO_TEST_CASE(each_lie_behaves_as_its_url_asks) {

@@ -101,4 +101,28 @@ BOOST_AUTO_TEST_CASE(held_jobs_get_rerun_changed_within_a_ceiling_that_fits) {
     BOOST_TEST(any_has(lines, "--quiet --rerun-changed --max-credits 545`"));
 }
 
+BOOST_AUTO_TEST_CASE(a_probe_with_every_job_usable_points_at_run) {
+    std::vector<std::string> const typed = {"build/evobatch", "probe", "jobs/my batch.yaml", "--max-probes", "4"};
+    auto const next = probe_next_steps(ProbeEnd{}, typed, "jobs/my batch.yaml");
+    BOOST_TEST_REQUIRE(next.size() == 1u);
+    BOOST_TEST(next[0] == "`build/evobatch run 'jobs/my batch.yaml'` sends the batch");
+}
+
+BOOST_AUTO_TEST_CASE(a_probe_with_rejected_jobs_says_fix_them_and_probe_again) {
+    std::vector<std::string> const typed = {"evobatch", "probe", "--max-probes=4", "it's.yaml"};
+    auto const next = probe_next_steps(ProbeEnd{2, 1}, typed, "it's.yaml");
+    BOOST_TEST_REQUIRE(next.size() == 1u);
+    BOOST_TEST(any_has(next, "the 2 jobs listed as rejected"));
+    BOOST_TEST(any_has(next, "`evobatch probe --max-probes=4 'it'\\''s.yaml'` probes again"));
+    BOOST_TEST(!any_has(next, " run "));
+}
+
+BOOST_AUTO_TEST_CASE(a_probe_with_unprobed_jobs_offers_both) {
+    std::vector<std::string> const typed = {"evobatch", "probe", "m.yaml"};
+    auto const next = probe_next_steps(ProbeEnd{0, 1}, typed, "m.yaml");
+    BOOST_TEST_REQUIRE(next.size() == 1u);
+    BOOST_TEST(any_has(next, "`evobatch probe m.yaml` tries the 1 job whose hosts failed"));
+    BOOST_TEST(any_has(next, "`evobatch run m.yaml` sends them anyway"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
