@@ -139,7 +139,7 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
                      static_cast<std::int64_t>(l.hold) * api::k_max_credits_per_task},
                     {"max_per_task", api::k_max_credits_per_task},
                     {"credits_per_usd", m.api.credits_per_usd},
-                    {"jobs_surely_within_ceiling", p.jobs_surely_within_ceiling}};
+                    {"jobs_surely_within_ceiling", p.jobs_within_ceiling}};
     o["time"] = {{"submit_s", p.submit_time.count()},
                  {"estimated_s", p.estimated_time.count()},
                  {"assumed_task_s", plan::k_typical_task_time.count()}};
@@ -212,7 +212,7 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, jobs::Res
     if (p.credits_worst_case > p.credits_at_most) {
         fmt::print("             the ceiling surely covers {} of {} jobs; the others run only if tasks cost less "
                    "than the most; --max-credits {} covers them all\n",
-                   p.jobs_surely_within_ceiling, p.to_submit, p.credits_to_cover);
+                   p.jobs_within_ceiling, p.to_submit, p.credits_to_cover);
     }
     fmt::print("  money      approximate, at {} credits to 1 USD (api.credits_per_usd; 68, the default, is the rate "
                "Evolink's own clients use)\n",
