@@ -412,13 +412,26 @@ struct JobLine {
     manifest::Job const* job;
     api::CreateRequest request;
     jobs::ResumeDecision const* decision;
+    plan::JobCost const* cost; // --probe, a job to submit: its predicted cost; else nullptr
 };
 
-std::vector<JobLine> job_lines(manifest::Manifest const& m, jobs::ResumePlan const& r) {
+// The most a line's job may add: its predicted cost with --probe, else its decision's worst case.
+std::int64_t credits_of(JobLine const& l) {
+    return l.cost != nullptr ? l.cost->counted() : worst_case_of(l.decision->action);
+}
+
+std::vector<JobLine> job_lines(manifest::Manifest const& m, jobs::ResumePlan const& r,
+                               std::optional<std::vector<ProbedJob>> const& probed) {
+    std::vector<plan::JobCost const*> costs(m.jobs.size(), nullptr);
+    if (probed) {
+        for (ProbedJob const& j : *probed) {
+            costs[j.index] = &j.cost;
+        }
+    }
     std::vector<JobLine> lines;
     lines.reserve(m.jobs.size());
     for (std::size_t i = 0; i < m.jobs.size(); ++i) {
-        lines.push_back({&m.jobs[i], jobs::request_of(m.jobs[i]), &r.starts[i].decision});
+        lines.push_back({&m.jobs[i], jobs::request_of(m.jobs[i]), &r.starts[i].decision, costs[i]});
     }
     return lines;
 }
@@ -435,7 +448,7 @@ boost::json::array jobs_to_json(std::vector<JobLine> const& lines) {
         o["prompt"] = q.prompt;
         o["keep_original_sound"] = q.keep_original_sound ? boost::json::value(*q.keep_original_sound) : nullptr;
         o["callback_url"] = q.callback_url ? boost::json::value(*q.callback_url) : nullptr;
-        o["credits_at_most"] = worst_case_of(l.decision->action);
+        o["credits_at_most"] = credits_of(l);
         if (!l.decision->why.empty()) {
             o["why"] = l.decision->why;
         }
@@ -468,9 +481,11 @@ void print_jobs(std::vector<JobLine> const& lines) {
                "sound", "images", "callback", "video", "prompt (as sent)");
     for (JobLine const& l : lines) {
         api::CreateRequest const& q = l.request;
-        std::int64_t const cost = worst_case_of(l.decision->action);
+        std::int64_t const cost = credits_of(l);
+        bool const exact = l.cost != nullptr && l.cost->kind != plan::JobCost::Kind::unknown;
         fmt::print("{:<{}}  {:<9}  {:>7}  {:<5}  {:<6}  {:<8}  {:<44}  \"{}\"\n", l.job->id, id_width,
-                   jobs::to_string(l.decision->action), cost > 0 ? fmt::format("<={}", cost) : "0",
+                   jobs::to_string(l.decision->action),
+                   cost > 0 && !exact ? fmt::format("<={}", cost) : fmt::format("{}", cost),
                    !q.keep_original_sound ? "-" : *q.keep_original_sound ? "keep" : "drop", q.image_urls.size(),
                    q.callback_url ? "yes" : "-", q.video_urls.empty() ? "" : q.video_urls.front(),
                    one_line(q.prompt, 60));
@@ -614,7 +629,7 @@ int run_plan(PlanOptions const& options) {
             out["balance"] = balance_to_json(*balance, p);
         }
         if (options.jobs) {
-            out["job_requests"] = jobs_to_json(job_lines(m, r));
+            out["job_requests"] = jobs_to_json(job_lines(m, r, probed));
         }
         if (probed) {
             out["probe"] = {{"jobs", probed_to_json(m, *probed)}};
@@ -624,9 +639,9 @@ int run_plan(PlanOptions const& options) {
     }
     print_diagnostics(result.diagnostics, options.max_errors);
     if (options.jobs) {
-        print_jobs(job_lines(m, r));
+        print_jobs(job_lines(m, r, probed));
     }
-    if (probed) {
+    if (probed && !probed->empty()) {
         print_probed(m, *probed);
     }
     print_plan(m, p, r, ledger_exists);

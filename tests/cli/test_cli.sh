@@ -290,7 +290,25 @@ check "plan --probe --json: the credit figures" \
 check "plan --probe --json: each job's cost" \
   test "$(json_get '[(j["id"], j["billed_seconds"], j["cost"], j["counted"]) for j in d["probe"]["jobs"]][:5]')" = \
   "[('faststart_4s', 6, 'exact', 5), ('faststart_9s', 9, 'exact', 7), ('clip_9s', 9, 'exact', 7), ('not_video', None, 'rejected', 0), ('faststart_25s', 20, 'exact', 15)]"
+run "${media_plan[@]}" --probe --jobs --json
+check "plan --probe --jobs: each request at its probed cost" \
+  test "$(json_get '[j["credits_at_most"] for j in d["job_requests"]]')" = "[5, 7, 7, 0, 15, 15, 15]"
 check "plan --probe --json: the rejected job's code" test "$(json_get 'd["probe"]["jobs"][3]["code"]')" = not_a_video
+# A job whose create went out without an answer is sent again under its same key: not probed,
+# counted at the most. (The run's own simulator makes the tasks; the media are the one above.)
+printf 'version: 1\ndefaults: {prompt: p}\nvideos: [%s/media/faststart_9s.mp4, %s/media/clip_9s.mov]\n' \
+  "$sim_url" "$sim_url" >"$work/resend.yaml"
+run "$bin" run --simulate --time-scale 0.002 --quiet --no-download --ledger "$work/resend.ledger.jsonl" "$work/resend.yaml"
+check "the run to resend from completes (0)" test "$rc" -eq 0
+grep -e '"ev":"batch"' -e '"job":"faststart_9s".*"ev":"submitting"' "$work/resend.ledger.jsonl" >"$work/cut.jsonl"
+mv "$work/cut.jsonl" "$work/resend.ledger.jsonl" # as if it crashed right after faststart_9s's create left
+run "$bin" plan --probe "${sim_flags[@]}" --ledger "$work/resend.ledger.jsonl" "$work/resend.yaml"
+check "plan --probe with nothing rejected exits 0" test "$rc" -eq 0
+check "plan --probe: a resend is not probed, counted at 15" \
+  grep -Eq "^faststart_9s +resend +- +- +<=15 +unprobed, counted at 15: sent again under its same key, not probed" <<<"$out"
+check "plan --probe: the new job beside it is probed" grep -Eq "^clip_9s +submit +9.0 +9 +7 *$" <<<"$out"
+check "plan --probe: totals with a resend" \
+  grep -q "exact credits 7 for 1 job; 0 rejected (never sent); 1 unprobed counted at the most (15)" <<<"$out"
 check "plan --probe sends nothing to the API" test "$(wc -l <"$work/sim.log")" -eq "$tasks_before_probe"
 
 kill "$sim_pid"
