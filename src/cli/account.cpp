@@ -51,11 +51,15 @@ std::string balance_line(api::Credits const& credits, plan::BatchPlan const& pla
     if (credits.unlimited) {
         return "balance: unlimited credits for this key";
     }
+    std::size_t const sent = plan.create_requests;
     return fmt::format(
-        "balance: {:.0f} credits; this run may reserve up to {} ({} job{} to submit at up to {} each, "
+        "balance: {:.0f} credits; this run may reserve up to {} ({} job{} to submit {}, "
         "within limits.max_credits = {}{})",
-        credits.remaining, plan.credits_at_most, plan.to_submit, plan.to_submit == 1 ? "" : "s",
-        api::k_max_credits_per_task, plan.credits_ceiling,
+        credits.remaining, plan.credits_at_most, sent, sent == 1 ? "" : "s",
+        plan.probed ? fmt::format("at their probed cost ({} at up to {} each)", plan.jobs_unprobed,
+                                  api::k_max_credits_per_task)
+                    : fmt::format("at up to {} each", api::k_max_credits_per_task),
+        plan.credits_ceiling,
         plan.credits_carried > 0 ? fmt::format(", the ledger's tasks using {} of it", plan.credits_carried)
                                   : std::string());
 }

@@ -1,11 +1,13 @@
 // `evobatch plan`: what `run` would do with the same flags, what it could cost and how long,
-// computed from the manifest and the ledger by the code `run` starts from. Sends nothing,
-// unless --balance asks for the account's balance.
+// computed from the manifest and the ledger by the code `run` starts from. Sends nothing to
+// the API, unless --balance asks for the account's balance; --probe reads the media of the
+// jobs to submit from their hosts first and counts each job at its exact cost.
 
 #include "account.hpp"
 #include "commands.hpp"
 #include "evobatch/cli/exit_code.hpp"
 #include "ledger_state.hpp"
+#include "probe_media.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/api/pricing.hpp"
@@ -13,6 +15,7 @@
 #include "evobatch/plan/batch_plan.hpp"
 #include "evobatch/jobs/credits.hpp"
 #include "evobatch/jobs/request_of.hpp"
+#include "evobatch/probe/rules.hpp"
 #include "evobatch/util/terminal_text.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -34,17 +37,28 @@ changed jobs held until --rerun-changed, the API requests that takes, the credit
 still reserve and a time estimate. Credits: what the ledger's tasks were charged, hold now
 and had refunded, and what this run may add (each task counted at the most it can cost,
 15, within limits.max_credits less every credit the ledger's tasks were charged or hold).
-Nothing is sent, unless --balance asks for the account's balance: then one GET /v1/credits,
+Nothing is sent to the API, unless --balance asks for the account's balance: then one GET /v1/credits,
 with the key from api.key_env, says whether `run` would start (it refuses a batch that may
 reserve more than the balance, unless --allow-overdraft).
 
-Exit codes: 0 planned, 2 bad input (manifest, ledger, flags, no key for --balance), 3 the
-balance could not be read, 4 the API refused the key.
+With --probe, the media of every job the run would submit (new jobs and new attempts; jobs
+sent again under their same key are not probed) are read first, as `evobatch probe` reads
+them (ranges only, limits.max_probes or --max-probes at once, never the API key), even when
+the manifest says preflight.probe: false. Each job is then counted at its exact cost (its
+video's duration, billed as 6-20 s), a rejected job at 0 (the API would refuse it: never
+sent), and a job whose cost could not be learned at 15; a table lists every job's seconds,
+billed seconds and credits, and the ceiling admits the jobs in manifest order at their own
+cost until the first that does not fit.
+
+Exit codes: 0 planned, 1 --probe found jobs the API would refuse (rejected), 2 bad input
+(manifest, ledger, flags, no key for --balance), 3 the balance could not be read, 4 the API
+refused the key (3 and 4 before 1).
 
 Examples:
   evobatch plan jobs/demo.yaml
   evobatch plan jobs/demo.yaml --jobs            # every job's request as it will be sent
   evobatch plan jobs/demo.yaml --max-credits 2000 --rerun-changed --json
+  evobatch plan jobs/demo.yaml --probe           # exact credits per job, from its video
   EVOLINK_API_KEY=... evobatch plan jobs/night.yaml --balance)";
 
 std::string human_duration(std::chrono::seconds s) {
@@ -83,12 +97,155 @@ std::string ids_with(manifest::Manifest const& m, jobs::ResumePlan const& r, job
     return out;
 }
 
+// Whether a job's decision sends a create: a new job, a resend or a new attempt.
+bool sends(jobs::ResumeAction action) {
+    using jobs::ResumeAction;
+    return action == ResumeAction::submit || action == ResumeAction::resend || action == ResumeAction::retry;
+}
+
 // The credits a job's decision may add: a create at the most a task costs, else nothing.
 std::int64_t worst_case_of(jobs::ResumeAction action) {
-    using jobs::ResumeAction;
-    bool const sends = action == ResumeAction::submit || action == ResumeAction::resend ||
-                       action == ResumeAction::retry;
-    return sends ? api::k_max_credits_per_task : 0;
+    return sends(action) ? api::k_max_credits_per_task : 0;
+}
+
+// `plan --probe`: each job to submit, in manifest order, with what probing its media found.
+struct ProbedJob {
+    std::size_t index = 0; // in the manifest
+    jobs::ResumeAction action = jobs::ResumeAction::submit;
+    std::optional<probe::JobProbe> probe; // nothing: sent again under its same key, not probed
+    plan::JobCost cost;
+};
+
+plan::JobCost cost_of(probe::JobProbe const& p) {
+    switch (p.usability) {
+    case probe::JobUsability::usable: return p.credits ? plan::JobCost::exact(*p.credits) : plan::JobCost::unknown();
+    case probe::JobUsability::rejected: return plan::JobCost::rejected();
+    case probe::JobUsability::unprobed: break;
+    }
+    return plan::JobCost::unknown();
+}
+
+// A resend goes out under a key the server may already hold a task for: its media are not
+// probed (it is the same request, and its task may exist).
+std::vector<ProbedJob> probe_to_submit(manifest::Manifest const& m, jobs::ResumePlan const& r,
+                                       PlanOptions const& options) {
+    std::vector<ProbedJob> out;
+    std::vector<manifest::Job> to_probe;
+    for (std::size_t i = 0; i < m.jobs.size(); ++i) {
+        jobs::ResumeAction const action = r.starts[i].decision.action;
+        if (!sends(action)) {
+            continue;
+        }
+        out.push_back({i, action, std::nullopt, plan::JobCost::unknown()});
+        if (action != jobs::ResumeAction::resend) {
+            to_probe.push_back(m.jobs[i]);
+        }
+    }
+    std::vector<probe::JobProbe> probes = probe_media(m, to_probe, options.max_probes, !options.json);
+    auto next = probes.begin();
+    for (ProbedJob& j : out) {
+        if (j.action != jobs::ResumeAction::resend) {
+            j.cost = cost_of(*next);
+            j.probe = std::move(*next++);
+        }
+    }
+    return out;
+}
+
+std::vector<plan::JobCost> costs_of(std::vector<ProbedJob> const& probed) {
+    std::vector<plan::JobCost> costs;
+    costs.reserve(probed.size());
+    for (ProbedJob const& j : probed) {
+        costs.push_back(j.cost);
+    }
+    return costs;
+}
+
+// Why a job is counted at the most a task costs.
+std::string unprobed_why(ProbedJob const& j) {
+    if (!j.probe) {
+        return "sent again under its same key, not probed";
+    }
+    std::string const why = reasons_text(*j.probe);
+    return why.empty() ? std::string("its cost is not known") : why;
+}
+
+// The seconds a job is billed as: known for a job at its exact cost.
+std::optional<int> billed_seconds_of(ProbedJob const& j) {
+    auto const duration = j.probe ? video_duration(*j.probe) : std::nullopt;
+    if (j.cost.kind != plan::JobCost::Kind::exact || !duration) {
+        return std::nullopt;
+    }
+    return api::billed_seconds(probe::whole_seconds(*duration));
+}
+
+boost::json::array probed_to_json(manifest::Manifest const& m, std::vector<ProbedJob> const& probed) {
+    boost::json::array out;
+    for (ProbedJob const& j : probed) {
+        boost::json::object o;
+        o["id"] = m.jobs[j.index].id;
+        o["action"] = jobs::to_string(j.action);
+        o["probed"] = j.probe.has_value();
+        o["verdict"] = j.probe ? verdict_name(*j.probe) : "unprobed";
+        auto const duration = j.probe ? video_duration(*j.probe) : std::nullopt;
+        auto const billed = billed_seconds_of(j);
+        o["seconds"] = duration ? boost::json::value(std::chrono::duration<double>(*duration).count()) : nullptr;
+        o["billed_seconds"] = billed ? boost::json::value(*billed) : nullptr;
+        o["cost"] = j.cost.kind == plan::JobCost::Kind::exact      ? "exact"
+                    : j.cost.kind == plan::JobCost::Kind::rejected ? "rejected"
+                                                                   : "unknown";
+        o["credits"] = j.cost.kind == plan::JobCost::Kind::exact ? boost::json::value(j.cost.credits) : nullptr;
+        o["counted"] = j.cost.counted();
+        if (j.probe && !j.probe->code.empty()) {
+            o["code"] = j.probe->code;
+        }
+        boost::json::array reasons;
+        if (!j.probe) {
+            reasons.emplace_back(unprobed_why(j));
+        } else {
+            for (std::string const& reason : j.probe->reasons) {
+                reasons.emplace_back(reason);
+            }
+        }
+        o["reasons"] = std::move(reasons);
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+void print_probed(manifest::Manifest const& m, std::vector<ProbedJob> const& probed) {
+    std::size_t width = 3;
+    for (ProbedJob const& j : probed) {
+        width = std::max(width, m.jobs[j.index].id.size());
+    }
+    width = std::min<std::size_t>(width, 40);
+    fmt::print("{:<{}}  {:<6}  {:>7}  {:>6}  {:>7}  {}\n", "JOB", width, "ACTION", "SECONDS", "BILLED", "CREDITS",
+               "NOTES");
+    for (ProbedJob const& j : probed) {
+        auto const duration = j.probe ? video_duration(*j.probe) : std::nullopt;
+        std::string const seconds =
+            duration ? fmt::format("{:.1f}", std::chrono::duration<double>(*duration).count()) : "-";
+        auto const billed_seconds = billed_seconds_of(j);
+        std::string const billed = billed_seconds ? fmt::format("{}", *billed_seconds) : "-";
+        std::string credits;
+        std::string notes;
+        switch (j.cost.kind) {
+        case plan::JobCost::Kind::exact:
+            credits = fmt::format("{}", j.cost.credits);
+            notes = reasons_text(*j.probe); // a duration billed as 6 or 20 s
+            break;
+        case plan::JobCost::Kind::rejected:
+            credits = "-";
+            notes = fmt::format("REJECTED {}: {}", j.probe->code, reasons_text(*j.probe));
+            break;
+        case plan::JobCost::Kind::unknown:
+            credits = fmt::format("<={}", api::k_max_credits_per_task);
+            notes = fmt::format("unprobed, counted at {}: {}", api::k_max_credits_per_task, unprobed_why(j));
+            break;
+        }
+        fmt::print("{:<{}}  {:<6}  {:>7}  {:>6}  {:>7}  {}\n", m.jobs[j.index].id, width, jobs::to_string(j.action),
+                   seconds, billed, credits, notes);
+    }
 }
 
 boost::json::object credits_to_json(jobs::CreditTotals const& t) {
@@ -139,7 +296,16 @@ boost::json::object plan_to_json(manifest::Manifest const& m, plan::BatchPlan co
                      static_cast<std::int64_t>(l.hold) * api::k_max_credits_per_task},
                     {"max_per_task", api::k_max_credits_per_task},
                     {"credits_per_usd", m.api.credits_per_usd},
-                    {"jobs_surely_within_ceiling", p.jobs_surely_within_ceiling}};
+                    {"probed", p.probed},
+                    {"exact", p.credits_exact},
+                    {"expected", p.credits_expected},
+                    {"jobs_exact", p.jobs_exact},
+                    {"jobs_rejected", p.jobs_rejected},
+                    {"jobs_unprobed", p.jobs_unprobed},
+                    {"jobs_within_ceiling", p.jobs_within_ceiling},
+                    {"credits_within_ceiling", p.credits_within_ceiling},
+                    // Its name before --probe: the same figure (every job at the most without it).
+                    {"jobs_surely_within_ceiling", p.jobs_within_ceiling}};
     o["time"] = {{"submit_s", p.submit_time.count()},
                  {"estimated_s", p.estimated_time.count()},
                  {"assumed_task_s", plan::k_typical_task_time.count()}};
@@ -154,11 +320,13 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, jobs::Res
                ledger_exists ? "" : ", no ledger yet (nothing submitted before)");
     auto const& l = p.ledger;
     std::size_t const fresh = p.to_submit - l.resend - l.retry;
-    fmt::print("  submit     {}{}\n", plural(p.to_submit, "job"),
+    fmt::print("  submit     {}{}{}\n", plural(p.to_submit, "job"),
                l.resend + l.retry == 0
                    ? std::string()
                    : fmt::format(" ({} new, {} sent again under the same key, {} new attempts of failed tasks)", fresh,
-                                 l.resend, l.retry));
+                                 l.resend, l.retry),
+               p.jobs_rejected == 0 ? std::string()
+                                    : fmt::format("; {} of them rejected by the probe: never sent", p.jobs_rejected));
     if (ledger_exists) {
         fmt::print("  poll       {} earlier runs left running (never resubmitted)\n", plural(p.to_poll, "task"));
         fmt::print("  skip       {} completed, {} failed for good (--retry-failed gives them a new attempt)\n", l.done,
@@ -198,21 +366,36 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, jobs::Res
                        plural(l.changed - l.hold - l.rerun, "job"));
         }
     }
+    if (p.probed) {
+        fmt::print("  probed     exact credits {} for {}; {} rejected (never sent); {} unprobed counted at the most "
+                   "({})\n",
+                   p.credits_exact, plural(p.jobs_exact, "job"), p.jobs_rejected, p.jobs_unprobed,
+                   static_cast<std::int64_t>(p.jobs_unprobed) * api::k_max_credits_per_task);
+    }
     fmt::print("  requests   {} + about {} status reads with batch reads ({} without)\n",
                plural(p.create_requests, "create"), p.status_reads_batched, p.status_reads_single);
     if (ledger_exists) {
         fmt::print("  ledger's   {} ({})\n", jobs::credits_text(r.credits),
                    jobs::usd_text(r.credits.charged, per_usd));
     }
-    fmt::print("  credits    at most {} more ({}; up to {} a task), ceiling limits.max_credits = {}{}\n",
-               p.credits_at_most, jobs::usd_text(p.credits_at_most, per_usd), api::k_max_credits_per_task,
+    fmt::print("  credits    at most {} more ({}; {}), ceiling limits.max_credits = {}{}\n", p.credits_at_most,
+               jobs::usd_text(p.credits_at_most, per_usd),
+               p.probed ? fmt::format("probed jobs at their exact cost, the others at up to {}",
+                                      api::k_max_credits_per_task)
+                        : fmt::format("up to {} a task", api::k_max_credits_per_task),
                p.credits_ceiling,
                p.credits_carried > 0 ? fmt::format(", of which the ledger's tasks use {}", p.credits_carried)
                                      : std::string());
-    if (p.credits_worst_case > p.credits_at_most) {
-        fmt::print("             the ceiling surely covers {} of {} jobs; the others run only if tasks cost less "
-                   "than the most; --max-credits {} covers them all\n",
-                   p.jobs_surely_within_ceiling, p.to_submit, p.credits_to_cover);
+    if (p.credits_expected > p.credits_at_most) {
+        if (p.probed) {
+            fmt::print("             the ceiling covers {} of {} jobs in manifest order at their own cost ({} "
+                       "credits); the run stops at the first that does not fit; --max-credits {} covers them all\n",
+                       p.jobs_within_ceiling, p.to_submit, p.credits_within_ceiling, p.credits_to_cover);
+        } else {
+            fmt::print("             the ceiling surely covers {} of {} jobs; the others run only if tasks cost less "
+                       "than the most; --max-credits {} covers them all\n",
+                       p.jobs_within_ceiling, p.to_submit, p.credits_to_cover);
+        }
     }
     fmt::print("  money      approximate, at {} credits to 1 USD (api.credits_per_usd; 68, the default, is the rate "
                "Evolink's own clients use)\n",
@@ -229,13 +412,26 @@ struct JobLine {
     manifest::Job const* job;
     api::CreateRequest request;
     jobs::ResumeDecision const* decision;
+    plan::JobCost const* cost; // --probe, a job to submit: its predicted cost; else nullptr
 };
 
-std::vector<JobLine> job_lines(manifest::Manifest const& m, jobs::ResumePlan const& r) {
+// The most a line's job may add: its predicted cost with --probe, else its decision's worst case.
+std::int64_t credits_of(JobLine const& l) {
+    return l.cost != nullptr ? l.cost->counted() : worst_case_of(l.decision->action);
+}
+
+std::vector<JobLine> job_lines(manifest::Manifest const& m, jobs::ResumePlan const& r,
+                               std::optional<std::vector<ProbedJob>> const& probed) {
+    std::vector<plan::JobCost const*> costs(m.jobs.size(), nullptr);
+    if (probed) {
+        for (ProbedJob const& j : *probed) {
+            costs[j.index] = &j.cost;
+        }
+    }
     std::vector<JobLine> lines;
     lines.reserve(m.jobs.size());
     for (std::size_t i = 0; i < m.jobs.size(); ++i) {
-        lines.push_back({&m.jobs[i], jobs::request_of(m.jobs[i]), &r.starts[i].decision});
+        lines.push_back({&m.jobs[i], jobs::request_of(m.jobs[i]), &r.starts[i].decision, costs[i]});
     }
     return lines;
 }
@@ -252,7 +448,7 @@ boost::json::array jobs_to_json(std::vector<JobLine> const& lines) {
         o["prompt"] = q.prompt;
         o["keep_original_sound"] = q.keep_original_sound ? boost::json::value(*q.keep_original_sound) : nullptr;
         o["callback_url"] = q.callback_url ? boost::json::value(*q.callback_url) : nullptr;
-        o["credits_at_most"] = worst_case_of(l.decision->action);
+        o["credits_at_most"] = credits_of(l);
         if (!l.decision->why.empty()) {
             o["why"] = l.decision->why;
         }
@@ -285,9 +481,11 @@ void print_jobs(std::vector<JobLine> const& lines) {
                "sound", "images", "callback", "video", "prompt (as sent)");
     for (JobLine const& l : lines) {
         api::CreateRequest const& q = l.request;
-        std::int64_t const cost = worst_case_of(l.decision->action);
+        std::int64_t const cost = credits_of(l);
+        bool const exact = l.cost != nullptr && l.cost->kind != plan::JobCost::Kind::unknown;
         fmt::print("{:<{}}  {:<9}  {:>7}  {:<5}  {:<6}  {:<8}  {:<44}  \"{}\"\n", l.job->id, id_width,
-                   jobs::to_string(l.decision->action), cost > 0 ? fmt::format("<={}", cost) : "0",
+                   jobs::to_string(l.decision->action),
+                   cost > 0 && !exact ? fmt::format("<={}", cost) : fmt::format("{}", cost),
                    !q.keep_original_sound ? "-" : *q.keep_original_sound ? "keep" : "drop", q.image_urls.size(),
                    q.callback_url ? "yes" : "-", q.video_urls.empty() ? "" : q.video_urls.front(),
                    one_line(q.prompt, 60));
@@ -356,7 +554,8 @@ void print_balance(BalanceAnswer const& b, plan::BatchPlan const& p) {
 
 CLI::App* add_plan_command(CLI::App& app, PlanOptions& o) {
     auto* cmd = app.add_subcommand(
-        "plan", "Show what `run` would do, what it could cost and how long; sends nothing (but --balance)");
+        "plan", "Show what `run` would do, what it could cost and how long; sends nothing (but --balance, and "
+        "--probe to the media hosts)");
     add_batch_options(*cmd, o.batch);
     cmd->add_flag("--balance", o.balance,
                   "Also read the account's balance (GET /v1/credits, with the key) and say whether the batch fits "
@@ -365,6 +564,10 @@ CLI::App* add_plan_command(CLI::App& app, PlanOptions& o) {
                   "List every job's request as it will be sent (video, images, prompt, sound, callback) and what "
                   "the run does with it");
     cmd->add_flag("--json", o.json, "Print the plan as JSON on stdout");
+    cmd->add_flag("--probe", o.probe,
+                  "Probe the media of the jobs to submit first (ranges only, never the API key; even with "
+                  "preflight.probe: false) and count each at its exact cost; exit 1 when some would be rejected");
+    add_max_probes_option(*cmd, o.max_probes);
     cmd->add_option("--max-errors", o.max_errors, "Show at most N problems (0: all)")->capture_default_str();
     cmd->footer(k_plan_footer);
     return cmd;
@@ -401,7 +604,13 @@ int run_plan(PlanOptions const& options) {
         replay = std::move(*read);
     }
     jobs::ResumePlan const r = jobs::plan_resume(m.jobs, replay, *resume);
-    plan::BatchPlan const p = plan::plan_batch(m, ledger_counts(r));
+    std::optional<std::vector<ProbedJob>> probed;
+    std::optional<std::vector<plan::JobCost>> costs;
+    if (options.probe) {
+        probed = probe_to_submit(m, r, options);
+        costs = costs_of(*probed);
+    }
+    plan::BatchPlan const p = plan::plan_batch(m, ledger_counts(r), costs);
     std::optional<BalanceAnswer> balance;
     if (options.balance) {
         balance = read_balance(m);
@@ -409,7 +618,9 @@ int run_plan(PlanOptions const& options) {
             return exit_bad_input;
         }
     }
-    int const exit_code = balance ? balance->exit_code : exit_ok;
+    int const exit_code = balance && balance->exit_code != exit_ok ? balance->exit_code
+                          : p.jobs_rejected > 0                   ? exit_jobs_failed
+                                                                  : exit_ok;
     if (options.json) {
         boost::json::object out = plan_to_json(m, p, r, ledger_exists);
         out["ok"] = exit_code == exit_ok;
@@ -418,14 +629,20 @@ int run_plan(PlanOptions const& options) {
             out["balance"] = balance_to_json(*balance, p);
         }
         if (options.jobs) {
-            out["job_requests"] = jobs_to_json(job_lines(m, r));
+            out["job_requests"] = jobs_to_json(job_lines(m, r, probed));
+        }
+        if (probed) {
+            out["probe"] = {{"jobs", probed_to_json(m, *probed)}};
         }
         fmt::print("{}\n", boost::json::serialize(out));
         return exit_code;
     }
     print_diagnostics(result.diagnostics, options.max_errors);
     if (options.jobs) {
-        print_jobs(job_lines(m, r));
+        print_jobs(job_lines(m, r, probed));
+    }
+    if (probed && !probed->empty()) {
+        print_probed(m, *probed);
     }
     print_plan(m, p, r, ledger_exists);
     if (balance) {

@@ -5,31 +5,22 @@
 #include "commands.hpp"
 #include "evobatch/cli/exit_code.hpp"
 #include "next_steps.hpp"
+#include "probe_media.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/api/pricing.hpp"
 #include "evobatch/manifest/loader.hpp"
-#include "evobatch/net/tls_context.hpp"
 #include "evobatch/probe/job_probe.hpp"
 #include "evobatch/util/terminal_text.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <functional>
-
-#include <unistd.h>
-
 namespace evobatch::cli {
 
 namespace {
-
-namespace asio = boost::asio;
 
 constexpr char const* k_probe_footer = R"(
 Each job's video is read with HTTP Range requests until its container says what it is:
@@ -48,15 +39,6 @@ Exit codes: 0 every job usable, 1 some rejected, 2 bad manifest, 3 some could no
 Examples:
   evobatch probe jobs/demo.yaml
   evobatch probe batch.yaml --json | jq '.jobs[] | select(.verdict == "rejected")')";
-
-char const* verdict_name(probe::JobProbe const& p) {
-    switch (p.usability) {
-    case probe::JobUsability::usable: return p.warned() ? "warned" : "usable";
-    case probe::JobUsability::rejected: return "rejected";
-    case probe::JobUsability::unprobed: return "unprobed";
-    }
-    return "?";
-}
 
 char const* outcome_name(probe::ProbeOutcome o) {
     switch (o) {
@@ -173,12 +155,8 @@ void print_table(std::vector<probe::JobProbe> const& probes) {
         std::string const credits = p.credits                                  ? fmt::format("{}", *p.credits)
                                     : p.usability == probe::JobUsability::rejected ? std::string("-")
                                                                                    : fmt::format("<={}", api::k_max_credits_per_task);
-        std::string why;
-        for (std::string const& r : p.reasons) {
-            why += (why.empty() ? "" : "; ") + r;
-        }
         fmt::print("{:<{}}  {:<8}  {:>7}  {:<28}  {}\n", p.job, width, verdict_name(p), credits,
-                   p.sources.empty() ? "-" : video_text(p.sources.front()), util::clean_text(why));
+                   p.sources.empty() ? "-" : video_text(p.sources.front()), reasons_text(p));
     }
 }
 
@@ -189,8 +167,7 @@ CLI::App* add_probe_command(CLI::App& app, ProbeOptions& o) {
         "probe", "Read each job's video and images from their hosts (ranges only): usable, rejected, exact credits");
     cmd->add_option("manifest", o.manifest, "Manifest file (YAML)")->required();
     cmd->add_flag("--json", o.json, "Print one JSON document on stdout for machines");
-    cmd->add_option("--max-probes", o.max_probes, "Jobs probed at once (default: limits.max_probes)")
-        ->check(CLI::Range(1, 256));
+    add_max_probes_option(*cmd, o.max_probes);
     cmd->add_option("--max-errors", o.max_errors, "Show at most N manifest problems (0: all)")->capture_default_str();
     cmd->footer(k_probe_footer);
     return cmd;
@@ -203,27 +180,7 @@ int run_probe(ProbeOptions const& options) {
         return exit_bad_input;
     }
     manifest::Manifest const& m = *loaded.manifest;
-    std::size_t const at_once = options.max_probes > 0 ? options.max_probes : m.limits.max_probes;
-
-    asio::io_context io;
-    net::TlsContext tls(m.api.ca_file);
-    probe::ProberOptions prober_options;
-    prober_options.max_connections_per_host = at_once;
-    probe::Prober prober(io.get_executor(), tls, prober_options);
-    bool const show_progress = !options.json && isatty(STDERR_FILENO) != 0 && m.jobs.size() > 1;
-    std::size_t finished = 0;
-    std::function<void(std::size_t, probe::JobProbe const&)> const progress = [&](std::size_t, probe::JobProbe const&) {
-        ++finished;
-        if (show_progress) {
-            fmt::print(stderr, "\rprobing: {}/{} jobs", finished, m.jobs.size());
-        }
-    };
-    auto future = asio::co_spawn(io, probe::probe_jobs(prober, m.jobs, at_once, progress), asio::use_future);
-    io.run();
-    std::vector<probe::JobProbe> const probes = future.get();
-    if (show_progress) {
-        fmt::print(stderr, "\r\x1b[K");
-    }
+    std::vector<probe::JobProbe> const probes = probe_media(m, m.jobs, options.max_probes, !options.json);
 
     Totals const t = totals_of(probes);
     std::vector<std::string> const next =

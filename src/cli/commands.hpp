@@ -20,6 +20,8 @@ struct PlanOptions {
     bool balance = false; // read GET /v1/credits (the only request plan ever sends)
     bool jobs = false;    // list every job's effective request and what the run does with it
     bool json = false;
+    bool probe = false;         // probe the media of the jobs to submit: exact credits per job
+    std::size_t max_probes = 0; // --probe: jobs probed at once (0: limits.max_probes)
     std::size_t max_errors = 100;
 };
 

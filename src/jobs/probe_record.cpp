@@ -73,6 +73,11 @@ ledger::Event probed_event(probe::SourceResult const& s, std::string_view job, s
         e.verdict = s.host.outcome == ProbeOutcome::unreachable ? "unreachable" : "transient";
         e.error = ledger::EventError{*e.verdict, s.host.detail};
         return e;
+    case ProbeOutcome::unchanged:
+        // probe_job hands back the earlier facts instead (SourceResult::reused); a bare 304
+        // brings none, and is written as what it is.
+        e.verdict = "unchanged";
+        return e;
     case ProbeOutcome::probed: break;
     }
     if (s.is_video) {

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace evobatch::plan {
 
@@ -18,9 +21,40 @@ std::size_t ceil_times(std::size_t n, double factor) {
     return static_cast<std::size_t>(std::ceil(static_cast<double>(n) * factor));
 }
 
+// The credit figures of the jobs to submit, each at what it counts for, in manifest order.
+void count_costs(BatchPlan& plan, std::span<JobCost const> costs, std::int64_t room) {
+    bool fits = true;
+    for (JobCost const& cost : costs) {
+        switch (cost.kind) {
+        case JobCost::Kind::exact:
+            ++plan.jobs_exact;
+            plan.credits_exact += cost.credits;
+            break;
+        case JobCost::Kind::rejected: ++plan.jobs_rejected; break;
+        case JobCost::Kind::unknown: ++plan.jobs_unprobed; break;
+        }
+        plan.credits_expected += cost.counted();
+        fits = fits && plan.credits_within_ceiling + cost.counted() <= room;
+        if (fits) {
+            ++plan.jobs_within_ceiling;
+            plan.credits_within_ceiling += cost.counted();
+        }
+    }
+}
+
 } // namespace
 
-BatchPlan plan_batch(manifest::Manifest const& manifest, LedgerCounts const& ledger) {
+std::int64_t JobCost::counted() const noexcept {
+    switch (kind) {
+    case Kind::exact: return credits;
+    case Kind::rejected: return 0;
+    case Kind::unknown: break;
+    }
+    return api::k_max_credits_per_task;
+}
+
+BatchPlan plan_batch(manifest::Manifest const& manifest, LedgerCounts const& ledger,
+                     std::optional<std::span<JobCost const>> costs) {
     auto const& limits = manifest.limits;
     BatchPlan plan;
     plan.jobs = manifest.jobs.size();
@@ -28,19 +62,29 @@ BatchPlan plan_batch(manifest::Manifest const& manifest, LedgerCounts const& led
     std::size_t const settled = ledger.poll + ledger.done + ledger.failed + ledger.uncertain + ledger.hold;
     plan.to_submit = plan.jobs - std::min(plan.jobs, settled); // new jobs, resends and retries
     plan.to_poll = ledger.poll;
-    plan.create_requests = plan.to_submit;
-    std::size_t const tracked = plan.to_submit + plan.to_poll;
-    plan.status_reads_batched = ceil_times(tracked, k_polls_per_task_batched);
-    plan.status_reads_single = ceil_times(tracked, k_polls_per_task_single);
+    if (costs && costs->size() != plan.to_submit) {
+        throw std::invalid_argument("plan_batch: " + std::to_string(costs->size()) + " costs for " +
+                                    std::to_string(plan.to_submit) + " jobs to submit");
+    }
 
     plan.credits_carried = ledger.credits_carried;
-    plan.credits_worst_case = static_cast<std::int64_t>(plan.to_submit) * api::k_max_credits_per_task;
     plan.credits_ceiling = limits.max_credits;
     std::int64_t const room = std::max<std::int64_t>(0, limits.max_credits - ledger.credits_carried);
-    plan.credits_at_most = std::min(plan.credits_worst_case, room);
-    plan.credits_to_cover = ledger.credits_carried + plan.credits_worst_case;
-    plan.jobs_surely_within_ceiling =
-        std::min(plan.to_submit, static_cast<std::size_t>(room / api::k_max_credits_per_task));
+    if (costs) {
+        plan.probed = true;
+        count_costs(plan, *costs, room);
+    } else {
+        std::vector<JobCost> const unknown(plan.to_submit, JobCost::unknown());
+        count_costs(plan, unknown, room);
+    }
+    plan.create_requests = plan.to_submit - plan.jobs_rejected;
+    plan.credits_worst_case = static_cast<std::int64_t>(plan.create_requests) * api::k_max_credits_per_task;
+    plan.credits_at_most = std::min(plan.credits_expected, room);
+    plan.credits_to_cover = ledger.credits_carried + plan.credits_expected;
+
+    std::size_t const tracked = plan.create_requests + plan.to_poll;
+    plan.status_reads_batched = ceil_times(tracked, k_polls_per_task_batched);
+    plan.status_reads_single = ceil_times(tracked, k_polls_per_task_single);
 
     // Submitting is bound by the request rate (creates and batched polls share it); finishing is
     // bound by the in-flight cap: waves of max_in_flight tasks of the typical duration.

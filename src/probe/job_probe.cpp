@@ -73,33 +73,50 @@ JobProbe judge_job(std::string job, std::vector<SourceResult> sources) {
     return out;
 }
 
-asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job, SourceAccess const& access) {
-    (void)access.recall; // TODO(this session): revalidate with the host once the Prober takes validators
-    auto const where = [&](std::string const& url) { return access.locate ? access.locate(url) : url; };
-    std::vector<SourceResult> sources;
-    sources.reserve(1 + job.image_urls.size());
-    {
-        VideoReport report = co_await prober.video(where(job.video_url));
-        SourceResult s;
-        s.url = job.video_url;
+namespace {
+
+// One source: revalidated when the ledger remembers it (reused as it was if the host says it is
+// unchanged), else probed and judged by the rules.
+asio::awaitable<SourceResult> probe_source(Prober& prober, std::string const& url, bool is_video,
+                                           SourceAccess const& access) {
+    std::optional<SourceResult> known = access.recall ? access.recall(url, is_video) : std::nullopt;
+    Validators validators;
+    if (known) {
+        validators = {known->host.etag, known->host.last_modified};
+    }
+    std::string const from = access.locate ? access.locate(url) : url;
+    SourceResult s;
+    s.url = url;
+    s.is_video = is_video;
+    if (is_video) {
+        VideoReport report = co_await prober.video(from, known ? &validators : nullptr);
         s.host = std::move(report.host);
         s.video = std::move(report.facts);
-        if (s.host.outcome == ProbeOutcome::probed) {
-            s.verdict = judge_video(s.video);
-        }
-        sources.push_back(std::move(s));
-    }
-    for (std::string const& url : job.image_urls) {
-        ImageReport report = co_await prober.image(where(url));
-        SourceResult s;
-        s.url = url;
-        s.is_video = false;
+    } else {
+        ImageReport report = co_await prober.image(from, known ? &validators : nullptr);
         s.host = std::move(report.host);
         s.image = report.facts;
-        if (s.host.outcome == ProbeOutcome::probed) {
-            s.verdict = judge_image(s.image);
-        }
-        sources.push_back(std::move(s));
+    }
+    if (s.host.outcome == ProbeOutcome::unchanged && known) {
+        known->reused = true; // the earlier verdict, which the ledger already holds
+        known->host.requests = s.host.requests;
+        known->host.bytes = s.host.bytes;
+        co_return std::move(*known);
+    }
+    if (s.host.outcome == ProbeOutcome::probed) {
+        s.verdict = is_video ? judge_video(s.video) : judge_image(s.image);
+    }
+    co_return s;
+}
+
+} // namespace
+
+asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job, SourceAccess const& access) {
+    std::vector<SourceResult> sources;
+    sources.reserve(1 + job.image_urls.size());
+    sources.push_back(co_await probe_source(prober, job.video_url, true, access));
+    for (std::string const& url : job.image_urls) {
+        sources.push_back(co_await probe_source(prober, url, false, access));
     }
     co_return judge_job(job.id, std::move(sources));
 }

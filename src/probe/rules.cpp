@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace evobatch::probe {
@@ -51,15 +52,18 @@ Verdict judge_video(VideoFacts const& f) {
         return v;
     }
     double const seconds = std::chrono::duration<double>(*f.duration).count();
-    // Whole seconds, rounded up: a 9.2 s clip is never counted below what it may be billed.
-    int const whole = static_cast<int>(std::min(std::ceil(seconds), 1e6));
+    int const whole = whole_seconds(*f.duration);
     v.credits = api::credits_for_duration(whole);
-    if (whole < api::k_min_billed_seconds || whole > api::k_max_billed_seconds) {
-        int const billed = whole < api::k_min_billed_seconds ? api::k_min_billed_seconds : api::k_max_billed_seconds;
+    if (int const billed = api::billed_seconds(whole); billed != whole) {
         v.usability = Usability::warned;
         v.reason = fmt::format("{:.1f} s long: billed as {} s ({} credits)", seconds, billed, *v.credits);
     }
     return v;
+}
+
+int whole_seconds(std::chrono::milliseconds duration) {
+    double const seconds = std::chrono::duration<double>(duration).count();
+    return static_cast<int>(std::min(std::ceil(seconds), 1e6));
 }
 
 Verdict judge_image(ImageFacts const& f) {

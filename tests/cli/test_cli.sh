@@ -255,6 +255,70 @@ check "the tasks the balance covered completed" test "$(grep -c '"ev":"completed
 run env EVOLINK_API_KEY=wrong-key-0123456789 "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --ledger "$work/bad-key.ledger.jsonl" "$work/small.yaml"
 check "a refused key stops at once (4)" test "$rc" -eq 4
 check "a refused key is not printed" bash -c '! grep -q wrong-key "$1"' _ "$work/err"
+# ---- plan --probe (issue 17): the simulator's /media/ files (tests/media/catalog.txt: seconds)
+# probed over TLS with its CA, each job counted at its exact cost; preflight.probe: false does
+# not stop an explicit --probe.
+{
+  echo 'version: 1'
+  echo 'preflight: {probe: false}'
+  echo 'defaults: {prompt: p}'
+  echo 'videos:'
+  for f in faststart_4s.mp4 faststart_9s.mp4 clip_9s.mov not_video.mp4 faststart_25s.mp4 fragmented_9s.mp4 \
+    'moov_at_end_9s.mp4?lie=error'; do
+    echo "  - $sim_url/media/$f"
+  done
+} >"$work/media.yaml"
+tasks_before_probe=$(wc -l <"$work/sim.log")
+media_plan=("$bin" plan "${sim_flags[@]}" --ledger "$work/media.ledger.jsonl" "$work/media.yaml")
+run "${media_plan[@]}" --max-credits 40
+check "plan without --probe on the media manifest plans at the most (0)" test "$rc" -eq 0
+check "without --probe 40 credits surely cover 2 jobs" grep -q "the ceiling surely covers 2 of 7 jobs" <<<"$out"
+run "${media_plan[@]}" --max-credits 40 --probe --max-probes 3
+check "plan --probe with a rejected job exits 1" test "$rc" -eq 1
+row() { grep -Eq "^$1 +submit +$2 +$3 +$4( |\$)" <<<"$out"; } # row JOB SECONDS BILLED CREDITS
+check "plan --probe: 4 s is billed as 6 s, 5 credits" row faststart_4s 4.0 6 5
+check "plan --probe: 9 s is 7 credits" row faststart_9s 9.0 9 7
+check "plan --probe: a 9 s MOV is 7 credits" row clip_9s 9.0 9 7
+check "plan --probe: 25 s is billed as 20 s, 15 credits" row faststart_25s 25.0 20 15
+check "plan --probe: the HTML file is rejected with its code" grep -Eq "^not_video +submit +- +- +- +REJECTED not_a_video: " <<<"$out"
+check "plan --probe: a fragmented MP4 has no duration: counted at 15" \
+  grep -Eq "^fragmented_9s +submit +- +- +<=15 +unprobed, counted at 15: .*fragmented" <<<"$out"
+check "plan --probe: a host answering 500 leaves its job unprobed, counted at 15" \
+  grep -Eq "^moov_at_end_9s +submit +- +- +<=15 +unprobed, counted at 15: .*HTTP 500" <<<"$out"
+check "plan --probe totals" \
+  grep -q "exact credits 34 for 4 jobs; 1 rejected (never sent); 2 unprobed counted at the most (30)" <<<"$out"
+check "plan --probe: the rejected job sends no create" grep -q "submit     7 jobs; 1 of them rejected by the probe: never sent" <<<"$out"
+check "plan --probe: 6 creates" grep -q "requests   6 creates" <<<"$out"
+check "plan --probe: 40 credits cover 5 jobs in order at their own cost" \
+  grep -q "the ceiling covers 5 of 7 jobs in manifest order at their own cost (34 credits).*--max-credits 64 covers them all" <<<"$out"
+run "${media_plan[@]}" --probe --json
+check "plan --probe --json exits 1 too" test "$rc" -eq 1
+check "plan --probe --json: the credit figures" \
+  test "$(json_get '[d["credits"][k] for k in ("probed", "exact", "jobs_exact", "jobs_rejected", "jobs_unprobed", "expected", "at_most", "jobs_within_ceiling")]')" = "[True, 34, 4, 1, 2, 64, 64, 7]"
+check "plan --probe --json: each job's cost" \
+  test "$(json_get '[(j["id"], j["billed_seconds"], j["cost"], j["counted"]) for j in d["probe"]["jobs"]][:5]')" = \
+  "[('faststart_4s', 6, 'exact', 5), ('faststart_9s', 9, 'exact', 7), ('clip_9s', 9, 'exact', 7), ('not_video', None, 'rejected', 0), ('faststart_25s', 20, 'exact', 15)]"
+run "${media_plan[@]}" --probe --jobs --json
+check "plan --probe --jobs: each request at its probed cost" \
+  test "$(json_get '[j["credits_at_most"] for j in d["job_requests"]]')" = "[5, 7, 7, 0, 15, 15, 15]"
+check "plan --probe --json: the rejected job's code" test "$(json_get 'd["probe"]["jobs"][3]["code"]')" = not_a_video
+# A job whose create went out without an answer is sent again under its same key: not probed,
+# counted at the most. (The run's own simulator makes the tasks; the media are the one above.)
+printf 'version: 1\ndefaults: {prompt: p}\nvideos: [%s/media/faststart_9s.mp4, %s/media/clip_9s.mov]\n' \
+  "$sim_url" "$sim_url" >"$work/resend.yaml"
+run "$bin" run --simulate --time-scale 0.002 --quiet --no-download --ledger "$work/resend.ledger.jsonl" "$work/resend.yaml"
+check "the run to resend from completes (0)" test "$rc" -eq 0
+grep -e '"ev":"batch"' -e '"job":"faststart_9s".*"ev":"submitting"' "$work/resend.ledger.jsonl" >"$work/cut.jsonl"
+mv "$work/cut.jsonl" "$work/resend.ledger.jsonl" # as if it crashed right after faststart_9s's create left
+run "$bin" plan --probe "${sim_flags[@]}" --ledger "$work/resend.ledger.jsonl" "$work/resend.yaml"
+check "plan --probe with nothing rejected exits 0" test "$rc" -eq 0
+check "plan --probe: a resend is not probed, counted at 15" \
+  grep -Eq "^faststart_9s +resend +- +- +<=15 +unprobed, counted at 15: sent again under its same key, not probed" <<<"$out"
+check "plan --probe: the new job beside it is probed" grep -Eq "^clip_9s +submit +9.0 +9 +7 *$" <<<"$out"
+check "plan --probe: totals with a resend" \
+  grep -q "exact credits 7 for 1 job; 0 rejected (never sent); 1 unprobed counted at the most (15)" <<<"$out"
+check "plan --probe sends nothing to the API" test "$(wc -l <"$work/sim.log")" -eq "$tasks_before_probe"
+
 kill "$sim_pid"
 
 # ---- probe: jobs on a fresh simulator's media host (its own balance: the one above is spent).

@@ -13,12 +13,16 @@ namespace evobatch::api {
 inline constexpr int k_min_billed_seconds = 6;
 inline constexpr int k_max_billed_seconds = 20;
 
+// The seconds a video of `seconds` is billed as: clamped to 6..20.
+constexpr int billed_seconds(int seconds) noexcept {
+    return seconds < k_min_billed_seconds   ? k_min_billed_seconds
+           : seconds > k_max_billed_seconds ? k_max_billed_seconds
+                                            : seconds;
+}
+
 // Credits for a video of `seconds`, clamped to the billed range (0.75 credits a second, rounded up).
 constexpr std::int64_t credits_for_duration(int seconds) noexcept {
-    int const billed = seconds < k_min_billed_seconds   ? k_min_billed_seconds
-                       : seconds > k_max_billed_seconds ? k_max_billed_seconds
-                                                        : seconds;
-    return (billed * 3 + 3) / 4;
+    return (billed_seconds(seconds) * 3 + 3) / 4;
 }
 
 // The most one task can reserve: a video billed at the longest duration.

@@ -5,6 +5,7 @@
 
 #include "evobatch/probe/media_facts.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,10 @@ struct Verdict {
 };
 
 Verdict judge_video(VideoFacts const& facts);
+
+// A duration in whole seconds, rounded up: a 9.2 s clip is never counted below what it may be
+// billed (api::billed_seconds and api::credits_for_duration take it).
+int whole_seconds(std::chrono::milliseconds duration);
 Verdict judge_image(ImageFacts const& facts);
 
 // A size in words: "143.2 MB".
