@@ -128,7 +128,7 @@ plan::JobCost cost_of(probe::JobProbe const& p) {
 // A resend goes out under a key the server may already hold a task for: its media are not
 // probed (it is the same request, and its task may exist).
 std::vector<ProbedJob> probe_to_submit(manifest::Manifest const& m, jobs::ResumePlan const& r,
-                                       PlanOptions const& options) {
+                                       ledger::Replay const& replay, PlanOptions const& options) {
     std::vector<ProbedJob> out;
     std::vector<manifest::Job> to_probe;
     for (std::size_t i = 0; i < m.jobs.size(); ++i) {
@@ -141,7 +141,7 @@ std::vector<ProbedJob> probe_to_submit(manifest::Manifest const& m, jobs::Resume
             to_probe.push_back(m.jobs[i]);
         }
     }
-    std::vector<probe::JobProbe> probes = probe_media(m, to_probe, options.max_probes, !options.json);
+    std::vector<probe::JobProbe> probes = probe_media(m, to_probe, options.max_probes, !options.json, &replay);
     auto next = probes.begin();
     for (ProbedJob& j : out) {
         if (j.action != jobs::ResumeAction::resend) {
@@ -607,7 +607,7 @@ int run_plan(PlanOptions const& options) {
     std::optional<std::vector<ProbedJob>> probed;
     std::optional<std::vector<plan::JobCost>> costs;
     if (options.probe) {
-        probed = probe_to_submit(m, r, options);
+        probed = probe_to_submit(m, r, replay, options);
         costs = costs_of(*probed);
     }
     plan::BatchPlan const p = plan::plan_batch(m, ledger_counts(r), costs);

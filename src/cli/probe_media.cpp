@@ -1,5 +1,7 @@
 #include "probe_media.hpp"
 
+#include "evobatch/jobs/probe_record.hpp"
+
 #include "evobatch/net/tls_context.hpp"
 #include "evobatch/util/terminal_text.hpp"
 
@@ -52,7 +54,7 @@ void add_max_probes_option(CLI::App& cmd, std::size_t& max_probes) {
 }
 
 std::vector<probe::JobProbe> probe_media(manifest::Manifest const& m, std::vector<manifest::Job> const& jobs,
-                                         std::size_t max_probes, bool progress) {
+                                         std::size_t max_probes, bool progress, ledger::Replay const* earlier) {
     std::size_t const at_once = max_probes > 0 ? max_probes : m.limits.max_probes;
     asio::io_context io;
     net::TlsContext tls(m.api.ca_file);
@@ -67,7 +69,11 @@ std::vector<probe::JobProbe> probe_media(manifest::Manifest const& m, std::vecto
             fmt::print(stderr, "\rprobing: {}/{} jobs", finished, jobs.size());
         }
     };
-    auto future = asio::co_spawn(io, probe::probe_jobs(prober, jobs, at_once, done), asio::use_future);
+    probe::SourceAccess access;
+    if (earlier != nullptr) {
+        access.recall = jobs::recall_from(*earlier); // the hosts confirm them unchanged, or they are probed
+    }
+    auto future = asio::co_spawn(io, probe::probe_jobs(prober, jobs, at_once, done, access), asio::use_future);
     io.run();
     std::vector<probe::JobProbe> probes = future.get();
     if (show_progress) {

@@ -15,6 +15,9 @@
 namespace CLI {
 class App;
 }
+namespace evobatch::ledger {
+struct Replay;
+} // namespace evobatch::ledger
 
 namespace evobatch::cli {
 
@@ -33,9 +36,11 @@ std::optional<std::chrono::milliseconds> video_duration(probe::JobProbe const& p
 void add_max_probes_option(CLI::App& command, std::size_t& max_probes);
 
 // Probes `jobs` (some or all of `manifest`'s) with `max_probes` at once (0: limits.max_probes)
-// and returns their results in order. The progress line is shown only when `progress` is set,
-// stderr is a terminal and there is more than one job; it is erased at the end.
+// and returns their results in order; a source `earlier` (a replayed ledger, may be null) has a
+// probe of is revalidated and reused when its host says it is unchanged. The progress line is
+// shown only when `progress` is set, stderr is a terminal and there is more than one job; it
+// is erased at the end.
 std::vector<probe::JobProbe> probe_media(manifest::Manifest const& manifest, std::vector<manifest::Job> const& jobs,
-                                         std::size_t max_probes, bool progress);
+                                         std::size_t max_probes, bool progress, ledger::Replay const* earlier = nullptr);
 
 } // namespace evobatch::cli

@@ -130,4 +130,11 @@ std::optional<probe::SourceResult> remembered_source(ledger::ProbeRecord const& 
     return s;
 }
 
+decltype(probe::SourceAccess::recall) recall_from(ledger::Replay const& replay) {
+    return [&replay](std::string_view url, bool is_video) -> std::optional<probe::SourceResult> {
+        ledger::ProbeRecord const* record = replay.find_probe(url);
+        return record != nullptr ? remembered_source(*record, is_video) : std::nullopt;
+    };
+}
+
 } // namespace evobatch::jobs

@@ -123,7 +123,8 @@ asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& job, So
 
 asio::awaitable<std::vector<JobProbe>> probe_jobs(Prober& prober, std::vector<manifest::Job> const& jobs,
                                                   std::size_t at_once,
-                                                  std::function<void(std::size_t, JobProbe const&)> const& done) {
+                                                  std::function<void(std::size_t, JobProbe const&)> const& done,
+                                                  SourceAccess const& access) {
     std::vector<JobProbe> results(jobs.size());
     std::size_t next = 0;
     std::exception_ptr failure;
@@ -138,7 +139,7 @@ asio::awaitable<std::vector<JobProbe>> probe_jobs(Prober& prober, std::vector<ma
     auto const work = [&]() -> asio::awaitable<void> {
         while (next < jobs.size()) {
             std::size_t const i = next++;
-            results[i] = co_await probe_job(prober, jobs[i]);
+            results[i] = co_await probe_job(prober, jobs[i], access);
             if (done) {
                 done(i, results[i]);
             }

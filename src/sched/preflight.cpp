@@ -20,12 +20,9 @@ void Preflight::probe_with(probe::Prober& prober, std::size_t at_once, ledger::R
                            std::function<std::string(std::string const&)> locate) {
     m_prober = &prober;
     m_at_once = std::max<std::size_t>(at_once, 1);
-    m_earlier = earlier;
-    // The source as the ledger remembers it, offered to probe_job for the host to confirm.
-    m_access.recall = [this](std::string_view url, bool is_video) -> std::optional<probe::SourceResult> {
-        ledger::ProbeRecord const* record = m_earlier != nullptr ? m_earlier->find_probe(url) : nullptr;
-        return record != nullptr ? jobs::remembered_source(*record, is_video) : std::nullopt;
-    };
+    if (earlier != nullptr) {
+        m_access.recall = jobs::recall_from(*earlier); // offered to the hosts to confirm
+    }
     m_access.locate = std::move(locate);
 }
 

@@ -66,7 +66,9 @@ def run(args, **kw):
 
 
 def manifest_text(work, jobs, limits=None):
-    lines = ["version: 1", "defaults:", "  prompt: Make the video more cinematic", "output:",
+    # preflight.probe: false: the made-up sources (cdn.example.com) would send a probe's DNS
+    # lookups off this machine.
+    lines = ["version: 1", "preflight: {probe: false}", "defaults:", "  prompt: Make the video more cinematic", "output:",
              f"  ledger: {work}/report.ledger.jsonl", f"  dir: {work}/out", "jobs:"]
     if limits:
         lines.insert(1, f"limits: {{{limits}}}")

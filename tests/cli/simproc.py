@@ -66,11 +66,15 @@ def sim_file(task_id, size):
     return bytes(out)
 
 
-def write_manifest(path, jobs, limits, api=None, prompt="Make it cinematic", output=None, prompts=None):
+def write_manifest(path, jobs, limits, api=None, prompt="Make it cinematic", output=None, prompts=None, probe=False):
     """A manifest of `jobs` [(id, video URL)] with the `limits` (and `api`, `output`) mappings, in
-    flow style; `prompts` {id: prompt} gives some jobs a prompt of their own."""
+    flow style; `prompts` {id: prompt} gives some jobs a prompt of their own. Unless `probe`, the
+    run does not probe the sources (preflight.probe: false): the tests' made-up URLs
+    (cdn.example.com) would send a probe's DNS lookups off this machine."""
     with open(path, "w", encoding="utf-8") as f:
         f.write("version: 1\n")
+        if not probe:
+            f.write("preflight: {probe: false}\n")
         if api:
             f.write(f"api: {{{api}}}\n")
         if output:

@@ -236,7 +236,8 @@ check "the refusal names the balance and the way out" grep -q "above the balance
 check "the refusal creates no task" test ! -s "$work/sim.log"
 # One job: at least 25 of the 40 credits stay for the overdraft run below.
 printf 'version: 1\ndefaults: {prompt: p}\nvideos: [https://cdn.example.com/y1.mp4]\n' >"$work/one.yaml"
-run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --no-download --ledger "$work/one.ledger.jsonl" "$work/one.yaml"
+# --no-probe: the made-up sources would send a probe's DNS lookups off this machine.
+run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --no-probe --no-download --ledger "$work/one.ledger.jsonl" "$work/one.yaml"
 check "one job (at most 15 credits) runs on a balance of 40 under the default ceiling of 500 (0)" test "$rc" -eq 0
 check "the balance line says what the run may reserve" grep -q "may reserve up to 15 (1 job to submit" <<<"$err"
 tasks_before_overdraft=$(wc -l <"$work/sim.log")
@@ -247,7 +248,7 @@ tasks_before_overdraft=$(wc -l <"$work/sim.log")
   echo 'videos:'
   for i in $(seq 10); do echo "  - https://cdn.example.com/v$i.mp4"; done
 } >"$work/ten.yaml"
-run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --allow-overdraft --ledger "$work/over.ledger.jsonl" "$work/ten.yaml"
+run env EVOLINK_API_KEY=$CLI_SIM_KEY "$bin" run --base-url "$sim_url" --ca-file "$sim_ca" --no-probe --allow-overdraft --ledger "$work/over.ledger.jsonl" "$work/ten.yaml"
 check "with --allow-overdraft the API's 402 stops the run (4)" test "$rc" -eq 4
 check "the 402 is named in the summary" grep -qi "402\|credits" <<<"$err"
 check "the overdraft run made tasks before the 402" test "$(($(wc -l <"$work/sim.log") - tasks_before_overdraft))" -gt 0

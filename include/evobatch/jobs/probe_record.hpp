@@ -11,6 +11,7 @@
 
 namespace evobatch::ledger {
 struct ProbeRecord;
+struct Replay;
 } // namespace evobatch::ledger
 
 namespace evobatch::jobs {
@@ -22,5 +23,9 @@ ledger::Event probed_event(probe::SourceResult const& source, std::string_view j
 // that got the host's facts and validators to check them by is worth reusing (nothing else).
 // `is_video`: the manifest's word on what the URL is for.
 std::optional<probe::SourceResult> remembered_source(ledger::ProbeRecord const& record, bool is_video);
+
+// probe::SourceAccess::recall over a replayed ledger's probes (`replay` outlives its use):
+// what `run` and `plan --probe` offer the host to confirm.
+decltype(probe::SourceAccess::recall) recall_from(ledger::Replay const& replay);
 
 } // namespace evobatch::jobs

@@ -71,6 +71,6 @@ boost::asio::awaitable<JobProbe> probe_job(Prober& prober, manifest::Job const& 
 // temporary std::function.
 boost::asio::awaitable<std::vector<JobProbe>> probe_jobs(
     Prober& prober, std::vector<manifest::Job> const& jobs, std::size_t at_once,
-    std::function<void(std::size_t, JobProbe const&)> const& done = {});
+    std::function<void(std::size_t, JobProbe const&)> const& done = {}, SourceAccess const& access = {});
 
 } // namespace evobatch::probe

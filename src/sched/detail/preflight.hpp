@@ -55,7 +55,6 @@ private:
     RunContext& m_run;
     probe::Prober* m_prober = nullptr;
     std::size_t m_at_once = 0;
-    ledger::Replay const* m_earlier = nullptr;
     probe::SourceAccess m_access;
     std::vector<std::size_t> m_order; // the jobs to probe, in the queue's order
     std::size_t m_next = 0;
