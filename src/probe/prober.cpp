@@ -9,6 +9,7 @@
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/probe/image_magic.hpp"
 #include "evobatch/util/text.hpp"
+#include "evobatch/util/wait_queue.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -131,7 +132,7 @@ bool is_final_failure(error_code const& ec) {
 
 struct Prober::Impl {
     Impl(asio::any_io_executor ex, net::TlsContext& tls, ProberOptions o)
-        : executor(ex), options(o), client(ex, tls, client_options(o)) {}
+        : executor(ex), options(o), client(ex, tls, client_options(o)), stopping(ex) {}
 
     static net::ClientOptions client_options(ProberOptions const& o) {
         net::ClientOptions c;
@@ -152,6 +153,11 @@ struct Prober::Impl {
         int failures = 0;
         int redirects = 0;
         for (;;) {
+            if (stopped) {
+                host.outcome = ProbeOutcome::transient;
+                host.detail = "stopped";
+                co_return false;
+            }
             if (host.requests >= options.max_requests) {
                 host.detail = fmt::format("no answer within {} requests", options.max_requests);
                 co_return false;
@@ -209,8 +215,10 @@ struct Prober::Impl {
                 host.detail = fmt::format("{} (after {} attempts)", host.detail, failures);
                 co_return false;
             }
-            asio::steady_timer timer(executor, options.first_backoff * (1 << std::min(failures - 1, 6)));
-            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+            if (!stopped) { // stop() ends the wait
+                co_await stopping.wait(std::chrono::steady_clock::now() +
+                                       options.first_backoff * (1 << std::min(failures - 1, 6)));
+            }
         }
     }
 
@@ -278,6 +286,8 @@ struct Prober::Impl {
     ProberOptions options;
     net::HttpsClient client;
     ProberStats stats;
+    bool stopped = false;      // stop(): no new request, no retry
+    util::WaitQueue stopping;  // backoff waits, ended by stop()
 };
 
 Prober::Prober(asio::any_io_executor executor, net::TlsContext& tls, ProberOptions options)
@@ -294,5 +304,10 @@ asio::awaitable<ImageReport> Prober::image(std::string url, Validators const* kn
 }
 
 ProberStats Prober::stats() const noexcept { return m_impl->stats; }
+
+void Prober::stop() {
+    m_impl->stopped = true;
+    m_impl->stopping.notify_all();
+}
 
 } // namespace evobatch::probe

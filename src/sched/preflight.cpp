@@ -26,6 +26,12 @@ void Preflight::probe_with(probe::Prober& prober, std::size_t at_once, ledger::R
     m_access.locate = std::move(locate);
 }
 
+void Preflight::stop() {
+    if (m_prober != nullptr) {
+        m_prober->stop();
+    }
+}
+
 bool Preflight::in_reach(manifest::Job const& job) const {
     if (!m_access.locate) {
         return true;
@@ -71,6 +77,9 @@ asio::awaitable<void> Preflight::work() {
 }
 
 asio::awaitable<void> Preflight::apply(JobRecord& r, probe::JobProbe const& result) {
+    if (m_run.submission_stopped && result.usability == probe::JobUsability::unprobed) {
+        co_return; // cut short by the stop (or failing anyway): nothing learned worth keeping
+    }
     ++m_probed;
     for (probe::SourceResult const& s : result.sources) {
         if (s.reused) {

@@ -193,6 +193,7 @@ void Scheduler::download_to(download::Downloader& downloader, std::filesystem::p
 
 void Scheduler::stop(std::string reason) {
     m_impl->downloads.stop();
+    m_impl->preflight.stop();
     m_impl->run.interrupted = true;
     m_impl->run.stop_submitting(std::move(reason), false);
 }

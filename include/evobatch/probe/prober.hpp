@@ -92,6 +92,10 @@ public:
 
     [[nodiscard]] ProberStats stats() const noexcept;
 
+    // The run is stopping (Ctrl-C): no probe sends another request or waits to retry; each ends
+    // `transient` ("stopped"). A request already waiting for its host ends by its own timeouts.
+    void stop();
+
 private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;

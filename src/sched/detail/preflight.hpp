@@ -40,6 +40,9 @@ public:
     // queue's order, and starts the probes. Nothing when probe_with() was not called.
     void start();
 
+    // The run is stopping: probes in flight end without retrying, and no job is probed after them.
+    void stop();
+
     // Probes that ended by the rules (for the summary).
     [[nodiscard]] std::size_t probed() const noexcept { return m_probed; }
     [[nodiscard]] std::size_t reused() const noexcept { return m_reused; }

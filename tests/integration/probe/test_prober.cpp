@@ -10,6 +10,7 @@
 #include "evobatch/net/tls_context.hpp"
 #include "evobatch/probe/job_probe.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
@@ -147,6 +148,20 @@ BOOST_FIXTURE_TEST_CASE(a_stalled_host_ends_in_the_idle_timeout, ProbeFixture) {
     BOOST_TEST((r.host.outcome == probe::ProbeOutcome::transient));
     BOOST_TEST(r.host.requests == 3);
     BOOST_TEST(r.host.detail.find("after 3 attempts") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_stop_ends_a_stalled_probe_after_its_attempt_and_sends_no_more, ProbeFixture) {
+    // Ctrl-C while a host stalls: the request in flight ends by its idle timeout, and no retry
+    // follows; a probe asked for after the stop sends nothing.
+    boost::asio::steady_timer soon(io, 100ms);
+    soon.async_wait([this](boost::system::error_code) { prober.stop(); });
+    auto const r = video("faststart_9s.mp4?lie=stall");
+    BOOST_TEST((r.host.outcome == probe::ProbeOutcome::transient));
+    BOOST_TEST(r.host.requests == 1); // not 3
+    auto const after = video("faststart_9s.mp4");
+    BOOST_TEST((after.host.outcome == probe::ProbeOutcome::transient));
+    BOOST_TEST(after.host.detail == "stopped");
+    BOOST_TEST(after.host.requests == 0);
 }
 
 // Revalidation: the first request asks whether the file changed since an earlier probe.
