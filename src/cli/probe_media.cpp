@@ -3,6 +3,7 @@
 #include "evobatch/jobs/probe_record.hpp"
 
 #include "evobatch/net/tls_context.hpp"
+#include "evobatch/sim/simulator.hpp"
 #include "evobatch/util/terminal_text.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 
 #include <unistd.h>
@@ -33,6 +35,13 @@ std::string reasons_text(probe::JobProbe const& p) {
     std::string out;
     for (std::string const& reason : p.reasons) {
         out += (out.empty() ? "" : "; ") + reason;
+    }
+    bool const simulated = std::any_of(p.sources.begin(), p.sources.end(), [](probe::SourceResult const& s) {
+        return s.host.outcome == probe::ProbeOutcome::unreachable && s.url.starts_with(sim::k_media_alias);
+    });
+    if (simulated) {
+        out += fmt::format(" ({} names the built-in simulator's media, which only `evobatch run --simulate` reaches)",
+                           sim::k_media_alias.substr(sim::k_media_alias.find("//") + 2));
     }
     return util::clean_text(out);
 }
