@@ -77,13 +77,14 @@ std::string plural(std::size_t n, std::string_view word) {
 }
 
 // The ids of the manifest's jobs whose decision is `action`, comma-separated, at most `limit`.
-std::string ids_with(manifest::Manifest const& m, jobs::ResumePlan const& r, jobs::ResumeAction action,
-                     std::size_t limit = 10) {
+// The ids of the jobs whose decision `pick` chooses, the first `limit` of them, then how many more.
+template <class Pick>
+std::string ids_where(manifest::Manifest const& m, jobs::ResumePlan const& r, Pick pick, std::size_t limit = 10) {
     std::string out;
     std::size_t shown = 0;
     std::size_t total = 0;
     for (std::size_t i = 0; i < m.jobs.size(); ++i) {
-        if (r.starts[i].decision.action != action) {
+        if (!pick(r.starts[i].decision)) {
             continue;
         }
         if (shown < limit) {
@@ -95,6 +96,11 @@ std::string ids_with(manifest::Manifest const& m, jobs::ResumePlan const& r, job
         out += fmt::format(" and {} more", total - shown);
     }
     return out;
+}
+
+std::string ids_with(manifest::Manifest const& m, jobs::ResumePlan const& r, jobs::ResumeAction action,
+                     std::size_t limit = 10) {
+    return ids_where(m, r, [action](jobs::ResumeDecision const& d) { return d.action == action; }, limit);
 }
 
 // Whether a job's decision sends a create: a new job, a resend or a new attempt.
@@ -327,6 +333,15 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, jobs::Res
                                  l.resend, l.retry),
                p.jobs_rejected == 0 ? std::string()
                                     : fmt::format("; {} of them rejected by the probe: never sent", p.jobs_rejected));
+    if (l.reprobe > 0) {
+        fmt::print("  rejected   {} by an earlier probe: probed again first, sent only if usable now: {}\n",
+                   plural(l.reprobe, "job"), ids_where(m, r, [](jobs::ResumeDecision const& d) { return d.reprobe; }));
+    }
+    if (l.rejected > 0) {
+        fmt::print("  rejected   {} by an earlier probe, not sent while probing is off (--no-probe, "
+                   "preflight.probe: false): {}\n",
+                   plural(l.rejected, "job"), ids_with(m, r, jobs::ResumeAction::rejected));
+    }
     if (ledger_exists) {
         fmt::print("  poll       {} earlier runs left running (never resubmitted)\n", plural(p.to_poll, "task"));
         fmt::print("  skip       {} completed, {} failed for good (--retry-failed gives them a new attempt)\n", l.done,

@@ -67,6 +67,8 @@ plan::LedgerCounts ledger_counts(jobs::ResumePlan const& r) {
     c.uncertain = r.uncertain;
     c.changed = r.changed;
     c.hold = r.hold;
+    c.reprobe = r.reprobe;
+    c.rejected = r.rejected;
     c.rerun = r.rerun;
     c.download = r.download;
     c.expired = r.expired;

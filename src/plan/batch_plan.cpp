@@ -59,7 +59,8 @@ BatchPlan plan_batch(manifest::Manifest const& manifest, LedgerCounts const& led
     BatchPlan plan;
     plan.jobs = manifest.jobs.size();
     plan.ledger = ledger;
-    std::size_t const settled = ledger.poll + ledger.done + ledger.failed + ledger.uncertain + ledger.hold;
+    std::size_t const settled =
+        ledger.poll + ledger.done + ledger.failed + ledger.uncertain + ledger.hold + ledger.rejected;
     plan.to_submit = plan.jobs - std::min(plan.jobs, settled); // new jobs, resends and retries
     plan.to_poll = ledger.poll;
     if (costs && costs->size() != plan.to_submit) {

@@ -19,6 +19,8 @@ inline constexpr std::chrono::seconds k_typical_task_time{300};
 struct LedgerCounts {
     std::size_t resend = 0, poll = 0, retry = 0, done = 0, failed = 0, uncertain = 0, changed = 0;
     std::size_t hold = 0;  // changed since a paid request: not sent without --rerun-changed
+    std::size_t reprobe = 0;  // rejected by an earlier probe, probed again (among the ones to submit)
+    std::size_t rejected = 0; // rejected by an earlier probe, not sent (probing off)
     std::size_t rerun = 0; // changed jobs paid for again (--rerun-changed), among the ones to submit
     std::size_t download = 0, expired = 0, expiring_soon = 0; // completed jobs whose files are missing
     // Against the ceiling before the run sends anything: every credit the ledger's tasks were

@@ -186,4 +186,20 @@ BOOST_AUTO_TEST_CASE(the_costs_follow_the_jobs_to_submit_only) {
     BOOST_TEST(JobCost::rejected().counted() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(jobs_an_earlier_probe_rejected_are_not_sent_with_probing_off) {
+    // Probing off: the ledger's rejection stands, and they are no creates. Probing on, they are
+    // among the jobs to submit (probed again first), as the ledger counts them apart.
+    auto m = with_jobs(4);
+    plan::LedgerCounts ledger;
+    ledger.done = 1;
+    ledger.rejected = 2;
+    auto const off = plan::plan_batch(m, ledger);
+    BOOST_TEST(off.to_submit == 1u);
+    BOOST_TEST(off.create_requests == 1u);
+    BOOST_TEST(off.credits_worst_case == api::k_max_credits_per_task);
+    ledger.rejected = 0;
+    ledger.reprobe = 2;
+    BOOST_TEST(plan::plan_batch(m, ledger).to_submit == 3u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
