@@ -104,11 +104,6 @@ std::string ids_with(manifest::Manifest const& m, jobs::ResumePlan const& r, job
 }
 
 // Whether a job's decision sends a create: a new job, a resend or a new attempt.
-bool sends(jobs::ResumeAction action) {
-    using jobs::ResumeAction;
-    return action == ResumeAction::submit || action == ResumeAction::resend || action == ResumeAction::retry;
-}
-
 // The credits a job's decision may add: a create at the most a task costs, else nothing.
 std::int64_t worst_case_of(jobs::ResumeAction action) {
     return sends(action) ? api::k_max_credits_per_task : 0;
@@ -624,6 +619,8 @@ int run_plan(PlanOptions const& options) {
     if (options.probe) {
         probed = probe_to_submit(m, r, replay, options);
         costs = costs_of(*probed);
+    } else {
+        costs = remembered_costs(m, r, replay); // what earlier probes found, as `run` will reserve
     }
     plan::BatchPlan const p = plan::plan_batch(m, ledger_counts(r), costs);
     std::optional<BalanceAnswer> balance;

@@ -305,7 +305,8 @@ public:
           m_io(io), m_pool(pool), m_ledger(ledger), m_setup(setup), m_options(options),
           m_http(io.get_executor(), tls, client_options_of(setup)),
           m_api(m_http, setup.base_url, api::Secret(setup.key)), m_run_jobs(setup.manifest.jobs),
-          m_batch_plan(plan::plan_batch(setup.manifest, ledger_counts(resume.plan))),
+          m_batch_plan(plan::plan_batch(setup.manifest, ledger_counts(resume.plan),
+                                        remembered_costs(setup.manifest, resume.plan, resume.replay))),
           m_downloader(io.get_executor(), tls, pool, download_options_of(setup)) {
         if (setup.manifest.preflight.probe) {
             m_prober.emplace(io.get_executor(), tls, prober_options_of(setup));

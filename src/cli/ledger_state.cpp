@@ -77,4 +77,30 @@ plan::LedgerCounts ledger_counts(jobs::ResumePlan const& r) {
     return c;
 }
 
+bool sends(jobs::ResumeAction action) noexcept {
+    using jobs::ResumeAction;
+    return action == ResumeAction::submit || action == ResumeAction::resend || action == ResumeAction::retry;
+}
+
+std::optional<std::vector<plan::JobCost>> remembered_costs(manifest::Manifest const& m, jobs::ResumePlan const& r,
+                                                           ledger::Replay const& replay) {
+    if (!m.preflight.probe) {
+        return std::nullopt;
+    }
+    std::vector<plan::JobCost> costs;
+    bool any = false;
+    for (std::size_t i = 0; i < m.jobs.size(); ++i) {
+        jobs::ResumeDecision const& d = r.starts[i].decision;
+        if (!sends(d.action)) {
+            continue;
+        }
+        ledger::ProbeRecord const* probe = replay.find_probe(m.jobs[i].video_url);
+        bool const known = d.action != jobs::ResumeAction::resend && !d.reprobe && probe != nullptr &&
+                           (probe->verdict == "usable" || probe->verdict == "warned") && probe->credits;
+        costs.push_back(known ? plan::JobCost::exact(*probe->credits) : plan::JobCost::unknown());
+        any = any || known;
+    }
+    return any ? std::optional(std::move(costs)) : std::nullopt;
+}
+
 } // namespace evobatch::cli

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 
 namespace evobatch::cli {
@@ -34,5 +35,16 @@ jobs::ResumeOptions resume_options(manifest::Manifest const& manifest);
 
 // What a resume plan found in the ledger, as `plan::plan_batch` counts it.
 plan::LedgerCounts ledger_counts(jobs::ResumePlan const& resume);
+
+// Whether a job's decision sends a create: a new job, a new attempt or a resend.
+bool sends(jobs::ResumeAction action) noexcept;
+
+// What each job the run sends costs by the ledger's probes alone (no network), in manifest
+// order as plan_batch takes them: a new job or attempt whose video's latest probe found it
+// usable with a known length, that exact cost; any other, the most a task costs (a resend is
+// never probed; a job rejected before is probed again and may be fixed). Nothing when probing
+// is off or no cost is known: the plan is then every job at the most, as it always was.
+std::optional<std::vector<plan::JobCost>> remembered_costs(manifest::Manifest const& manifest,
+                                                           jobs::ResumePlan const& resume, ledger::Replay const& replay);
 
 } // namespace evobatch::cli

@@ -115,7 +115,7 @@ Ending ending_of(progress::Summary run, manifest::Manifest const& m, jobs::Resum
     next_options.rerun_all_changed = false;
     next_options.rerun_changed.clear();
     auto const next = jobs::plan_resume(m.jobs, *replay, next_options);
-    plan::BatchPlan const batch = plan::plan_batch(m, ledger_counts(next));
+    plan::BatchPlan const batch = plan::plan_batch(m, ledger_counts(next), remembered_costs(m, next, *replay));
     s.credits = next.credits.charged;
     s.credits_reserved = next.credits.reserved;
     s.credits_refunded = next.credits.refunded;
@@ -143,7 +143,7 @@ Ending ending_of(progress::Summary run, manifest::Manifest const& m, jobs::Resum
     e.ceiling_to_cover = batch.credits_to_cover;
     e.held = next.hold;
     e.held_cost = static_cast<std::int64_t>(next.hold) * api::k_max_credits_per_task;
-    e.pending_cost = batch.credits_worst_case;
+    e.pending_cost = batch.credits_expected; // at the exact cost earlier probes found, else the most
     // Rejected jobs are probed again by the next run, but only a fixed source makes them go.
     std::size_t const to_send = batch.to_submit - std::min(batch.to_submit, next.reprobe);
     e.unfinished += to_send > 0 && !s.ceiling_reached && !s.api_stopped && !s.interrupted ? to_send : 0;

@@ -426,6 +426,8 @@ check "a ceiling of 14 pays for two 9 s clips at their exact cost (3)" test "$rc
 check "... two completed, two left at the ceiling, four probed" \
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if (d["completed"],d["unsubmitted"],d["probed"],d["probes_reused"])==(2,2,4,0) else 1)' "$summary"
 check "... every probe is in the ledger" test "$(grep -c '"ev":"probed"' "$work/reuse.ledger.jsonl")" -eq 4
+check "... and its Next: line names the ceiling that pays for the rest at their probed cost (28, not 44)" \
+  grep -qF -- '--max-credits 28' <<<"$summary"
 run "$bin" run --simulate --time-scale 0.002 --json "$work/reuse.yaml"
 summary=$(grep '"ev":"summary"' <<<"$out")
 check "the resumed run finishes the batch (0)" test "$rc" -eq 0
