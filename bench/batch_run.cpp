@@ -7,10 +7,17 @@
 // With --limited-server the simulator keeps the same rate limit (rps, burst) as the client and
 // the run starts as `evobatch run` does, with a balance read through the scheduler's limiter
 // (issue 13): targets 0 answers 429 and creates at >= 0.9 of the limit while jobs wait.
+// With --media each job's source is one of the simulator's own 9 s files (faststart and moov at
+// the end, alternating), so tasks are billed by them (7 credits); --probe also probes each source
+// ahead of its create (issue 17), --max-probes at once, as `run` does, and reports the probes
+// and what the media host served. scripts/bench batch-probe compares the two runs' walls (issue
+// 17's target: probing costs <= 5% of the wall while the rate limit is the bottleneck).
 //
 //   build/bench/bench_batch [--jobs N] [--rps R] [--burst B] [--in-flight F] [--time-scale S]
 //                           [--connections C] [--no-batch-reads] [--limited-server] [--dir D]
+//                           [--media] [--probe] [--max-probes N]
 //   build/bench/bench_batch --jobs 300 --rps 30 --burst 30 --in-flight 300 --limited-server
+//   build/bench/bench_batch --jobs 2000 --rps 100 --probe
 
 #include "cpu_time.hpp"
 
@@ -20,6 +27,7 @@
 #include "evobatch/manifest/manifest.hpp"
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/net/tls_context.hpp"
+#include "evobatch/probe/prober.hpp"
 #include "evobatch/progress/progress_view.hpp"
 #include "evobatch/sched/scheduler.hpp"
 #include "evobatch/sim/simulator.hpp"
@@ -33,6 +41,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +64,7 @@ constexpr double k_target_rate_fraction = 0.97;
 constexpr double k_target_requests_per_task_batch = 1.2;
 constexpr double k_target_requests_per_task_single = 4.0;
 constexpr double k_target_create_fraction = 0.9; // with --limited-server
+constexpr std::size_t k_default_max_probes = 8;   // limits.max_probes' default
 
 struct Options {
     std::size_t jobs = 10'000;
@@ -65,6 +75,8 @@ struct Options {
     std::size_t connections = 8;
     bool batch_reads = true;
     bool limited_server = false;
+    bool media = false;          // sources are the simulator's /media/ files (--probe implies it)
+    std::size_t max_probes = 0;  // above 0: probe each job's source before its create, this many at once
     fs::path dir = fs::temp_directory_path();
 };
 
@@ -89,6 +101,14 @@ Options parse(int argc, char** argv) {
             o.batch_reads = false;
         } else if (a == "--limited-server") {
             o.limited_server = true;
+        } else if (a == "--media") {
+            o.media = true;
+        } else if (a == "--probe") {
+            o.media = true;
+            o.max_probes = o.max_probes > 0 ? o.max_probes : k_default_max_probes;
+        } else if (a == "--max-probes") {
+            o.max_probes = std::strtoul(next().c_str(), nullptr, 10);
+            o.media = o.media || o.max_probes > 0;
         } else if (a == "--dir") {
             o.dir = next();
         } else {
@@ -105,13 +125,18 @@ double peak_rss_mib() {
     return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-std::vector<manifest::Job> make_jobs(std::size_t n) {
+// With a media base (the simulator's), sources alternate between its faststart and moov-at-the-end
+// 9 s files; without, they are made-up URLs the simulator bills by a made-up length.
+std::vector<manifest::Job> make_jobs(std::size_t n, std::string const& media_base) {
     std::vector<manifest::Job> jobs(n);
     for (std::size_t i = 0; i < n; ++i) {
         jobs[i].id = fmt::format("clip-{:06}", i);
         jobs[i].model = manifest::k_default_model;
         jobs[i].prompt = "Grade it like a 1970s film, warm highlights";
-        jobs[i].video_url = fmt::format("https://cdn.example.com/batch/clip-{:06}.mp4", i);
+        jobs[i].video_url = media_base.empty()
+                                ? fmt::format("https://cdn.example.com/batch/clip-{:06}.mp4", i)
+                                : fmt::format("{}/media/{}", media_base,
+                                              i % 2 == 0 ? "faststart_9s.mp4" : "moov_at_end_9s.mp4");
     }
     return jobs;
 }
@@ -133,7 +158,7 @@ int main(int argc, char** argv) {
     sim::Simulator simulator(sim_options);
     simulator.start();
 
-    auto const jobs = make_jobs(options.jobs);
+    auto const jobs = make_jobs(options.jobs, options.media ? simulator.base_url() : std::string());
     sched::RunLimits limits;
     limits.requests_per_second = options.rps;
     limits.burst = options.burst;
@@ -145,6 +170,7 @@ int main(int argc, char** argv) {
     ledger::LedgerWriter::Stats ledger_stats;
     double io_cpu = 0;
     double wall = 0;
+    probe::ProberStats prober_stats;
     {
         asio::io_context io;
         asio::thread_pool pool(1);
@@ -157,6 +183,12 @@ int main(int argc, char** argv) {
         std::FILE* sink = std::tmpfile();
         progress::ProgressView view(progress::Mode::quiet, sink, false);
         sched::Scheduler scheduler(io.get_executor(), client, writer, view, jobs, limits);
+        probe::ProberOptions prober_options; // as `run` makes it: its own client, no key
+        prober_options.max_connections_per_host = std::max<std::size_t>(options.max_probes, 1);
+        probe::Prober prober(io.get_executor(), tls, prober_options);
+        if (options.max_probes > 0) {
+            scheduler.probe_with(prober, options.max_probes, nullptr);
+        }
 
         double const cpu_start = cpu_seconds(RUSAGE_THREAD);
         auto const wall_start = std::chrono::steady_clock::now();
@@ -176,6 +208,7 @@ int main(int argc, char** argv) {
         io_cpu = cpu_seconds(RUSAGE_THREAD) - cpu_start;
         pool.join();
         ledger_stats = writer.stats();
+        prober_stats = prober.stats();
         std::fclose(sink);
     }
     simulator.stop();
@@ -211,13 +244,23 @@ int main(int argc, char** argv) {
                "task reads, {} batch reads, {} answered 429\n",
                o.api_requests, per_task, target_per_task, sim_stats.create_requests, sim_stats.task_reads,
                sim_stats.batch_reads, sim_stats.rate_limited);
+    if (options.media) {
+        fmt::print("sources: the simulator's 9 s media; {} probed ({} at once), {} rejected; {} credits committed\n",
+                   o.probed, options.max_probes, o.rejected, o.credits_committed);
+        fmt::print("media host: {} requests ({} with a Range), {} body bytes: {:.2f} requests and {:.1f} KiB per probe; "
+                   "the prober counted {} requests, {} bytes\n",
+                   sim_stats.media_requests, sim_stats.media_ranges, sim_stats.media_bytes_sent,
+                   o.probed > 0 ? static_cast<double>(sim_stats.media_requests) / static_cast<double>(o.probed) : 0.0,
+                   o.probed > 0 ? static_cast<double>(sim_stats.media_bytes_sent) / 1024.0 / static_cast<double>(o.probed) : 0.0,
+                   prober_stats.requests, prober_stats.bytes);
+    }
     fmt::print("wall: {:.2f} s; CPU: io thread {:.2f} s, whole process (simulator included) {:.2f} s\n", wall, io_cpu,
                process_cpu);
     fmt::print("ledger: {} events, {} fsyncs: {:.4f} fsyncs per event ({:.1f} events per fsync)\n", ledger_stats.events,
                ledger_stats.fsyncs, fsyncs_per_event, fsyncs_per_event > 0 ? 1.0 / fsyncs_per_event : 0.0);
     fmt::print("peak RSS: {:.0f} MiB (simulator included)\n", peak_rss_mib());
 
-    bool const pass = o.completed == o.total && per_task <= target_per_task &&
+    bool const pass = o.completed == o.total && o.probed == (options.max_probes > 0 ? o.total : 0) && per_task <= target_per_task &&
                       (options.limited_server
                            ? sim_stats.count(429) == 0 && create_fraction >= k_target_create_fraction
                            : rate_fraction >= k_target_rate_fraction);
@@ -225,9 +268,11 @@ int main(int argc, char** argv) {
     fmt::print("{{\"bench\":\"batch\",\"jobs\":{},\"completed\":{},\"rps\":{},\"batch_reads\":{},\"submit_phase_s\":{:.3f},"
                "\"rate_fraction\":{:.4f},\"requests_per_task\":{:.4f},\"wall_s\":{:.3f},\"io_cpu_s\":{:.3f},"
                "\"process_cpu_s\":{:.3f},\"peak_rss_mib\":{:.1f},\"fsyncs_per_event\":{:.5f},\"limited_server\":{},"
-               "\"create_fraction\":{:.4f},\"answered_429\":{}}}\n",
+               "\"create_fraction\":{:.4f},\"answered_429\":{},\"media\":{},\"max_probes\":{},\"probed\":{},"
+               "\"media_requests\":{},\"media_bytes\":{},\"credits_committed\":{}}}\n",
                o.total, o.completed, options.rps, options.batch_reads, phase, rate_fraction, per_task, wall, io_cpu,
                process_cpu, peak_rss_mib(), fsyncs_per_event, options.limited_server, create_fraction,
-               sim_stats.count(429));
+               sim_stats.count(429), options.media, options.max_probes, o.probed, sim_stats.media_requests,
+               sim_stats.media_bytes_sent, o.credits_committed);
     return pass ? 0 : 1;
 }
