@@ -56,6 +56,7 @@ struct BatchRun {
     sim::SimStats stats;
     std::vector<std::string> sim_log; // one line per task the simulator created
     std::map<std::string, std::string> file_sha256; // result files on disk (name -> sha256), with downloads
+    std::string view_text;                          // what the run printed (BatchOptions::view)
 };
 
 struct BatchOptions {
@@ -79,6 +80,7 @@ struct BatchOptions {
     // Each job's source video, given the simulator's base URL (empty: make_jobs' made-up URLs).
     std::function<std::string(std::string const& base_url, std::size_t job)> video;
     std::size_t max_probes = 0; // above 0: the run probes each job before its create, this many at once
+    progress::Mode view = progress::Mode::quiet; // what the run prints, into BatchRun::view_text
 };
 
 inline BatchRun run_batch(BatchOptions options) {
@@ -103,7 +105,7 @@ inline BatchRun run_batch(BatchOptions options) {
     auto const ledger_path = dir.path() / "batch.ledger.jsonl";
     ledger::LedgerWriter writer(ledger_path, io.get_executor(), pool);
     std::FILE* sink = std::tmpfile();
-    progress::ProgressView view(progress::Mode::quiet, sink, false);
+    progress::ProgressView view(options.view, sink, false);
     sched::Scheduler scheduler(io.get_executor(), client, writer, view, jobs, options.limits, options.starts);
     download::Downloader downloader(io.get_executor(), tls, pool, options.download_options);
     if (options.downloads) {
@@ -131,6 +133,11 @@ inline BatchRun run_batch(BatchOptions options) {
         }(),
         options.deadline);
     pool.join();
+    std::fflush(sink);
+    std::rewind(sink);
+    for (int c = std::fgetc(sink); c != EOF; c = std::fgetc(sink)) {
+        result.view_text += static_cast<char>(c);
+    }
     std::fclose(sink);
     simulator.stop();
     result.stats = simulator.stats();

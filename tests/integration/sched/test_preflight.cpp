@@ -132,4 +132,39 @@ BOOST_AUTO_TEST_CASE(the_first_create_does_not_wait_for_a_slow_probe_and_an_unpr
     BOOST_TEST(*probed.at("job-3").verdict == "warned"); // the flaky host answered its retry
 }
 
+BOOST_AUTO_TEST_CASE(a_reservation_other_than_predicted_is_told_once_and_the_ledger_keeps_the_apis) {
+    // The sources are on a second simulator (sharing the first one's CA): the API's simulator
+    // bills a source it does not host by a length made from its URL (4-24 s), not by the 9 s
+    // the probe found. The run says so once, and keeps what the API reserved.
+    test::TempDir certs;
+    sim::SimOptions media_options;
+    media_options.cert_dir = certs.path();
+    sim::Simulator media(media_options);
+    media.start();
+    auto options = probing(std::vector<std::string>(6, "faststart_9s.mp4"));
+    options.sim.cert_dir = certs.path();
+    std::string const media_base = media.base_url();
+    options.video = [media_base](std::string const&, std::size_t i) {
+        return media_base + "/media/faststart_9s.mp4?take=" + std::to_string(i);
+    };
+    options.view = progress::Mode::json;
+    auto const run = run_batch(options);
+    media.stop();
+    BOOST_TEST(run.outcome.completed == 6U);
+    std::int64_t api_credits = 0;
+    std::size_t differing = 0;
+    for (auto const& [job, e] : by_job(run, EventType::submitted)) {
+        api_credits += e.credits.value_or(0);
+        differing += e.credits.value_or(0) != api::credits_for_duration(9) ? 1 : 0;
+    }
+    BOOST_TEST_REQUIRE(differing > 0U); // fixed URLs, fixed lengths: this holds or the test is moot
+    BOOST_TEST(run.outcome.credits_committed == api_credits); // the ledger's and budget's figure: the API's
+    std::size_t told = 0;
+    for (std::size_t at = run.view_text.find("where its video's duration predicted"); at != std::string::npos;
+         at = run.view_text.find("where its video's duration predicted", at + 1)) {
+        ++told;
+    }
+    BOOST_TEST(told == 1U);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
