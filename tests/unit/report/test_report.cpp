@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -288,6 +289,30 @@ BOOST_AUTO_TEST_CASE(states_follow_the_ledger_and_the_manifest) {
     BOOST_TEST(row(r, "broken").attempts == 3);
     BOOST_TEST(row(r, "broken").credits == 0);     // failed tasks are refunded
     BOOST_TEST(row(r, "edited").task == "task-4"); // a changed entry keeps what was paid for
+}
+
+BOOST_AUTO_TEST_CASE(a_job_its_probe_rejected_is_a_state_and_a_failure_reason_and_costs_nothing) {
+    auto const m = load();
+    ledger::Replay replay = sample_replay(m);
+    auto rejected = history(m, "fresh", ledger::JobPhase::rejected);
+    rejected.key.clear(); // never sent
+    rejected.error = ledger::EventError{"not_a_video", "video: an HTML page"};
+    add(replay, std::move(rejected));
+    Report const r = report::build_report(m, replay, "l.jsonl", k_t0 + 60'000);
+    report::Row const& fresh = row(r, "fresh");
+    BOOST_TEST(fresh.state == "rejected");
+    BOOST_TEST(fresh.credits == 0);
+    BOOST_TEST(fresh.runs.empty()); // no task, no attempt that went out
+    BOOST_TEST(fresh.note.find("probes it again") != std::string::npos);
+    auto const& reasons = r.totals.failure_reasons;
+    auto const listed = std::find_if(reasons.begin(), reasons.end(),
+                                     [](report::FailureReason const& f) { return f.code == "not_a_video"; });
+    BOOST_TEST_REQUIRE((listed != reasons.end()));
+    BOOST_TEST(listed->jobs == std::vector<std::string>{"fresh"}, boost::test_tools::per_element());
+    auto const& states = r.totals.states;
+    auto const counted = std::find_if(states.begin(), states.end(), [](auto const& s) { return s.first == "rejected"; });
+    BOOST_TEST_REQUIRE((counted != states.end()));
+    BOOST_TEST(counted->second == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(durations_are_finish_minus_submit_for_finished_tasks) {
