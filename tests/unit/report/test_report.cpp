@@ -18,8 +18,8 @@
 #include <boost/test/unit_test.hpp>
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
