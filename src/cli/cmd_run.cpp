@@ -70,11 +70,18 @@ its earlier request was never paid for, else held until --rerun-changed (the new
 is saved as <id>@v2.<ext>, beside the paid one). limits.max_credits covers every credit the
 ledger's tasks were charged or hold, earlier runs and changed jobs included. The summary
 ends with Next: lines, each a command that works pasted as printed.
+Before each create, the job's source video and images are probed (ranges only, never the
+key; limits.max_probes at once, ahead of submission): a job whose media the API would refuse
+(unreachable, not an MP4/MOV, no video track, over 100 MB, an image not JPEG/PNG/WebP) ends
+rejected, unsent and unpaid; a usable one reserves its exact cost against the ceiling. The
+ledger keeps each probe, and a later run reuses it while the host says the file is unchanged.
+--no-probe (or preflight.probe: false) sends every job unprobed, at the most a task costs.
+With --simulate, https://simulator.invalid/media/<file> names the simulator's own media.
 The key comes from the environment variable named by api.key_env (EVOLINK_API_KEY).
 Ctrl-C stops submitting and saves what is pending (exit 3); a second Ctrl-C exits at once.
 SIGTERM, SIGHUP (the terminal closed) and a closed output (`run --json | head`) stop it alike.
 
-Exit codes: 0 all completed, 1 some failed, uncertain or held (changed), 2 bad input, 3
+Exit codes: 0 all completed, 1 some failed, uncertain, rejected or held (changed), 2 bad input, 3
 interrupted or unfinished (see the Next: line), 4 stopped by the API (key, credits).
 
 Examples:
