@@ -74,16 +74,26 @@ error_code read(json::object const& o, std::string_view key, std::optional<int>&
     return {};
 }
 
+// Credit figures: counts with a few decimals at most. One beyond 10^12 is no balance anyone
+// holds, and its long mantissa would not read back as itself (Boost.JSON 1.81 parses such
+// numbers to within an ULP, not exactly); the rest are kept to a millionth, which any reading
+// of our own text gives back exactly.
 error_code read(json::object const& o, std::string_view key, std::optional<double>& out) {
+    constexpr double k_max_credits = 1e12;
+    constexpr double k_resolution = 1e6;
     auto const* v = o.if_contains(key);
     if (v == nullptr || v->is_null()) {
         return {};
     }
-    if (v->is_number()) {
-        out = v->to_number<double>();
-        return {};
+    if (!v->is_number()) {
+        return mismatch();
     }
-    return mismatch();
+    double const d = v->to_number<double>();
+    if (!std::isfinite(d) || std::fabs(d) > k_max_credits) {
+        return mismatch();
+    }
+    out = std::round(d * k_resolution) / k_resolution;
+    return {};
 }
 
 json::object const* child(json::object const& o, std::string_view key) {
