@@ -2,6 +2,8 @@
 
 #include "report_diagnostics.hpp"
 
+#include "evobatch/jobs/probe_record.hpp"
+
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/manifest/manifest.hpp"
 
@@ -94,10 +96,12 @@ std::optional<std::vector<plan::JobCost>> remembered_costs(manifest::Manifest co
         if (!sends(d.action)) {
             continue;
         }
-        ledger::ProbeRecord const* probe = replay.find_probe(m.jobs[i].video_url);
-        bool const known = d.action != jobs::ResumeAction::resend && !d.reprobe && probe != nullptr &&
-                           (probe->verdict == "usable" || probe->verdict == "warned") && probe->credits;
-        costs.push_back(known ? plan::JobCost::exact(*probe->credits) : plan::JobCost::unknown());
+        ledger::ProbeRecord const* record = replay.find_probe(m.jobs[i].video_url);
+        auto const source = record != nullptr && d.action != jobs::ResumeAction::resend && !d.reprobe
+                                ? jobs::remembered_source(*record, true)
+                                : std::nullopt;
+        bool const known = source && source->verdict.usability != probe::Usability::rejected && source->verdict.credits;
+        costs.push_back(known ? plan::JobCost::exact(*source->verdict.credits) : plan::JobCost::unknown());
         any = any || known;
     }
     return any ? std::optional(std::move(costs)) : std::nullopt;
