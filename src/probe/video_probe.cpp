@@ -121,9 +121,13 @@ ProbeStep VideoProbe::next_fetch() {
 
 namespace {
 
-// Boxes whose children are boxes, on the way from the moov to its tables (ISO/IEC 14496-12).
+// Top-level boxes whose children are boxes and hold tables: the movie and a fragment.
+bool is_top_container(std::string_view type) noexcept { return type == "moov" || type == "moof"; }
+
+// Boxes whose children are boxes, on the way from those to their tables (ISO/IEC 14496-12).
 bool is_container(std::string_view type) noexcept {
-    return type == "trak" || type == "edts" || type == "mdia" || type == "minf" || type == "stbl" || type == "mvex";
+    return type == "trak" || type == "edts" || type == "mdia" || type == "minf" || type == "stbl" ||
+           type == "mvex" || type == "traf";
 }
 
 // A table box's entry count, and the bytes each entry takes (0: not a table we check). The
@@ -131,9 +135,28 @@ bool is_container(std::string_view type) noexcept {
 struct TableShape {
     std::size_t count_at = 4;  // from the end of the box header
     std::uint64_t entry_bytes = 0;
+    std::uint64_t before_entries = 0; // optional fields between the count and the entries
 };
 
-TableShape table_shape(std::string_view type, unsigned version, std::uint32_t stsz_sample_size) noexcept {
+// A track run's samples take 4 bytes for each of duration, size, flags and composition offset
+// its flags say are present. With none present the samples take no bytes at all (each uses
+// the fragment's defaults), so a count can only be bounded: MediaInfoLib 23.04 sizes a vector
+// of 8 bytes a sample from it (a 0x20667479 count asked for 4.3 GB; fuzz/probe_media_fuzz.cpp
+// found it). A million samples is over nine hours at 30 frames a second.
+constexpr std::uint64_t k_max_default_samples = 1u << 20;
+
+TableShape track_run_shape(std::uint32_t flags) noexcept {
+    std::uint64_t per_sample = 0;
+    for (std::uint32_t field : {0x100u, 0x200u, 0x400u, 0x800u}) {
+        per_sample += (flags & field) != 0 ? 4 : 0;
+    }
+    std::uint64_t const optional = ((flags & 0x001u) != 0 ? 4 : 0) + ((flags & 0x004u) != 0 ? 4 : 0);
+    return {4, per_sample, optional};
+}
+
+TableShape table_shape(std::string_view type, unsigned version, std::uint32_t flags,
+                       std::uint32_t stsz_sample_size) noexcept {
+    if (type == "trun") return track_run_shape(flags);
     if (type == "elst") return {4, version == 1 ? 20u : 12u};
     if (type == "stts" || type == "ctts" || type == "co64") return {4, 8};
     if (type == "stsc") return {4, 12};
@@ -197,32 +220,36 @@ void VideoProbe::scan_boxes(std::uint64_t offset, std::string_view bytes) {
             m_next_box = k_lost; // not boxes: MediaInfoLib will say what it is
             return;
         }
-        bool const in_moov = !m_parents.empty();
-        if (in_moov && m_parents.size() == 1 && type == "mvex") {
+        bool const nested = !m_parents.empty(); // in a moov or a moof
+        if (nested && m_parents.size() == 1 && type == "mvex") {
             m_facts.fragmented = true; // a child of the moov
         }
-        if ((!in_moov && type == "moov") || (in_moov && is_container(type))) {
+        if ((!nested && is_top_container(type)) || (nested && is_container(type))) {
             m_parents.push_back(m_next_box + size);
             m_next_box += header; // into its children
             continue;
         }
-        if (in_moov) {
-            std::size_t const fields = static_cast<std::size_t>(header) + 12; // version, flags, up to two words
-            if (at + fields > bytes.size() && at + fields <= at + size) {
+        if (nested) {
+            // The version, flags and up to two words: what the box has of them (a short box
+            // reads as zeros past its end, as a count it cannot hold would be refused anyway).
+            auto const fields = static_cast<std::size_t>(std::min<std::uint64_t>(header + 12, size));
+            if (at + fields > bytes.size()) {
                 wait_for_more(at64);
                 return;
             }
-            if (at + fields <= bytes.size()) {
-                auto const version = static_cast<unsigned>(static_cast<unsigned char>(bytes[at + header]));
-                auto const sample_size = static_cast<std::uint32_t>(big_endian(bytes, at + header + 4, 4));
-                TableShape const shape = table_shape(type, version, sample_size);
-                if (shape.entry_bytes > 0) {
-                    std::uint64_t const count = big_endian(bytes, at + header + shape.count_at, 4);
-                    std::uint64_t const room = size - std::min(size, header + shape.count_at + 4);
-                    if (count > room / shape.entry_bytes) {
-                        m_malformed = fmt::format("its '{}' box claims {} entries in {} bytes", type, count, size);
-                        return;
-                    }
+            std::string words(bytes.substr(at + static_cast<std::size_t>(header), fields - header));
+            words.resize(12, '\0');
+            auto const version = static_cast<unsigned>(static_cast<unsigned char>(words[0]));
+            auto const flags = static_cast<std::uint32_t>(big_endian(words, 1, 3));
+            auto const sample_size = static_cast<std::uint32_t>(big_endian(words, 4, 4));
+            TableShape const shape = table_shape(type, version, flags, sample_size);
+            if (shape.entry_bytes > 0 || type == "trun") {
+                std::uint64_t const count = big_endian(words, shape.count_at, 4);
+                std::uint64_t const room = size - std::min(size, header + shape.count_at + 4 + shape.before_entries);
+                std::uint64_t const most = shape.entry_bytes > 0 ? room / shape.entry_bytes : k_max_default_samples;
+                if (count > most) {
+                    m_malformed = fmt::format("its '{}' box claims {} entries in {} bytes", type, count, size);
+                    return;
                 }
             }
         }

@@ -200,6 +200,46 @@ BOOST_AUTO_TEST_CASE(a_table_that_claims_more_entries_than_it_holds_is_refused_b
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_fragments_track_run_is_checked_like_the_movies_tables) {
+    // MediaInfoLib 23.04 sizes a vector of 8 bytes a sample from a track run's count: a fuzzed
+    // file asked for 4.3 GB (fuzz/corpus/probe_media/trun_count_lie.bin).
+    std::string const ftyp = box("ftyp", std::string("isom\0\0\x02\0isom", 12));
+    std::string const moov = box("moov", box("mvex", box("trex", std::string(24, '\0'))));
+    auto const run = [](std::uint32_t flags, std::uint32_t count, std::size_t entry_bytes) {
+        std::string body;
+        for (std::uint32_t word : {flags, count}) { // version 0 in the top byte of the first word
+            for (int shift : {24, 16, 8, 0}) {
+                body.push_back(static_cast<char>((word >> shift) & 0xFF));
+            }
+        }
+        body.append(entry_bytes, '\0');
+        return box("moof", box("traf", box("trun", body)));
+    };
+    struct Case {
+        char const* what;
+        std::string fragment;
+        char const* malformed;
+    };
+    Case const cases[] = {
+        // durations and sizes, 8 bytes a sample: room for 2, not 3
+        {"sized samples", run(0x300, 3, 16), "its 'trun' box claims 3 entries in 32 bytes"},
+        {"a data offset before them", run(0x301, 3, 4 + 16), "its 'trun' box claims 3 entries in 36 bytes"},
+        {"the fuzzed count with no fields", run(0x000, 0x20667479, 0),
+         "its 'trun' box claims 543585401 entries in 16 bytes"},
+        {"honest sized samples", run(0x301, 2, 4 + 16), nullptr},
+        {"a plausible count of defaults", run(0x000, 900, 0), nullptr},
+    };
+    for (Case const& c : cases) {
+        BOOST_TEST_CONTEXT(c.what) {
+            std::string const& fragment = c.fragment;
+            for (std::size_t piece : {ftyp.size() + moov.size() + fragment.size(), std::size_t{7}}) {
+                VideoFacts const facts = probe_streamed(ftyp + moov + fragment, piece).facts;
+                BOOST_TEST(facts.malformed == (c.malformed == nullptr ? "" : c.malformed));
+            }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_file_over_the_size_limit_is_not_parsed) {
     ProbeBudget budget;
     budget.max_size = 1000;
