@@ -85,6 +85,14 @@ std::optional<TaskListError> read_item(json::value const& v, std::size_t index, 
     return std::nullopt;
 }
 
+// An optional field is written only when set.
+template <class T>
+void put(json::object& o, std::string_view key, std::optional<T> const& value) {
+    if (value) {
+        o[key] = *value;
+    }
+}
+
 } // namespace
 
 std::string list_query_string(ListQuery const& query) {
@@ -140,33 +148,17 @@ std::string to_json_text(TaskList const& page) {
                        {"status", t.status == TaskStatus::unknown ? std::string_view(t.status_text) : to_string(t.status)},
                        {"progress", t.progress},
                        {"created_at", t.created_at}};
-        if (t.duration) {
-            o["duration"] = *t.duration;
-        }
-        if (t.has_results) {
-            o["has_results"] = *t.has_results;
-        }
-        if (t.result_count) {
-            o["result_count"] = *t.result_count;
-        }
-        if (t.has_error) {
-            o["has_error"] = *t.has_error;
-        }
-        if (t.credits_used) {
-            o["credits_used"] = *t.credits_used;
-        }
+        put(o, "duration", t.duration);
+        put(o, "has_results", t.has_results);
+        put(o, "result_count", t.result_count);
+        put(o, "has_error", t.has_error);
+        put(o, "credits_used", t.credits_used);
         data.push_back(std::move(o));
     }
     json::object body{{"data", std::move(data)}};
-    if (page.total) {
-        body["total"] = *page.total;
-    }
-    if (page.page) {
-        body["page"] = *page.page;
-    }
-    if (page.page_size) {
-        body["page_size"] = *page.page_size;
-    }
+    put(body, "total", page.total);
+    put(body, "page", page.page);
+    put(body, "page_size", page.page_size);
     return json::serialize(body);
 }
 
