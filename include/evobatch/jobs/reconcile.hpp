@@ -4,6 +4,8 @@
 // asks reconcile_scope() which jobs need settling and how far back to list, reads list pages
 // newest first until an item is older than `list_until` (or the last page, or its cap), then
 // hands the pages to reconcile(), which decides each job with its evidence. No I/O.
+// Pages are read without a status filter (a failed or cancelled task was made all the same); a
+// model filter may narrow them to the models of the jobs settled.
 //
 // Times: the ledger's are local UTC ms; a listed task's created_at is the server's unix seconds.
 // A span is in the server's seconds: the local times moved by the clock skew (server minus

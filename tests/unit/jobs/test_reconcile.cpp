@@ -6,6 +6,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <fmt/format.h>
+
 using namespace evobatch;
 using namespace evobatch::jobs;
 using ledger::JobPhase;
@@ -371,6 +373,23 @@ BOOST_AUTO_TEST_CASE(an_earlier_attempt_at_risk_claims_its_span_too) {
     BOOST_REQUIRE(ds.size() == 1U);
     BOOST_TEST(ds[0].attempt == 2);
     BOOST_TEST(ds[0].verdict == ReconcileVerdict::ambiguous);
+}
+
+BOOST_AUTO_TEST_CASE(too_many_pairings_are_ambiguous_without_enumerating_them_all) {
+    // Eight creates and eight tasks in one second: 8! pairings, the search stops early.
+    std::vector<ledger::JobHistory> jobs;
+    std::vector<api::ListedTask> tasks;
+    for (int i = 0; i < 8; ++i) {
+        jobs.push_back(uncertain_job(fmt::format("j{}", i), k_sent + i * 100));
+        tasks.push_back(listed(fmt::format("task-unified-{}", i), k_sent_s));
+    }
+    auto const ds = decide(std::move(jobs), pages(std::move(tasks)));
+    BOOST_REQUIRE(ds.size() == 8U);
+    for (auto const& d : ds) {
+        BOOST_TEST(d.verdict == ReconcileVerdict::ambiguous, d.job);
+        BOOST_TEST(d.candidates.size() == 8U);
+        BOOST_TEST(d.why.find("too many") != std::string::npos, d.why);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(an_item_repeated_on_the_next_page_counts_once) {
