@@ -22,7 +22,8 @@ std::int64_t floor_seconds(std::int64_t ms) noexcept {
 }
 
 bool at_risk_without_task(ledger::Attempt const& a) {
-    return a.task.empty() && (a.phase == ledger::JobPhase::submitting || a.phase == ledger::JobPhase::uncertain);
+    return a.task.empty() &&
+           (a.phase == ledger::JobPhase::submitting || a.phase == ledger::JobPhase::uncertain);
 }
 
 Claimant claimant_of(ledger::Attempt const& a, std::string const& job, std::int64_t first_sent_t_ms,
@@ -34,7 +35,8 @@ Claimant claimant_of(ledger::Attempt const& a, std::string const& job, std::int6
     // From the first send under the key: a same-key resend's first create may be the one that
     // made the task. Wider is never wrong here, it only makes a match less often unambiguous.
     c.sent_t_ms = first_sent_t_ms > 0 ? std::min(first_sent_t_ms, a.submitting_t_ms) : a.submitting_t_ms;
-    c.ended_t_ms = a.phase == ledger::JobPhase::uncertain && a.finished_t_ms > 0 ? a.finished_t_ms : resume.now_ms;
+    c.ended_t_ms =
+        a.phase == ledger::JobPhase::uncertain && a.finished_t_ms > 0 ? a.finished_t_ms : resume.now_ms;
     c.ended_t_ms = std::max(c.ended_t_ms, c.sent_t_ms);
     auto const skew = options.skew.count();
     auto const margin = options.margin.count();
@@ -62,7 +64,9 @@ bool duration_fits(std::optional<std::chrono::milliseconds> probed, std::optiona
     return std::abs(a - b) <= static_cast<double>(tolerance.count()) / 1000.0;
 }
 
-bool model_fits(Claimant const& c, api::ListedTask const& t) { return t.model.empty() || t.model == c.model; }
+bool model_fits(Claimant const& c, api::ListedTask const& t) {
+    return t.model.empty() || t.model == c.model;
+}
 
 constexpr int k_none = -1;
 constexpr std::size_t k_max_matchings = 64;
@@ -160,11 +164,16 @@ std::size_t ReconcileScope::to_settle() const noexcept {
 
 std::string_view to_string(ReconcileVerdict verdict) noexcept {
     switch (verdict) {
-    case ReconcileVerdict::unsent: return "unsent";
-    case ReconcileVerdict::adopt: return "adopt";
-    case ReconcileVerdict::ambiguous: return "ambiguous";
-    case ReconcileVerdict::not_available: return "not_available";
-    case ReconcileVerdict::unlisted: return "unlisted";
+    case ReconcileVerdict::unsent:
+        return "unsent";
+    case ReconcileVerdict::adopt:
+        return "adopt";
+    case ReconcileVerdict::ambiguous:
+        return "ambiguous";
+    case ReconcileVerdict::not_available:
+        return "not_available";
+    case ReconcileVerdict::unlisted:
+        return "unlisted";
     }
     return "?";
 }
@@ -196,15 +205,32 @@ ReconcileScope reconcile_scope(ledger::Replay const& replay, ResumeOptions const
             scope.claimants.push_back(std::move(c));
         }
     }
-    std::stable_sort(scope.claimants.begin(), scope.claimants.end(), [](Claimant const& a, Claimant const& b) {
-        return std::tie(a.sent_t_ms, a.job, a.attempt) < std::tie(b.sent_t_ms, b.job, b.attempt);
-    });
+    std::stable_sort(
+        scope.claimants.begin(), scope.claimants.end(), [](Claimant const& a, Claimant const& b) {
+            return std::tie(a.sent_t_ms, a.job, a.attempt) < std::tie(b.sent_t_ms, b.job, b.attempt);
+        });
     for (Claimant const& c : scope.claimants) {
         if (c.settle) {
             scope.list_until = scope.list_until ? std::min(*scope.list_until, c.span.from) : c.span.from;
         }
     }
     return scope;
+}
+
+bool add_page(Listing& listing, api::TaskList const& page, int page_size,
+              std::optional<std::int64_t> list_until) {
+    if (!list_until) {
+        return true;
+    }
+    ++listing.pages;
+    listing.tasks.insert(listing.tasks.end(), page.tasks.begin(), page.tasks.end());
+    bool const older = std::any_of(page.tasks.begin(), page.tasks.end(),
+                                   [&](api::ListedTask const& t) { return t.created_at < *list_until; });
+    auto const read = static_cast<std::int64_t>(listing.pages) * page_size;
+    bool const last =
+        page.items() < static_cast<std::size_t>(page_size) || (page.total && read >= *page.total);
+    listing.reached_start = listing.reached_start || older || last;
+    return listing.reached_start;
 }
 
 std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing const& listing,
@@ -233,7 +259,8 @@ std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing co
     for (std::size_t c = 0; c < cl.size(); ++c) {
         for (std::size_t t = 0; t < unknown.size(); ++t) {
             in_span[c][t] = cl[c].span.holds(unknown[t]->created_at) && model_fits(cl[c], *unknown[t]);
-            fits[c][t] = in_span[c][t] && duration_fits(cl[c].duration, unknown[t]->duration, options.duration_tolerance);
+            fits[c][t] = in_span[c][t] &&
+                         duration_fits(cl[c].duration, unknown[t]->duration, options.duration_tolerance);
         }
     }
     // Components: claimants and tasks joined by sharing a span (node c, or cl.size() + t).
@@ -261,7 +288,8 @@ std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing co
         d.items = seen.size();
         for (std::size_t t = 0; t < unknown.size(); ++t) {
             if (in_span[c][t]) {
-                d.candidates.push_back({unknown[t]->id, unknown[t]->created_at, unknown[t]->duration, fits[c][t]});
+                d.candidates.push_back(
+                    {unknown[t]->id, unknown[t]->created_at, unknown[t]->duration, fits[c][t]});
             }
         }
         decisions.push_back(std::move(d));
@@ -343,24 +371,26 @@ std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing co
                 continue;
             }
             int const first = found.front()[c];
-            bool const same = std::all_of(found.begin(), found.end(), [&](std::vector<int> const& m) {
-                return m[c] == first;
-            });
+            bool const same = std::all_of(found.begin(), found.end(),
+                                          [&](std::vector<int> const& m) { return m[c] == first; });
             if (!same) {
                 d.verdict = ReconcileVerdict::ambiguous;
-                d.why = fmt::format("{} ways to pair the span's {} jobs with its {} tasks: neither creation order nor "
-                                    "durations tell them apart",
-                                    found.size(), cs.size(), ts.size());
+                d.why = fmt::format(
+                    "{} ways to pair the span's {} jobs with its {} tasks: neither creation order nor "
+                    "durations tell them apart",
+                    found.size(), cs.size(), ts.size());
                 continue;
             }
             if (first != k_none) {
                 d.verdict = ReconcileVerdict::adopt;
                 d.task = unknown[static_cast<std::size_t>(first)]->id;
-                d.why = cs.size() == 1 && ts.size() == 1
-                            ? std::string("the one task nobody names in its span")
-                            : fmt::format("the only pairing of the span's {} jobs with its {} tasks by creation order "
-                                          "and durations",
-                                          cs.size(), ts.size());
+                d.why =
+                    cs.size() == 1 && ts.size() == 1
+                        ? std::string("the one task nobody names in its span")
+                        : fmt::format(
+                              "the only pairing of the span's {} jobs with its {} tasks by creation order "
+                              "and durations",
+                              cs.size(), ts.size());
                 continue;
             }
             // Every pairing leaves it without a task: each candidate is another create's, unless
@@ -371,18 +401,20 @@ std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing co
             }
             if (stray) {
                 d.verdict = ReconcileVerdict::ambiguous;
-                d.why = "a task in its span fits no job's clip length (another client's?), and no task is its own";
+                d.why = "a task in its span fits no job's clip length (another client's?), and no task is "
+                        "its own";
                 continue;
             }
             d.verdict = ReconcileVerdict::unsent;
-            d.why = "every task in its span is another job's by creation order and durations: its create made none";
+            d.why = "every task in its span is another job's by creation order and durations: its create "
+                    "made none";
         }
     }
     return decisions;
 }
 
-std::unordered_map<std::string, std::chrono::milliseconds> probed_durations(ledger::Replay const& replay,
-                                                                           std::vector<manifest::Job> const& jobs) {
+std::unordered_map<std::string, std::chrono::milliseconds>
+probed_durations(ledger::Replay const& replay, std::vector<manifest::Job> const& jobs) {
     std::unordered_map<std::string, std::chrono::milliseconds> out;
     for (manifest::Job const& job : jobs) {
         ledger::ProbeRecord const* p = replay.find_probe(job.video_url);

@@ -37,13 +37,16 @@ namespace evobatch::jobs {
 struct ListSpan {
     std::int64_t from = 0;
     std::int64_t to = 0;
-    [[nodiscard]] bool holds(std::int64_t created_at) const noexcept { return from <= created_at && created_at <= to; }
+    [[nodiscard]] bool holds(std::int64_t created_at) const noexcept {
+        return from <= created_at && created_at <= to;
+    }
     friend bool operator==(ListSpan const&, ListSpan const&) = default;
 };
 
 struct ReconcileOptions {
-    std::chrono::milliseconds skew{0};       // server clock minus local clock
-    std::chrono::milliseconds margin{10'000}; // each side of a span: Date's whole seconds, latency, a late create
+    std::chrono::milliseconds skew{0}; // server clock minus local clock
+    // Each side of a span: Date's whole seconds, latency, a create the server made late.
+    std::chrono::milliseconds margin{10'000};
     // A listed `duration` (the clip's seconds) and a probed one agree within this.
     std::chrono::milliseconds duration_tolerance{1'000};
     // Two creates sent at least this far apart are taken to have made their tasks in that order
@@ -61,13 +64,13 @@ struct Claimant {
     std::string job;
     int attempt = 1;
     std::string key;
-    bool settle = false; // decided here: the current attempt that resume rules call uncertain.
-                         // The others (a key still trusted, an earlier attempt at risk) only
-                         // claim the tasks of their span, so that no job adopts one of theirs.
-    bool earlier = false; // an earlier attempt of the job (JobHistory::earlier)
-    std::int64_t sent_t_ms = 0;    // local: its first send under the key
-    std::int64_t ended_t_ms = 0;   // local: its `uncertain` event, or now
-    ListSpan span;                 // server seconds
+    bool settle = false;         // decided here: the current attempt that resume rules call uncertain.
+                                 // The others (a key still trusted, an earlier attempt at risk) only
+                                 // claim the tasks of their span, so that no job adopts one of theirs.
+    bool earlier = false;        // an earlier attempt of the job (JobHistory::earlier)
+    std::int64_t sent_t_ms = 0;  // local: its first send under the key
+    std::int64_t ended_t_ms = 0; // local: its `uncertain` event, or now
+    ListSpan span;               // server seconds
     std::optional<std::chrono::milliseconds> duration;
     std::string model;
 };
@@ -90,13 +93,19 @@ ReconcileScope reconcile_scope(ledger::Replay const& replay, ResumeOptions const
 // What the list read gave: pages newest first (as read, duplicates allowed: a page can repeat
 // items when tasks are made meanwhile).
 struct Listing {
-    bool available = true; // false: the list endpoint answered 404/405 (api::endpoint_missing())
+    bool available = true;              // false: the list endpoint answered 404/405 (api::endpoint_missing())
     std::vector<api::ListedTask> tasks; // every page's items, in reading order
     std::size_t pages = 0;
     // The read went past list_until: an item older than it, or the last page. Otherwise only
     // spans that start after the oldest item read are covered.
     bool reached_start = false;
 };
+
+// Adds the next page (pages are read in order from 1) and says whether paging can stop: an item
+// older than `list_until`, or the last page (fewer items than `page_size`, or `total` reached),
+// which also sets `reached_start`. Nothing to settle (no list_until): stop at once.
+bool add_page(Listing& listing, api::TaskList const& page, int page_size,
+              std::optional<std::int64_t> list_until);
 
 enum class ReconcileVerdict {
     unsent,        // no unknown task its create could have made: resend as a new attempt (new key)
@@ -124,8 +133,8 @@ struct ReconcileDecision {
     // The evidence, for the ledger event and for people.
     ListSpan span;
     std::size_t pages = 0;
-    std::size_t items = 0;              // items read (distinct ids)
-    std::vector<Candidate> candidates;  // unknown tasks of its model in its span, newest first
+    std::size_t items = 0;             // items read (distinct ids)
+    std::vector<Candidate> candidates; // unknown tasks of its model in its span, newest first
     std::string why;
 };
 
@@ -134,7 +143,7 @@ std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing co
                                          ReconcileOptions const& options);
 
 // Each job's source video length from the ledger's `probed` events of its video URL.
-std::unordered_map<std::string, std::chrono::milliseconds> probed_durations(ledger::Replay const& replay,
-                                                                           std::vector<manifest::Job> const& jobs);
+std::unordered_map<std::string, std::chrono::milliseconds>
+probed_durations(ledger::Replay const& replay, std::vector<manifest::Job> const& jobs);
 
 } // namespace evobatch::jobs

@@ -18,10 +18,10 @@ BOOST_TEST_DONT_PRINT_LOG_VALUE(evobatch::jobs::ReconcileVerdict)
 
 namespace {
 
-constexpr std::int64_t k_now = 1'800'000'000'000;       // local ms
-constexpr std::int64_t k_sent = k_now - 20 * 60'000;    // 20 minutes ago: past a 15-minute window
-constexpr std::int64_t k_sent_s = k_sent / 1000;        // the same, in seconds
-constexpr std::int64_t k_gave_up = k_sent + 30'000;     // its `uncertain` event
+constexpr std::int64_t k_now = 1'800'000'000'000;    // local ms
+constexpr std::int64_t k_sent = k_now - 20 * 60'000; // 20 minutes ago: past a 15-minute window
+constexpr std::int64_t k_sent_s = k_sent / 1000;     // the same, in seconds
+constexpr std::int64_t k_gave_up = k_sent + 30'000;  // its `uncertain` event
 
 ResumeOptions resume_options() {
     ResumeOptions o;
@@ -37,7 +37,8 @@ ReconcileOptions options() {
 }
 
 // A job whose create got no answer at `sent` and that was given up on 30 s later.
-ledger::JobHistory uncertain_job(std::string id, std::int64_t sent = k_sent, JobPhase phase = JobPhase::uncertain) {
+ledger::JobHistory uncertain_job(std::string id, std::int64_t sent = k_sent,
+                                 JobPhase phase = JobPhase::uncertain) {
     ledger::JobHistory h;
     h.job = std::move(id);
     h.req = "digest-" + h.job;
@@ -93,7 +94,8 @@ std::vector<ReconcileDecision> decide(std::vector<ledger::JobHistory> jobs, List
 }
 
 ReconcileDecision const& of(std::vector<ReconcileDecision> const& ds, std::string_view job) {
-    auto const it = std::find_if(ds.begin(), ds.end(), [&](ReconcileDecision const& d) { return d.job == job; });
+    auto const it =
+        std::find_if(ds.begin(), ds.end(), [&](ReconcileDecision const& d) { return d.job == job; });
     BOOST_REQUIRE(it != ds.end());
     return *it;
 }
@@ -135,10 +137,11 @@ BOOST_AUTO_TEST_CASE(the_scope_is_what_resume_calls_uncertain) {
 }
 
 BOOST_AUTO_TEST_CASE(one_job_one_task_is_adopted_with_its_evidence) {
-    auto const ds = decide({uncertain_job("a"), running_job("r", "task-unified-r")},
-                           pages({listed("task-unified-new", k_sent_s + 50), listed("task-unified-x", k_sent_s + 1),
-                                  listed("task-unified-r", k_sent_s), listed("task-unified-old", k_sent_s - 500)},
-                                 2));
+    auto const ds =
+        decide({uncertain_job("a"), running_job("r", "task-unified-r")},
+               pages({listed("task-unified-new", k_sent_s + 50), listed("task-unified-x", k_sent_s + 1),
+                      listed("task-unified-r", k_sent_s), listed("task-unified-old", k_sent_s - 500)},
+                     2));
     BOOST_REQUIRE(ds.size() == 1U);
     BOOST_TEST(ds[0].verdict == ReconcileVerdict::adopt);
     BOOST_TEST(ds[0].task == "task-unified-x");
@@ -153,9 +156,10 @@ BOOST_AUTO_TEST_CASE(one_job_one_task_is_adopted_with_its_evidence) {
 
 BOOST_AUTO_TEST_CASE(an_empty_span_means_the_create_made_nothing) {
     // Tasks before and after the span, and one the ledger names inside it.
-    auto const ds = decide({uncertain_job("a"), running_job("r", "task-unified-r")},
-                           pages({listed("task-unified-later", k_sent_s + 600), listed("task-unified-r", k_sent_s + 2),
-                                  listed("task-unified-before", k_sent_s - 60)}));
+    auto const ds =
+        decide({uncertain_job("a"), running_job("r", "task-unified-r")},
+               pages({listed("task-unified-later", k_sent_s + 600), listed("task-unified-r", k_sent_s + 2),
+                      listed("task-unified-before", k_sent_s - 60)}));
     BOOST_TEST(of(ds, "a").verdict == ReconcileVerdict::unsent);
     BOOST_TEST(of(ds, "a").candidates.empty());
     // No task at all (an empty last page).
@@ -163,10 +167,12 @@ BOOST_AUTO_TEST_CASE(an_empty_span_means_the_create_made_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(a_task_of_another_model_is_not_a_candidate) {
-    auto const ds = decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + 1, {}, "other-model")}));
+    auto const ds =
+        decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + 1, {}, "other-model")}));
     BOOST_TEST(ds.at(0).verdict == ReconcileVerdict::unsent);
     // A listed item without a model could be ours.
-    auto const unnamed = decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + 1, {}, "")}));
+    auto const unnamed =
+        decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + 1, {}, "")}));
     BOOST_TEST(unnamed.at(0).verdict == ReconcileVerdict::adopt);
 }
 
@@ -178,13 +184,15 @@ BOOST_AUTO_TEST_CASE(a_task_another_job_names_is_never_adopted) {
     earlier.task = "task-unified-earlier";
     earlier.submitting_t_ms = k_sent - 5'000;
     a.earlier.push_back(earlier);
-    auto const ds = decide({a, running_job("b", "task-unified-b")},
-                           pages({listed("task-unified-b", k_sent_s + 1), listed("task-unified-earlier", k_sent_s)}));
+    auto const ds =
+        decide({a, running_job("b", "task-unified-b")},
+               pages({listed("task-unified-b", k_sent_s + 1), listed("task-unified-earlier", k_sent_s)}));
     BOOST_TEST(of(ds, "a").verdict == ReconcileVerdict::unsent);
     BOOST_TEST(of(ds, "a").task.empty());
     // And beside an unknown one, the named one is no candidate.
-    auto const two = decide({uncertain_job("a"), running_job("b", "task-unified-b")},
-                            pages({listed("task-unified-b", k_sent_s + 1), listed("task-unified-x", k_sent_s + 1)}));
+    auto const two =
+        decide({uncertain_job("a"), running_job("b", "task-unified-b")},
+               pages({listed("task-unified-b", k_sent_s + 1), listed("task-unified-x", k_sent_s + 1)}));
     BOOST_TEST(of(two, "a").verdict == ReconcileVerdict::adopt);
     BOOST_TEST(of(two, "a").task == "task-unified-x");
 }
@@ -203,18 +211,18 @@ BOOST_AUTO_TEST_CASE(two_jobs_two_tasks_in_the_same_second_are_ambiguous) {
 BOOST_AUTO_TEST_CASE(two_jobs_two_tasks_are_told_apart_by_their_durations) {
     auto o = options();
     o.durations = {{"a", milliseconds(9'400)}, {"b", milliseconds(15'000)}};
-    auto const ds = decide({uncertain_job("a", k_sent), uncertain_job("b", k_sent + 300)},
-                           pages({listed("task-unified-y", k_sent_s, 9.0), listed("task-unified-x", k_sent_s, 15.0)}),
-                           o);
+    auto const ds =
+        decide({uncertain_job("a", k_sent), uncertain_job("b", k_sent + 300)},
+               pages({listed("task-unified-y", k_sent_s, 9.0), listed("task-unified-x", k_sent_s, 15.0)}), o);
     BOOST_TEST(of(ds, "a").verdict == ReconcileVerdict::adopt);
     BOOST_TEST(of(ds, "a").task == "task-unified-y");
     BOOST_TEST(of(ds, "b").verdict == ReconcileVerdict::adopt);
     BOOST_TEST(of(ds, "b").task == "task-unified-x");
     // The same durations on both sides tell nothing.
     o.durations = {{"a", milliseconds(9'000)}, {"b", milliseconds(9'000)}};
-    auto const same = decide({uncertain_job("a", k_sent), uncertain_job("b", k_sent + 300)},
-                             pages({listed("task-unified-y", k_sent_s, 9.0), listed("task-unified-x", k_sent_s, 9.0)}),
-                             o);
+    auto const same =
+        decide({uncertain_job("a", k_sent), uncertain_job("b", k_sent + 300)},
+               pages({listed("task-unified-y", k_sent_s, 9.0), listed("task-unified-x", k_sent_s, 9.0)}), o);
     BOOST_TEST(of(same, "a").verdict == ReconcileVerdict::ambiguous);
     BOOST_TEST(of(same, "b").verdict == ReconcileVerdict::ambiguous);
     // Past the billed range a listed length may be the clip's or the billed one: both fit.
@@ -225,15 +233,17 @@ BOOST_AUTO_TEST_CASE(two_jobs_two_tasks_are_told_apart_by_their_durations) {
 
 BOOST_AUTO_TEST_CASE(two_jobs_two_tasks_are_told_apart_by_creation_order) {
     // Sent 3 s apart (more than order_gap): the earlier create made the earlier task.
-    auto const ds = decide({uncertain_job("a", k_sent), uncertain_job("b", k_sent + 3'000)},
-                           pages({listed("task-unified-late", k_sent_s + 3), listed("task-unified-early", k_sent_s)}));
+    auto const ds =
+        decide({uncertain_job("a", k_sent), uncertain_job("b", k_sent + 3'000)},
+               pages({listed("task-unified-late", k_sent_s + 3), listed("task-unified-early", k_sent_s)}));
     BOOST_TEST(of(ds, "a").verdict == ReconcileVerdict::adopt);
     BOOST_TEST(of(ds, "a").task == "task-unified-early");
     BOOST_TEST(of(ds, "b").verdict == ReconcileVerdict::adopt);
     BOOST_TEST(of(ds, "b").task == "task-unified-late");
     // Sent closer than order_gap: either may have reached the server first.
-    auto const close = decide({uncertain_job("a", k_sent), uncertain_job("b", k_sent + 1'000)},
-                              pages({listed("task-unified-late", k_sent_s + 1), listed("task-unified-early", k_sent_s)}));
+    auto const close =
+        decide({uncertain_job("a", k_sent), uncertain_job("b", k_sent + 1'000)},
+               pages({listed("task-unified-late", k_sent_s + 1), listed("task-unified-early", k_sent_s)}));
     BOOST_TEST(of(close, "a").verdict == ReconcileVerdict::ambiguous);
     BOOST_TEST(of(close, "b").verdict == ReconcileVerdict::ambiguous);
 }
@@ -255,24 +265,27 @@ BOOST_AUTO_TEST_CASE(two_jobs_one_task_is_ambiguous_unless_a_duration_names_its_
 }
 
 BOOST_AUTO_TEST_CASE(another_clients_task_in_the_span_is_ambiguous) {
-    auto const ds = decide({uncertain_job("a")},
-                           pages({listed("task-unified-theirs", k_sent_s + 2), listed("task-unified-ours", k_sent_s)}));
+    auto const ds =
+        decide({uncertain_job("a")},
+               pages({listed("task-unified-theirs", k_sent_s + 2), listed("task-unified-ours", k_sent_s)}));
     BOOST_TEST(ds.at(0).verdict == ReconcileVerdict::ambiguous);
     BOOST_TEST(ds.at(0).candidates.size() == 2U);
     BOOST_TEST(ds.at(0).candidates[0].id == "task-unified-theirs"); // newest first, as listed
     // Another client's task alone: it is not ours by its length, but ours is not there either.
     auto o = options();
     o.durations = {{"a", milliseconds(9'000)}};
-    auto const theirs_only = decide({uncertain_job("a")}, pages({listed("task-unified-theirs", k_sent_s, 15.0)}), o);
+    auto const theirs_only =
+        decide({uncertain_job("a")}, pages({listed("task-unified-theirs", k_sent_s, 15.0)}), o);
     BOOST_TEST(theirs_only.at(0).verdict == ReconcileVerdict::ambiguous);
 }
 
 BOOST_AUTO_TEST_CASE(another_clients_task_is_set_apart_by_its_duration) {
     auto o = options();
     o.durations = {{"a", milliseconds(9'000)}};
-    auto const ds = decide(
-        {uncertain_job("a")},
-        pages({listed("task-unified-theirs", k_sent_s + 2, 15.0), listed("task-unified-ours", k_sent_s, 9.0)}), o);
+    auto const ds = decide({uncertain_job("a")},
+                           pages({listed("task-unified-theirs", k_sent_s + 2, 15.0),
+                                  listed("task-unified-ours", k_sent_s, 9.0)}),
+                           o);
     BOOST_TEST(ds.at(0).verdict == ReconcileVerdict::adopt);
     BOOST_TEST(ds.at(0).task == "task-unified-ours");
     // A listed item without a duration could be either.
@@ -287,13 +300,15 @@ BOOST_AUTO_TEST_CASE(skewed_clocks_still_find_the_task) {
         auto o = options();
         o.skew = seconds(skew_s);
         // The server wrote its own clock's second; a task of ours made then, and one at our clock's.
-        auto const ds = decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + skew_s + 1)}), o);
+        auto const ds =
+            decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + skew_s + 1)}), o);
         BOOST_TEST(ds.at(0).verdict == ReconcileVerdict::adopt, skew_s);
         BOOST_TEST(ds.at(0).span.from == k_sent_s + skew_s - 10);
         auto const scope = reconcile_scope(ledger_of({uncertain_job("a")}), resume_options(), o);
         BOOST_TEST(*scope.list_until == k_sent_s + skew_s - 10);
         // Without the skew the task is outside the span: the job would be called unsent.
-        auto const unskewed = decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + skew_s + 1)}));
+        auto const unskewed =
+            decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + skew_s + 1)}));
         BOOST_TEST(unskewed.at(0).verdict == ReconcileVerdict::unsent, skew_s);
     }
 }
@@ -337,10 +352,54 @@ BOOST_AUTO_TEST_CASE(paging_stops_past_the_earliest_span_and_a_short_read_decide
     BOOST_TEST(of(all, "early").verdict == ReconcileVerdict::unsent);
 }
 
+BOOST_AUTO_TEST_CASE(paging_stops_at_the_first_item_older_than_the_span_or_the_last_page) {
+    auto const until =
+        reconcile_scope(ledger_of({uncertain_job("a")}), resume_options(), options()).list_until;
+    BOOST_REQUIRE(until.has_value());
+    auto const page_of = [](std::vector<api::ListedTask> tasks,
+                            std::optional<std::int64_t> total = std::nullopt) {
+        api::TaskList p;
+        p.tasks = std::move(tasks);
+        p.total = total;
+        return p;
+    };
+    Listing l;
+    // Full pages newer than the span, or reaching exactly its first second: read on.
+    BOOST_TEST(!add_page(
+        l, page_of({listed("task-unified-1", k_now / 1000), listed("task-unified-2", k_sent_s + 60)}), 2,
+        until));
+    BOOST_TEST(!add_page(
+        l, page_of({listed("task-unified-3", k_sent_s + 1), listed("task-unified-4", *until)}), 2, until));
+    BOOST_TEST(!l.reached_start);
+    // One item older than the span: stop.
+    BOOST_TEST(add_page(l, page_of({listed("task-unified-5", *until), listed("task-unified-6", *until - 1)}),
+                        2, until));
+    BOOST_TEST(l.reached_start);
+    BOOST_TEST(l.pages == 3U);
+    BOOST_TEST(l.tasks.size() == 6U);
+    auto const ds = reconcile(reconcile_scope(ledger_of({uncertain_job("a")}), resume_options(), options()),
+                              l, options());
+    BOOST_TEST(ds.at(0).candidates.size() == 3U); // 3, 4 and 5: the span's first second is in it
+    BOOST_TEST(ds.at(0).pages == 3U);
+    // A short page, or `total` read, is the last.
+    Listing shortl;
+    BOOST_TEST(add_page(shortl, page_of({listed("task-unified-1", k_now / 1000)}), 2, until));
+    BOOST_TEST(shortl.reached_start);
+    Listing counted;
+    BOOST_TEST(add_page(
+        counted, page_of({listed("task-unified-1", k_now / 1000), listed("task-unified-2", k_now / 1000)}, 2),
+        2, until));
+    // Nothing to settle: no page at all.
+    Listing none;
+    BOOST_TEST(add_page(none, page_of({}), 2, std::nullopt));
+    BOOST_TEST(none.pages == 0U);
+}
+
 BOOST_AUTO_TEST_CASE(a_job_whose_span_was_not_read_keeps_shared_tasks_ambiguous) {
     // `a`'s span is read; `b`'s starts earlier than what was read, and overlaps `a`'s.
-    auto const scope = reconcile_scope(ledger_of({uncertain_job("a", k_sent), uncertain_job("b", k_sent - 15'000)}),
-                                       resume_options(), options());
+    auto const scope =
+        reconcile_scope(ledger_of({uncertain_job("a", k_sent), uncertain_job("b", k_sent - 15'000)}),
+                        resume_options(), options());
     Listing cut;
     cut.tasks = {listed("task-unified-x", k_sent_s + 1), listed("task-unified-y", k_sent_s - 12)};
     cut.pages = 1;
@@ -393,8 +452,9 @@ BOOST_AUTO_TEST_CASE(too_many_pairings_are_ambiguous_without_enumerating_them_al
 }
 
 BOOST_AUTO_TEST_CASE(an_item_repeated_on_the_next_page_counts_once) {
-    auto const ds = decide({uncertain_job("a")},
-                           pages({listed("task-unified-x", k_sent_s + 1), listed("task-unified-x", k_sent_s + 1)}, 2));
+    auto const ds =
+        decide({uncertain_job("a")},
+               pages({listed("task-unified-x", k_sent_s + 1), listed("task-unified-x", k_sent_s + 1)}, 2));
     BOOST_TEST(ds.at(0).verdict == ReconcileVerdict::adopt);
     BOOST_TEST(ds.at(0).items == 1U);
     BOOST_TEST(ds.at(0).candidates.size() == 1U);
