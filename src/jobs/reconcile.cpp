@@ -224,6 +224,25 @@ bool add_page(Listing& listing, api::TaskList const& page, int page_size,
     }
     ++listing.pages;
     listing.tasks.insert(listing.tasks.end(), page.tasks.begin(), page.tasks.end());
+    for (api::UnusableListedTask const& u : page.unusable) {
+        // Usable items keep their order in page.tasks: those before u.index in `data` are newer.
+        ListSpan within{std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+        std::size_t data_index = 0;
+        for (api::ListedTask const& t : page.tasks) {
+            while (std::any_of(page.unusable.begin(), page.unusable.end(),
+                               [&](api::UnusableListedTask const& v) { return v.index == data_index; })) {
+                ++data_index; // an unusable item's place in `data`
+            }
+            if (data_index < u.index) {
+                within.to = t.created_at;
+            } else {
+                within.from = t.created_at;
+                break;
+            }
+            ++data_index;
+        }
+        listing.unusable.push_back(within);
+    }
     bool const older = std::any_of(page.tasks.begin(), page.tasks.end(),
                                    [&](api::ListedTask const& t) { return t.created_at < *list_until; });
     auto const read = static_cast<std::int64_t>(listing.pages) * page_size;
@@ -350,6 +369,15 @@ std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing co
                 d.why = "the list read stopped before this job's span: nothing decided";
                 continue;
             }
+            bool const unreadable =
+                std::any_of(listing.unusable.begin(), listing.unusable.end(), [&](ListSpan const& u) {
+                    return u.from <= cl[c].span.to && cl[c].span.from <= u.to;
+                });
+            if (d.candidates.empty() && unreadable) {
+                d.verdict = ReconcileVerdict::ambiguous;
+                d.why = "a listed task whose id no client can use may lie in its span: not called unsent";
+                continue;
+            }
             if (d.candidates.empty()) {
                 d.verdict = ReconcileVerdict::unsent;
                 d.why = "no task nobody names in its span: its create made no task";
@@ -399,10 +427,12 @@ std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing co
             for (std::size_t t = 0; t < unknown.size(); ++t) {
                 stray = stray || (in_span[c][t] && foreign[t]);
             }
-            if (stray) {
+            if (stray || unreadable) {
                 d.verdict = ReconcileVerdict::ambiguous;
-                d.why = "a task in its span fits no job's clip length (another client's?), and no task is "
-                        "its own";
+                d.why = stray ? "a task in its span fits no job's clip length (another client's?), and no "
+                                "task is its own"
+                              : "no task is its own, but a listed task whose id no client can use may lie "
+                                "in its span";
                 continue;
             }
             d.verdict = ReconcileVerdict::unsent;

@@ -99,6 +99,10 @@ struct Listing {
     // The read went past list_until: an item older than it, or the last page. Otherwise only
     // spans that start after the oldest item read are covered.
     bool reached_start = false;
+    // Items whose id no client can use (api::UnusableListedTask): a task all the same, maybe
+    // ours, with no time read. Each as the seconds its neighbours on the page put it within
+    // (an open end: the whole range that way). A job whose span meets one is never `unsent`.
+    std::vector<ListSpan> unusable;
 };
 
 // Adds the next page (pages are read in order from 1) and says whether paging can stop: an item

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 using namespace evobatch;
 using namespace evobatch::jobs;
 using ledger::JobPhase;
@@ -449,6 +451,37 @@ BOOST_AUTO_TEST_CASE(too_many_pairings_are_ambiguous_without_enumerating_them_al
         BOOST_TEST(d.candidates.size() == 8U);
         BOOST_TEST(d.why.find("too many") != std::string::npos, d.why);
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_listed_task_with_an_unusable_id_in_the_span_keeps_a_job_from_unsent) {
+    auto const scope = reconcile_scope(ledger_of({uncertain_job("a")}), resume_options(), options());
+    auto const page_with_unusable_at = [](std::size_t index) {
+        api::TaskList p; // data: [newer, <unusable at index>, older] around the span
+        p.tasks = {listed("task-unified-newer", k_sent_s + 500),
+                   listed("task-unified-older", k_sent_s - 500)};
+        p.unusable.push_back({index, "../odd", "is a path segment"});
+        return p;
+    };
+    // Between a newer and an older item: it may lie in the span.
+    Listing between;
+    BOOST_TEST(add_page(between, page_with_unusable_at(1), 20, scope.list_until));
+    BOOST_REQUIRE(between.unusable.size() == 1U);
+    BOOST_TEST(between.unusable[0].from == k_sent_s - 500);
+    BOOST_TEST(between.unusable[0].to == k_sent_s + 500);
+    auto const ds = reconcile(scope, between, options());
+    BOOST_TEST(ds.at(0).verdict == ReconcileVerdict::ambiguous);
+    BOOST_TEST(ds.at(0).candidates.empty());
+    // Newest of the page, above an item newer than the span: not in it.
+    Listing first;
+    add_page(first, page_with_unusable_at(0), 20, scope.list_until);
+    BOOST_TEST(first.unusable.at(0).from == k_sent_s + 500);
+    BOOST_TEST(reconcile(scope, first, options()).at(0).verdict == ReconcileVerdict::unsent);
+    // Oldest of the page, below an item older than the span (open further down): not in it.
+    Listing last;
+    add_page(last, page_with_unusable_at(2), 20, scope.list_until);
+    BOOST_TEST(last.unusable.at(0).to == k_sent_s - 500);
+    BOOST_TEST(last.unusable.at(0).from == std::numeric_limits<std::int64_t>::min());
+    BOOST_TEST(reconcile(scope, last, options()).at(0).verdict == ReconcileVerdict::unsent);
 }
 
 BOOST_AUTO_TEST_CASE(an_item_repeated_on_the_next_page_counts_once) {
