@@ -1,10 +1,11 @@
 // libFuzzer target: what evobatch makes of a server's answer. The first byte picks the reader
 // (a task, a batch read's task list, the credits, an error answer with its status and a
-// Retry-After header); the rest is the body. Every reader must answer or refuse, never crash;
+// Retry-After header; 'L': a page of the account's task list); the rest is the body. Every reader must answer or refuse, never crash;
 // what a reader accepts must survive our own JSON text unchanged (to_json_text, read again).
 
 #include "evobatch/api/error.hpp"
 #include "evobatch/api/json.hpp"
+#include "evobatch/api/task_list.hpp"
 #include "evobatch/net/http_types.hpp"
 
 #include <chrono>
@@ -36,6 +37,10 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     }
     std::string_view const body(reinterpret_cast<char const*>(data) + 1, size - 1);
     using namespace evobatch::api;
+    if (data[0] == 'L') {
+        round_trip(body, [](std::string_view b) { return parse_task_list_page(b); });
+        return 0;
+    }
     switch (data[0] % 4) {
     case 0:
         round_trip(body, [](std::string_view b) { return parse_task(b); });

@@ -93,4 +93,10 @@ asio::awaitable<ApiResult<Credits>> ApiClient::credits() {
     co_return co_await call<Credits>(std::move(http), [](std::string_view body) { return parse_credits(body); });
 }
 
+asio::awaitable<ApiResult<TaskList>> ApiClient::list_tasks(ListQuery const& query) {
+    net::HttpRequest http;
+    http.url = m_base_url + "/v1/tasks" + list_query_string(query);
+    co_return co_await call<TaskList>(std::move(http), [](std::string_view body) { return parse_task_list_page(body); });
+}
+
 } // namespace evobatch::api

@@ -1,5 +1,7 @@
 #include "evobatch/api/json.hpp"
 
+#include "json_read.hpp"
+
 #include <boost/json/error.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -20,7 +22,7 @@ namespace json = boost::json;
 using boost::system::error_code;
 using boost::system::result;
 
-namespace {
+namespace detail {
 
 // Field readers: absent or null fields leave `out` alone; a wrong type is an error.
 error_code mismatch() { return json::make_error_code(json::error::not_string); }
@@ -101,6 +103,31 @@ json::object const* child(json::object const& o, std::string_view key) {
     return v != nullptr ? v->if_object() : nullptr;
 }
 
+error_code read(json::object const& o, std::string_view key, std::optional<bool>& out) {
+    auto const* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) {
+        return {};
+    }
+    if (auto const* b = v->if_bool()) {
+        out = *b;
+        return {};
+    }
+    return json::make_error_code(json::error::not_bool);
+}
+
+json::value ParseArena::parse(std::string_view body, error_code& ec) {
+    json::parser parser(json::storage_ptr(), {}, m_parser_stack, sizeof m_parser_stack);
+    parser.reset(json::storage_ptr(&m_resource));
+    parser.write(body.data(), body.size(), ec);
+    return ec ? json::value() : parser.release();
+}
+
+} // namespace detail
+
+using namespace detail;
+
+namespace {
+
 void add_unique(std::vector<std::string>& list, json::string const& s) {
     std::string_view const sv(s.data(), s.size());
     if (!sv.empty() && std::find(list.begin(), list.end(), sv) == list.end()) {
@@ -112,24 +139,6 @@ template <class T>
 std::string serialize(T const& v) {
     return json::serialize(json::value_from(v));
 }
-
-// Response bodies are parsed into a stack buffer first: the parsed tree lives only until it is
-// converted, and per-node heap allocations were a tenth of the client's CPU per request.
-// The parser's own working stack gets a stack buffer too.
-class ParseArena {
-public:
-    json::value parse(std::string_view body, error_code& ec) {
-        json::parser parser(json::storage_ptr(), {}, m_parser_stack, sizeof m_parser_stack);
-        parser.reset(json::storage_ptr(&m_resource));
-        parser.write(body.data(), body.size(), ec);
-        return ec ? json::value() : parser.release();
-    }
-
-private:
-    alignas(std::max_align_t) unsigned char m_parser_stack[2048];
-    alignas(std::max_align_t) unsigned char m_buffer[8192];
-    json::monotonic_resource m_resource{m_buffer, sizeof m_buffer};
-};
 
 template <class T>
 result<T> parse_as(std::string_view body) {

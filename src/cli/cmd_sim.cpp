@@ -179,6 +179,13 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
     cmd->add_flag_callback(
         "--no-batch-read", [&o] { o.batch_read = false; },
         "Answer 404 to POST /v1/tasks/batch, like a server without it");
+    cmd->add_flag_callback(
+        "--no-task-list", [&o] { o.list_tasks = false; },
+        "Answer 404 to GET /v1/tasks (the account's task list), like a server without it");
+    cmd->add_option("--foreign-task-ratio", o.foreign_task_ratio,
+                    "Share of creates joined, in the same second, by a task of another client of the same "
+                    "account (listed by GET /v1/tasks, billed elsewhere)")
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_option_function<std::string>(
         "--task-ids",
         [&o](std::string const& name) {

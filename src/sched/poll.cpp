@@ -142,8 +142,7 @@ asio::awaitable<void> Poller::poll_batch(std::vector<std::size_t> indexes) {
     auto result = co_await m_run.api.batch_read(ids);
     auto const now = Clock::now();
     if (!result.ok()) {
-        bool const absent =
-            result.api_error && (result.api_error->http_status == 404 || result.api_error->http_status == 405);
+        bool const absent = result.endpoint_missing();
         PollFailure const failure = classify_poll_failure(result.delivery, result.error);
         // No batch read here, or one that refuses what we send (400: another body, say): one GET
         // per task from now on, which every server answers. Retrying it would poll nothing, ever.

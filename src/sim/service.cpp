@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <unordered_set>
 
@@ -30,6 +31,7 @@ namespace {
 constexpr std::string_view k_create_path = "/v1/videos/generations";
 constexpr std::string_view k_batch_path = "/v1/tasks/batch";
 constexpr std::string_view k_tasks_prefix = "/v1/tasks/";
+constexpr std::string_view k_task_list_path = "/v1/tasks";
 constexpr std::string_view k_credits_path = "/v1/credits";
 constexpr std::string_view k_files_prefix = "/files/";
 constexpr std::string_view k_file_name = "/0.mp4";
@@ -88,6 +90,9 @@ Service::Route Service::route(std::string_view path) noexcept {
     }
     if (path == k_credits_path) {
         return {Endpoint::credits, {}};
+    }
+    if (path == k_task_list_path) {
+        return {Endpoint::task_list, {}};
     }
     if (path.starts_with(k_tasks_prefix)) {
         auto const id = path.substr(k_tasks_prefix.size());
@@ -180,6 +185,9 @@ void Service::dispatch(Route const& r, Request const& request, Now now, Reply& r
     case Endpoint::batch_read:
         read_batch(request, now, reply);
         return;
+    case Endpoint::task_list:
+        list_tasks(request, now, reply);
+        return;
     case Endpoint::credits:
         read_credits(request, now, reply);
         return;
@@ -240,6 +248,10 @@ void Service::create(Request const& request, Now now, Reply& reply) {
         }
         m_book.add(std::move(*out.record));
         ++m_stats.tasks_created;
+        if (draw(m_options.foreign_task_ratio)) { // another client's, in the same second
+            m_book.add(m_book.make_foreign(now));
+            ++m_stats.foreign_tasks;
+        }
         m_log.record(now.unix_milliseconds(), out.task.id, parsed->video_urls.front(), key, digest);
         reply.body = api::to_json_text(out.task);
         reply.cut = draw(m_options.cut_after_create_ratio);
@@ -326,6 +338,44 @@ void Service::read_batch(Request const& request, Now now, Reply& reply) {
     reply.body = json::serialize(json::object{{"data", std::move(data)}});
 }
 
+void Service::list_tasks(Request const& request, Now now, Reply& reply) {
+    if (!m_options.list_tasks) {
+        set_error(reply, 404, "not_found", "no such endpoint: the task list is not offered");
+        return;
+    }
+    if (!method_is(request, "GET", reply)) {
+        return;
+    }
+    api::ListQuery query;
+    auto const mark = request.target.find('?');
+    std::string_view rest = mark == std::string_view::npos ? std::string_view() : request.target.substr(mark + 1);
+    // Split by hand: Boost.URL 1.81's params iterator decoded the last value one byte too long
+    // ("status=completed" came out as "completed" plus a stray byte).
+    while (!rest.empty()) {
+        auto const amp = rest.find('&');
+        std::string_view const pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+        auto const eq = pair.find('=');
+        std::string const name = decoded_segment(pair.substr(0, eq));
+        std::string value = eq == std::string_view::npos ? std::string() : decoded_segment(pair.substr(eq + 1));
+        if (name == "page" || name == "page_size") {
+            int n = 0;
+            auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+            if (ec != std::errc{} || end != value.data() + value.size()) {
+                set_error(reply, 400, "invalid_parameters", fmt::format("{} must be an integer", name), name);
+                return;
+            }
+            (name == "page" ? query.page : query.page_size) = n;
+        } else if (name == "status" || name == "type" || name == "model") {
+            auto& filter = name == "status" ? query.status : name == "type" ? query.type : query.model;
+            if (!value.empty()) {
+                filter = std::move(value);
+            }
+        }
+    }
+    reply.body = api::to_json_text(m_book.list(query, now.steady));
+}
+
 void Service::read_credits(Request const& request, Now now, Reply& reply) {
     if (!method_is(request, "GET", reply)) {
         return;
@@ -399,6 +449,9 @@ void Service::count(Endpoint e) {
         break;
     case Endpoint::batch_read:
         ++m_stats.batch_reads;
+        break;
+    case Endpoint::task_list:
+        ++m_stats.task_lists;
         break;
     case Endpoint::credits:
         ++m_stats.credit_reads;

@@ -49,7 +49,7 @@ public:
     SimStats stats(SteadyTime now);
 
 private:
-    enum class Endpoint : std::uint8_t { create, task_read, batch_read, credits, file, media, other_api, other };
+    enum class Endpoint : std::uint8_t { create, task_read, batch_read, task_list, credits, file, media, other_api, other };
     struct Route {
         Endpoint endpoint = Endpoint::other;
         std::string_view id; // task id, for task_read and file
@@ -62,6 +62,7 @@ private:
     void read_task(Route const& r, Request const& request, Now now, Reply& reply);
     void read_batch(Request const& request, Now now, Reply& reply);
     void read_credits(Request const& request, Now now, Reply& reply);
+    void list_tasks(Request const& request, Now now, Reply& reply);
     void serve_file(Route const& r, Request const& request, Now now, Reply& reply);
 
     bool lies(FileLie lie) const noexcept;

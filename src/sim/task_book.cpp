@@ -34,6 +34,7 @@ constexpr std::array<std::string_view, 7> k_retryable_codes = {"generation_faile
                                                                "service_unavailable",
                                                                "unknown_error"};
 
+constexpr std::string_view k_task_type = "video"; // every task the simulator makes
 constexpr int k_min_video_seconds = 4;
 constexpr int k_max_video_seconds = 24; // beyond the billed 6..20, so some are clamped
 constexpr int k_base_estimate_seconds = 120;
@@ -155,15 +156,7 @@ CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<
     r.created_ms = now.unix_milliseconds();
     r.start = now.steady;
     r.file_bytes = m_config.file_bytes;
-    int const estimate =
-        k_base_estimate_seconds + k_estimate_seconds_per_billed_second * billed_seconds(r.video_duration);
-    // Answered on the scaled clock, like everything else the client sees: with --time-scale
-    // 0.01 a task estimated at 300 s says 3 s, so a client plans its polls as it would for real.
-    r.estimated_time = std::max(1, static_cast<int>(std::lround(estimate * m_config.time_scale)));
-    // Real tasks finish both sooner and later than estimated.
-    double const factor = std::uniform_real_distribution<double>(0.6, 1.6)(m_rng);
-    r.run_time = scaled(estimate * factor, m_config.time_scale);
-    r.ends_after = r.run_time;
+    schedule(r);
     if (m_config.fail_ratio > 0 &&
         std::uniform_real_distribution<double>(0, 1)(m_rng) < m_config.fail_ratio) {
         bool const retryable = std::bernoulli_distribution(0.5)(m_rng);
@@ -193,9 +186,87 @@ CreateOutcome TaskBook::create(api::CreateRequest const& request, std::optional<
     return out;
 }
 
+void TaskBook::schedule(TaskRecord& r) {
+    int const estimate =
+        k_base_estimate_seconds + k_estimate_seconds_per_billed_second * billed_seconds(r.video_duration);
+    // Answered on the scaled clock, like everything else the client sees: with --time-scale
+    // 0.01 a task estimated at 300 s says 3 s, so a client plans its polls as it would for real.
+    r.estimated_time = std::max(1, static_cast<int>(std::lround(estimate * m_config.time_scale)));
+    // Real tasks finish both sooner and later than estimated.
+    double const factor = std::uniform_real_distribution<double>(0.6, 1.6)(m_rng);
+    r.run_time = scaled(estimate * factor, m_config.time_scale);
+    r.ends_after = r.run_time;
+}
+
+TaskRecord TaskBook::make_foreign(Now now) {
+    TaskRecord r;
+    r.foreign = true;
+    r.video_duration = std::uniform_int_distribution<int>(k_min_video_seconds, k_max_video_seconds)(m_rng);
+    r.cost = api::credits_for_duration(r.video_duration);
+    r.id = new_task_id(now.unix_seconds());
+    r.created_ms = now.unix_milliseconds();
+    r.start = now.steady;
+    r.file_bytes = m_config.file_bytes;
+    schedule(r);
+    return r;
+}
+
+api::TaskList TaskBook::list(api::ListQuery const& query, SteadyTime now) {
+    settle(now);
+    auto const matches = [&](api::Task const& t) {
+        if (query.status) {
+            bool const processing = *query.status == "processing" &&
+                                    (t.status == api::TaskStatus::pending || t.status == api::TaskStatus::processing);
+            if (!processing && *query.status != api::to_string(t.status)) {
+                return false;
+            }
+        }
+        return (!query.type || *query.type == k_task_type) && (!query.model || *query.model == t.model);
+    };
+    std::vector<api::Task> found;
+    for (TaskRecord const& r : m_tasks) {
+        api::Task t = view(r, now);
+        if (matches(t)) {
+            found.push_back(std::move(t));
+        }
+    }
+    std::sort(found.begin(), found.end(), [](api::Task const& a, api::Task const& b) {
+        return a.created != b.created ? a.created > b.created : a.id > b.id;
+    });
+    int const page_size = std::clamp(query.page_size, 1, api::k_max_list_page_size);
+    int const page = std::max(query.page, 1);
+    api::TaskList out;
+    out.total = static_cast<std::int64_t>(found.size());
+    out.page = page;
+    out.page_size = page_size;
+    auto const first = static_cast<std::size_t>(page - 1) * static_cast<std::size_t>(page_size);
+    for (std::size_t i = first; i < found.size() && i < first + static_cast<std::size_t>(page_size); ++i) {
+        api::Task const& t = found[i];
+        api::ListedTask item;
+        item.id = t.id;
+        item.model = t.model;
+        item.type = std::string(k_task_type);
+        item.status = t.status;
+        item.status_text = t.status_text;
+        item.progress = t.progress;
+        item.created_at = t.created;
+        item.duration = t.video_duration;
+        item.has_results = !t.results.empty();
+        item.result_count = static_cast<int>(t.results.size());
+        item.has_error = t.error.has_value();
+        item.credits_used = t.credits_used.value_or(0); // 0 until it completes, as on a refund
+        out.tasks.push_back(std::move(item));
+    }
+    return out;
+}
+
 void TaskBook::add(TaskRecord r) {
     std::size_t const index = m_tasks.size();
     m_by_id.emplace(r.id, index);
+    if (r.foreign) { // billed to another key: nothing reserved or settled here
+        m_tasks.push_back(std::move(r));
+        return;
+    }
     if (m_config.idempotency && r.key) {
         m_by_key.emplace(*r.key, index);
     }

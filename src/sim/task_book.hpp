@@ -6,6 +6,7 @@
 
 #include "sim_clock.hpp"
 
+#include "evobatch/api/task_list.hpp"
 #include "evobatch/api/types.hpp"
 #include "evobatch/sim/simulator.hpp"
 
@@ -49,6 +50,7 @@ struct TaskRecord {
     std::chrono::nanoseconds run_time{0};   // real time to completion at the time scale
     std::chrono::nanoseconds ends_after{0}; // run_time, or sooner for a task that fails
     std::optional<api::TaskError> failure;
+    bool foreign = false; // another client's (SimOptions::foreign_task_ratio): no credits here, never persisted
 };
 
 enum class CreateStatus : std::uint8_t { created, replayed, conflict, insufficient_credits, too_many_tasks };
@@ -87,6 +89,14 @@ public:
     // Books a task: a new one from create(), or one reloaded from a state file (its `start` set
     // on this process's clock). Its credits are reserved until settle() sees it end.
     void add(TaskRecord record);
+    // A task another client of the account makes at `now` (same account, another key): a
+    // duration of its own, never failing. Booked by add(), it holds no credits or slot here.
+    TaskRecord make_foreign(Now now);
+
+    // One page of the account's tasks at `now` (GET /v1/tasks): filtered by `query`'s status
+    // (`processing` includes pending), type and model; newest first by created second, then by
+    // id; `page` from 1, `page_size` clamped to 1..api::k_max_list_page_size.
+    api::TaskList list(api::ListQuery const& query, SteadyTime now);
 
     // The task as a query answers it at `now`; nothing for an unknown id.
     std::optional<api::Task> find(std::string_view id, SteadyTime now);
@@ -104,6 +114,7 @@ public:
 
 private:
     api::Task view(TaskRecord const& r, SteadyTime now) const;
+    void schedule(TaskRecord& r); // its estimate and run time, from its video duration
     std::string new_task_id(std::int64_t unix_now);
     double balance() const noexcept;
 

@@ -5,6 +5,7 @@
 
 #include "evobatch/api/error.hpp"
 #include "evobatch/api/secret.hpp"
+#include "evobatch/api/task_list.hpp"
 #include "evobatch/api/types.hpp"
 #include "evobatch/net/http_types.hpp"
 
@@ -31,6 +32,11 @@ struct ApiResult {
     bool replayed = false; // create only: the server returned the task of an earlier request with this key
 
     [[nodiscard]] bool ok() const noexcept { return value.has_value(); }
+    // The server answered 404 or 405: for an undocumented endpoint (batch_read, list_tasks),
+    // "not available here" rather than a failure; the caller falls back or does without.
+    [[nodiscard]] bool endpoint_missing() const noexcept {
+        return api_error && (api_error->http_status == 404 || api_error->http_status == 405);
+    }
 };
 
 class ApiClient {
@@ -47,6 +53,11 @@ public:
     boost::asio::awaitable<ApiResult<std::vector<Task>>> batch_read(std::vector<std::string> const& task_ids);
     // GET /v1/credits
     boost::asio::awaitable<ApiResult<Credits>> credits();
+    // GET /v1/tasks?page=&page_size=[&status=][&type=][&model=], values percent-encoded: one page
+    // of the whole account's tasks, newest first. A server without the endpoint answers 404 or
+    // 405 (endpoint_missing()); a body parse_task_list_page() refuses is ApiErrc::bad_response
+    // with its words in `detail`; other errors as for the other reads.
+    boost::asio::awaitable<ApiResult<TaskList>> list_tasks(ListQuery const& query);
 
 private:
     template <class T, class Parse>

@@ -95,6 +95,12 @@ struct SimOptions {
     bool idempotency = true;              // false: ignore Idempotency-Key, like a server that forgot it
     bool batch_read = true;               // false: POST /v1/tasks/batch answers 404
     bool batch_read_refused = false;      // true: it answers 400, as a server whose batch read wants another body
+    bool list_tasks = true;               // false: GET /v1/tasks (the account's task list) answers 404
+    // Another client of the same account: this share of creates (1: every one) is joined by a
+    // task of that client's, made in the same second with a duration of its own. Such tasks
+    // appear in GET /v1/tasks and answer GET /v1/tasks/{id}, but are billed to the other
+    // client's key (no credits, no concurrency slot here) and are not kept in the state file.
+    double foreign_task_ratio = 0;
     std::uint64_t revoke_key_after = 0;   // the key stops working after this many /v1 requests (0: never)
     TaskIds task_ids = TaskIds::plain;    // odd or unusable ids, for clients' tests
     std::uint64_t seed = 1;               // seeds the one PRNG behind every random choice
@@ -119,12 +125,14 @@ struct SimStats {
     std::uint64_t task_reads = 0;      // GET /v1/tasks/{id}
     std::uint64_t batch_reads = 0;     // POST /v1/tasks/batch
     std::uint64_t credit_reads = 0;    // GET /v1/credits
+    std::uint64_t task_lists = 0;      // GET /v1/tasks (list pages)
     std::uint64_t file_requests = 0;   // GET /files/...
     std::uint64_t other_requests = 0;  // anything else
     std::uint64_t api_requests = 0;    // every /v1 request (the rate limiter's population)
 
     std::uint64_t tasks_created = 0;  // by this simulator
     std::uint64_t tasks_reloaded = 0; // from the state file, made by earlier ones
+    std::uint64_t foreign_tasks = 0;  // made by another client of the account (foreign_task_ratio)
     std::uint64_t replays = 0;   // creates answered with an existing task (same idempotency key and body)
     std::uint64_t conflicts = 0; // same key, different body: 409
     std::uint64_t tasks_completed = 0; // tasks that have completed by now, reloaded ones included
