@@ -220,6 +220,9 @@ void VideoProbe::scan_boxes(std::uint64_t offset, std::string_view bytes) {
             m_next_box = k_lost; // not boxes: MediaInfoLib will say what it is
             return;
         }
+        // A box claiming more than its parent holds ends with the parent, as MediaInfoLib reads
+        // it: the boxes after it are its parent's siblings, and their tables are checked too.
+        size = std::min(size, (m_parents.empty() ? m_total : m_parents.back()) - m_next_box);
         bool const nested = !m_parents.empty(); // in a moov or a moof
         if (nested && m_parents.size() == 1 && type == "mvex") {
             m_facts.fragmented = true; // a child of the moov

@@ -238,6 +238,12 @@ BOOST_AUTO_TEST_CASE(a_fragments_track_run_is_checked_like_the_movies_tables) {
             }
         }
     }
+    // A box in the moov that claims more than the moov holds ends with it, so the fragment
+    // after the moov is still checked (fuzz/corpus/probe_media/trun_in_oversized_minf.bin).
+    std::string oversized = moov;
+    oversized[8 + 3] = '\x7F'; // the mvex's size: 40 becomes 127
+    VideoFacts const facts = probe_streamed(ftyp + oversized + cases[2].fragment, 4096).facts;
+    BOOST_TEST(facts.malformed == cases[2].malformed);
 }
 
 BOOST_AUTO_TEST_CASE(a_file_over_the_size_limit_is_not_parsed) {
