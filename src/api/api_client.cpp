@@ -4,10 +4,13 @@
 #include "evobatch/api/task_id.hpp"
 #include "evobatch/net/error.hpp"
 #include "evobatch/net/https_client.hpp"
+#include "evobatch/util/http_date.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
+
+#include <cstdlib>
 
 namespace evobatch::api {
 
@@ -36,6 +39,15 @@ asio::awaitable<ApiResult<T>> ApiClient::call(net::HttpRequest request, Parse pa
     net::HttpResponse const& response = outcome.response;
     result.request_id = request_id_of(response);
     result.replayed = response.header("idempotency-replayed") == std::optional<std::string_view>("true");
+    if (auto const date = response.header("date")) {
+        auto const now = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch());
+        auto const server_s = util::parse_http_date(*date);
+        constexpr std::int64_t k_believable_s = 10LL * 365 * 86'400; // a clock further off is not a clock
+        if (server_s && std::llabs(*server_s - now.count() / 1000) < k_believable_s) {
+            result.clock_skew = std::chrono::milliseconds(*server_s * 1000 + 500) - now;
+        }
+    }
     if (response.status < 200 || response.status > 299) {
         ApiError error = classify_error(response, std::chrono::system_clock::now());
         error.message = redact(std::move(error.message), m_key);

@@ -1,6 +1,7 @@
 #include "evobatch/api/error.hpp"
 
 #include "evobatch/api/json.hpp"
+#include "evobatch/util/http_date.hpp"
 
 #include <fmt/format.h>
 
@@ -111,14 +112,13 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, st
     if (ec == std::errc{} && end == value.data() + value.size()) {
         return seconds < 0 ? std::nullopt : std::optional(std::chrono::seconds(std::min(seconds, 86'400LL)));
     }
-    std::tm tm{};
-    std::string const text(value);
-    if (strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) {
+    auto const parsed = util::parse_http_date(value);
+    if (!parsed) {
         return std::nullopt;
     }
     // In whole seconds: a date centuries away (the fuzzer sent the year 1013) overflows the
     // clock's nanoseconds.
-    long long const at = timegm(&tm);
+    long long const at = *parsed;
     long long const now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     long long delta = 0;
     if (__builtin_sub_overflow(at, now_s, &delta)) {

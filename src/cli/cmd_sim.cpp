@@ -186,6 +186,11 @@ CLI::App* add_sim_command(CLI::App& app, sim::SimOptions& o) {
                     "Share of creates joined, in the same second, by a task of another client of the same "
                     "account (listed by GET /v1/tasks, billed elsewhere)")
         ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option_function<int>(
+           "--clock-skew", [&o](int seconds) { o.clock_skew = std::chrono::seconds(seconds); },
+           "Seconds the server's clock is ahead of this machine's (negative: behind): its Date headers and "
+           "the task list's created_at")
+        ->check(CLI::Range(-86'400, 86'400));
     cmd->add_option_function<std::string>(
         "--task-ids",
         [&o](std::string const& name) {

@@ -3,6 +3,7 @@
 #include "media_files.hpp"
 #include "source_media.hpp"
 
+#include "evobatch/util/http_date.hpp"
 #include "evobatch/util/sha256.hpp"
 
 #include <fmt/format.h>
@@ -80,7 +81,7 @@ void MediaHost::serve(Request const& request, Reply& reply, SimStats& stats) {
     // An oversized file claims more bytes than it has; the ones it has are the real file's.
     std::uint64_t const size = lie == MediaLie::oversize ? k_oversize_bytes : file->bytes.size();
     std::string const etag = fmt::format("\"{}-{}\"", etag_of(*file), size);
-    std::string const last_modified = http_date(k_media_modified);
+    std::string const last_modified = util::http_date(k_media_modified);
     if (not_modified(request, etag, last_modified)) {
         ++stats.media_not_modified;
         reply.status = 304;

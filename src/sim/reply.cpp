@@ -1,6 +1,7 @@
 #include "reply.hpp"
 
 #include "evobatch/api/json.hpp"
+#include "evobatch/util/http_date.hpp"
 
 #include <fmt/format.h>
 
@@ -22,17 +23,6 @@ std::string_view error_type(unsigned status) noexcept {
     default:
         return status >= 500 ? "server_error" : "invalid_request_error";
     }
-}
-
-// The seconds an IMF-fixdate names (RFC 9110 §5.6.7); nothing when it is not one.
-std::optional<std::int64_t> parse_http_date(std::string_view value) {
-    std::tm tm{};
-    std::string const text(value);
-    char const* const end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (end == nullptr || *end != '\0') {
-        return std::nullopt;
-    }
-    return static_cast<std::int64_t>(timegm(&tm));
 }
 
 // An entity tag's opaque part, for the weak comparison (RFC 9110 §8.8.3.2): without its W/.
@@ -87,18 +77,6 @@ bool method_is(Request const& request, std::string_view method, Reply& reply) {
     return false;
 }
 
-std::string http_date(std::int64_t unix_seconds) {
-    constexpr std::array<std::string_view, 7> k_days = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    constexpr std::array<std::string_view, 12> k_months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::time_t const t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", k_days[static_cast<std::size_t>(tm.tm_wday)],
-                       tm.tm_mday, k_months[static_cast<std::size_t>(tm.tm_mon)], tm.tm_year + 1900, tm.tm_hour,
-                       tm.tm_min, tm.tm_sec);
-}
-
 bool if_range_fails(Request const& request, std::string_view etag, std::string_view last_modified) noexcept {
     if (request.range.empty() || request.if_range.empty()) {
         return false;
@@ -127,8 +105,8 @@ bool not_modified(Request const& request, std::string_view etag, std::string_vie
     if (request.if_modified_since.empty() || last_modified.empty()) {
         return false;
     }
-    auto const since = parse_http_date(request.if_modified_since);
-    auto const modified = parse_http_date(last_modified);
+    auto const since = util::parse_http_date(request.if_modified_since);
+    auto const modified = util::parse_http_date(last_modified);
     return since && modified && *since >= *modified;
 }
 

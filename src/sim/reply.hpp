@@ -63,8 +63,6 @@ void set_error(Reply& reply, unsigned status, std::string_view code, std::string
                std::string_view param = {});
 // True when the request has this method; else a 405 naming it.
 bool method_is(Request const& request, std::string_view method, Reply& reply);
-// An IMF-fixdate (RFC 9110 §5.6.7), whatever the process locale.
-std::string http_date(std::int64_t unix_seconds);
 
 // The Range a request gets for a representation of `size` bytes: none (the whole) when its
 // If-Range names neither validator (an empty one never matches).

@@ -5,6 +5,7 @@
 
 #include "evobatch/sim/file_content.hpp"
 #include "evobatch/util/encoding.hpp"
+#include "evobatch/util/http_date.hpp"
 
 #include <fmt/format.h>
 
@@ -51,7 +52,7 @@ void Service::serve_file(Route const& r, Request const& request, Now now, Reply&
     int const validator_version = lies(FileLie::keeps_etag) ? 0 : version;
     std::string const etag =
         file_etag(validator_version == 0 ? task_id : changed_file_key(task_id, validator_version), size);
-    std::string const last_modified = http_date(k_files_modified + validator_version);
+    std::string const last_modified = util::http_date(k_files_modified + validator_version);
     bool const validators = !lies(FileLie::no_validator);
     RangeRequest range = parse_range(request.range, size);
     // RFC 9110 §13.1.5: a Range whose If-Range does not name the file as it is now gets the whole file.

@@ -5,6 +5,7 @@
 #include "validation.hpp"
 
 #include "evobatch/api/json.hpp"
+#include "evobatch/util/http_date.hpp"
 #include "evobatch/util/sha256.hpp"
 
 #include <boost/json/parse.hpp>
@@ -12,6 +13,8 @@
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
 #include <boost/url/pct_string_view.hpp>
+
+#include "evobatch/util/http_date.hpp"
 
 #include <fmt/format.h>
 
@@ -72,6 +75,7 @@ Service::Service(SimOptions const& options, std::string base_url, Now now, std::
              m_rng),
       m_log(options.log_file), m_media(m_base_url, options.media_stall), m_bucket(options.rps, options.burst, now.steady),
       m_request_salt(splitmix(seed_for(options.seed, m_state.get()))) {
+    now.wall += options.clock_skew; // the server's clock, as handle() reads it
     if (m_state) {
         for (TaskRecord& task : m_state->take_tasks()) {
             task.start = now.steady_at(task.created_ms);
@@ -118,6 +122,7 @@ Service::Route Service::route(std::string_view path) noexcept {
 
 Reply Service::handle(Request const& request, Now now) {
     std::lock_guard const lock(m_mutex);
+    now.wall += m_options.clock_skew; // the server's clock from here on
     Reply reply;
     reply.request_id = next_request_id();
     auto const path = request.target.substr(0, request.target.find('?'));
@@ -130,6 +135,7 @@ Reply Service::handle(Request const& request, Now now) {
     } else {
         // api.md order: the gateway's rate limit first, then the key, then whatever the upstream does.
         ++m_stats.api_requests;
+        reply.headers.emplace_back("date", util::http_date(now.unix_seconds()));
         m_attempts.add(now.steady);
         reply.delay = m_options.latency;
         if (auto const wait = m_bucket.try_take(now.steady); wait.count() > 0) {

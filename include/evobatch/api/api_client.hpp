@@ -11,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ struct ApiResult {
     std::optional<ApiError> api_error; // set when the server answered with an error status
     std::string request_id;
     bool replayed = false; // create only: the server returned the task of an earlier request with this key
+    // The server's clock minus ours when the answer came, from its Date header: to within a
+    // second (Date has whole seconds; the middle of that second is taken). Absent without one.
+    std::optional<std::chrono::milliseconds> clock_skew;
 
     [[nodiscard]] bool ok() const noexcept { return value.has_value(); }
     // The server answered 404 or 405: for an undocumented endpoint (batch_read, list_tasks),

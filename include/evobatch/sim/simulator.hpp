@@ -101,6 +101,8 @@ struct SimOptions {
     // appear in GET /v1/tasks and answer GET /v1/tasks/{id}, but are billed to the other
     // client's key (no credits, no concurrency slot here) and are not kept in the state file.
     double foreign_task_ratio = 0;
+    // The server's clock minus the real one: what its Date headers and created_at times say.
+    std::chrono::seconds clock_skew{0};
     std::uint64_t revoke_key_after = 0;   // the key stops working after this many /v1 requests (0: never)
     TaskIds task_ids = TaskIds::plain;    // odd or unusable ids, for clients' tests
     std::uint64_t seed = 1;               // seeds the one PRNG behind every random choice

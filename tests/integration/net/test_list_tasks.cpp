@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <string>
 #include <vector>
@@ -189,6 +190,29 @@ BOOST_AUTO_TEST_CASE(another_clients_tasks_appear_in_the_same_seconds) {
     BOOST_REQUIRE(after_lists.ok());
     BOOST_TEST(after_lists.value->remaining == after_creates.value->remaining);
     BOOST_TEST(before.value->remaining > after_creates.value->remaining);
+}
+
+BOOST_AUTO_TEST_CASE(a_server_clock_ahead_shows_in_created_at_and_in_the_answers_skew) {
+    sim::SimOptions o;
+    o.clock_skew = std::chrono::seconds(-90); // the server's clock is 90 s behind ours
+    ClientFixture f(o);
+    auto const before_s = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+    create_tasks(f, 1);
+    auto const page = f.run(f.api->list_tasks(api::ListQuery{}));
+    BOOST_TEST_INFO(page.detail);
+    BOOST_REQUIRE(page.ok());
+    BOOST_REQUIRE(page.value->tasks.size() == 1u);
+    // Made in the server's seconds: 90 behind ours, give or take the second it took.
+    BOOST_TEST(page.value->tasks[0].created_at >= before_s - 91);
+    BOOST_TEST(page.value->tasks[0].created_at <= before_s - 88);
+    // Date has whole seconds: the skew is known to within one.
+    BOOST_REQUIRE(page.clock_skew.has_value());
+    BOOST_TEST(page.clock_skew->count() >= -91'000);
+    BOOST_TEST(page.clock_skew->count() <= -89'000);
+    // Every API answer carries it, not only the list's.
+    auto const credits = f.run(f.api->credits());
+    BOOST_TEST(credits.clock_skew.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_server_without_the_list_answers_not_available) {
