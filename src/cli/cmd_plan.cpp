@@ -182,7 +182,7 @@ void print_plan(manifest::Manifest const& m, plan::BatchPlan const& p, jobs::Res
     fmt::print("  submit     {}{}{}\n", plural(p.to_submit, "job"),
                l.resend + l.retry == 0
                    ? std::string()
-                   : fmt::format(" ({} new, {} sent again under the same key, {} new attempts of failed tasks)", fresh,
+                   : fmt::format(" ({} new, {} sent again under the same key, {} new attempts under a new key)", fresh,
                                  l.resend, l.retry),
                p.jobs_rejected == 0 ? std::string()
                                     : fmt::format("; {} of them rejected by the probe: never sent", p.jobs_rejected));

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "evobatch/cli/exit_code.hpp"
 #include "ledger_state.hpp"
+#include "next_steps.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/manifest/loader.hpp"
@@ -34,7 +35,10 @@ Reads only the ledger: no key, no network, safe while a run is going on. States:
 submitted yet), submitting (create sent, answer not recorded), running (stale: running
 past 3x its estimate), completed, failed, uncertain (the create may have made a task the
 ledger cannot name; `run` sends it again under its key inside api.idempotency_window, after
-that only with --resubmit-uncertain), unsent (its create made no task), rejected (its
+that only with --resubmit-uncertain; one the account's task list could not settle lists the
+tasks it may have made and the `run --adopt JOB=TASK` that settles it), unsent (its create
+made no task: sent again under its key while the server keeps it, else as a new attempt under
+a new key), rejected (its
 probe found a source unusable: never sent, costs nothing; the next run that probes judges
 it again), changed (the
 manifest entry changed since: the note says whether the next run sends it, or holds it
@@ -86,13 +90,32 @@ boost::json::object row_to_json(report::Row const& r, std::int64_t now_ms) {
         if (r.state == "removed") {
             o["why"] = r.note;
         }
+        if (!r.candidates.empty()) {
+            boost::json::array candidates;
+            for (ledger::ListedCandidate const& c : r.candidates) {
+                candidates.push_back({{"id", c.id}, {"created_at", report::iso8601_utc_s(c.created_at)}});
+            }
+            o["candidates"] = std::move(candidates);
+        }
     }
     return o;
 }
 
+// An uncertain job's listed candidates (issue 18) and how to settle it, under its row:
+// "candidates: T1 (created ...), T2 (...); settle with: evobatch run M --adopt JOB=TASK".
+std::string candidates_line(report::Row const& r, StatusOptions const& options) {
+    std::string line = "candidates: ";
+    for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+        line += fmt::format("{}{} (created {})", i == 0 ? "" : ", ", r.candidates[i].id,
+                            report::iso8601_utc_s(r.candidates[i].created_at));
+    }
+    line += fmt::format("; settle with: {}", adopt_command(options.program, options.manifest, options.ledger, r.id));
+    return util::clean_text(line);
+}
+
 // Task ids and error texts come from the server, and ids from a manifest someone else may have
 // written: each cell is cleaned (util/terminal_text.hpp), as `run` shows them. JSON escapes.
-void print_table(std::vector<report::Row const*> const& rows, std::int64_t now_ms) {
+void print_table(std::vector<report::Row const*> const& rows, std::int64_t now_ms, StatusOptions const& options) {
     std::size_t id_width = 2;
     for (report::Row const* r : rows) {
         id_width = std::max(id_width, util::clean_text(r->id).size());
@@ -112,6 +135,9 @@ void print_table(std::vector<report::Row const*> const& rows, std::int64_t now_m
                    r->state, !r->task.empty() ? util::clean_text(r->task) : "-", r->progress, r->credits,
                    r->attempts, known ? util::format_duration(std::chrono::seconds(age_s(*r, now_ms))) : "-",
                    util::clean_text(note));
+        if (!r->candidates.empty()) {
+            fmt::print("{:<{}}  {}\n", "", id_width, candidates_line(*r, options));
+        }
     }
 }
 
@@ -220,7 +246,7 @@ int run_status(StatusOptions const& options) {
         fmt::print("notice: the last line is incomplete ({} bytes): a run is writing it, or one crashed mid-write\n",
                    replay->torn_tail_bytes);
     }
-    print_table(shown, now);
+    print_table(shown, now, options);
     return exit_ok;
 }
 

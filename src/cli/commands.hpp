@@ -64,6 +64,7 @@ struct StatusOptions {
     std::string ledger;
     std::vector<std::string> states;
     bool json = false;
+    std::string program = "evobatch"; // argv[0] as typed: the commands it prints repeat it
 };
 CLI::App* add_status_command(CLI::App& app, StatusOptions& options);
 int run_status(StatusOptions const& options);

@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
     auto* run_cmd = add_run_command(app, run);
 
     StatusOptions status;
+    if (argc > 0) {
+        status.program = argv[0];
+    }
     auto* status_cmd = add_status_command(app, status);
 
     ReportOptions report;

@@ -43,6 +43,11 @@ std::string plural(std::size_t n, std::string_view word) {
 
 } // namespace
 
+std::string adopt_command(std::string const& program, std::string const& manifest, std::string const& ledger_flag,
+                          std::string_view job) {
+    return batch_command({program}, "run", manifest, ledger_flag, {"--adopt", fmt::format("{}=TASK", job)});
+}
+
 std::string shell_quote(std::string_view arg) {
     bool const safe = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

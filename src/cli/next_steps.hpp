@@ -53,6 +53,12 @@ struct ProbeEnd {
 std::vector<std::string> probe_next_steps(ProbeEnd const& end, std::vector<std::string> const& command_line,
                                           std::string const& manifest);
 
+// `<program> run <manifest> [--ledger L] --adopt JOB=TASK`, quoted for a POSIX shell: how
+// `status` says to settle an uncertain job whose create the task list could not decide (issue
+// 18). TASK stays a word for the person to replace with one of the candidates.
+std::string adopt_command(std::string const& program, std::string const& manifest, std::string const& ledger_flag,
+                          std::string_view job);
+
 // `arg` as a POSIX shell reads it back: bare when it holds only safe characters, else in single quotes.
 std::string shell_quote(std::string_view arg);
 

@@ -248,7 +248,17 @@ ResumeDecision decide_resume(ledger::JobHistory const* h, std::string_view job_i
         d.reprobe = true;
         return d;
     }
-    case JobPhase::unsent: return {ResumeAction::resend, h->attempt, false, "its create made no task"};
+    case JobPhase::unsent:
+        // No task exists. While the server still keeps the key, the same key goes out again;
+        // past that (a reconcile settles only creates whose key is no longer trusted) the key
+        // is not reused: a new attempt, whose key derives from its number.
+        if (key_remembered) {
+            return {ResumeAction::resend, h->attempt, false, "its create made no task"};
+        }
+        return {ResumeAction::retry, h->attempt + 1, false,
+                h->listed ? "its create made no task (the account's task list shows none); a new attempt under a "
+                            "new key"
+                          : "its create made no task; its key is too old to trust: a new attempt under a new key"};
     case JobPhase::submitting: {
         if (key_remembered) {
             return {ResumeAction::resend, h->attempt, false, "its create got no answer; the server still knows the key"};

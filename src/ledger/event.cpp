@@ -44,6 +44,7 @@ constexpr std::array k_event_names{
     std::pair{EventType::downloaded, std::string_view("downloaded")},
     std::pair{EventType::probed, std::string_view("probed")},
     std::pair{EventType::rejected, std::string_view("rejected")},
+    std::pair{EventType::adopted, std::string_view("adopted")},
 };
 
 // ---- writing -------------------------------------------------------------------------------

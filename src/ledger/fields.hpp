@@ -73,6 +73,10 @@ inline constexpr std::tuple k_fields{
     Field{"etag", &E::etag, Kind::text},
     Field{"last_modified", &E::last_modified, Kind::text},
     Field{"verdict", &E::verdict, Kind::text},
+    Field{"pages", &E::pages, Kind::integer},
+    Field{"span_from", &E::span_from, Kind::integer},
+    Field{"span_to", &E::span_to, Kind::integer},
+    Field{"candidates", &E::candidates, Kind::text},
 };
 
 // The members of `error`, in the writer's order: both always written, either may be absent

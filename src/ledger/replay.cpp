@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <utility>
 
@@ -159,6 +160,52 @@ private:
         }
     }
 
+    // A reconcile's evidence, when the event carries it (`span_from`): it replaces any earlier.
+    static void keep_evidence(Attempt& a, detail::EventView const& e) {
+        if (!e.span_from) {
+            return;
+        }
+        ListEvidence evidence;
+        evidence.verdict = e.verdict.value_or("");
+        evidence.pages = e.pages.value_or(0);
+        evidence.span_from = *e.span_from;
+        evidence.span_to = e.span_to.value_or(*e.span_from);
+        evidence.candidates = parse_candidates(e.candidates.value_or(""));
+        a.listed = std::move(evidence);
+    }
+
+    // `adopted`: the attempt it names (its number and key) made task `task`. The current one
+    // when it matches or the event names none, as a `submitted` is; an earlier attempt of the
+    // job when that one matches (a forced resend moved on under the same key, a new number);
+    // else the current one.
+    static void adopt(JobHistory& h, detail::EventView const& e) {
+        auto const names = [&](Attempt const& a) {
+            return (!e.attempt || a.attempt == *e.attempt) && (!e.key || a.key == *e.key);
+        };
+        Attempt* target = &h;
+        if (!names(h)) {
+            auto const it = std::find_if(h.earlier.rbegin(), h.earlier.rend(),
+                                         [&](Attempt const& a) { return a.req == h.req && names(a); });
+            if (it != h.earlier.rend()) {
+                target = &*it;
+            }
+        }
+        Attempt& a = *target;
+        a.phase = JobPhase::running;
+        a.task = e.task.value_or("");
+        a.credits = e.credits.value_or(0);
+        a.submitted_t_ms = e.t_ms;
+        a.finished_t_ms = 0;
+        a.error.reset(); // the uncertainty it settles
+        if (e.eta_s) {
+            a.eta_s = e.eta_s;
+        }
+        if (e.progress) {
+            a.progress = *e.progress;
+        }
+        keep_evidence(a, e);
+    }
+
     static void apply_to(JobHistory& h, detail::EventView const& e) {
         switch (e.type) {
         case EventType::submitting:
@@ -184,6 +231,7 @@ private:
             h.results.clear();
             h.error.reset();
             h.downloads.clear();
+            h.listed.reset();
             break;
         case EventType::submitted:
             h.phase = JobPhase::running;
@@ -221,16 +269,25 @@ private:
             h.finished_t_ms = e.t_ms;
             break;
         case EventType::uncertain:
+            // A reconcile that could not decide (evidence on the event) keeps when the create
+            // was last heard of: the end of its span, for the next reconcile too.
+            if (!e.span_from || h.phase != JobPhase::uncertain || h.finished_t_ms == 0) {
+                h.finished_t_ms = e.t_ms;
+            }
             h.phase = JobPhase::uncertain;
             h.error = error_of(e);
             if (e.task) {
                 h.task = *e.task; // a task was made whose id no read can use (api/task_id.hpp)
             }
-            h.finished_t_ms = e.t_ms;
+            keep_evidence(h, e);
             break;
         case EventType::unsent:
             h.phase = JobPhase::unsent;
             h.error = error_of(e);
+            keep_evidence(h, e);
+            break;
+        case EventType::adopted:
+            adopt(h, e);
             break;
         case EventType::downloaded:
             h.downloads.push_back({std::string(e.file.value_or("")), e.bytes.value_or(0),
@@ -346,6 +403,27 @@ private:
 };
 
 } // namespace
+
+std::vector<ListedCandidate> parse_candidates(std::string_view text) {
+    std::vector<ListedCandidate> out;
+    while (!text.empty()) {
+        auto const space = text.find(' ');
+        std::string_view const token = text.substr(0, space);
+        text.remove_prefix(space == std::string_view::npos ? text.size() : space + 1);
+        auto const at = token.rfind('@');
+        if (at == std::string_view::npos || at == 0) {
+            continue;
+        }
+        std::string_view const when = token.substr(at + 1);
+        std::int64_t created_at = 0;
+        auto const [end, ec] = std::from_chars(when.data(), when.data() + when.size(), created_at);
+        if (when.empty() || ec != std::errc() || end != when.data() + when.size()) {
+            continue;
+        }
+        out.push_back({std::string(token.substr(0, at)), created_at});
+    }
+    return out;
+}
 
 std::string_view to_string(JobPhase phase) noexcept {
     switch (phase) {

@@ -56,7 +56,7 @@ std::string csv_text_field(std::string_view text) {
 std::string render_csv(Report const& report) {
     std::string out =
         "id,state,task,attempts,credits,submitted_at,finished_at,actual_s,estimated_s,file,bytes,sha256,"
-        "error_code,error_message,prompt,video,note,refunded,tasks,file_versions\r\n";
+        "error_code,error_message,prompt,video,note,refunded,tasks,file_versions,candidates\r\n";
     for (Row const& r : report.rows) {
         out += csv_text_field(r.id);
         out += ',' + csv_text_field(r.state);
@@ -79,6 +79,10 @@ std::string render_csv(Report const& report) {
         // Every task of the job, earlier attempts and requests included, oldest first.
         out += ',' + csv_text_field(join(r.runs, [](TaskRun const& run) { return run.task; }));
         out += ',' + join(r.files, [](ResultFile const& f) { return std::to_string(f.version); });
+        // An uncertain job's listed candidates (issue 18): `id@created_at` each.
+        out += ',' + csv_text_field(join(r.candidates, [](ledger::ListedCandidate const& c) {
+                   return fmt::format("{}@{}", c.id, iso8601_utc_s(c.created_at));
+               }));
         out += "\r\n";
     }
     return out;

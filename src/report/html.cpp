@@ -246,6 +246,21 @@ std::string error_text(std::optional<ledger::EventError> const& error) {
                  : std::string();
 }
 
+// An uncertain job's listed candidates (issue 18), under its error: each task and when it was
+// made, and how a person settles the job.
+std::string candidates_text(Row const& r) {
+    if (r.candidates.empty()) {
+        return {};
+    }
+    std::string out = "<div class=\"candidates\">candidates: ";
+    for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+        out += fmt::format("{}<code>{}</code> (created {})", i == 0 ? "" : ", ", html_escape(r.candidates[i].id),
+                           iso8601_utc_s(r.candidates[i].created_at));
+    }
+    out += fmt::format("; settle with <code>run --adopt {}=TASK</code></div>", html_escape(r.id));
+    return out;
+}
+
 std::string duration_cell(std::optional<double> actual_s, std::optional<int> estimated_s) {
     std::string out = actual_s ? human_seconds(*actual_s) : "";
     if (estimated_s) {
@@ -348,7 +363,7 @@ void append_job(std::string& out, Row const& r, fs::path const& links_from, std:
     out += fmt::format("<td class=\"time\">{}</td>", times_cell(r.submitted_t_ms, r.finished_t_ms, day_ms));
     out += fmt::format("<td class=\"num dur\">{}</td>", duration_cell(r.actual_s, r.estimated_s));
     out += fmt::format("<td class=\"file\">{}</td><td class=\"err\">{}</td></tr>\n",
-                       result_cell(r, links_from), error_text(r.error));
+                       result_cell(r, links_from), error_text(r.error) + candidates_text(r));
     if (more) {
         append_details(out, r, links_from, day_ms);
     }

@@ -79,6 +79,9 @@ json::object row_json(Row const& r) {
     });
     o["error"] = error_json(r.error);
     o["runs"] = array_of(r.runs, run_json);
+    o["candidates"] = array_of(r.candidates, [](ledger::ListedCandidate const& c) {
+        return json::object{{"id", c.id}, {"created_at", iso8601_utc_s(c.created_at)}};
+    });
     return o;
 }
 

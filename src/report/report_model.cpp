@@ -125,6 +125,9 @@ Row row_of(manifest::Job const& job, ledger::JobHistory const* h, jobs::ResumeDe
     }
     row.estimated_s = h->eta_s;
     row.error = h->error;
+    if (row.state == "uncertain" && h->listed) {
+        row.candidates = h->listed->candidates;
+    }
     return row;
 }
 
@@ -233,6 +236,16 @@ std::string iso8601_utc(std::int64_t t_ms) {
                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                        time.hours().count(), time.minutes().count(), time.seconds().count(),
                        time.subseconds().count());
+}
+
+std::string iso8601_utc_s(std::int64_t unix_s) {
+    constexpr std::int64_t k_year_10000 = 253'402'300'800; // 10000-01-01T00:00:00Z
+    if (unix_s < 0 || unix_s >= k_year_10000) {
+        return std::to_string(unix_s);
+    }
+    std::string text = iso8601_utc(unix_s * 1000);
+    text.erase(text.size() - 5, 4); // ".000" of "...:00.000Z"
+    return text;
 }
 
 bool task_span(TaskRun const& run, Totals const& totals, std::int64_t& start_ms, std::int64_t& end_ms) {

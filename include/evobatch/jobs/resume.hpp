@@ -29,9 +29,12 @@ namespace evobatch::jobs {
 enum class ResumeAction {
     submit,         // never sent (or the request changed): a first attempt
     resend,         // POST again under the same key: the last create got no answer while the
-                    // server still keeps keys, or it made no task (`unsent`), or the user asked
-    poll,           // a task exists: poll it, never resubmit
-    retry,          // the task failed: a new attempt under a new key
+                    // server still keeps keys, or it made no task (`unsent`) and the key is still
+                    // trusted, or the user asked (--resubmit-uncertain, a new attempt number)
+    poll,           // a task exists (`submitted`, or `adopted` from the task list): poll it, never resubmit
+    retry,          // a new attempt (attempt + 1) under a new key: the task failed with an error a new
+                    // attempt can fix, or the create made no task (`unsent`, a reconcile's
+                    // among them) and its key is too old to trust
     done,           // completed: skip
     failed,         // failed for good (or 404 on its task): reported, not resubmitted
     uncertain,      // may have made a task the ledger cannot name: listed, never re-POSTed by itself

@@ -29,6 +29,10 @@ enum class EventType {
     downloaded, // a result file saved
     probed,     // one source of the job (`url`) probed before its create: facts, validators, verdict
     rejected,   // the job's sources are unusable (error: the first reason): never sent, costs nothing
+    adopted,    // the current attempt (`attempt`, `key`) is now known to have made task `task`: read from the
+                // account's task list (reconcile, verdict "listed") or named by a person (`run --adopt
+                // JOB=TASK`, verdict "asked"); `credits` as listed, or the caller's estimate. Polled like
+                // a `submitted` task from then on
 };
 
 // The `ev` spelling of each event ("batch", "submitting", ...).
@@ -63,6 +67,13 @@ template <class Text, class TextList> struct BasicEvent {
     std::optional<Text> url;
     std::optional<std::int64_t> duration_ms;
     std::optional<Text> format, etag, last_modified, verdict;
+    // A reconcile's evidence (jobs/reconcile.hpp), on `adopted` and on the `unsent` and
+    // `uncertain` a reconcile writes: list pages read, the create's span in the server's unix
+    // seconds (inclusive), and the candidate tasks as space-separated `id@created_at` tokens
+    // (text, not a list: the line parser keeps one text list, `results`). `verdict` says how it
+    // was decided: "listed" (the task list) or "asked" (a person's `run --adopt`).
+    std::optional<std::int64_t> pages, span_from, span_to;
+    std::optional<Text> candidates;
     friend bool operator==(BasicEvent const&, BasicEvent const&) = default;
 };
 

@@ -22,7 +22,7 @@ namespace evobatch::ledger {
 // `downloaded` do not change it).
 enum class JobPhase {
     submitting, // `submitting` without an answer: the POST may or may not have made a task
-    running,    // `submitted`: a task exists; poll it, never resubmit
+    running,    // `submitted` or `adopted`: a task exists; poll it, never resubmit
     completed,
     failed,
     uncertain,  // the create may have made a task that the ledger cannot name
@@ -40,6 +40,29 @@ struct Download {
     std::int64_t t_ms = 0;
 };
 
+// A candidate task a reconcile listed for an attempt: its id and its created_at (server unix seconds).
+struct ListedCandidate {
+    std::string id;
+    std::int64_t created_at = 0;
+    friend bool operator==(ListedCandidate const&, ListedCandidate const&) = default;
+};
+
+// What the account's task list said of an attempt (issue 18, jobs/reconcile.hpp), from the last
+// event of it that carried `span_from` (`adopted`, `unsent` or `uncertain` written by a reconcile).
+struct ListEvidence {
+    std::string verdict;           // the event's `verdict`: "listed" (the task list decided) or "asked"
+    std::int64_t pages = 0;        // list pages read
+    std::int64_t span_from = 0;    // the create's span, server unix seconds, inclusive
+    std::int64_t span_to = 0;
+    std::vector<ListedCandidate> candidates; // from `candidates` (`id@created_at` tokens; malformed ones skipped)
+    friend bool operator==(ListEvidence const&, ListEvidence const&) = default;
+};
+
+// The candidates text of an event (space-separated `id@created_at` tokens), read defensively:
+// a token without '@', with an empty id or with a created_at that is not a whole integer is
+// skipped. The id is what precedes the last '@'.
+std::vector<ListedCandidate> parse_candidates(std::string_view text);
+
 // One create of a job (an attempt, under one idempotency key) and where it stands: the
 // current one is the JobHistory itself, earlier ones (a failed task retried, a request the
 // manifest changed since) are kept in JobHistory::earlier, because their credits and result
@@ -50,16 +73,18 @@ struct Attempt {
     JobPhase phase = JobPhase::submitting;
     int attempt = 1;    // the attempt's number (`attempt` of its last `submitting`)
     std::string key;    // its idempotency key
-    std::string task;   // its task id; empty before `submitted`
+    std::string task;   // its task id; empty before `submitted` (or `adopted`)
     std::int64_t submitting_t_ms = 0; // its latest `submitting`
-    std::int64_t submitted_t_ms = 0;  // its `submitted`; 0 before
+    std::int64_t submitted_t_ms = 0;  // its `submitted` (or `adopted`); 0 before
     std::int64_t finished_t_ms = 0;   // its `completed`/`failed`/`uncertain`; 0 before
     int progress = 0;
     std::optional<int> eta_s;         // `estimated_time` from the create answer
-    std::int64_t credits = 0;         // reserved (`submitted`) or used (`completed`) by its task
+    std::int64_t credits = 0;         // reserved (`submitted`, `adopted`) or used (`completed`) by its task
     std::vector<std::string> results; // result URLs of `completed`
     std::optional<EventError> error;  // of the last `failed`/`uncertain`/`unsent`, or a completed task's problem
     std::vector<Download> downloads;  // `downloaded` events of its task
+    // What the task list said of this create, when a reconcile read it; cleared by a new POST.
+    std::optional<ListEvidence> listed;
 };
 
 // Everything the ledger says about one job id: its current attempt (the base: the latest

@@ -4,6 +4,7 @@
 // writers (render.hpp) only format it.
 
 #include "evobatch/ledger/event.hpp"
+#include "evobatch/ledger/replay.hpp"
 #include "evobatch/jobs/credits.hpp"
 
 #include <array>
@@ -15,9 +16,6 @@
 #include <utility>
 #include <vector>
 
-namespace evobatch::ledger {
-struct Replay;
-} // namespace evobatch::ledger
 namespace evobatch::manifest {
 struct Manifest;
 } // namespace evobatch::manifest
@@ -81,6 +79,10 @@ struct Row {
     std::vector<ResultFile> files;   // every result file on record, earlier requests' included
     std::optional<ledger::EventError> error; // server text: untrusted, writers must escape it
     std::vector<TaskRun> runs;       // every attempt that went out, oldest first
+    // Uncertain jobs a reconcile could not settle (issue 18): the listed tasks its create may have
+    // made (ledger::ListEvidence::candidates, as listed: newest first). Ids are server text:
+    // untrusted, writers must escape them. A person settles the job with `run --adopt JOB=TASK`.
+    std::vector<ledger::ListedCandidate> candidates;
 };
 
 struct FailureReason {
@@ -128,6 +130,10 @@ inline constexpr double k_stale_factor = 3.0;
 
 // "2026-01-01T00:00:00.000Z": UTC milliseconds as ISO 8601.
 std::string iso8601_utc(std::int64_t t_ms);
+
+// "2026-12-05T12:00:00Z": server unix seconds (a listed task's created_at) as ISO 8601; a value
+// outside years 1970-9999 as its number.
+std::string iso8601_utc_s(std::int64_t unix_s);
 
 // Where a task's timeline bar starts and ends: from `submitted` to its finish or, for tasks
 // still running, to the ledger's last event (as far as the ledger knows). False for attempts

@@ -31,6 +31,13 @@ BOOST_AUTO_TEST_CASE(arguments_are_quoted_for_a_posix_shell) {
     BOOST_TEST(shell_quote("") == "''");
 }
 
+BOOST_AUTO_TEST_CASE(the_adopt_command_names_the_batch_as_typed) {
+    BOOST_TEST(adopt_command("./build/evobatch", "jobs/demo.yaml", "", "clip-1") ==
+               "./build/evobatch run jobs/demo.yaml --adopt clip-1=TASK");
+    BOOST_TEST(adopt_command("evobatch", "my batch.yaml", "l 2.jsonl", "it's") ==
+               "evobatch run 'my batch.yaml' --ledger 'l 2.jsonl' --adopt 'it'\\''s=TASK'");
+}
+
 BOOST_AUTO_TEST_CASE(a_flag_is_removed_in_both_spellings) {
     std::vector<std::string> const args = {"e", "run", "--max-credits", "5", "m.yaml", "--max-credits=7", "--quiet"};
     std::vector<std::string> const want = {"e", "run", "m.yaml", "--quiet"};

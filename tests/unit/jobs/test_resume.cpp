@@ -178,10 +178,56 @@ BOOST_AUTO_TEST_CASE(uncertain_jobs_are_resent_only_when_asked_by_id_or_all) {
     BOOST_TEST(d.attempt == 2);
 }
 
-BOOST_AUTO_TEST_CASE(an_unsent_create_is_resent_however_old) {
-    auto h = history(JobPhase::unsent);
+// An unsent create made no task: its key goes out again while the server still keeps it, and
+// past that a new attempt takes a new key (issue 18: a reconcile settles only untrusted keys).
+BOOST_AUTO_TEST_CASE(an_unsent_create_is_resent_while_its_key_is_trusted_else_a_new_attempt) {
+    auto h = history(JobPhase::unsent, 2);
+    auto d = decide(h); // first sent a minute ago
+    BOOST_TEST((d.action == ResumeAction::resend));
+    BOOST_TEST(d.attempt == 2);
+    BOOST_TEST(d.why == "its create made no task");
+
     h.submitting_t_ms = k_now - 48 * 3600'000LL;
-    BOOST_TEST((decide(h).action == ResumeAction::resend));
+    h.key_first_sent_t_ms = h.submitting_t_ms; // two days old: past any window
+    d = decide(h);
+    BOOST_TEST((d.action == ResumeAction::retry));
+    BOOST_TEST(d.attempt == 3);
+    BOOST_TEST(!d.forced);
+    BOOST_TEST(d.why == "its create made no task; its key is too old to trust: a new attempt under a new key");
+
+    h.key_first_sent_t_ms = k_now - 14 * 60'000; // inside 15 minutes but past the trust span (less 1 min)
+    BOOST_TEST((decide(h).action == ResumeAction::retry));
+    auto o = options();
+    o.idempotency_window = std::chrono::seconds(0); // no key is ever trusted
+    h.key_first_sent_t_ms = k_now - 1'000;
+    BOOST_TEST((decide(h, o).action == ResumeAction::retry));
+
+    // A reconcile's unsent: the task list is the evidence.
+    h.key_first_sent_t_ms = k_now - 48 * 3600'000LL;
+    h.listed = ledger::ListEvidence{"listed", 1, 1'799'999'000, 1'799'999'100, {}};
+    d = decide(h);
+    BOOST_TEST((d.action == ResumeAction::retry));
+    BOOST_TEST(d.attempt == 3);
+    BOOST_TEST(d.why ==
+               "its create made no task (the account's task list shows none); a new attempt under a new key");
+    BOOST_TEST(state_name(&h, d) == "unsent");
+    BOOST_TEST((credits_of(static_cast<ledger::Attempt const&>(h)) == CreditTotals{})); // no task: nothing
+}
+
+// A task the list named (`adopted`) is running: polled, never sent again, counted at its credits.
+BOOST_AUTO_TEST_CASE(an_adopted_task_is_polled_and_counted_reserved) {
+    auto h = history(JobPhase::running);
+    h.task = "task-unified-aaa";
+    h.credits = 12;
+    h.submitted_t_ms = k_now - 1'000;
+    h.key_first_sent_t_ms = k_now - 48 * 3600'000LL; // however old its key
+    h.listed = ledger::ListEvidence{"listed", 2, 1'799'999'000, 1'799'999'100, {{"task-unified-aaa", 1'799'999'050}}};
+    auto const d = decide(h);
+    BOOST_TEST((d.action == ResumeAction::poll));
+    BOOST_TEST(d.attempt == 1);
+    CreditTotals reserved;
+    reserved.reserved = 12;
+    BOOST_TEST((credits_of(h) == reserved));
 }
 
 BOOST_AUTO_TEST_CASE(failed_jobs_get_new_attempts_for_retryable_codes_while_attempts_remain) {

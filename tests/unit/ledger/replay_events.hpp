@@ -70,6 +70,27 @@ inline Event downloaded(std::string const& job, std::int64_t t, std::string cons
     return e;
 }
 
+// A reconcile's evidence on an event (`adopted`, `unsent`, `uncertain`).
+inline Event with_evidence(Event e, std::string const& candidates, std::string verdict = "listed") {
+    e.verdict = std::move(verdict);
+    e.pages = 2;
+    e.span_from = 1'767'225'590;
+    e.span_to = 1'767'225'640;
+    e.candidates = candidates;
+    return e;
+}
+
+// `adopted` for the job's attempt (its key as submitting() makes it), task `task`.
+inline Event adopted(std::string const& job, std::int64_t t, std::string const& task, int attempt = 1,
+                     std::string const& req = "req-1") {
+    Event e = job_event(EventType::adopted, job, t, req);
+    e.attempt = attempt;
+    e.key = fmt::format("evb-{}-{}-{}", job, req, attempt);
+    e.task = task;
+    e.credits = 12;
+    return e;
+}
+
 inline Event batch(std::int64_t t, std::string const& digest) {
     Event e;
     e.type = EventType::batch;
@@ -98,6 +119,14 @@ inline std::string describe(Attempt const& a) {
     out += a.error ? fmt::format("error={}: {}\n", a.error->code, a.error->message) : "error=none\n";
     for (auto const& d : a.downloads) {
         out += fmt::format("download {} {} {} {}\n", d.file, d.bytes, d.sha256, d.t_ms);
+    }
+    if (a.listed) {
+        out += fmt::format("listed {} pages={} span={}..{}", a.listed->verdict, a.listed->pages, a.listed->span_from,
+                           a.listed->span_to);
+        for (auto const& c : a.listed->candidates) {
+            out += fmt::format(" {}@{}", c.id, c.created_at);
+        }
+        out += '\n';
     }
     return out;
 }

@@ -37,7 +37,7 @@ using namespace evobatch::ledger;
 constexpr std::array k_all_types{EventType::batch,      EventType::submitting, EventType::submitted,
                                  EventType::progress,   EventType::completed,  EventType::failed,
                                  EventType::uncertain,  EventType::unsent,     EventType::downloaded,
-                                 EventType::probed,     EventType::rejected};
+                                 EventType::probed,     EventType::rejected,   EventType::adopted};
 
 // Every field set: round trips must keep each one.
 Event full_event(EventType type) {
@@ -71,6 +71,10 @@ Event full_event(EventType type) {
     e.etag = "\"5f2a-9b\"";
     e.last_modified = "Sat, 05 Dec 2026 10:00:00 GMT";
     e.verdict = "warned";
+    e.pages = 3;
+    e.span_from = 1'733'399'990;
+    e.span_to = 1'733'400'013;
+    e.candidates = "task-unified-aaa@1733400000 task-unified-bbb@1733400003";
     return e;
 }
 
@@ -169,6 +173,55 @@ BOOST_AUTO_TEST_CASE(a_probed_event_is_written_in_the_tables_order) {
     auto const back = parse_json_line(to_json_line(e));
     BOOST_TEST_REQUIRE(back.has_value());
     BOOST_TEST((*back == e));
+}
+
+// A reconcile's events (issue 18): the evidence after the table's earlier fields, and back.
+BOOST_AUTO_TEST_CASE(reconcile_events_are_written_in_the_tables_order) {
+    Event adopted = minimal_event(EventType::adopted);
+    adopted.attempt = 1;
+    adopted.key = "k";
+    adopted.task = "task-unified-aaa";
+    adopted.credits = 12;
+    adopted.verdict = "listed";
+    adopted.pages = 2;
+    adopted.span_from = 1'733'399'990;
+    adopted.span_to = 1'733'400'013;
+    adopted.candidates = "task-unified-aaa@1733400000";
+    BOOST_TEST(to_json_line(adopted) ==
+               R"({"v":1,"t":1,"job":"j","req":"r","ev":"adopted","task":"task-unified-aaa","attempt":1,"key":"k",)"
+               R"("credits":12,"verdict":"listed","pages":2,"span_from":1733399990,"span_to":1733400013,)"
+               R"("candidates":"task-unified-aaa@1733400000"})"
+               "\n");
+    Event asked = minimal_event(EventType::adopted);
+    asked.attempt = 2;
+    asked.key = "k2";
+    asked.task = "task-unified-bbb";
+    asked.credits = 15;
+    asked.verdict = "asked";
+    Event unsent = minimal_event(EventType::unsent);
+    unsent.attempt = 1;
+    unsent.key = "k";
+    unsent.verdict = "listed";
+    unsent.pages = 1;
+    unsent.span_from = 10;
+    unsent.span_to = 40;
+    unsent.candidates = "";
+    Event uncertain = minimal_event(EventType::uncertain);
+    uncertain.attempt = 1;
+    uncertain.key = "k";
+    uncertain.error = EventError{"ambiguous", "two tasks fit"};
+    uncertain.verdict = "listed";
+    uncertain.pages = 1;
+    uncertain.span_from = 10;
+    uncertain.span_to = 40;
+    uncertain.candidates = "task-unified-aaa@20 task-unified-bbb@23";
+    for (Event const& e : {adopted, asked, unsent, uncertain}) {
+        auto const back = parse_json_line(to_json_line(e));
+        BOOST_TEST_REQUIRE(back.has_value());
+        BOOST_TEST((*back == e));
+    }
+    BOOST_TEST(to_string(EventType::adopted) == "adopted");
+    BOOST_TEST((parse_event_type("adopted") == EventType::adopted));
 }
 
 BOOST_AUTO_TEST_CASE(escapes_quotes_newlines_controls_and_keeps_unicode) {

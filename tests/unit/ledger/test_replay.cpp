@@ -382,6 +382,123 @@ BOOST_AUTO_TEST_CASE(rejected_ends_a_job_unsent_and_keeps_an_earlier_attempt) {
     BOOST_TEST(to_string(s.earlier[0].phase) == "failed");
 }
 
+// Issue 18: what a reconcile writes.
+BOOST_AUTO_TEST_CASE(adopted_makes_the_attempt_a_running_task_with_its_evidence) {
+    auto const r = replay_text(text_of({
+        submitting("a", k_t0),
+        with_error(job_event(EventType::uncertain, "a", k_t0 + 5), "no_answer", "cut"),
+        with_evidence(adopted("a", k_t0 + 100'000, "task-unified-aaa"), "task-unified-aaa@1767225600"),
+        progress("a", k_t0 + 101'000, 30),
+    }));
+    auto const& a = history(r, "a");
+    BOOST_TEST(to_string(a.phase) == "running");
+    BOOST_TEST(a.task == "task-unified-aaa");
+    BOOST_TEST(a.attempt == 1);
+    BOOST_TEST(a.key == "evb-a-req-1-1");
+    BOOST_TEST(a.credits == 12);
+    BOOST_TEST(a.submitted_t_ms == k_t0 + 100'000);
+    BOOST_TEST(a.finished_t_ms == 0);
+    BOOST_TEST(!a.error.has_value()); // the uncertainty it settled
+    BOOST_TEST(a.progress == 30);
+    BOOST_TEST(a.earlier.empty());
+    BOOST_TEST_REQUIRE(a.listed.has_value());
+    BOOST_TEST(a.listed->verdict == "listed");
+    BOOST_TEST(a.listed->pages == 2);
+    BOOST_TEST(a.listed->span_from == 1'767'225'590);
+    BOOST_TEST(a.listed->span_to == 1'767'225'640);
+    BOOST_TEST((a.listed->candidates == std::vector<ListedCandidate>{{"task-unified-aaa", 1'767'225'600}}));
+
+    // A person's --adopt after an ambiguous reconcile: the list's candidates stay, as the
+    // evidence the person chose from; the task is the one named.
+    auto const asked = replay_text(text_of({
+        submitting("b", k_t0),
+        with_evidence(with_error(job_event(EventType::uncertain, "b", k_t0 + 50'000), "ambiguous", "2 fit"),
+                      "task-unified-aaa@1767225600 task-unified-bbb@1767225603"),
+        [] {
+            Event e = adopted("b", k_t0 + 60'000, "task-unified-bbb");
+            e.verdict = "asked";
+            return e;
+        }(),
+        completed("b", k_t0 + 90'000),
+    }));
+    auto const& b = history(asked, "b");
+    BOOST_TEST(to_string(b.phase) == "completed");
+    BOOST_TEST(b.task == "task-unified-bbb");
+    BOOST_TEST(b.submitted_t_ms == k_t0 + 60'000);
+    BOOST_TEST_REQUIRE(b.listed.has_value());
+    BOOST_TEST(b.listed->candidates.size() == 2U);
+}
+
+BOOST_AUTO_TEST_CASE(adopted_names_its_attempt_by_number_and_key) {
+    // --resubmit-uncertain sent the first key again as attempt 2; the list then showed the first
+    // create's task: attempt 1 (an earlier attempt now) is adopted, attempt 2 stays as it was.
+    Event forced = submitting("a", k_t0 + 20, 2);
+    forced.key = submitting("a", k_t0).key;
+    Event first = adopted("a", k_t0 + 30, "task-1");
+    auto const r = replay_text(text_of({
+        submitting("a", k_t0), with_error(job_event(EventType::uncertain, "a", k_t0 + 1), "no_answer", "cut"),
+        forced, first,
+    }));
+    auto const& a = history(r, "a");
+    BOOST_TEST(to_string(a.phase) == "submitting");
+    BOOST_TEST(a.attempt == 2);
+    BOOST_TEST(a.task.empty());
+    BOOST_TEST_REQUIRE(a.earlier.size() == 1U);
+    BOOST_TEST(to_string(a.earlier[0].phase) == "running");
+    BOOST_TEST(a.earlier[0].task == "task-1");
+    BOOST_TEST(a.earlier[0].credits == 12);
+
+    // An attempt the job never had: the current one, as `submitted` would be.
+    auto const odd = replay_text(text_of({submitting("c", k_t0), adopted("c", k_t0 + 5, "task-9", 7)}));
+    BOOST_TEST(to_string(history(odd, "c").phase) == "running");
+    BOOST_TEST(history(odd, "c").task == "task-9");
+    BOOST_TEST(history(odd, "c").attempt == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_reconciles_unsent_and_uncertain_keep_the_evidence) {
+    auto const r = replay_text(text_of({
+        submitting("n", k_t0),
+        with_error(job_event(EventType::uncertain, "n", k_t0 + 5), "no_answer", "cut"),
+        with_evidence(job_event(EventType::unsent, "n", k_t0 + 100'000), ""),
+        submitting("u", k_t0),
+        with_error(job_event(EventType::uncertain, "u", k_t0 + 6), "no_answer", "cut"),
+        with_evidence(with_error(job_event(EventType::uncertain, "u", k_t0 + 100'000), "ambiguous", "2 fit"),
+                      "task-unified-aaa@1767225600  bad-token @5 x@ y@12z task-unified-bbb@1767225603 a@b@7"),
+    }));
+    auto const& n = history(r, "n");
+    BOOST_TEST(to_string(n.phase) == "unsent");
+    BOOST_TEST_REQUIRE(n.listed.has_value());
+    BOOST_TEST(n.listed->candidates.empty());
+    BOOST_TEST(n.listed->pages == 2);
+
+    auto const& u = history(r, "u");
+    BOOST_TEST(to_string(u.phase) == "uncertain");
+    BOOST_TEST(u.error->code == "ambiguous");
+    BOOST_TEST(u.finished_t_ms == k_t0 + 6); // the span's end stays the create's, not the reconcile's
+    BOOST_TEST_REQUIRE(u.listed.has_value());
+    BOOST_TEST((u.listed->candidates == std::vector<ListedCandidate>{{"task-unified-aaa", 1'767'225'600},
+                                                                     {"task-unified-bbb", 1'767'225'603},
+                                                                     {"a@b", 7}}));
+
+    // A new POST makes the evidence void.
+    auto const again = replay_text(text_of({
+        submitting("n", k_t0), with_evidence(job_event(EventType::unsent, "n", k_t0 + 100'000), ""),
+        submitting("n", k_t0 + 200'000, 2),
+    }));
+    auto const& n2 = history(again, "n");
+    BOOST_TEST(!n2.listed.has_value());
+    BOOST_TEST_REQUIRE(n2.earlier.size() == 1U);
+    BOOST_TEST(n2.earlier[0].listed.has_value()); // kept with the attempt it was about
+}
+
+BOOST_AUTO_TEST_CASE(candidates_text_is_read_defensively) {
+    BOOST_TEST(parse_candidates("").empty());
+    BOOST_TEST(parse_candidates("   ").empty());
+    BOOST_TEST(parse_candidates("@5 x@ x@-").empty());
+    BOOST_TEST((parse_candidates("t@1 u@-2") == std::vector<ListedCandidate>{{"t", 1}, {"u", -2}}));
+    BOOST_TEST(parse_candidates("t@99999999999999999999").empty()); // out of range
+}
+
 BOOST_AUTO_TEST_CASE(job_phase_names) {
     BOOST_TEST(to_string(JobPhase::submitting) == "submitting");
     BOOST_TEST(to_string(JobPhase::running) == "running");

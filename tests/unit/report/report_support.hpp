@@ -140,6 +140,22 @@ inline ledger::Replay sample_replay(manifest::Manifest const& m, std::string con
     return r;
 }
 
+// sample_replay, and: `lost` was reconciled without a decision (issue 18): two listed tasks it
+// may have made, the second's id `candidate` (server text).
+inline ledger::Replay replay_with_candidates(manifest::Manifest const& m,
+                                             std::string const& candidate = "task-unified-bbb") {
+    ledger::Replay r = sample_replay(m);
+    ledger::JobHistory& lost = r.jobs[r.index.at("lost")];
+    lost.listed = ledger::ListEvidence{
+        "listed", 2, 1'767'225'590, 1'767'225'640, {{"task-unified-aaa", 1'767'225'600}, {candidate, 1'767'225'603}}};
+    return r;
+}
+
+inline Report candidates_report(std::string const& candidate = "task-unified-bbb") {
+    auto const m = load();
+    return report::build_report(m, replay_with_candidates(m, candidate), "l.jsonl", k_t0 + 60'000);
+}
+
 inline Report sample_report(std::string const& hostile = "bad input") {
     auto const m = load();
     return report::build_report(m, sample_replay(m, hostile), "l.jsonl", k_t0 + 60'000);

@@ -150,7 +150,31 @@ BOOST_AUTO_TEST_CASE(an_empty_ledger_makes_new_rows_and_zero_totals) {
     BOOST_TEST(page(r).find("No task submitted yet") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(an_uncertain_job_a_reconcile_left_lists_its_candidates) {
+    auto const m = load();
+    Report const r = report::build_report(m, replay_with_candidates(m), "l.jsonl", k_t0 + 60'000);
+    report::Row const& lost = row(r, "lost");
+    BOOST_TEST(lost.state == "uncertain");
+    BOOST_TEST((lost.candidates == std::vector<ledger::ListedCandidate>{{"task-unified-aaa", 1'767'225'600},
+                                                                        {"task-unified-bbb", 1'767'225'603}}));
+    for (auto const& other : r.rows) {
+        BOOST_TEST((other.id == "lost" || other.candidates.empty()), other.id);
+    }
+    // Evidence on a job that is not uncertain (an unsent one, or adopted and running) lists nothing.
+    ledger::Replay replay = replay_with_candidates(m);
+    replay.jobs[replay.index.at("lost")].phase = ledger::JobPhase::unsent;
+    BOOST_TEST(row(report::build_report(m, replay, "l.jsonl", k_t0 + 60'000), "lost").candidates.empty());
+    replay.jobs[replay.index.at("lost")].phase = ledger::JobPhase::running;
+    replay.jobs[replay.index.at("lost")].task = "task-unified-aaa";
+    BOOST_TEST(row(report::build_report(m, replay, "l.jsonl", k_t0 + 60'000), "lost").candidates.empty());
+}
+
 BOOST_AUTO_TEST_CASE(iso8601) {
+    BOOST_TEST(report::iso8601_utc_s(1'767'225'603) == "2026-01-01T00:00:03Z");
+    BOOST_TEST(report::iso8601_utc_s(0) == "1970-01-01T00:00:00Z");
+    BOOST_TEST(report::iso8601_utc_s(-1) == "-1"); // out of range: the number as listed
+    BOOST_TEST(report::iso8601_utc_s(253'402'300'800) == "253402300800");
+    BOOST_TEST(report::iso8601_utc_s(253'402'300'799) == "9999-12-31T23:59:59Z");
     BOOST_TEST(report::iso8601_utc(0) == "1970-01-01T00:00:00.000Z");
     BOOST_TEST(report::iso8601_utc(k_t0) == "2026-01-01T00:00:00.000Z");
     BOOST_TEST(report::iso8601_utc(951'782'400'000 + 86'399'999) == "2000-02-29T23:59:59.999Z"); // leap day

@@ -34,7 +34,7 @@ BOOST_AUTO_TEST_CASE(one_record_per_job_after_the_header) {
     std::vector<std::string> const header{
         "id",       "state",       "task", "attempts", "credits", "submitted_at", "finished_at",
         "actual_s", "estimated_s", "file", "bytes",    "sha256",  "error_code",   "error_message",
-        "prompt",   "video",       "note", "refunded", "tasks",   "file_versions"};
+        "prompt",   "video",       "note", "refunded", "tasks",   "file_versions", "candidates"};
     BOOST_TEST(records[0] == header, boost::test_tools::per_element());
     for (auto const& rec : records) {
         BOOST_TEST(rec.size() == header.size());
@@ -58,7 +58,8 @@ BOOST_AUTO_TEST_CASE(one_record_per_job_after_the_header) {
                                         "",
                                         "0",
                                         "task-1",
-                                        "1"};
+                                        "1",
+                                        ""};
     BOOST_TEST(records[1] == done, boost::test_tools::per_element());
     BOOST_TEST(records[2][7] == "10");
     BOOST_TEST(records[2][13] == "line one,\n\"quoted\" line two"); // survives quoting whole
@@ -80,6 +81,26 @@ BOOST_AUTO_TEST_CASE(every_task_and_file_version_in_one_row) {
     BOOST_TEST(records[1][18] == "task-0;task-1");
     BOOST_TEST(records[1][19] == "1;2");
     BOOST_TEST(records[2][18] == "task-2a;task-2b;task-2");
+}
+
+BOOST_AUTO_TEST_CASE(an_uncertain_jobs_candidates_in_one_cell) {
+    auto const records = parse_csv(report::render_csv(candidates_report("=HYPERLINK(\"x\")")));
+    BOOST_TEST_REQUIRE(records.size() == 8u);
+    BOOST_TEST(records[6][0] == "lost");
+    BOOST_TEST(records[6][20] ==
+               "task-unified-aaa@2026-01-01T00:00:00Z;=HYPERLINK(\"x\")@2026-01-01T00:00:03Z");
+    BOOST_TEST(records[1][20] == "");
+    // A candidate first in the cell is guarded like any server text.
+    auto const first = parse_csv(report::render_csv([] {
+        Report r = candidates_report();
+        for (auto& row : r.rows) {
+            if (row.id == "lost") {
+                row.candidates.at(0).id = "=1+2";
+            }
+        }
+        return r;
+    }()));
+    BOOST_TEST(first[6][20].starts_with("'=1+2@"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -28,6 +28,16 @@ BOOST_AUTO_TEST_CASE(hostile_server_text_is_escaped) {
     BOOST_TEST(html.find("&quot;&gt;&lt;svg onload=alert(1)&gt;") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(an_uncertain_jobs_candidates_under_its_error) {
+    std::string const html = page(candidates_report("<b>task</b>"));
+    BOOST_TEST(count(html, "<div class=\"candidates\">") == 1u);
+    BOOST_TEST(html.find("candidates: <code>task-unified-aaa</code> (created 2026-01-01T00:00:00Z), "
+                         "<code>&lt;b&gt;task&lt;/b&gt;</code> (created 2026-01-01T00:00:03Z); settle with "
+                         "<code>run --adopt lost=TASK</code>") != std::string::npos);
+    BOOST_TEST(html.find("<b>task</b>") == std::string::npos);
+    BOOST_TEST(page(sample_report()).find("class=\"candidates\"") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(prompts_are_escaped_in_every_form) {
     std::string const text = std::string(k_manifest)
                                  .replace(k_manifest.find("prompt: Make it blue"), 20,

@@ -86,6 +86,19 @@ BOOST_AUTO_TEST_CASE(runs_and_files_of_every_request) {
     BOOST_TEST(broken.at("runs").at(2).at("attempt").to_number<int>() == 3);
 }
 
+BOOST_AUTO_TEST_CASE(an_uncertain_jobs_candidates) {
+    auto const doc = boost::json::parse(report::render_json(candidates_report("\"q\"<x>"))).as_object();
+    auto const& jobs = doc.at("jobs").as_array();
+    BOOST_TEST(jobs[5].at("id").as_string() == "lost");
+    auto const& candidates = jobs[5].at("candidates").as_array();
+    BOOST_TEST_REQUIRE(candidates.size() == 2u);
+    BOOST_TEST(candidates[0].at("id").as_string() == "task-unified-aaa");
+    BOOST_TEST(candidates[0].at("created_at").as_string() == "2026-01-01T00:00:00Z");
+    BOOST_TEST(candidates[1].at("id").as_string() == "\"q\"<x>");
+    BOOST_TEST(candidates[1].at("created_at").as_string() == "2026-01-01T00:00:03Z");
+    BOOST_TEST(jobs[0].at("candidates").as_array().empty()); // every row has the array
+}
+
 BOOST_AUTO_TEST_CASE(hostile_text_round_trips) {
     std::string const hostile = "</script>\"\\\n\x01 caf\xc3\xa9";
     auto const doc = boost::json::parse(report::render_json(sample_report(hostile))).as_object();
