@@ -9,6 +9,7 @@
 #include "ledger_state.hpp"
 #include "report_diagnostics.hpp"
 #include "run_ledger.hpp"
+#include "settle.hpp"
 
 #include "evobatch/api/api_client.hpp"
 #include "evobatch/api/pricing.hpp"
@@ -414,6 +415,43 @@ private:
     std::optional<StopOnSignals> m_signals;
 };
 
+// Settles the uncertain jobs (settle.hpp) on `io` before the run's own parts exist: an exit
+// code to stop with, else 0.
+int settle_before_run(asio::io_context& io, net::TlsContext& tls, ledger::LedgerWriter& ledger, Setup const& setup,
+                      RunOptions const& options) {
+    auto const replay = read_ledger(ledger.path());
+    if (!replay) {
+        return exit_bad_input;
+    }
+    if (replay->jobs.empty() && options.adopt.empty()) {
+        return 0; // a first run: nothing can be uncertain yet
+    }
+    auto const resume = resume_options_for(setup.manifest, options.batch);
+    if (!resume) {
+        return exit_bad_input;
+    }
+    net::HttpsClient http(io.get_executor(), tls, client_options_of(setup));
+    api::ApiClient api(http, setup.base_url, api::Secret(setup.key));
+    SettleOptions settle;
+    settle.max_list_pages = options.max_list_pages;
+    settle.adopt = options.adopt;
+    std::optional<Settled> settled;
+    asio::co_spawn(io, settle_uncertain(api, ledger, setup.manifest, *replay, *resume, settle),
+                   [&settled](std::exception_ptr error, Settled result) {
+                       if (error) {
+                           std::rethrow_exception(error); // a bug: io.run() passes it on
+                       }
+                       settled = result;
+                   });
+    io.run();
+    io.restart();
+    if (settled->key_refused) {
+        fmt::print(stderr, "evobatch: error: the API refused the key; nothing was sent\n");
+        return exit_api_stopped;
+    }
+    return settled->bad_input ? exit_bad_input : 0;
+}
+
 } // namespace
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
@@ -424,6 +462,14 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
         ->capture_default_str();
     cmd->add_flag("--allow-overdraft", o.allow_overdraft,
                   "Start even when what the run may reserve is above the balance");
+    cmd->add_option("--adopt", o.adopt,
+                    "JOB=TASK: the uncertain job's create made that task (a person's decision, from the candidates "
+                    "`evobatch status` lists): recorded, then polled and downloaded like any task; repeatable")
+        ->delimiter(',');
+    cmd->add_option("--max-list-pages", o.max_list_pages,
+                    "Pages of the account's task list read at most to settle uncertain jobs (100 tasks a page)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10'000));
     cmd->add_flag("--json", o.json, "One JSON event per line on stdout, for machines");
     cmd->add_flag("--quiet", o.quiet, "Print only failures and the summary");
     cmd->footer(k_run_footer);
@@ -453,6 +499,11 @@ int run_run(RunOptions const& options) {
     } catch (std::exception const& e) {
         fmt::print(stderr, "evobatch: error: {}\n", e.what());
         return exit_bad_input;
+    }
+    // Jobs whose create may have made a task nobody recorded are settled first, from the
+    // account's task list (and the --adopt decisions), so that the plan below sees them settled.
+    if (int const stopped = settle_before_run(io, *tls, *ledger, *setup, options); stopped != 0) {
+        return stopped;
     }
     // Under the writer's lock (which also repaired a torn tail), read what earlier runs did.
     auto resume = read_resume(*ledger, setup->manifest, options);

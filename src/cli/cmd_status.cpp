@@ -6,6 +6,7 @@
 #include "ledger_state.hpp"
 #include "next_steps.hpp"
 #include "report_diagnostics.hpp"
+#include "settle.hpp"
 
 #include "evobatch/manifest/loader.hpp"
 #include "evobatch/report/report_model.hpp"
@@ -31,14 +32,17 @@ namespace evobatch::cli {
 namespace {
 
 constexpr char const* k_status_footer = R"(
-Reads only the ledger: no key, no network, safe while a run is going on. States: new (not
+Reads only the ledger: no key, no network, safe while a run is going on; except with
+--reconcile, which first settles the uncertain jobs from the account's task list as `run`
+does before it sends anything (the key, a few GET /v1/tasks pages, decisions written to the
+ledger; refused while a run holds the ledger). States: new (not
 submitted yet), submitting (create sent, answer not recorded), running (stale: running
 past 3x its estimate), completed, failed, uncertain (the create may have made a task the
-ledger cannot name; `run` sends it again under its key inside api.idempotency_window, after
-that only with --resubmit-uncertain; one the account's task list could not settle lists the
-tasks it may have made and the `run --adopt JOB=TASK` that settles it), unsent (its create
-made no task: sent again under its key while the server keeps it, else as a new attempt under
-a new key), rejected (its
+ledger cannot name; `run` sends it again under its key inside api.idempotency_window; after
+that it looks the task up in the account's task list: adopts it, or sends a new attempt when
+there is none; where another client's tasks leave it ambiguous, the candidate tasks are listed
+with the `run --adopt JOB=TASK` that settles it), unsent (its create made no task: sent again
+under its key while the server keeps it, else as a new attempt under a new key), rejected (its
 probe found a source unusable: never sent, costs nothing; the next run that probes judges
 it again), changed (the
 manifest entry changed since: the note says whether the next run sends it, or holds it
@@ -52,7 +56,8 @@ made a task at the most a task costs; `run`, `plan` and `report` count them the 
 Examples:
   evobatch status jobs/demo.yaml
   evobatch status jobs/demo.yaml --state failed,uncertain
-  evobatch status jobs/demo.yaml --json | jq '.counts')";
+  evobatch status jobs/demo.yaml --json | jq '.counts'
+  evobatch status jobs/demo.yaml --reconcile)";
 
 // A task running this many times its estimate is flagged stale (as the run's progress does).
 // Seconds since the job's last ledger event.
@@ -158,13 +163,20 @@ bool states_known(std::vector<std::string> const& states) {
 }
 
 CLI::App* add_status_command(CLI::App& app, StatusOptions& o) {
-    auto* cmd = app.add_subcommand("status", "Show where a batch stands, from its ledger only (no network)");
+    auto* cmd = app.add_subcommand("status", "Show where a batch stands, from its ledger only (no network unless --reconcile)");
     cmd->add_option("manifest", o.manifest, "Manifest file (YAML)")->required();
     cmd->add_option("--ledger", o.ledger, "Ledger file (overrides output.ledger); it must exist");
     cmd->add_option("--state", o.states, "Show only jobs in these states (comma-separated): new, submitting, "
                                           "running, completed, failed, uncertain, unsent, rejected, changed, removed")
         ->delimiter(',');
     cmd->add_flag("--json", o.json, "Print counts and rows as JSON on stdout");
+    cmd->add_flag("--reconcile", o.reconcile,
+                  "First settle the uncertain jobs from the account's task list (needs the key; writes the "
+                  "decisions to the ledger)");
+    cmd->add_option("--max-list-pages", o.max_list_pages,
+                    "With --reconcile: pages of the task list read at most (100 tasks a page)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10'000));
     cmd->footer(k_status_footer);
     return cmd;
 }
@@ -173,9 +185,20 @@ int run_status(StatusOptions const& options) {
     if (!states_known(options.states)) {
         return exit_bad_input;
     }
-    auto const batch = load_batch(options.manifest, options.ledger);
+    auto batch = load_batch(options.manifest, options.ledger);
     if (!batch) {
         return exit_bad_input;
+    }
+    if (options.reconcile) {
+        SettleOptions settle;
+        settle.max_list_pages = options.max_list_pages;
+        if (int const code = settle_standalone(batch->manifest, batch->ledger, settle); code != exit_ok) {
+            return code;
+        }
+        batch = load_batch(options.manifest, options.ledger); // with the decisions just written
+        if (!batch) {
+            return exit_bad_input;
+        }
     }
     manifest::Manifest const& m = batch->manifest;
     std::filesystem::path const& path = batch->ledger;

@@ -53,6 +53,8 @@ struct RunOptions {
     bool allow_overdraft = false;
     bool json = false;
     bool quiet = false;
+    std::vector<std::string> adopt; // JOB=TASK: a person settles an uncertain job
+    int max_list_pages = 100;       // the cap on task list pages read to settle uncertain jobs
     std::vector<std::string> command_line; // as typed: the summary's `Next:` lines repeat it
 };
 CLI::App* add_run_command(CLI::App& app, RunOptions& options);
@@ -65,6 +67,8 @@ struct StatusOptions {
     std::vector<std::string> states;
     bool json = false;
     std::string program = "evobatch"; // argv[0] as typed: the commands it prints repeat it
+    bool reconcile = false;   // settle uncertain jobs from the account's task list first (network, key)
+    int max_list_pages = 100; // --reconcile: the cap on task list pages read
 };
 CLI::App* add_status_command(CLI::App& app, StatusOptions& options);
 int run_status(StatusOptions const& options);

@@ -63,6 +63,8 @@ TimePoint PollPlanner::next_poll(PollTask const& t, TimePoint now) const {
     TimePoint target;
     if (t.status_unknown) {
         target = now + std::max(o.unknown_interval, estimate);
+    } else if (t.polls == 0 && t.progress >= 100) {
+        target = now; // seen over before its first poll (a task adopted from the task list): its results now
     } else if (t.polls == 0) {
         target = t.submitted + std::max(o.min_delay, times(estimate, o.first_poll_fraction));
     } else {

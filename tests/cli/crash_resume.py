@@ -12,10 +12,13 @@ Usage: crash_resume.py BIN SCENARIO [--seed N] [--kills N] [--jobs N]
   In all three, every result file is on disk with the size served and the hash the ledger recorded.
   SCENARIO forgetful: the simulator ignores keys (--no-idempotency), connections are cut after
                       creates, and the manifest's idempotency window is 0 (no key is trusted,
-                      so nothing is re-POSTed): jobs cut off end uncertain, a second run does
-                      not re-POST them, and their count equals the tasks the ledger cannot
-                      account for. No kills here: a kill between `submitting` and the POST
-                      leaves an uncertain job without a task, which breaks the equality.
+                      so nothing is re-POSTed): jobs cut off end uncertain, and their count
+                      equals the tasks the ledger cannot account for. A second run looks them
+                      up in the account's task list: it adopts only a job's own task, leaves the
+                      rest uncertain with their candidates, and POSTs nothing again
+                      (settle_uncertain.py tests settling with probed clip lengths).
+                      No kills here: a kill between `submitting` and the POST leaves an
+                      uncertain job without a task, which breaks the equality.
 Bounded: at most --kills kills, every run capped in time, the whole test well under a minute.
 Exits non-zero with the reason on failure.
 """
@@ -104,18 +107,41 @@ def main():
                 if child.returncode == 3:
                     continue  # unfinished (e.g. tasks still running when a limit stopped it): run again
                 final = (child.returncode, stderr)
-            if o.scenario == "forgetful":
-                # Resuming without --resubmit-uncertain sends nothing for them.
-                before = len(simproc.read_jsonl(f"{work}/sim.log"))
-                again = subprocess.run(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                                       timeout=RUN_LIMIT_S)
-                if again.returncode != 1 or len(simproc.read_jsonl(f"{work}/sim.log")) != before:
-                    fail(f"resuming re-POSTed uncertain jobs (exit {again.returncode})")
             if o.scenario == "files":
                 final = damage_files_and_resume(run, env, ledger, work)
             check(o, work, ledger, final, kills)
+            if o.scenario == "forgetful":
+                settle_by_resuming(run, env, ledger, work, o.jobs)
         finally:
             simproc.stop_simulator(sim, timeout=10)
+
+
+def settle_by_resuming(run, env, ledger, work, count):
+    """After the forgetful run: the next run looks each uncertain job's task up in the account's
+    task list (issue 18). Without probed clip lengths, 40 creates in the same seconds cannot be
+    told apart by time alone, so most stay uncertain with their candidates; whatever it adopts
+    is the job's own task, and nothing is POSTed again (every cut create made a task)."""
+    before = simproc.read_jsonl(f"{work}/sim.log")
+    again = subprocess.run(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, timeout=RUN_LIMIT_S)
+    if len(simproc.read_jsonl(f"{work}/sim.log")) != len(before):
+        fail("settling the uncertain jobs POSTed a create again")
+    video_of_task = {line["task"]: line["video"] for line in before}
+    jobs = dict(crash_jobs(count))
+    events = simproc.read_jsonl(ledger)
+    for e in events:
+        if e["ev"] == "adopted" and jobs.get(e["job"]) != video_of_task.get(e["task"]):
+            fail(f"{e['job']} adopted {e['task']}, a task another job's create made")
+    last = {}
+    for e in events:
+        if e.get("job") and e["ev"] not in ("progress", "downloaded"):
+            last[e["job"]] = e
+    for job, e in last.items():
+        if e["ev"] == "uncertain" and not e.get("candidates"):
+            fail(f"{job} stays uncertain without the candidates the task list showed")
+        if e["ev"] not in ("uncertain", "completed"):
+            fail(f"{job} ended {e['ev']} after settling")
+    if again.returncode not in (0, 1):
+        fail(f"the settling run exited {again.returncode}: {again.stderr.decode(errors='replace')[-400:]}")
 
 
 def damage_files_and_resume(run, env, ledger, work):

@@ -143,6 +143,22 @@ BOOST_AUTO_TEST_CASE(the_first_poll_comes_well_into_the_estimate) {
     BOOST_TEST((planner.next_poll(t, t0 + 200s) == t0 + 200s));
 }
 
+BOOST_AUTO_TEST_CASE(a_task_seen_over_before_its_first_poll_is_polled_at_once) {
+    // Adopted from the task list at 100%: its results are waiting. Never within min_delay of
+    // its (adoption) time, and only before the first poll: a task a poll saw at 100% and still
+    // running is planned as any other.
+    PollPlanner const planner;
+    PollTask t{t0, 300s, 100};
+    BOOST_TEST(seconds(planner.next_poll(t, t0 + 10s) - t0) == 10.0);
+    BOOST_TEST(seconds(planner.next_poll(t, t0) - t0) == 2.0);
+    t.progress = 99;
+    BOOST_TEST(seconds(planner.next_poll(t, t0 + 10s) - t0) == 180.0);
+    t.progress = 100;
+    t.polls = 1;
+    t.progress_seen_at = t0 + 10s;
+    BOOST_TEST(seconds(planner.next_poll(t, t0 + 10s) - t0) > 10.0);
+}
+
 BOOST_AUTO_TEST_CASE(progress_predicts_the_finish_and_the_poll_comes_just_after) {
     PollPlanner const planner;
     PollTask t{t0, 300s, 40, t0 + 180s, 1};
