@@ -145,7 +145,8 @@ BOOST_AUTO_TEST_CASE(media_targets_name_a_file_and_a_lie) {
                            sim::MediaLie::stall, sim::MediaLie::redirect}) {
         BOOST_TEST((sim::parse_media_lie(sim::to_string(lie)) == lie));
     }
-    BOOST_TEST(sim::embedded_media().size() == 12u);
+    BOOST_TEST(sim::embedded_media().size() == 20u); // tests/media/catalog.txt's lines
+    BOOST_TEST(sim::find_media("plain_14s.mp4")->seconds == 14);
     BOOST_TEST(sim::find_media("faststart_25s.mp4")->seconds == 25);
     BOOST_TEST(sim::find_media("faststart_25s.mp4")->bytes.size() == 98'544u);
     BOOST_TEST(sim::find_media("nothing.mp4") == nullptr);
