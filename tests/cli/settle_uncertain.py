@@ -8,7 +8,8 @@ anything: it adopts the task a cut create made and sends a new attempt for a cre
 none.
 
 Usage: settle_uncertain.py BIN SCENARIO [--seed N]
-  SCENARIO forgetful: runs until the batch is done: every job completes, the simulator never
+  SCENARIO forgetful: `status --reconcile` settles what the first run left uncertain; then runs
+                      until the batch is done: every job completes, the simulator never
                       holds two tasks for one job, and the ledger names every task it made. The
                       simulator's clock is 2 minutes behind ours (--clock-skew -120), so the
                       spans only cover the right seconds when the Date header's skew is applied.
@@ -93,7 +94,8 @@ def check(o, work, url, ca, env):
     jobs = jobs_of(url)
     job_of_video = {video: job for job, video in jobs}
     simproc.write_manifest(manifest, jobs, "requests_per_second: 40, burst: 10, max_in_flight: 8, max_credits: 100000",
-                           api="idempotency_window: 0s", output="download: false", probe=True)
+                           api=f"idempotency_window: 0s, base_url: '{url}', ca_file: '{ca}'", output="download: false",
+                           probe=True)
     run = [o.binary, "run", "--quiet", "--base-url", url, "--ca-file", ca, "--ledger", ledger, manifest]
     status = [o.binary, "status", "--ledger", ledger, manifest]
 
@@ -104,6 +106,14 @@ def check(o, work, url, ca, env):
         fail(f"the first run should end with uncertain jobs (exit 1), got exit {code} with "
              f"{len(uncertain_first)}: {stderr[-400:]}")
 
+    if o.scenario == "forgetful":
+        # `status --reconcile` settles them without a run (the manifest names the simulator).
+        status_code, out, err = run_once(status + ["--reconcile"], env)
+        settled_now = {e["job"] for e in simproc.read_jsonl(ledger) if e["ev"] in ("adopted", "unsent")}
+        if status_code != 0 or not set(uncertain_first) <= settled_now:
+            fail(f"status --reconcile did not settle {uncertain_first} (exit {status_code}): {err[-600:]}")
+        if "uncertain" in out.split("\n")[0]:
+            fail(f"status still counts uncertain jobs after settling them: {out[:300]}")
     runs, outputs = 1, [stderr]
     while code != 0 and runs < MAX_RUNS:
         before = last_events(ledger)
