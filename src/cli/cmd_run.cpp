@@ -63,8 +63,13 @@ Submits every job of the manifest within its limits, polls the tasks, and record
 step in the ledger before it happens. Run the same command again after a crash, Ctrl-C or
 a lost network: it resumes from the ledger and never pays twice for a job. Completed jobs
 are skipped; known tasks are polled, never resubmitted; a create whose answer was lost is
-sent again under the same idempotency key while younger than api.idempotency_window, else
-the job is uncertain (listed, re-sent only with --resubmit-uncertain); failed jobs get a
+sent again under the same idempotency key while younger than api.idempotency_window; after
+that, before sending anything, the run looks it up in the account's task list (GET
+/v1/tasks, at most --max-list-pages pages): it adopts the task the create made, or sends a
+new attempt under a new key when it made none; where the list cannot tell (another client's
+tasks in the same seconds, no probed clip length to tell its tasks apart, no list at all)
+the job stays uncertain, `status` lists its candidate tasks, and --adopt JOB=TASK records a
+person's choice (--resubmit-uncertain sends it again under its key instead); failed jobs get a
 new attempt while max_attempts allows (--retry-failed: all whose error a new attempt can
 fix; =ID,... names jobs). A job whose manifest entry changed is a new request: sent when
 its earlier request was never paid for, else held until --rerun-changed (the new result

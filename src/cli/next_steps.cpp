@@ -121,9 +121,10 @@ std::vector<std::string> next_steps(RunEnd const& e, std::vector<std::string> co
     }
     if (e.uncertain > 0) {
         next.push_back(fmt::format(
-            "`{}` lists the uncertain jobs (a create that may have made a task nobody can name) and why; a later "
-            "run sends them again under their keys while the server still knows them, after that only "
-            "--resubmit-uncertain does (a server that forgot a key then makes a second, paid task)",
+            "`{}` lists the uncertain jobs (a create that may have made a task nobody can name), why, and the "
+            "tasks each may have made; a later run first looks them up in the account's task list (adopts a "
+            "job's task, or sends a new attempt when it made none); one it cannot settle takes --adopt "
+            "JOB=TASK, or --resubmit-uncertain (a server that forgot the key then makes a second, paid task)",
             batch_command(cl, "status", manifest, ledger_flag, {"--state", "uncertain"})));
     }
     if (e.rejected > 0) {

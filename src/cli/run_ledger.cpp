@@ -73,7 +73,8 @@ std::optional<Resume> read_resume(ledger::LedgerWriter const& writer, manifest::
         }
         if (p.uncertain > 0) {
             fmt::print(stderr, "evobatch: warning: {} job{} uncertain (`evobatch status {} --state uncertain` lists "
-                               "them); --resubmit-uncertain (all, or =ID,...) sends them again under the same key\n",
+                               "them and their candidate tasks); --adopt JOB=TASK settles one, --resubmit-uncertain "
+                               "(all, or =ID,...) sends them again under the same key\n",
                        p.uncertain, p.uncertain == 1 ? " is" : "s are", batch);
         }
     }
