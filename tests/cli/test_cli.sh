@@ -123,6 +123,15 @@ mv "$work/small.sim.jsonl.away" "$work/small.ledger.jsonl.sim.jsonl"
 run "$bin" run --simulate --resubmit-uncertain=no-such-job --ledger "$work/fresh.ledger.jsonl" "$work/small.yaml"
 check "--resubmit-uncertain with an unknown job id is refused (2)" test "$rc" -eq 2
 check "the refusal names the id" grep -q "'no-such-job', which is no job" <<<"$err"
+# --adopt (issue 18) records a person's choice only for a job whose create got no answer.
+done_job=$(python3 -c "import json,sys; print(next(e['job'] for e in map(json.loads, open(sys.argv[1])) if 'job' in e))" \
+           "$work/small.ledger.jsonl")
+run "$bin" run --simulate --adopt "$done_job=task-unified-1796400000-abcdefgh" --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
+check "--adopt for a completed job is refused (2)" test "$rc" -eq 2
+check "the refusal says which jobs can adopt" grep -q "only a job whose create got no answer can adopt a task; this one is completed" <<<"$err"
+run "$bin" run --simulate --adopt "no-such-job" --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
+check "--adopt without =TASK is refused (2)" test "$rc" -eq 2
+check "the refusal says the form" grep -q "it is not JOB=TASK" <<<"$err"
 run "$bin" run --simulate --time-scale 0.002 --no-download --ledger "$work/nodl.ledger.jsonl" "$work/small.yaml"
 check "--no-download completes without result files" test "$rc" -eq 0 -a "$(grep -c '"ev":"downloaded"' "$work/nodl.ledger.jsonl")" -eq 0
 run "$bin" run --simulate --time-scale 0.002 --output-dir "$work/elsewhere" --ledger "$work/dir.ledger.jsonl" "$work/small.yaml"
