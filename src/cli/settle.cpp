@@ -201,7 +201,7 @@ boost::asio::awaitable<Settled> settle_uncertain(api::ApiClient& api, ledger::Le
     sched::RateLimiter limiter(m.limits.requests_per_second, static_cast<double>(m.limits.burst));
     sched::ListReadResult const listed = co_await sched::read_task_list(api, limiter, read);
     out.list_requests = listed.requests;
-    out.key_refused = listed.refused;
+    out.key_refused = listed.unauthorized; // another refusal ends the read, not the run
     if (!listed.listing.available) {
         say("evobatch: notice: this API offers no task list (GET /v1/tasks answered 404): the uncertain jobs stay "
             "uncertain");

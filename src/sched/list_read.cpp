@@ -44,6 +44,7 @@ boost::asio::awaitable<ListReadResult> read_task_list(api::ApiClient& api, RateL
     result.list_until = fsm.list_until();
     result.stopped = fsm.stopped();
     result.refused = fsm.refused();
+    result.unauthorized = fsm.unauthorized();
     result.requests = fsm.requests();
     co_return result;
 }

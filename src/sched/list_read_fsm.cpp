@@ -26,6 +26,7 @@ std::variant<ListPageRead, ListPageFailed> list_read_event(api::ApiResult<api::T
         failed.kind = ListPageFailed::Kind::transient;
     } else {
         failed.kind = ListPageFailed::Kind::refused;
+        failed.unauthorized = result.api_error->http_status == 401;
     }
     return failed;
 }
@@ -104,6 +105,7 @@ ListReadAction ListReadFsm::resume(ListReadEvent event) {
         return finish({});
     case ListPageFailed::Kind::refused:
         m_refused = true;
+        m_unauthorized = failed.unauthorized;
         return finish(fmt::format("page {} was refused: {}", m_page, failed.detail));
     case ListPageFailed::Kind::throttled:
     case ListPageFailed::Kind::transient:

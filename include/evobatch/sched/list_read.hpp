@@ -19,7 +19,8 @@ struct ListReadResult {
     std::optional<std::chrono::milliseconds> skew; // server minus local, from the first Date
     std::optional<std::int64_t> list_until;         // server seconds the read went back to
     std::string stopped;                            // why it ended before its start ("" it did not)
-    bool refused = false;                           // 401/403/4xx
+    bool refused = false;                           // a 4xx ended the read
+    bool unauthorized = false;                      // ... a 401: the key itself
     int requests = 0;                               // list requests sent
 };
 

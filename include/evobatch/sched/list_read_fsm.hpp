@@ -43,11 +43,12 @@ struct ListPageFailed {
         missing,   // 404/405: the endpoint is not offered here
         throttled, // 429
         transient, // no answer, 5xx, a body that is not a page: worth another try
-        refused,   // 401/403 and other 4xx: asking again gives the same answer
+        refused,   // 4xx: asking again gives the same answer (401: the key itself, `unauthorized`)
     };
     Kind kind = Kind::transient;
     std::string detail; // words for people (never the key)
     std::optional<std::chrono::seconds> retry_after;
+    bool unauthorized = false; // refused with 401: the key, not the list
 };
 struct ListWaited {}; // a wait asked for ended
 using ListReadEvent = std::variant<ListPageRead, ListPageFailed, ListWaited>;
@@ -85,7 +86,8 @@ public:
     // Why the read ended before its start: the cap, failures, a refusal ("" when it reached
     // the start, or the endpoint is missing: listing().available says so).
     [[nodiscard]] std::string const& stopped() const noexcept { return m_stopped; }
-    [[nodiscard]] bool refused() const noexcept { return m_refused; } // 401/403/4xx: the key or the request
+    [[nodiscard]] bool refused() const noexcept { return m_refused; } // a 4xx ended the read
+    [[nodiscard]] bool unauthorized() const noexcept { return m_unauthorized; } // ... a 401: the key
     [[nodiscard]] int requests() const noexcept { return m_requests; } // fetches asked for
     [[nodiscard]] bool finished() const noexcept { return m_finished; }
 
@@ -106,6 +108,7 @@ private:
     int m_failures = 0;
     int m_requests = 0;
     bool m_refused = false;
+    bool m_unauthorized = false;
     bool m_finished = false;
 };
 

@@ -119,6 +119,7 @@ BOOST_AUTO_TEST_CASE(a_refused_key_ends_the_read_at_once) {
     sched::RateLimiter limiter(50, 5);
     auto const result = f.run(sched::read_task_list(*f.api, limiter, read));
     BOOST_TEST(result.refused);
+    BOOST_TEST(result.unauthorized);
     BOOST_TEST(result.requests == 1);
     BOOST_TEST(result.stopped.find("refused") != std::string::npos);
     BOOST_TEST(result.stopped.find("not-the-key") == std::string::npos); // the key is never repeated

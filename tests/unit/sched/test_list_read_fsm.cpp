@@ -117,6 +117,7 @@ BOOST_AUTO_TEST_CASE(a_refusal_ends_the_read_at_once) {
     (void)fsm.resume(page_of(10, k_until_s + 100));
     BOOST_TEST((fsm.resume(failure(ListPageFailed::Kind::refused)).step == ListReadStep::done));
     BOOST_TEST(fsm.refused());
+    BOOST_TEST(!fsm.unauthorized()); // a 403 or 400: the read ends, the run goes on
     BOOST_TEST(fsm.stopped() == "page 2 was refused: what went wrong");
     BOOST_TEST(fsm.listing().available);
     BOOST_TEST(!fsm.listing().reached_start);
@@ -212,6 +213,7 @@ BOOST_AUTO_TEST_CASE(an_api_result_becomes_the_event_its_answer_means) {
             BOOST_REQUIRE(failed != nullptr);
             BOOST_TEST((failed->kind == row.kind));
             BOOST_TEST(failed->detail == fmt::format("HTTP {}", row.status));
+            BOOST_TEST(failed->unauthorized == (row.status == 401));
         }
     }
     api::ApiResult<api::TaskList> cut;
