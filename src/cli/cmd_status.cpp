@@ -177,6 +177,8 @@ CLI::App* add_status_command(CLI::App& app, StatusOptions& o) {
                     "With --reconcile: pages of the task list read at most (100 tasks a page)")
         ->capture_default_str()
         ->check(CLI::Range(1, 10'000));
+    cmd->add_option("--base-url", o.base_url, "With --reconcile: API base URL (overrides api.base_url, as run's)");
+    cmd->add_option("--ca-file", o.ca_file, "With --reconcile: extra trusted CA file, PEM (overrides api.ca_file)");
     cmd->footer(k_status_footer);
     return cmd;
 }
@@ -192,7 +194,14 @@ int run_status(StatusOptions const& options) {
     if (options.reconcile) {
         SettleOptions settle;
         settle.max_list_pages = options.max_list_pages;
-        if (int const code = settle_standalone(batch->manifest, batch->ledger, settle); code != exit_ok) {
+        manifest::Manifest against = batch->manifest; // the server the runs used
+        if (!options.base_url.empty()) {
+            against.api.base_url = options.base_url;
+        }
+        if (!options.ca_file.empty()) {
+            against.api.ca_file = options.ca_file;
+        }
+        if (int const code = settle_standalone(against, batch->ledger, settle); code != exit_ok) {
             return code;
         }
         batch = load_batch(options.manifest, options.ledger); // with the decisions just written

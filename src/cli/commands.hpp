@@ -69,6 +69,8 @@ struct StatusOptions {
     std::string program = "evobatch"; // argv[0] as typed: the commands it prints repeat it
     bool reconcile = false;   // settle uncertain jobs from the account's task list first (network, key)
     int max_list_pages = 100; // --reconcile: the cap on task list pages read
+    std::string base_url;     // --reconcile: overrides api.base_url, as `run --base-url`
+    std::string ca_file;      // --reconcile: overrides api.ca_file
 };
 CLI::App* add_status_command(CLI::App& app, StatusOptions& options);
 int run_status(StatusOptions const& options);

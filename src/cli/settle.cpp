@@ -10,6 +10,7 @@
 #include "evobatch/api/task_id.hpp"
 #include "evobatch/jobs/reconcile.hpp"
 #include "evobatch/jobs/reconcile_record.hpp"
+#include "evobatch/jobs/request_of.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/net/tls_context.hpp"
@@ -19,6 +20,9 @@
 #include "evobatch/version.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -28,6 +32,7 @@
 #include <cstdio>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 namespace evobatch::cli {
 
@@ -74,28 +79,16 @@ std::string adoption_problem(manifest::Manifest const& m, ledger::Replay const& 
     return {};
 }
 
-// The model of each job, for matching listed tasks.
-std::unordered_map<std::string, std::string> models_of(manifest::Manifest const& m) {
+// The model of each job, for matching listed tasks: the manifest's only where the ledger's
+// request is the manifest's (a changed job's earlier request may have named another: any fits).
+std::unordered_map<std::string, std::string> models_of(manifest::Manifest const& m, ledger::Replay const& replay) {
     std::unordered_map<std::string, std::string> models;
     for (manifest::Job const& j : m.jobs) {
-        models.emplace(j.id, j.model);
+        ledger::JobHistory const* h = replay.find(j.id);
+        bool const same = h == nullptr || h->req == jobs::request_digest(jobs::request_of(j));
+        models.emplace(j.id, same ? j.model : std::string());
     }
     return models;
-}
-
-// The model filter of a list read: the one model every job to settle has, else none.
-std::optional<std::string> one_model(jobs::ReconcileScope const& scope) {
-    std::optional<std::string> model;
-    for (jobs::Claimant const& c : scope.claimants) {
-        if (!c.settle) {
-            continue;
-        }
-        if (model && *model != c.model) {
-            return std::nullopt;
-        }
-        model = c.model;
-    }
-    return model;
 }
 
 std::string decision_line(jobs::ReconcileDecision const& d) {
@@ -121,24 +114,44 @@ std::string decision_line(jobs::ReconcileDecision const& d) {
     return fmt::format("still uncertain {}: {}", d.job, util::clean_text(d.why));
 }
 
+// GET /v1/tasks/{id}, up to 3 times over a 5xx, a 429 or no answer (a GET is safe to repeat).
+boost::asio::awaitable<api::ApiResult<api::Task>> read_task(api::ApiClient& api, std::string const& task) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (int attempt = 1;; ++attempt) {
+        auto read = co_await api.get_task(task);
+        int const status = read.api_error ? read.api_error->http_status : 0;
+        bool const again = !read.ok() && (status == 0 || status == 429 || status >= 500);
+        if (!again || attempt == 3) {
+            co_return read;
+        }
+        timer.expires_after(std::chrono::milliseconds(500) * attempt);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+}
+
 // --adopt JOB=TASK, each checked against the manifest, the ledger and the API before it is written.
 boost::asio::awaitable<void> adopt_asked(api::ApiClient& api, ledger::LedgerWriter& ledger,
                                          manifest::Manifest const& m, ledger::Replay const& replay,
                                          std::vector<std::string> const& asked, Settled& out) {
+    std::set<std::string, std::less<>> jobs_asked, tasks_asked; // one task per job, one job per task
     for (std::string const& pair : asked) {
         auto const eq = pair.find('=');
         std::string const job = pair.substr(0, eq);
         std::string const task = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
         std::string problem = eq == std::string::npos || job.empty() || task.empty()
                                   ? std::string("it is not JOB=TASK")
-                                  : adoption_problem(m, replay, job, task);
+                              : !jobs_asked.insert(job).second   ? std::string("that job is named twice")
+                              : !tasks_asked.insert(task).second ? std::string("that task is named for two jobs")
+                                                                 : adoption_problem(m, replay, job, task);
         std::optional<api::Task> found;
         if (problem.empty()) {
-            auto read = co_await api.get_task(task);
+            auto read = co_await read_task(api, task);
             if (read.ok()) {
                 found = std::move(read.value);
             } else {
-                out.key_refused = read.api_error && (read.api_error->http_status == 401 || read.api_error->http_status == 403);
+                out.key_refused =
+                    out.key_refused || (read.api_error && (read.api_error->http_status == 401 ||
+                                                           read.api_error->http_status == 403));
                 problem = read.api_error && read.api_error->http_status == 404
                               ? std::string("the account has no such task")
                               : fmt::format("the task could not be read: {}", util::clean_text(read.detail));
@@ -185,7 +198,7 @@ boost::asio::awaitable<Settled> settle_uncertain(api::ApiClient& api, ledger::Le
     ledger::Replay const& replay = reread ? *reread : before;
 
     jobs::ReconcileOptions rules;
-    rules.models = models_of(m);
+    rules.models = models_of(m, replay);
     rules.durations = jobs::probed_durations(replay, m.jobs);
     jobs::ReconcileScope const unskewed = jobs::reconcile_scope(replay, resume, rules);
     out.to_settle = unskewed.to_settle();
@@ -196,7 +209,8 @@ boost::asio::awaitable<Settled> settle_uncertain(api::ApiClient& api, ledger::Le
                     out.to_settle == 1 ? "" : "s"));
     sched::ListReadOptions read;
     read.max_pages = options.max_list_pages;
-    read.model = one_model(unskewed);
+    // No model filter: a task of another model in a span keeps its job from being called unsent
+    // (the list may name a model otherwise than the manifest), so the rules must see them all.
     read.earliest_local_ms = *unskewed.list_until * 1000;
     sched::RateLimiter limiter(m.limits.requests_per_second, static_cast<double>(m.limits.burst));
     sched::ListReadResult const listed = co_await sched::read_task_list(api, limiter, read);
@@ -242,6 +256,12 @@ boost::asio::awaitable<Settled> settle_uncertain(api::ApiClient& api, ledger::Le
 
 int settle_standalone(manifest::Manifest const& m, std::filesystem::path const& ledger_path,
                       SettleOptions const& options) {
+    if (std::filesystem::exists(std::filesystem::path(ledger_path).concat(".sim.jsonl"))) {
+        fmt::print(stderr, "evobatch: error: {} is a simulated run's ledger (`run --simulate`): its tasks are that "
+                           "simulator's, so no account's task list can settle them; run it again with --simulate\n",
+                   ledger_path.string());
+        return exit_bad_input;
+    }
     auto key = read_api_key(m.api, "`status` without --reconcile reads the ledger alone");
     if (!key) {
         return exit_bad_input;

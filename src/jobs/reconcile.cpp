@@ -64,8 +64,9 @@ bool duration_fits(std::optional<std::chrono::milliseconds> probed, std::optiona
     return std::abs(a - b) <= static_cast<double>(tolerance.count()) / 1000.0;
 }
 
+// An unknown model (a changed job's earlier request) or an unnamed one fits any.
 bool model_fits(Claimant const& c, api::ListedTask const& t) {
-    return t.model.empty() || t.model == c.model;
+    return c.model.empty() || t.model.empty() || t.model == c.model;
 }
 
 constexpr int k_none = -1;
@@ -217,8 +218,7 @@ ReconcileScope reconcile_scope(ledger::Replay const& replay, ResumeOptions const
     return scope;
 }
 
-bool add_page(Listing& listing, api::TaskList const& page, int page_size,
-              std::optional<std::int64_t> list_until) {
+bool add_page(Listing& listing, api::TaskList const& page, std::optional<std::int64_t> list_until) {
     if (!list_until) {
         return true;
     }
@@ -245,9 +245,14 @@ bool add_page(Listing& listing, api::TaskList const& page, int page_size,
     }
     bool const older = std::any_of(page.tasks.begin(), page.tasks.end(),
                                    [&](api::ListedTask const& t) { return t.created_at < *list_until; });
-    auto const read = static_cast<std::int64_t>(listing.pages) * page_size;
-    bool const last =
-        page.items() < static_cast<std::size_t>(page_size) || (page.total && read >= *page.total);
+    // The last page only when the server says so: an empty page, fewer items than the page size
+    // it says it used, or `total` read. A page short of the size we asked for proves nothing by
+    // itself (a server may cap pages below it without saying): the next page is read, and an
+    // empty one ends it. Calling a page the last too early would call creates unsent.
+    auto const read = static_cast<std::int64_t>(listing.tasks.size() + listing.unusable.size());
+    bool const last = page.items() == 0 ||
+                      (page.page_size && *page.page_size > 0 && page.items() < static_cast<std::size_t>(*page.page_size)) ||
+                      (page.total && read >= *page.total);
     listing.reached_start = listing.reached_start || older || last;
     return listing.reached_start;
 }
@@ -275,9 +280,14 @@ std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing co
     // in_span[c][t]: the task is of c's model and inside c's span; fits: and of c's clip's length.
     std::vector<std::vector<bool>> in_span(cl.size(), std::vector<bool>(unknown.size(), false));
     std::vector<std::vector<bool>> fits = in_span;
+    // A task of another model in c's span: the list may spell a model otherwise than the
+    // manifest, so it keeps c from being called unsent.
+    std::vector<bool> other_model(cl.size(), false);
     for (std::size_t c = 0; c < cl.size(); ++c) {
         for (std::size_t t = 0; t < unknown.size(); ++t) {
-            in_span[c][t] = cl[c].span.holds(unknown[t]->created_at) && model_fits(cl[c], *unknown[t]);
+            bool const in_time = cl[c].span.holds(unknown[t]->created_at);
+            other_model[c] = other_model[c] || (in_time && !model_fits(cl[c], *unknown[t]));
+            in_span[c][t] = in_time && model_fits(cl[c], *unknown[t]);
             fits[c][t] = in_span[c][t] &&
                          duration_fits(cl[c].duration, unknown[t]->duration, options.duration_tolerance);
         }
@@ -376,6 +386,12 @@ std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing co
             if (d.candidates.empty() && unreadable) {
                 d.verdict = ReconcileVerdict::ambiguous;
                 d.why = "a listed task whose id no client can use may lie in its span: not called unsent";
+                continue;
+            }
+            if (d.candidates.empty() && other_model[c]) {
+                d.verdict = ReconcileVerdict::ambiguous;
+                d.why = "no task of its model in its span, but one of another model (the list may name the "
+                        "model otherwise): not called unsent";
                 continue;
             }
             if (d.candidates.empty()) {

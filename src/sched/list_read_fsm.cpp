@@ -88,7 +88,7 @@ ListReadAction ListReadFsm::resume(ListReadEvent event) {
         if (!m_skew && read->clock_skew) {
             m_skew = read->clock_skew; // before add_page: the read goes back to the skewed start
         }
-        if (jobs::add_page(m_listing, read->page, m_options.page_size, list_until())) {
+        if (jobs::add_page(m_listing, read->page, list_until())) {
             return finish({});
         }
         if (m_page >= m_options.max_pages) {

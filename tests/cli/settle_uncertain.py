@@ -140,6 +140,12 @@ def check(o, work, url, ca, env):
             if field not in e:
                 fail(f"{e['job']}: its {e['ev']} event carries no {field}: {json.dumps(e)}")
 
+    # Whatever was adopted, in any scenario, is the job's own task (another client's never).
+    video_of_task = {line["task"]: line["video"] for line in created}
+    for e in adopted:
+        if job_of_video.get(video_of_task.get(e["task"])) != e["job"]:
+            fail(f"{e['job']} adopted {e['task']}, not a task its own create made")
+
     if o.scenario == "forgetful":
         if code != 0:
             fail(f"the batch did not finish in {runs} runs (exit {code}): {outputs[1][:3000]}")
@@ -161,9 +167,6 @@ def check(o, work, url, ca, env):
                    {x["task"] for x in events if x["ev"] in ("submitted", "adopted") and x["job"] == e["job"]}
                    for l in created):
                 fail(f"{e['job']} was called unsent, but the simulator holds a task of its that it never adopted")
-        for e in adopted:
-            if job_of_video.get(next((l["video"] for l in created if l["task"] == e["task"]), None)) != e["job"]:
-                fail(f"{e['job']} adopted {e['task']}, a task another job's create made")
         print(f"settle_uncertain forgetful: {runs} runs, {len(created)} tasks for {len(LENGTHS)} jobs, "
               f"{len(adopted)} adopted, {len(settled_unsent)} found unsent; first run left {len(uncertain_first)} "
               f"uncertain")

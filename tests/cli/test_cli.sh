@@ -129,6 +129,9 @@ done_job=$(python3 -c "import json,sys; print(next(e['job'] for e in map(json.lo
 run "$bin" run --simulate --adopt "$done_job=task-unified-1796400000-abcdefgh" --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "--adopt for a completed job is refused (2)" test "$rc" -eq 2
 check "the refusal says which jobs can adopt" grep -q "only a job whose create got no answer can adopt a task; this one is completed" <<<"$err"
+run "$bin" status --reconcile --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
+check "status --reconcile refuses a simulated run's ledger (2)" test "$rc" -eq 2
+check "the refusal says why" grep -q "is a simulated run's ledger" <<<"$err"
 run "$bin" run --simulate --adopt "no-such-job" --ledger "$work/small.ledger.jsonl" "$work/small.yaml"
 check "--adopt without =TASK is refused (2)" test "$rc" -eq 2
 check "the refusal says the form" grep -q "it is not JOB=TASK" <<<"$err"

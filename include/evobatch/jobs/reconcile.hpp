@@ -54,7 +54,8 @@ struct ReconcileOptions {
     std::chrono::milliseconds order_gap{2'000};
     // Each job's source video length (probed_durations(), or the caller's): separates tasks.
     std::unordered_map<std::string, std::chrono::milliseconds> durations;
-    // Each job's model; a job not here has manifest::k_default_model.
+    // Each job's model; a job not here has manifest::k_default_model, one here with "" any model
+    // (a changed job whose earlier request's model the ledger does not keep).
     std::unordered_map<std::string, std::string> models;
 };
 
@@ -106,10 +107,11 @@ struct Listing {
 };
 
 // Adds the next page (pages are read in order from 1) and says whether paging can stop: an item
-// older than `list_until`, or the last page (fewer items than `page_size`, or `total` reached),
-// which also sets `reached_start`. Nothing to settle (no list_until): stop at once.
-bool add_page(Listing& listing, api::TaskList const& page, int page_size,
-              std::optional<std::int64_t> list_until);
+// older than `list_until`, or the last page as the server tells it (an empty page, fewer items
+// than the page size it says it used, or `total` read; a page short of the size asked for is not
+// enough: a server may cap pages without saying), which also sets `reached_start`. Nothing to
+// settle (no list_until): stop at once.
+bool add_page(Listing& listing, api::TaskList const& page, std::optional<std::int64_t> list_until);
 
 enum class ReconcileVerdict {
     unsent,        // no unknown task its create could have made: resend as a new attempt (new key)

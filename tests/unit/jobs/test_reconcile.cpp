@@ -168,10 +168,23 @@ BOOST_AUTO_TEST_CASE(an_empty_span_means_the_create_made_nothing) {
     BOOST_TEST(decide({uncertain_job("a")}, pages({})).at(0).verdict == ReconcileVerdict::unsent);
 }
 
-BOOST_AUTO_TEST_CASE(a_task_of_another_model_is_not_a_candidate) {
+BOOST_AUTO_TEST_CASE(a_task_of_another_model_is_not_a_candidate_but_keeps_the_job_from_unsent) {
+    // Not adopted; but the list may name a model otherwise than the manifest (an alias), and
+    // calling the create unsent would pay for it twice: it stays uncertain.
     auto const ds =
         decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + 1, {}, "other-model")}));
-    BOOST_TEST(ds.at(0).verdict == ReconcileVerdict::unsent);
+    BOOST_TEST(ds.at(0).verdict == ReconcileVerdict::ambiguous);
+    BOOST_TEST(ds.at(0).candidates.empty());
+    // Outside its span, another model's task changes nothing.
+    auto const later =
+        decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + 600, {}, "other-model")}));
+    BOOST_TEST(later.at(0).verdict == ReconcileVerdict::unsent);
+    // A job whose model is not known (a changed job's earlier request): any model's task fits.
+    auto o = options();
+    o.models = {{"a", ""}};
+    auto const any =
+        decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + 1, {}, "other-model")}), o);
+    BOOST_TEST(any.at(0).verdict == ReconcileVerdict::adopt);
     // A listed item without a model could be ours.
     auto const unnamed =
         decide({uncertain_job("a")}, pages({listed("task-unified-x", k_sent_s + 1, {}, "")}));
@@ -368,14 +381,12 @@ BOOST_AUTO_TEST_CASE(paging_stops_at_the_first_item_older_than_the_span_or_the_l
     Listing l;
     // Full pages newer than the span, or reaching exactly its first second: read on.
     BOOST_TEST(!add_page(
-        l, page_of({listed("task-unified-1", k_now / 1000), listed("task-unified-2", k_sent_s + 60)}), 2,
-        until));
+        l, page_of({listed("task-unified-1", k_now / 1000), listed("task-unified-2", k_sent_s + 60)}), until));
     BOOST_TEST(!add_page(
-        l, page_of({listed("task-unified-3", k_sent_s + 1), listed("task-unified-4", *until)}), 2, until));
+        l, page_of({listed("task-unified-3", k_sent_s + 1), listed("task-unified-4", *until)}), until));
     BOOST_TEST(!l.reached_start);
     // One item older than the span: stop.
-    BOOST_TEST(add_page(l, page_of({listed("task-unified-5", *until), listed("task-unified-6", *until - 1)}),
-                        2, until));
+    BOOST_TEST(add_page(l, page_of({listed("task-unified-5", *until), listed("task-unified-6", *until - 1)}), until));
     BOOST_TEST(l.reached_start);
     BOOST_TEST(l.pages == 3U);
     BOOST_TEST(l.tasks.size() == 6U);
@@ -383,17 +394,29 @@ BOOST_AUTO_TEST_CASE(paging_stops_at_the_first_item_older_than_the_span_or_the_l
                               l, options());
     BOOST_TEST(ds.at(0).candidates.size() == 3U); // 3, 4 and 5: the span's first second is in it
     BOOST_TEST(ds.at(0).pages == 3U);
-    // A short page, or `total` read, is the last.
+    // The last page as the server tells it: fewer items than the page size it says it used,
+    // `total` read, or an empty page. A page short of what was asked proves nothing alone: a
+    // server may cap its pages without saying, and calling it the last would call creates unsent.
     Listing shortl;
-    BOOST_TEST(add_page(shortl, page_of({listed("task-unified-1", k_now / 1000)}), 2, until));
+    BOOST_TEST(!add_page(shortl, page_of({listed("task-unified-1", k_now / 1000)}), until));
+    BOOST_TEST(!shortl.reached_start);
+    BOOST_TEST(add_page(shortl, page_of({}), until)); // the next page is empty: the end
     BOOST_TEST(shortl.reached_start);
+    Listing capped; // the server says it serves 20 a page: 20 is not the last, 19 is
+    api::TaskList twenty = page_of({});
+    twenty.page_size = 20;
+    for (int i = 0; i < 20; ++i) {
+        twenty.tasks.push_back(listed(fmt::format("task-unified-c{}", i), k_now / 1000));
+    }
+    BOOST_TEST(!add_page(capped, twenty, until));
+    twenty.tasks.pop_back();
+    BOOST_TEST(add_page(capped, twenty, until));
     Listing counted;
     BOOST_TEST(add_page(
-        counted, page_of({listed("task-unified-1", k_now / 1000), listed("task-unified-2", k_now / 1000)}, 2),
-        2, until));
+        counted, page_of({listed("task-unified-1", k_now / 1000), listed("task-unified-2", k_now / 1000)}, 2), until));
     // Nothing to settle: no page at all.
     Listing none;
-    BOOST_TEST(add_page(none, page_of({}), 2, std::nullopt));
+    BOOST_TEST(add_page(none, page_of({}), std::nullopt));
     BOOST_TEST(none.pages == 0U);
 }
 
@@ -464,7 +487,7 @@ BOOST_AUTO_TEST_CASE(a_listed_task_with_an_unusable_id_in_the_span_keeps_a_job_f
     };
     // Between a newer and an older item: it may lie in the span.
     Listing between;
-    BOOST_TEST(add_page(between, page_with_unusable_at(1), 20, scope.list_until));
+    BOOST_TEST(add_page(between, page_with_unusable_at(1), scope.list_until));
     BOOST_REQUIRE(between.unusable.size() == 1U);
     BOOST_TEST(between.unusable[0].from == k_sent_s - 500);
     BOOST_TEST(between.unusable[0].to == k_sent_s + 500);
@@ -473,12 +496,12 @@ BOOST_AUTO_TEST_CASE(a_listed_task_with_an_unusable_id_in_the_span_keeps_a_job_f
     BOOST_TEST(ds.at(0).candidates.empty());
     // Newest of the page, above an item newer than the span: not in it.
     Listing first;
-    add_page(first, page_with_unusable_at(0), 20, scope.list_until);
+    add_page(first, page_with_unusable_at(0), scope.list_until);
     BOOST_TEST(first.unusable.at(0).from == k_sent_s + 500);
     BOOST_TEST(reconcile(scope, first, options()).at(0).verdict == ReconcileVerdict::unsent);
     // Oldest of the page, below an item older than the span (open further down): not in it.
     Listing last;
-    add_page(last, page_with_unusable_at(2), 20, scope.list_until);
+    add_page(last, page_with_unusable_at(2), scope.list_until);
     BOOST_TEST(last.unusable.at(0).to == k_sent_s - 500);
     BOOST_TEST(last.unusable.at(0).from == std::numeric_limits<std::int64_t>::min());
     BOOST_TEST(reconcile(scope, last, options()).at(0).verdict == ReconcileVerdict::unsent);

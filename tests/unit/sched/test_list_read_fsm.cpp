@@ -80,12 +80,21 @@ BOOST_AUTO_TEST_CASE(pages_are_read_in_order_until_one_reaches_back_to_the_earli
     BOOST_CHECK_THROW(fsm.resume(ListWaited{}), std::logic_error);
 }
 
-BOOST_AUTO_TEST_CASE(a_short_page_is_the_last) {
+BOOST_AUTO_TEST_CASE(a_page_short_of_the_size_the_server_says_is_the_last_and_an_empty_one) {
     ListReadFsm fsm(options(10));
     (void)fsm.start();
-    BOOST_TEST((fsm.resume(page_of(4, k_until_s + 500)).step == ListReadStep::done));
+    ListPageRead short_page = page_of(4, k_until_s + 500);
+    short_page.page.page_size = 10;
+    BOOST_TEST((fsm.resume(short_page).step == ListReadStep::done));
     BOOST_TEST(fsm.listing().reached_start);
     BOOST_TEST(fsm.stopped().empty());
+    // Without the server's page size, a short page may be its cap: the next, empty, page ends it.
+    ListReadFsm unsure(options(10));
+    (void)unsure.start();
+    BOOST_TEST(unsure.resume(page_of(4, k_until_s + 500)).query.page == 2);
+    BOOST_TEST((unsure.resume(page_of(0, k_until_s)).step == ListReadStep::done));
+    BOOST_TEST(unsure.listing().reached_start);
+    BOOST_TEST(unsure.requests() == 2);
 }
 
 BOOST_AUTO_TEST_CASE(the_cap_ends_the_read_short_of_its_start_and_says_so) {
