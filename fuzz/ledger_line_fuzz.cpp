@@ -2,7 +2,9 @@
 //  - it answers or refuses, never crashes;
 //  - a line the hand-written fast path reads means exactly what Boost.JSON's SAX parser says
 //    it means (the fast path is only a shortcut);
-//  - an event it accepts is written back (to_json_line) as a line that reads as the same event.
+//  - an event it accepts is written back (to_json_line) as a line that reads as the same event;
+//  - the bytes read as a reconcile's candidates text are written back (candidates_text) as text
+//    that reads as the same candidates.
 // Replaying the bytes as a whole ledger exercises the torn-tail and bad-line rules.
 
 #include "evobatch/ledger/event.hpp"
@@ -56,6 +58,11 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         if (!again || to_json_line(*again) != line) {
             std::abort();
         }
+    }
+
+    auto const candidates = parse_candidates(text);
+    if (parse_candidates(candidates_text(candidates)) != candidates) {
+        std::abort();
     }
 
     try {

@@ -469,7 +469,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
                   "Start even when what the run may reserve is above the balance");
     cmd->add_option("--adopt", o.adopt,
                     "JOB=TASK: the uncertain job's create made that task (a person's decision, from the candidates "
-                    "`evobatch status` lists): recorded, then polled and downloaded like any task; repeatable")
+                    "`evobatch status` lists): checked against the task (its model, clip length and time must fit the "
+                    "job's create), recorded, then polled and downloaded like any task; repeatable")
         ->delimiter(',');
     cmd->add_option("--max-list-pages", o.max_list_pages,
                     "Pages of the account's task list read at most to settle uncertain jobs (100 tasks a page)")

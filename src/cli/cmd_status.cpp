@@ -40,8 +40,8 @@ submitted yet), submitting (create sent, answer not recorded), running (stale: r
 past 3x its estimate), completed, failed, uncertain (the create may have made a task the
 ledger cannot name; `run` sends it again under its key inside api.idempotency_window; after
 that it looks the task up in the account's task list: adopts it, or sends a new attempt when
-there is none; where another client's tasks leave it ambiguous, the candidate tasks are listed
-with the `run --adopt JOB=TASK` that settles it), unsent (its create made no task: sent again
+there is none; where another client's tasks leave it ambiguous, the candidate tasks are listed,
+with their times and clip lengths, and the `run --adopt JOB=TASK` that settles it), unsent (its create made no task: sent again
 under its key while the server keeps it, else as a new attempt under a new key), rejected (its
 probe found a source unusable: never sent, costs nothing; the next run that probes judges
 it again), changed (the
@@ -98,7 +98,10 @@ boost::json::object row_to_json(report::Row const& r, std::int64_t now_ms) {
         if (!r.candidates.empty()) {
             boost::json::array candidates;
             for (ledger::ListedCandidate const& c : r.candidates) {
-                candidates.push_back({{"id", c.id}, {"created_at", report::iso8601_utc_s(c.created_at)}});
+                candidates.push_back({{"id", c.id},
+                                      {"created_at", report::iso8601_utc_s(c.created_at)},
+                                      {"duration_s", c.duration ? boost::json::value(*c.duration) : nullptr},
+                                      {"fits_length", c.fits_length}});
             }
             o["candidates"] = std::move(candidates);
         }
@@ -107,14 +110,15 @@ boost::json::object row_to_json(report::Row const& r, std::int64_t now_ms) {
 }
 
 // An uncertain job's listed candidates (issue 18) and how to settle it, under its row:
-// "candidates: T1 (created ...), T2 (...); settle with: evobatch run M --adopt JOB=TASK".
+// "candidates: T1 (created ..., 8 s), T2 (...); settle with: evobatch run M --adopt JOB=TASK ...".
 std::string candidates_line(report::Row const& r, StatusOptions const& options) {
     std::string line = "candidates: ";
     for (std::size_t i = 0; i < r.candidates.size(); ++i) {
-        line += fmt::format("{}{} (created {})", i == 0 ? "" : ", ", r.candidates[i].id,
-                            report::iso8601_utc_s(r.candidates[i].created_at));
+        line += fmt::format("{}{} ({})", i == 0 ? "" : ", ", r.candidates[i].id,
+                            report::candidate_detail(r.candidates[i]));
     }
-    line += fmt::format("; settle with: {}", adopt_command(options.program, options.manifest, options.ledger, r.id));
+    line += fmt::format("; settle with: {} ({})", adopt_command(options.program, options.manifest, options.ledger, r.id),
+                        k_adopt_task_hint);
     return util::clean_text(line);
 }
 

@@ -53,6 +53,10 @@ struct ProbeEnd {
 std::vector<std::string> probe_next_steps(ProbeEnd const& end, std::vector<std::string> const& command_line,
                                           std::string const& manifest);
 
+// What follows that command: which TASK to put there, and what a wrong one gets.
+inline constexpr std::string_view k_adopt_task_hint =
+    "TASK: the candidate its create made; one of another model, clip length or time is refused";
+
 // `<program> run <manifest> [--ledger L] --adopt JOB=TASK`, quoted for a POSIX shell: how
 // `status` says to settle an uncertain job whose create the task list could not decide (issue
 // 18). TASK stays a word for the person to replace with one of the candidates.

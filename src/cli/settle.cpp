@@ -30,6 +30,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -129,9 +130,39 @@ boost::asio::awaitable<api::ApiResult<api::Task>> read_task(api::ApiClient& api,
     }
 }
 
-// --adopt JOB=TASK, each checked against the manifest, the ledger and the API before it is written.
+// Why the task the API shows cannot be the one the job's create made (empty: it can), by the
+// rules the list's matching uses: the job's model, probed length and span (its create's send
+// times moved by this answer's clock skew). A job whose key is still trusted has no span to hold
+// a task to: only its model and length are checked.
+std::string task_mismatch(ledger::Replay const& replay, jobs::ResumeOptions const& resume,
+                          jobs::ReconcileOptions rules, std::string const& job, api::Task const& task,
+                          std::optional<std::chrono::milliseconds> skew) {
+    rules.skew = skew.value_or(std::chrono::milliseconds{0});
+    jobs::ReconcileScope const scope = jobs::reconcile_scope(replay, resume, rules);
+    auto const c = std::find_if(scope.claimants.begin(), scope.claimants.end(),
+                                [&](jobs::Claimant const& x) { return x.job == job && !x.earlier; });
+    jobs::Claimant claimant;
+    if (c != scope.claimants.end()) {
+        claimant = *c;
+    } else {
+        claimant.job = job;
+        claimant.span = {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+        auto const d = rules.durations.find(job);
+        claimant.duration = d != rules.durations.end() ? std::optional(d->second) : std::nullopt;
+        auto const model = rules.models.find(job);
+        claimant.model = model != rules.models.end() ? model->second : std::string();
+    }
+    jobs::AdoptionCandidate const candidate{
+        task.model, task.created,
+        task.video_duration ? std::optional<double>(*task.video_duration) : std::nullopt};
+    return jobs::adoption_mismatch(claimant, candidate, rules);
+}
+
+// --adopt JOB=TASK, each checked against the manifest, the ledger and the API before it is
+// written: the task must be one the job's create could have made.
 boost::asio::awaitable<void> adopt_asked(api::ApiClient& api, ledger::LedgerWriter& ledger,
                                          manifest::Manifest const& m, ledger::Replay const& replay,
+                                         jobs::ResumeOptions const& resume, jobs::ReconcileOptions const& rules,
                                          std::vector<std::string> const& asked, Settled& out) {
     std::set<std::string, std::less<>> jobs_asked, tasks_asked; // one task per job, one job per task
     for (std::string const& pair : asked) {
@@ -147,6 +178,10 @@ boost::asio::awaitable<void> adopt_asked(api::ApiClient& api, ledger::LedgerWrit
         if (problem.empty()) {
             auto read = co_await read_task(api, task);
             if (read.ok()) {
+                problem = task_mismatch(replay, resume, rules, job, *read.value, read.clock_skew);
+                if (!problem.empty()) {
+                    problem += ": it is not this job's task";
+                }
                 found = std::move(read.value);
             } else {
                 out.key_refused =
@@ -181,8 +216,11 @@ boost::asio::awaitable<Settled> settle_uncertain(api::ApiClient& api, ledger::Le
                                                  manifest::Manifest const& m, ledger::Replay const& before,
                                                  jobs::ResumeOptions const& resume, SettleOptions const& options) {
     Settled out;
+    jobs::ReconcileOptions rules;
     if (!options.adopt.empty()) {
-        co_await adopt_asked(api, ledger, m, before, options.adopt, out);
+        rules.models = models_of(m, before);
+        rules.durations = jobs::probed_durations(before, m.jobs);
+        co_await adopt_asked(api, ledger, m, before, resume, rules, options.adopt, out);
         if (out.bad_input || out.key_refused) {
             co_return out;
         }
@@ -197,7 +235,6 @@ boost::asio::awaitable<Settled> settle_uncertain(api::ApiClient& api, ledger::Le
     }
     ledger::Replay const& replay = reread ? *reread : before;
 
-    jobs::ReconcileOptions rules;
     rules.models = models_of(m, replay);
     rules.durations = jobs::probed_durations(replay, m.jobs);
     jobs::ReconcileScope const unskewed = jobs::reconcile_scope(replay, resume, rules);

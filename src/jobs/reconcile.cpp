@@ -49,21 +49,6 @@ Claimant claimant_of(ledger::Attempt const& a, std::string const& job, std::int6
     return c;
 }
 
-// The listed length against the probed one, both as billed (6-20 s): whether the API lists the
-// clip's own seconds or the billed ones, the same clip fits.
-bool duration_fits(std::optional<std::chrono::milliseconds> probed, std::optional<double> listed,
-                   std::chrono::milliseconds tolerance) {
-    if (!probed || !listed || !std::isfinite(*listed)) {
-        return true;
-    }
-    auto const clamp = [](double s) {
-        return std::clamp(s, double{api::k_min_billed_seconds}, double{api::k_max_billed_seconds});
-    };
-    double const a = clamp(static_cast<double>(probed->count()) / 1000.0);
-    double const b = clamp(*listed);
-    return std::abs(a - b) <= static_cast<double>(tolerance.count()) / 1000.0;
-}
-
 // An unknown model (a changed job's earlier request) or an unnamed one fits any.
 bool model_fits(Claimant const& c, api::ListedTask const& t) {
     return c.model.empty() || t.model.empty() || t.model == c.model;
@@ -157,6 +142,37 @@ std::size_t find_root(std::vector<std::size_t>& parent, std::size_t i) {
 }
 
 } // namespace
+
+bool duration_fits(std::optional<std::chrono::milliseconds> probed, std::optional<double> listed,
+                   std::chrono::milliseconds tolerance) {
+    if (!probed || !listed || !std::isfinite(*listed)) {
+        return true;
+    }
+    // Both as billed (6-20 s): whether the API lists the clip's own seconds or the billed ones,
+    // the same clip fits.
+    auto const clamp = [](double s) {
+        return std::clamp(s, double{api::k_min_billed_seconds}, double{api::k_max_billed_seconds});
+    };
+    double const a = clamp(static_cast<double>(probed->count()) / 1000.0);
+    double const b = clamp(*listed);
+    return std::abs(a - b) <= static_cast<double>(tolerance.count()) / 1000.0;
+}
+
+std::string adoption_mismatch(Claimant const& c, AdoptionCandidate const& task, ReconcileOptions const& options) {
+    if (!c.model.empty() && !task.model.empty() && task.model != c.model) {
+        return fmt::format("the task is of model {}, the job's is {}", task.model, c.model);
+    }
+    if (!duration_fits(c.duration, task.duration, options.duration_tolerance)) {
+        return fmt::format("the task's clip is {} s long, the job's source {:.1f} s (probed)", *task.duration,
+                           static_cast<double>(c.duration->count()) / 1000.0);
+    }
+    if (!c.span.holds(task.created_at)) {
+        return fmt::format("the task was made at {} s (server time), outside the seconds {}..{} in which the job's "
+                           "create could have made it",
+                           task.created_at, c.span.from, c.span.to);
+    }
+    return {};
+}
 
 std::size_t ReconcileScope::to_settle() const noexcept {
     return static_cast<std::size_t>(

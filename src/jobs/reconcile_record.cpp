@@ -26,11 +26,12 @@ ledger::Event attempt_event(ledger::EventType type, ledger::JobHistory const& h,
 } // namespace
 
 std::string candidates_text(std::vector<Candidate> const& candidates) {
-    std::string out;
+    std::vector<ledger::ListedCandidate> listed;
+    listed.reserve(candidates.size());
     for (Candidate const& c : candidates) {
-        out += fmt::format("{}{}@{}", out.empty() ? "" : " ", c.id, c.created_at);
+        listed.push_back({c.id, c.created_at, c.duration, c.duration_fits});
     }
-    return out;
+    return ledger::candidates_text(listed);
 }
 
 std::optional<ledger::Event> reconcile_event(ReconcileDecision const& d, ledger::JobHistory const& h,

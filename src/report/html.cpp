@@ -254,8 +254,8 @@ std::string candidates_text(Row const& r) {
     }
     std::string out = "<div class=\"candidates\">candidates: ";
     for (std::size_t i = 0; i < r.candidates.size(); ++i) {
-        out += fmt::format("{}<code>{}</code> (created {})", i == 0 ? "" : ", ", html_escape(r.candidates[i].id),
-                           iso8601_utc_s(r.candidates[i].created_at));
+        out += fmt::format("{}<code>{}</code> ({})", i == 0 ? "" : ", ", html_escape(r.candidates[i].id),
+                           html_escape(candidate_detail(r.candidates[i])));
     }
     out += fmt::format("; settle with <code>run --adopt {}=TASK</code></div>", html_escape(r.id));
     return out;

@@ -80,7 +80,10 @@ json::object row_json(Row const& r) {
     o["error"] = error_json(r.error);
     o["runs"] = array_of(r.runs, run_json);
     o["candidates"] = array_of(r.candidates, [](ledger::ListedCandidate const& c) {
-        return json::object{{"id", c.id}, {"created_at", iso8601_utc_s(c.created_at)}};
+        return json::object{{"id", c.id},
+                            {"created_at", iso8601_utc_s(c.created_at)},
+                            {"duration_s", c.duration ? json::value(*c.duration) : json::value(nullptr)},
+                            {"fits_length", c.fits_length}};
     });
     return o;
 }

@@ -248,6 +248,17 @@ std::string iso8601_utc_s(std::int64_t unix_s) {
     return text;
 }
 
+std::string candidate_detail(ledger::ListedCandidate const& c) {
+    std::string text = "created " + iso8601_utc_s(c.created_at);
+    if (c.duration) {
+        text += fmt::format(", {} s", *c.duration);
+    }
+    if (!c.fits_length) {
+        text += ": not its clip's length";
+    }
+    return text;
+}
+
 bool task_span(TaskRun const& run, Totals const& totals, std::int64_t& start_ms, std::int64_t& end_ms) {
     if (run.task.empty() || run.submitted_t_ms <= 0) {
         return false;

@@ -194,6 +194,7 @@ def check(o, work, url, ca, env):
     for job in still:
         if not last[job].get("candidates"):
             fail(f"{job} stays uncertain without candidates: {json.dumps(last[job])}")
+    misfit = []
     if still:
         _, out, _ = run_once(status, env)
         if "candidates:" not in out or "--adopt" not in out:
@@ -205,6 +206,18 @@ def check(o, work, url, ca, env):
         for job in with_task:
             if own[job] not in last[job]["candidates"]:
                 fail(f"{job}'s own task {own[job]} is not among its candidates {last[job]['candidates']}")
+        # A candidate the list shows is not of the job's clip length ('!' in the ledger, "not its
+        # clip's length" in status) is refused by --adopt, and nothing is recorded.
+        misfit = [(j, token.rsplit("@", 1)[0]) for j in still for token in last[j]["candidates"].split()
+                  if token.endswith("!")]
+        if misfit:
+            job, task = misfit[0]
+            if "not its clip's length" not in out:
+                fail(f"status does not say which candidates are not of the job's clip length: {out[-800:]}")
+            before = len(simproc.read_jsonl(ledger))
+            code, _, stderr = run_once(run + ["--adopt", f"{job}={task}"], env)
+            if code != 2 or "it is not this job's task" not in stderr or len(simproc.read_jsonl(ledger)) != before:
+                fail(f"--adopt {job}={task} (not of its length) was not refused cleanly (exit {code}): {stderr[-400:]}")
         if with_task:
             job = with_task[0]
             code, _, stderr = run_once(run + ["--adopt", f"{job}={own[job]}"], env)
@@ -213,7 +226,8 @@ def check(o, work, url, ca, env):
     if os.environ.get("SETTLE_VERBOSE"):
         print(outputs[1], file=sys.stderr)
     print(f"settle_uncertain foreign: {runs} runs, {len(created)} tasks for {len(LENGTHS)} jobs, {len(adopted)} adopted, "
-          f"{len(settled_unsent)} found unsent, {len(still)} left with candidates")
+          f"{len(settled_unsent)} found unsent, {len(still)} left with candidates, "
+          f"{'a misfit --adopt refused' if still and misfit else 'no misfit candidate to refuse'}")
 
 
 if __name__ == "__main__":

@@ -144,6 +144,23 @@ struct ReconcileDecision {
     std::string why;
 };
 
+// Whether a task whose clip the list (or the task) gives as `listed` seconds can be of a source
+// probed at `probed`: both taken as billed (6-20 s), within `tolerance`. Unknown on either side: it can.
+bool duration_fits(std::optional<std::chrono::milliseconds> probed, std::optional<double> listed,
+                   std::chrono::milliseconds tolerance);
+
+// A task a person names for a job (`run --adopt JOB=TASK`), as GET /v1/tasks/{id} shows it.
+struct AdoptionCandidate {
+    std::string model;
+    std::int64_t created_at = 0;    // server unix seconds
+    std::optional<double> duration; // the source clip's seconds, when the task says
+};
+
+// Why that task cannot be the one the claimant's create made, by the rules reconcile() pairs
+// with: another model, a clip length that does not fit the probed one, or made outside the
+// create's span. Empty: it can be.
+std::string adoption_mismatch(Claimant const& c, AdoptionCandidate const& task, ReconcileOptions const& options);
+
 // Decides every claimant with `settle`, in scope order. One task is adopted by at most one job.
 std::vector<ReconcileDecision> reconcile(ReconcileScope const& scope, Listing const& listing,
                                          ReconcileOptions const& options);

@@ -135,6 +135,11 @@ std::string iso8601_utc(std::int64_t t_ms);
 // outside years 1970-9999 as its number.
 std::string iso8601_utc_s(std::int64_t unix_s);
 
+// How `status` and `report` describe a listed candidate after its id: "created
+// 2026-12-05T12:00:00Z, 8 s", with ": not its clip's length" when the reconcile found the listed
+// length does not fit the job's probed source. The id is the caller's to escape.
+std::string candidate_detail(ledger::ListedCandidate const& c);
+
 // Where a task's timeline bar starts and ends: from `submitted` to its finish or, for tasks
 // still running, to the ledger's last event (as far as the ledger knows). False for attempts
 // without a task.

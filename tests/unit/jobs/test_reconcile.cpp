@@ -534,6 +534,49 @@ BOOST_AUTO_TEST_CASE(durations_come_from_the_ledgers_probes_of_each_video) {
     BOOST_TEST(d.at("a").count() == 9'400);
 }
 
+BOOST_AUTO_TEST_CASE(lengths_fit_as_billed_within_the_tolerance) {
+    milliseconds const tolerance(1'000);
+    BOOST_TEST(duration_fits(milliseconds(9'000), 9.0, tolerance));
+    BOOST_TEST(duration_fits(milliseconds(9'400), 10.0, tolerance));
+    BOOST_TEST(!duration_fits(milliseconds(9'000), 10.5, tolerance));
+    // Both clamped to 6-20 s: a 4 s clip is billed as 6, a 25 s one as 20.
+    BOOST_TEST(duration_fits(milliseconds(4'000), 6.0, tolerance));
+    BOOST_TEST(duration_fits(milliseconds(25'000), 20.0, tolerance));
+    BOOST_TEST(!duration_fits(milliseconds(4'000), 8.0, tolerance));
+    // Unknown on either side, or a length that is no number: it fits.
+    BOOST_TEST(duration_fits(std::nullopt, 14.0, tolerance));
+    BOOST_TEST(duration_fits(milliseconds(9'000), std::nullopt, tolerance));
+    BOOST_TEST(duration_fits(milliseconds(9'000), std::numeric_limits<double>::quiet_NaN(), tolerance));
+}
+
+// `run --adopt JOB=TASK`: the task a person names is held to the rules the list's matching uses.
+BOOST_AUTO_TEST_CASE(a_task_named_for_adoption_must_fit_the_jobs_model_length_and_span) {
+    auto o = options();
+    o.durations = {{"a", milliseconds(9'000)}};
+    o.models = {{"b", ""}}; // a changed job: any model
+    auto const scope = reconcile_scope(ledger_of({uncertain_job("a"), uncertain_job("b")}), resume_options(), o);
+    BOOST_TEST_REQUIRE(scope.claimants.size() == 2U);
+    Claimant const& a = scope.claimants[0].job == "a" ? scope.claimants[0] : scope.claimants[1];
+    Claimant const& b = scope.claimants[0].job == "b" ? scope.claimants[0] : scope.claimants[1];
+    std::string const model(manifest::k_default_model);
+
+    BOOST_TEST(adoption_mismatch(a, {model, k_sent_s + 1, 9.0}, o).empty());
+    BOOST_TEST(adoption_mismatch(a, {"", k_sent_s + 1, std::nullopt}, o).empty()); // nothing to hold it to
+    auto const other_model = adoption_mismatch(a, {"kling-v2-master", k_sent_s + 1, 9.0}, o);
+    BOOST_TEST(other_model.find("of model kling-v2-master") != std::string::npos, other_model);
+    auto const other_length = adoption_mismatch(a, {model, k_sent_s + 1, 15.0}, o);
+    BOOST_TEST(other_length.find("clip is 15 s long, the job's source 9.0 s") != std::string::npos, other_length);
+    // The span: 10 s either side of the create's send and its `uncertain` 30 s later.
+    BOOST_TEST(adoption_mismatch(a, {model, k_sent_s - 10, 9.0}, o).empty());
+    BOOST_TEST(adoption_mismatch(a, {model, k_sent_s + 40, 9.0}, o).empty());
+    auto const before = adoption_mismatch(a, {model, k_sent_s - 11, 9.0}, o);
+    BOOST_TEST(before.find("outside the seconds") != std::string::npos, before);
+    BOOST_TEST(!adoption_mismatch(a, {model, k_sent_s + 41, 9.0}, o).empty());
+    // No probe and any model: only the span holds it.
+    BOOST_TEST(adoption_mismatch(b, {"kling-v2-master", k_sent_s, 15.0}, o).empty());
+    BOOST_TEST(!adoption_mismatch(b, {"kling-v2-master", k_sent_s - 3600, 15.0}, o).empty());
+}
+
 BOOST_AUTO_TEST_CASE(verdicts_have_names) {
     BOOST_TEST(to_string(ReconcileVerdict::unsent) == "unsent");
     BOOST_TEST(to_string(ReconcileVerdict::adopt) == "adopt");

@@ -497,6 +497,24 @@ BOOST_AUTO_TEST_CASE(candidates_text_is_read_defensively) {
     BOOST_TEST(parse_candidates("@5 x@ x@-").empty());
     BOOST_TEST((parse_candidates("t@1 u@-2") == std::vector<ListedCandidate>{{"t", 1}, {"u", -2}}));
     BOOST_TEST(parse_candidates("t@99999999999999999999").empty()); // out of range
+    // The listed length after '~', and '!' for one not of the job's clip length.
+    BOOST_TEST((parse_candidates("t@1~8 u@2~14.5! v@3!") ==
+                std::vector<ListedCandidate>{{"t", 1, 8.0}, {"u", 2, 14.5, false}, {"v", 3, std::nullopt, false}}));
+    BOOST_TEST(parse_candidates("t@1~ t@1~x t@1~nan t@1~inf t@1~8s t@1!~8 t@~8").empty());
+}
+
+BOOST_AUTO_TEST_CASE(candidates_text_reads_back_as_itself) {
+    std::vector<ListedCandidate> const candidates{
+        {"task-unified-1796500669-zp6ykf2f", 1'796'500'669, 8.0},
+        {"task-unified-1796500669-vol3k995", 1'796'500'669, 14.5, false},
+        {"task-unified-1796500670-kbzdkcd2", 1'796'500'670},
+        {"task-unified-1796500671-jne9axs3", 1'796'500'671, std::nullopt, false},
+    };
+    std::string const text = candidates_text(candidates);
+    BOOST_TEST(text == "task-unified-1796500669-zp6ykf2f@1796500669~8 task-unified-1796500669-vol3k995@1796500669~14.5! "
+                       "task-unified-1796500670-kbzdkcd2@1796500670 task-unified-1796500671-jne9axs3@1796500671!");
+    BOOST_TEST((parse_candidates(text) == candidates));
+    BOOST_TEST(candidates_text({}).empty());
 }
 
 BOOST_AUTO_TEST_CASE(job_phase_names) {
