@@ -133,7 +133,7 @@ int run_report(ReportOptions const& options) {
             return exit_bad_input;
         }
     }
-    auto const batch = load_batch(options.manifest, options.ledger);
+    auto const batch = load_batch(options.manifest, options.ledger, options.program);
     if (!batch) {
         return exit_bad_input;
     }

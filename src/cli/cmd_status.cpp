@@ -191,7 +191,7 @@ int run_status(StatusOptions const& options) {
     if (!states_known(options.states)) {
         return exit_bad_input;
     }
-    auto batch = load_batch(options.manifest, options.ledger);
+    auto batch = load_batch(options.manifest, options.ledger, options.program);
     if (!batch) {
         return exit_bad_input;
     }
@@ -208,10 +208,11 @@ int run_status(StatusOptions const& options) {
         if (int const code = settle_standalone(against, batch->ledger, settle); code != exit_ok) {
             return code;
         }
-        batch = load_batch(options.manifest, options.ledger); // with the decisions just written
-        if (!batch) {
+        auto settled = read_ledger(batch->ledger); // with the decisions just written
+        if (!settled) {
             return exit_bad_input;
         }
+        batch->replay = std::move(*settled);
     }
     manifest::Manifest const& m = batch->manifest;
     std::filesystem::path const& path = batch->ledger;

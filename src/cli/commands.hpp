@@ -85,6 +85,7 @@ struct ReportOptions {
     std::string format; // csv, json or html; empty: from the output file's extension
     std::string output; // empty: stdout
     std::string ledger; // overrides output.ledger
+    std::string program = "evobatch"; // argv[0] as typed: the commands it prints repeat it
 };
 CLI::App* add_report_command(CLI::App& app, ReportOptions& options);
 int run_report(ReportOptions const& options);

@@ -1,5 +1,6 @@
 #include "ledger_state.hpp"
 
+#include "next_steps.hpp"
 #include "report_diagnostics.hpp"
 
 #include "evobatch/jobs/probe_record.hpp"
@@ -25,9 +26,16 @@ std::optional<ledger::Replay> read_ledger(std::filesystem::path const& path) {
     }
 }
 
-std::optional<Batch> load_batch(std::string const& manifest_path, std::string const& ledger_override) {
+std::optional<Batch> load_batch(std::string const& manifest_path, std::string const& ledger_override,
+                                std::string const& program) {
+    constexpr std::size_t k_warnings_in_full = 3;
     manifest::LoadResult loaded = manifest::load_manifest(manifest_path);
-    print_diagnostics(loaded.diagnostics, 100); // errors, or warnings worth seeing
+    if (!loaded.ok() || loaded.diagnostics.size() <= k_warnings_in_full) {
+        print_diagnostics(loaded.diagnostics, 100);
+    } else {
+        fmt::print(stderr, "{}: {} warnings (`{} validate {}` lists them)\n", manifest_path, loaded.diagnostics.size(),
+                   shell_quote(program), shell_quote(manifest_path));
+    }
     if (!loaded.ok()) {
         fmt::print(stderr, "{}: the manifest has errors\n", manifest_path);
         return std::nullopt;

@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
     auto* status_cmd = add_status_command(app, status);
 
     ReportOptions report;
+    if (argc > 0) {
+        report.program = argv[0];
+    }
     auto* report_cmd = add_report_command(app, report);
 
     ProbeOptions probe;

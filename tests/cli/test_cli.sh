@@ -407,6 +407,20 @@ check "the warning says what is sent and how to keep the rest, at the prompt" \
   grep -qF "$work/cut.yaml:3:11: warning: defaults: prompt is sent as \"Make it look like take\": ' #2' starts a YAML comment; quote the whole prompt (\"Make it look like take #2\") to keep it" <<<"$err"
 run "$bin" plan "$work/cut.yaml"
 check "plan shows the warning too" grep -q "cut.yaml:3:11: warning: defaults: prompt is sent as" <<<"$err"
+run "$bin" status "$work/cut.yaml"
+check "status shows a single warning in full" grep -q "cut.yaml:3:11: warning: defaults: prompt is sent as" <<<"$err"
+# Many warnings would bury status's and report's answer: one line counts them, and its command,
+# pasted as printed, lists them.
+printf 'version: 1\npreflight: {probe: false}\ndefaults: {prompt: Make it cinematic}\njobs:\n' >"$work/near.yaml"
+for n in 1 2 3 4; do printf '  - {id: near-%s, video: "https://127.0.0.1/%s.mp4"}\n' "$n" "$n" >>"$work/near.yaml"; done
+run "$bin" status "$work/near.yaml"
+check "status counts four warnings in one line" test "$rc" -eq 0 -a "$(grep -c "warning:" <<<"$err")" -eq 0
+summary=$(grep -F "near.yaml: 4 warnings (" <<<"$err")
+check "the count names the command that lists them" test -n "$summary"
+listing=$(cd "$work" && eval "$(sed -n 's/.*(`\(.*\)` lists them)$/\1/p' <<<"$summary")" 2>&1)
+check "that command, pasted, lists the four" test "$(grep -c "points at a loopback or private address" <<<"$listing")" -eq 4
+run "$bin" report "$work/near.yaml" --format csv
+check "report counts them the same way" grep -qF "near.yaml: 4 warnings (" <<<"$err"
 run "$bin" validate --json "$work/cut.yaml"
 check "validate --json counts it as a warning" \
   test "$(json_get 'd["ok"], d["manifests"][0]["warnings"], d["manifests"][0]["diagnostics"][0]["severity"]')" = "True 1 warning"
