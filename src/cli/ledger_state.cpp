@@ -29,7 +29,7 @@ std::optional<ledger::Replay> read_ledger(std::filesystem::path const& path) {
 std::optional<Batch> load_batch(std::string const& manifest_path, std::string const& ledger_override,
                                 std::string const& program) {
     constexpr std::size_t k_warnings_in_full = 3;
-    manifest::LoadResult loaded = manifest::load_manifest(manifest_path);
+    manifest::LoadResult loaded = manifest::load_manifest(manifest_path, {.offline = true});
     if (!loaded.ok() || loaded.diagnostics.size() <= k_warnings_in_full) {
         print_diagnostics(loaded.diagnostics, 100);
     } else {

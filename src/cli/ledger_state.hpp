@@ -27,7 +27,8 @@ struct Batch {
 
 // Loads the manifest and replays its ledger (`ledger_override` when not empty); nothing when
 // either fails, or when `ledger_override` names no file. A manifest's own ledger that does not
-// exist yet is an empty one (with a notice). The manifest's errors are printed in full; more
+// exist yet is an empty one (with a notice). Read offline (manifest::LoadOptions): a missing
+// api.ca_file is only a warning. The manifest's errors are printed in full; more
 // than a few warnings are counted in one line with the `<program> validate` command that lists
 // them (status and report look at a batch already run: the warnings would bury their answer).
 std::optional<Batch> load_batch(std::string const& manifest_path, std::string const& ledger_override,

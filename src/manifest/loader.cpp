@@ -76,8 +76,9 @@ std::string first_characters(std::string_view entry) {
 class ManifestBuilder {
 public:
     ManifestBuilder(util::Diagnostics& diagnostics, fs::path const& display, fs::path const& base_dir,
-                    std::string_view source)
-        : m_diagnostics(diagnostics), m_reader(diagnostics, display.string(), source), m_base_dir(base_dir) {
+                    std::string_view source, LoadOptions const& options)
+        : m_diagnostics(diagnostics), m_reader(diagnostics, display.string(), source), m_base_dir(base_dir),
+          m_options(options) {
         m_manifest.path = display;
         m_manifest.files.push_back(display.string());
     }
@@ -88,7 +89,7 @@ public:
         }
         read_version(root);
         if (auto const* v = NodeReader::find(root, "api")) {
-            detail::read_api(m_reader, *v, m_manifest.api, m_base_dir);
+            detail::read_api(m_reader, *v, m_manifest.api, m_base_dir, !m_options.offline);
         }
         if (auto const* v = NodeReader::find(root, "limits")) {
             detail::read_limits(m_reader, *v, m_manifest.limits);
@@ -315,6 +316,7 @@ private:
     util::Diagnostics& m_diagnostics;
     NodeReader m_reader;
     fs::path m_base_dir;
+    LoadOptions m_options;
     Manifest m_manifest;
     JobFields m_defaults;
     std::unordered_map<std::string, Origin> m_ids; // where each id was first used
@@ -345,7 +347,7 @@ void report(util::Diagnostics& diagnostics, std::string const& file, detail::Tex
 }
 
 LoadResult load_checked_text(std::string_view text, fs::path const& display, fs::path const& base_dir,
-                             util::Diagnostics&& diagnostics) {
+                             util::Diagnostics&& diagnostics, LoadOptions const& options = {}) {
     std::string const name = display.string();
     YamlParse parsed = parse_yaml(text);
     if (parsed.error) {
@@ -358,7 +360,7 @@ LoadResult load_checked_text(std::string_view text, fs::path const& display, fs:
                                       "(see jobs/README.md)");
         return finish(std::move(diagnostics), name);
     }
-    ManifestBuilder builder(diagnostics, display, base_dir, text);
+    ManifestBuilder builder(diagnostics, display, base_dir, text, options);
     auto manifest = builder.build(*parsed.root);
     parsed.root.reset(); // free the tree before the caller keeps the jobs
     return finish(std::move(diagnostics), name, std::move(manifest));
@@ -371,14 +373,14 @@ fs::path folder_of(fs::path const& path) {
 
 } // namespace
 
-LoadResult load_manifest(fs::path const& path) {
+LoadResult load_manifest(fs::path const& path, LoadOptions const& options) {
     util::Diagnostics diagnostics;
     detail::TextFile file = detail::read_text_file(path);
     if (file.problem) {
         report(diagnostics, path.string(), *file.problem);
         return finish(std::move(diagnostics), path.string());
     }
-    return load_checked_text(file.text, path, folder_of(path), std::move(diagnostics));
+    return load_checked_text(file.text, path, folder_of(path), std::move(diagnostics), options);
 }
 
 LoadResult load_manifest_text(std::string_view text, fs::path const& display_name, fs::path const& base_dir) {

@@ -385,6 +385,17 @@ one_video() { # one_video FILE LINE...: `version: 1`, the LINEs, then one video
   shift
   { echo 'version: 1'; printf '%s\n' "$@"; echo 'videos: [https://cdn.example.com/a.mp4]'; } >"$file"
 }
+# A CA file that is gone (a simulator's temporary one): a run's commands refuse the batch, the
+# offline ones (status, report) read it with a warning.
+one_video "$work/gone-ca.yaml" 'api: {ca_file: gone/ca.pem}' 'defaults: {prompt: p}'
+run "$bin" validate "$work/gone-ca.yaml"
+check "a missing api.ca_file is bad input to validate (2)" test "$rc" -eq 2
+check "it names the file" grep -qF "gone-ca.yaml:2:16: error: api.ca_file \"$work/gone/ca.pem\" is not a file" <<<"$err"
+run "$bin" status "$work/gone-ca.yaml"
+check "status reads the batch all the same (0)" test "$rc" -eq 0
+check "with a warning that a run needs the file" grep -qF "warning: api.ca_file \"$work/gone/ca.pem\" is not a file: read offline" <<<"$err"
+run "$bin" report "$work/gone-ca.yaml" --format json
+check "report too (0)" test "$rc" -eq 0 -a "$(json_get 'len(d["jobs"])')" = 1
 one_video "$work/usd.yaml" 'api:' '  credits_per_usd: 0' 'defaults: {prompt: p}'
 run "$bin" validate "$work/usd.yaml"
 check "api.credits_per_usd 0 is bad input (2)" test "$rc" -eq 2

@@ -18,9 +18,17 @@ struct LoadResult {
     [[nodiscard]] bool ok() const noexcept { return manifest.has_value(); }
 };
 
+// What the caller does with the manifest, as far as checking it depends on that.
+struct LoadOptions {
+    // The caller reads the batch without the network (`status`, `report`): an `api.ca_file`
+    // that does not exist (a simulator's temporary CA, a moved proxy CA) is a warning there,
+    // not a reason to refuse the batch; every command that connects refuses it.
+    bool offline = false;
+};
+
 // Reads, parses and validates the manifest at `path` (and the video lists it names).
 // Runs synchronously on the calling thread; does no network I/O.
-LoadResult load_manifest(std::filesystem::path const& path);
+LoadResult load_manifest(std::filesystem::path const& path, LoadOptions const& options = {});
 
 // The same for text already in memory: `display_name` is used in messages and `base_dir`
 // resolves relative paths (video_list, ca_file, output). For tests and fuzzing.

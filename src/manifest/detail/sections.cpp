@@ -41,7 +41,8 @@ fs::path resolve(fs::path const& base_dir, std::string const& path) {
     return (p.is_absolute() ? p : base_dir / p).lexically_normal();
 }
 
-void read_api(NodeReader& reader, YamlNode const& node, ApiSettings& api, fs::path const& base_dir) {
+void read_api(NodeReader& reader, YamlNode const& node, ApiSettings& api, fs::path const& base_dir,
+              bool ca_file_required) {
     if (!reader.check_mapping(node, "api", k_api_keys)) {
         return;
     }
@@ -83,9 +84,14 @@ void read_api(NodeReader& reader, YamlNode const& node, ApiSettings& api, fs::pa
     if (auto const* v = NodeReader::find(node, "ca_file")) {
         if (auto path = read_path(reader, *v, "api.ca_file", base_dir)) {
             std::error_code ec;
-            if (!fs::is_regular_file(*path, ec)) {
+            if (!fs::is_regular_file(*path, ec) && ca_file_required) {
                 reader.error(v->mark, fmt::format("api.ca_file {} is not a file; give a PEM file of CA certificates",
                                                   *path));
+            } else if (!fs::is_regular_file(*path, ec)) {
+                reader.warning(v->mark, fmt::format("api.ca_file {} is not a file: read offline, the batch needs "
+                                                    "none, but a run does",
+                                                    *path));
+                api.ca_file = std::move(*path);
             } else {
                 api.ca_file = std::move(*path);
             }

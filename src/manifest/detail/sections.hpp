@@ -18,7 +18,9 @@ inline constexpr std::array<std::string_view, 8> k_limits_keys{
 inline constexpr std::array<std::string_view, 3> k_output_keys{"ledger", "dir", "download"};
 inline constexpr std::array<std::string_view, 1> k_preflight_keys{"probe"};
 
-void read_api(NodeReader& reader, YamlNode const& node, ApiSettings& api, std::filesystem::path const& base_dir);
+// `ca_file_required`: a missing api.ca_file is an error (else a warning, for offline commands).
+void read_api(NodeReader& reader, YamlNode const& node, ApiSettings& api, std::filesystem::path const& base_dir,
+              bool ca_file_required);
 void read_limits(NodeReader& reader, YamlNode const& node, Limits& limits);
 void read_preflight(NodeReader& reader, YamlNode const& node, Preflight& preflight);
 void read_output(NodeReader& reader, YamlNode const& node, Output& output, std::filesystem::path const& base_dir);
