@@ -12,6 +12,7 @@
 #include "evobatch/jobs/reconcile_record.hpp"
 #include "evobatch/jobs/request_of.hpp"
 #include "evobatch/ledger/ledger_writer.hpp"
+#include "evobatch/report/report_model.hpp"
 #include "evobatch/net/https_client.hpp"
 #include "evobatch/net/tls_context.hpp"
 #include "evobatch/sched/list_read.hpp"
@@ -104,7 +105,7 @@ std::string decision_line(jobs::ReconcileDecision const& d) {
     case jobs::ReconcileVerdict::ambiguous: {
         std::string ids;
         for (jobs::Candidate const& c : d.candidates) {
-            ids += fmt::format("{}{}", ids.empty() ? "" : ", ", c.id);
+            ids += fmt::format("{}{} ({})", ids.empty() ? "" : ", ", c.id, report::candidate_detail(c));
         }
         return fmt::format("still uncertain {}: {} ({}); candidates: {}", d.job, util::clean_text(d.why), span,
                            ids.empty() ? "none" : ids);

@@ -25,15 +25,6 @@ ledger::Event attempt_event(ledger::EventType type, ledger::JobHistory const& h,
 
 } // namespace
 
-std::string candidates_text(std::vector<Candidate> const& candidates) {
-    std::vector<ledger::ListedCandidate> listed;
-    listed.reserve(candidates.size());
-    for (Candidate const& c : candidates) {
-        listed.push_back({c.id, c.created_at, c.duration, c.duration_fits});
-    }
-    return ledger::candidates_text(listed);
-}
-
 std::optional<ledger::Event> reconcile_event(ReconcileDecision const& d, ledger::JobHistory const& h,
                                              Listing const& listing, std::int64_t t_ms) {
     ledger::Event e;
@@ -65,7 +56,7 @@ std::optional<ledger::Event> reconcile_event(ReconcileDecision const& d, ledger:
     e.span_from = d.span.from;
     e.span_to = d.span.to;
     if (!d.candidates.empty()) {
-        e.candidates = candidates_text(d.candidates);
+        e.candidates = ledger::candidates_text(d.candidates);
     }
     return e;
 }

@@ -13,6 +13,7 @@
 
 #include "evobatch/api/task_list.hpp"
 #include "evobatch/jobs/resume.hpp"
+#include "evobatch/ledger/replay.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -24,9 +25,6 @@
 #include <unordered_set>
 #include <vector>
 
-namespace evobatch::ledger {
-struct Replay;
-} // namespace evobatch::ledger
 namespace evobatch::manifest {
 struct Job;
 } // namespace evobatch::manifest
@@ -123,13 +121,8 @@ enum class ReconcileVerdict {
 
 std::string_view to_string(ReconcileVerdict verdict) noexcept;
 
-struct Candidate {
-    std::string id;
-    std::int64_t created_at = 0;
-    std::optional<double> duration; // seconds, as listed
-    bool duration_fits = true;      // no duration on either side, or they agree
-    friend bool operator==(Candidate const&, Candidate const&) = default;
-};
+// A task a job's create may have made: as the ledger keeps it with the decision's evidence.
+using Candidate = ledger::ListedCandidate;
 
 struct ReconcileDecision {
     std::string job;

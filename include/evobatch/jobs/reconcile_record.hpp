@@ -20,10 +20,6 @@ struct JobHistory;
 
 namespace evobatch::jobs {
 
-// The candidates as the ledger's `candidates` field writes them (ledger::candidates_text:
-// "id@created_at~seconds ..." newest first, '!' after one not of the job's clip length; task ids
-// hold no spaces or '@': api::task_id_problem()).
-std::string candidates_text(std::vector<Candidate> const& candidates);
 
 // The event recording `decision` for the job's current attempt (`history`), at `t_ms`; none for
 // a decision that decided nothing (not_available, unlisted). An adopted task's credits are its

@@ -276,7 +276,7 @@ BOOST_AUTO_TEST_CASE(two_jobs_one_task_is_ambiguous_unless_a_duration_names_its_
     BOOST_TEST(of(told, "a").task == "task-unified-x");
     BOOST_TEST(of(told, "b").verdict == ReconcileVerdict::unsent); // its span's one task is a's
     BOOST_TEST(of(told, "b").candidates.size() == 1U);
-    BOOST_TEST(!of(told, "b").candidates[0].duration_fits);
+    BOOST_TEST(!of(told, "b").candidates[0].fits_length);
 }
 
 BOOST_AUTO_TEST_CASE(another_clients_task_in_the_span_is_ambiguous) {
