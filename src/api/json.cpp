@@ -76,13 +76,15 @@ error_code read(json::object const& o, std::string_view key, std::optional<int>&
     return {};
 }
 
-// Credit figures: counts with a few decimals at most. One beyond 10^12 is no balance anyone
-// holds, and its long mantissa would not read back as itself (Boost.JSON 1.81 parses such
-// numbers to within an ULP, not exactly); the rest are kept to a millionth, which any reading
-// of our own text gives back exactly.
+// Credit figures: counts with a few decimals at most. Boost.JSON 1.81 parses a number to within
+// an ULP, not exactly, so a figure is snapped to a grid coarse enough that reading our own text
+// lands on the same point again: one beyond 10^12 is no balance anyone holds and is refused; the
+// rest are kept to a thousandth (an ULP at 10^12 is 1.2e-4, a thousandth of it still well under
+// half a step, and 10^12 thousandths are exact in a double). A millionth was too fine: the
+// fuzzer's 211111111111.341577 read back as another figure.
 error_code read(json::object const& o, std::string_view key, std::optional<double>& out) {
     constexpr double k_max_credits = 1e12;
-    constexpr double k_resolution = 1e6;
+    constexpr double k_resolution = 1e3;
     auto const* v = o.if_contains(key);
     if (v == nullptr || v->is_null()) {
         return {};
