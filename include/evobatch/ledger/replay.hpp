@@ -4,6 +4,7 @@
 // "Ledger", resume rules). Pure reading: no lock, no writes; a run takes the writer's lock (which
 // repairs a torn tail) before it replays.
 
+#include "evobatch/ledger/candidates.hpp"
 #include "evobatch/ledger/event.hpp"
 
 #include <cstdint>
@@ -41,21 +42,6 @@ struct Download {
     std::int64_t t_ms = 0;
 };
 
-// A candidate task a reconcile listed for an attempt: its id, its created_at (server unix seconds),
-// the clip length the list gave, and whether that fits the job's probed source (jobs::duration_fits).
-struct ListedCandidate {
-    ListedCandidate() = default;
-    // Length and fit are optional so that a candidate from an older ledger reads as before.
-    ListedCandidate(std::string id_, std::int64_t created_at_, std::optional<double> duration_ = std::nullopt,
-                    bool fits_length_ = true)
-        : id(std::move(id_)), created_at(created_at_), duration(duration_), fits_length(fits_length_) {}
-    std::string id;
-    std::int64_t created_at = 0;
-    std::optional<double> duration; // seconds, as listed
-    bool fits_length = true;        // no length on either side, or they agree
-    friend bool operator==(ListedCandidate const&, ListedCandidate const&) = default;
-};
-
 // What the account's task list said of an attempt (issue 18, jobs/reconcile.hpp), from the last
 // event of it that carried `span_from` (`adopted`, `unsent` or `uncertain` written by a reconcile).
 struct ListEvidence {
@@ -67,15 +53,6 @@ struct ListEvidence {
     friend bool operator==(ListEvidence const&, ListEvidence const&) = default;
 };
 
-// The candidates text of an event: space-separated tokens `id@created_at`, then `~seconds` when
-// the list gave the clip's length, then `!` when that length does not fit the job's source
-// (written by candidates_text). Read defensively: a token without '@', with an empty id, with a
-// created_at that is not a whole integer or a length that is not a finite number is skipped. The
-// id is what precedes the last '@'.
-std::vector<ListedCandidate> parse_candidates(std::string_view text);
-
-// The inverse of parse_candidates: one token per candidate, in order.
-std::string candidates_text(std::vector<ListedCandidate> const& candidates);
 
 // One create of a job (an attempt, under one idempotency key) and where it stands: the
 // current one is the JobHistory itself, earlier ones (a failed task retried, a request the
